@@ -1,0 +1,90 @@
+/**
+ * FFI symbol tables, one per native library, each parameter commented with its
+ * C type. Types are runtime-neutral; `src/runtime/_ffi.ts` maps them to Deno's
+ * and Bun's spellings. Addresses are passed as `u64` numbers (not pointer
+ * objects) so the hot path never allocates.
+ *
+ * @module
+ */
+
+/** A parameter or result type, runtime-neutral. `buffer` is a TypedArray or null. */
+export type FfiType = "i32" | "u32" | "u64" | "buffer" | "void";
+
+/** One C function's signature. */
+export interface FfiSignature {
+  readonly args: readonly FfiType[];
+  readonly returns: FfiType;
+  /** Symbol added by a later library version: absent is not an error. */
+  readonly optional?: boolean;
+}
+
+/** A library's symbols by name. */
+export type SymbolTable = Readonly<Record<string, FfiSignature>>;
+
+/**
+ * liburing 2.3+ (`liburing.so.2`): the raw syscall wrappers. They return
+ * `-errno` (liburing's own syscall layer, not libc's `-1`/errno).
+ *
+ * @example
+ * ```ts
+ * import { LIBURING } from "./symbols.ts";
+ * console.log(Object.keys(LIBURING));
+ * ```
+ */
+export const LIBURING = {
+  // int io_uring_setup(unsigned entries, struct io_uring_params *p)
+  io_uring_setup: { args: ["u32", "buffer"], returns: "i32" },
+  // int io_uring_enter(unsigned fd, unsigned to_submit, unsigned min_complete,
+  //                    unsigned flags, sigset_t *sig)
+  // (fd declared signed: same register, and a closed ring's -1 reaches the
+  // kernel as EBADF instead of a conversion error)
+  io_uring_enter: { args: ["i32", "u32", "u32", "u32", "buffer"], returns: "i32" },
+  // int io_uring_enter2(unsigned fd, unsigned to_submit, unsigned min_complete,
+  //                     unsigned flags, sigset_t *sig /* or the ext arg */, size_t sz)
+  io_uring_enter2: { args: ["i32", "u32", "u32", "u32", "buffer", "u64"], returns: "i32" },
+  // Same, with the argument as a plain number: for IORING_ENTER_EXT_ARG_REG the
+  // "pointer" is an offset into the registered region (6.13), not an address.
+  io_uring_enter2_raw: {
+    args: ["i32", "u32", "u32", "u32", "u64", "u64"],
+    returns: "i32",
+  },
+  // int io_uring_register(unsigned fd, unsigned opcode, const void *arg, unsigned nr_args)
+  io_uring_register: { args: ["i32", "u32", "buffer", "u32"], returns: "i32" },
+} as const satisfies SymbolTable;
+
+/** Symbols whose C name differs from the key (aliases of one C function). */
+export const LIBURING_ALIASES: Readonly<Record<string, string>> = {
+  io_uring_enter2_raw: "io_uring_enter2",
+};
+
+/**
+ * The companion library (`ffi/jsuring.c`, built to `ffi/build/libjsuring.so`).
+ * Every function returns `0`/a count or `-errno`.
+ *
+ * @example
+ * ```ts
+ * import { COMPANION } from "./symbols.ts";
+ * console.log(COMPANION.jsu_alloc.args);
+ * ```
+ */
+export const COMPANION = {
+  // uint64_t jsu_hugepage_size(void)
+  jsu_hugepage_size: { args: [], returns: "u64" },
+  // int jsu_alloc(uint64_t size, uint32_t mode, uint64_t *out /* [4] */)
+  jsu_alloc: { args: ["u64", "u32", "buffer"], returns: "i32" },
+  // int jsu_free(uint64_t addr, uint64_t size)
+  jsu_free: { args: ["u64", "u64"], returns: "i32" },
+  // int jsu_mmap_fd(int fd, uint64_t offset, uint64_t size, uint64_t *out)
+  jsu_mmap_fd: { args: ["i32", "u64", "u64", "buffer"], returns: "i32" },
+  // int jsu_close(int fd)
+  jsu_close: { args: ["i32"], returns: "i32" },
+  // int jsu_eventfd(uint32_t initval, int32_t flags)
+  jsu_eventfd: { args: ["u32", "i32"], returns: "i32" },
+  // void jsu_memcpy(uint64_t dst, uint64_t src, uint64_t n)
+  jsu_memcpy: { args: ["u64", "u64", "u64"], returns: "void" },
+  // uint32_t jsu_version(void)
+  jsu_version: { args: [], returns: "u32" },
+} as const satisfies SymbolTable;
+
+/** The companion version this TypeScript expects (`JSU_VERSION` in jsuring.h). */
+export const COMPANION_VERSION = 1;

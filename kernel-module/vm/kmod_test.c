@@ -1,0 +1,977 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Tests for the jsuring kernel module, run as root inside the VM (see run.sh).
+ * Built statically against trixie's liburing 2.9 (io_uring_register_region).
+ *
+ *   kmod_test [path/to/jsuring.ko]      (the .ko is needed for the rmmod test)
+ *
+ * Prints "ok - name" / "not ok - name: why" / "skip - name: why" per test and
+ * a final "JSK-RESULT passed=N failed=N skipped=N" line the host parses.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <liburing.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/klog.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "jsuring_kmod.h"
+
+#define REGION_SIZE	(2 * 4096)
+#define TABLE_SIZE	16
+#define ARG_OFF		512	/* where kcmd() puts its struct in the region */
+#define CANARY		0xa5
+
+static int devfd = -1;
+static const char *ko_path;
+static char why[256];
+static int passed, failed, skipped;
+
+#define FAIL(...) do { snprintf(why, sizeof(why), __VA_ARGS__); \
+	return -1; } while (0)
+#define CHECK(c) do { if (!(c)) FAIL("line %d: %s", __LINE__, #c); } while (0)
+#define CHECK_EQ(a, b) do { long long _a = (long long)(a), _b = (long long)(b); \
+	if (_a != _b) FAIL("line %d: %s = %lld, want %lld", __LINE__, #a, _a, _b); \
+	} while (0)
+#define SKIP(...) do { snprintf(why, sizeof(why), __VA_ARGS__); \
+	return 1; } while (0)
+
+struct tring {
+	struct io_uring ring;
+	uint8_t *region;
+	bool open;
+};
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static uint64_t fnv1a(const uint8_t *p, size_t n)
+{
+	uint64_t h = JSK_FNV1A_BASIS;
+
+	while (n--)
+		h = (h ^ *p++) * JSK_FNV1A_PRIME;
+	return h;
+}
+
+static uint8_t pattern(uint32_t seed, uint32_t o)
+{
+	return (uint8_t)(seed + o + (o >> 8) + (o >> 16));
+}
+
+static int ring_open(struct tring *t, bool region, unsigned table)
+{
+	memset(t, 0, sizeof(*t));
+	if (io_uring_queue_init(64, &t->ring, 0))
+		return -1;
+	t->open = true;
+	if (table && io_uring_register_buffers_sparse(&t->ring, table))
+		return -1;
+	if (region) {
+		struct io_uring_region_desc rd = { 0 };
+		struct io_uring_mem_region_reg mr = { 0 };
+
+		t->region = mmap(NULL, REGION_SIZE, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (t->region == MAP_FAILED)
+			return -1;
+		rd.user_addr = (uint64_t)(uintptr_t)t->region;
+		rd.size = REGION_SIZE;
+		rd.flags = IORING_MEM_REGION_TYPE_USER;
+		mr.region_uptr = (uint64_t)(uintptr_t)&rd;
+		if (io_uring_register_region(&t->ring, &mr))
+			return -1;
+	}
+	return 0;
+}
+
+static void ring_close(struct tring *t)
+{
+	if (t->open)
+		io_uring_queue_exit(&t->ring);
+	if (t->region)
+		munmap(t->region, REGION_SIZE);
+	t->open = false;
+	t->region = NULL;
+}
+
+/* SQE fields the module must see as zero; tests set them to break the rule */
+struct sqe_extra {
+	uint8_t flags;		/* IOSQE_* */
+	uint16_t ioprio;
+	uint32_t cmd_flags;
+	uint16_t buf_index;
+	uint32_t file_index;
+	uint64_t addr3;
+	uint64_t pad2;
+};
+
+static void prep_cmd(struct io_uring_sqe *sqe, uint32_t op, uint64_t off,
+		     uint32_t len, const struct sqe_extra *x)
+{
+	if (!sqe)
+		abort();	/* every caller leaves room in the SQ */
+	memset(sqe, 0, sizeof(*sqe));
+	sqe->opcode = IORING_OP_URING_CMD;
+	sqe->fd = devfd;
+	sqe->cmd_op = op;
+	sqe->addr = off;
+	sqe->len = len;
+	if (x) {
+		sqe->flags = x->flags;
+		sqe->ioprio = x->ioprio;
+		sqe->uring_cmd_flags = x->cmd_flags;
+		sqe->buf_index = x->buf_index;
+		sqe->file_index = x->file_index;
+		sqe->addr3 = x->addr3;
+		sqe->__pad2[0] = x->pad2;
+	}
+}
+
+static int submit_one(struct tring *t, struct io_uring_sqe **psqe)
+{
+	struct io_uring_cqe *cqe;
+	int res;
+
+	(void)psqe;
+	if (io_uring_submit_and_wait(&t->ring, 1) < 0)
+		return -9999;
+	if (io_uring_wait_cqe(&t->ring, &cqe))
+		return -9999;
+	res = cqe->res;
+	io_uring_cqe_seen(&t->ring, cqe);
+	return res;
+}
+
+/* Raw command: the caller placed the struct at `off` itself. */
+static int kcmd_raw(struct tring *t, uint32_t op, uint64_t off, uint32_t len,
+		    const struct sqe_extra *x)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&t->ring);
+
+	prep_cmd(sqe, op, off, len, x);
+	return submit_one(t, &sqe);
+}
+
+/*
+ * The usual path: copy *arg to ARG_OFF in the region with canaries on both
+ * sides, run, check the canaries survived and (on error) the struct too,
+ * copy the struct back.  Returns cqe->res, or -10000 when the region
+ * exchange broke its rules.
+ */
+static int kcmd_x(struct tring *t, uint32_t op, void *arg, size_t size,
+		  const struct sqe_extra *x)
+{
+	uint8_t *p = t->region + ARG_OFF;
+	int res;
+	size_t i;
+
+	memset(p - 64, CANARY, size + 128);
+	memcpy(p, arg, size);
+	res = kcmd_raw(t, op, ARG_OFF, size, x);
+	for (i = 0; i < 64; i++)
+		if (p[-1 - (int)i] != CANARY || p[size + i] != CANARY)
+			return -10000;
+	if (res < 0 && memcmp(p, arg, size))
+		return -10000;
+	memcpy(arg, p, size);
+	return res;
+}
+
+static int kcmd(struct tring *t, uint32_t op, void *arg, size_t size)
+{
+	return kcmd_x(t, op, arg, size, NULL);
+}
+
+static int probe(struct tring *t, struct jsk_probe *p)
+{
+	memset(p, 0, sizeof(*p));
+	return kcmd(t, JSK_CMD_PROBE, p, sizeof(*p));
+}
+
+static int buf_register(struct tring *t, uint32_t index, uint32_t pages,
+			uint32_t flags, uint64_t *id)
+{
+	struct jsk_buf_register r = { .index = index, .nr_pages = pages,
+				      .flags = flags };
+	int res = kcmd(t, JSK_CMD_BUF_REGISTER, &r, sizeof(r));
+
+	if (!res && id)
+		*id = r.buf_id;
+	return res;
+}
+
+static int buf_unregister(struct tring *t, uint32_t index)
+{
+	struct jsk_buf_unregister u = { .index = index };
+
+	return kcmd(t, JSK_CMD_BUF_UNREGISTER, &u, sizeof(u));
+}
+
+static int buf_op(struct tring *t, uint32_t op, uint64_t id, uint32_t off,
+		  uint32_t len, uint32_t seed, uint64_t *h)
+{
+	struct jsk_buf_op b = { .buf_id = id, .offset = off, .length = len,
+				.seed = seed };
+	int res = kcmd(t, op, &b, sizeof(b));
+
+	if (!res && h)
+		*h = b.fnv1a;
+	return res;
+}
+
+/* READ_FIXED / WRITE_FIXED against a kernel buffer: addr = offset in it */
+static int rw_fixed(struct tring *t, bool write, int fd, uint32_t boff,
+		    uint32_t len, uint64_t foff, uint16_t index)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&t->ring);
+
+	if (write)
+		io_uring_prep_write_fixed(sqe, fd, (void *)(uintptr_t)boff, len,
+					  foff, index);
+	else
+		io_uring_prep_read_fixed(sqe, fd, (void *)(uintptr_t)boff, len,
+					 foff, index);
+	return submit_one(t, &sqe);
+}
+
+static int tmpfile_fd(void)
+{
+	char name[] = "/tmp/jskXXXXXX";
+	int fd = mkstemp(name);
+
+	if (fd >= 0)
+		unlink(name);
+	return fd;
+}
+
+static void msleep(int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* Wait until freed/released reach the wanted values (ring teardown is async). */
+static int wait_counters(struct tring *t, uint64_t released, uint64_t freed,
+			 struct jsk_probe *out)
+{
+	for (int i = 0; i < 500; i++) {
+		if (probe(t, out))
+			return -1;
+		if (out->bufs_released >= released && out->bufs_freed >= freed)
+			break;
+		msleep(10);
+	}
+	msleep(50);	/* anything running twice would show up now */
+	return probe(t, out);
+}
+
+static bool have_bvec;
+
+/* ---- tests ---------------------------------------------------------------- */
+
+static int t_probe(void)
+{
+	struct tring t;
+	struct jsk_probe p;
+
+	CHECK(!ring_open(&t, true, 0));
+	CHECK_EQ(probe(&t, &p), 0);
+	ring_close(&t);
+	CHECK_EQ(p.version, JSK_VERSION);
+	CHECK(p.features & JSK_FEAT_REGION);
+	have_bvec = p.features & JSK_FEAT_BVEC_REG;
+	CHECK_EQ(p.commands, have_bvec ? 0x1f : 0x1);
+	CHECK_EQ(p.max_pages, JSK_MAX_PAGES);
+	CHECK_EQ(p.page_size, 4096);
+	CHECK_EQ(p.bufs_live, p.bufs_allocated - p.bufs_freed);
+	printf("# probe: version %u features %#x commands %#llx bvec %s\n",
+	       p.version, p.features, (unsigned long long)p.commands,
+	       have_bvec ? "yes" : "no");
+	return 0;
+}
+
+/* PROBE needs a zeroed struct; it is read from and written to the region */
+static int t_probe_region_exchange(void)
+{
+	struct tring t;
+	struct jsk_probe p;
+	uint64_t off;
+
+	CHECK(!ring_open(&t, true, 0));
+	memset(&p, 0, sizeof(p));
+	p.max_pages = 1;
+	CHECK_EQ(kcmd(&t, JSK_CMD_PROBE, &p, sizeof(p)), -EINVAL);
+	/* first and last slot of the region */
+	for (off = 0; off <= REGION_SIZE - sizeof(p); off += REGION_SIZE - sizeof(p)) {
+		memset(t.region, 0, REGION_SIZE);
+		CHECK_EQ(kcmd_raw(&t, JSK_CMD_PROBE, off, sizeof(p), NULL), 0);
+		memcpy(&p, t.region + off, sizeof(p));
+		CHECK_EQ(p.version, JSK_VERSION);
+	}
+	ring_close(&t);
+	return 0;
+}
+
+static int t_no_region(void)
+{
+	struct tring t;
+	struct jsk_probe p = { 0 };
+	struct jsk_buf_register r = { .index = 0, .nr_pages = 1,
+				      .flags = JSK_BUF_DEST };
+	struct jsk_buf_op b = { .buf_id = 1, .length = 1 };
+
+	CHECK(!ring_open(&t, false, 4));
+	/* no region: the struct is nowhere, only its offset and size */
+	CHECK_EQ(kcmd_raw(&t, JSK_CMD_PROBE, 0, sizeof(p), NULL), -ENXIO);
+	if (have_bvec) {
+		CHECK_EQ(kcmd_raw(&t, JSK_CMD_BUF_REGISTER, 0, sizeof(r), NULL), -ENXIO);
+		CHECK_EQ(kcmd_raw(&t, JSK_CMD_BUF_CHECKSUM, 0, sizeof(b), NULL), -ENXIO);
+	}
+	ring_close(&t);
+	return 0;
+}
+
+#define NEED_BVEC() do { if (!have_bvec) \
+	SKIP("no io_buffer_register_bvec() on this kernel"); } while (0)
+
+/* kernel buffer -> WRITE_FIXED -> file: bytes match the module's fill */
+static int t_zero_copy_write(void)
+{
+	const uint32_t pages = 4, size = pages * 4096, seed = 0x5a;
+	struct tring t;
+	uint8_t *file = malloc(size), *want = malloc(size);
+	uint64_t id, h;
+	int fd;
+
+	NEED_BVEC();
+	CHECK(!ring_open(&t, true, TABLE_SIZE));
+	CHECK_EQ(buf_register(&t, 3, pages, JSK_BUF_SOURCE, &id), 0);
+	CHECK(id != 0);
+	CHECK_EQ(buf_op(&t, JSK_CMD_BUF_FILL, id, 0, size, seed, &h), 0);
+	for (uint32_t o = 0; o < size; o++)
+		want[o] = pattern(seed, o);
+	CHECK_EQ(h, fnv1a(want, size));
+	CHECK((fd = tmpfile_fd()) >= 0);
+	CHECK_EQ(rw_fixed(&t, true, fd, 0, size, 0, 3), size);
+	CHECK_EQ(pread(fd, file, size, 0), size);
+	CHECK(!memcmp(file, want, size));
+	/* a piece from the middle of the buffer, across a page boundary */
+	CHECK_EQ(rw_fixed(&t, true, fd, 4096 + 100, 5000, 100000, 3), 5000);
+	CHECK_EQ(pread(fd, file, 5000, 100000), 5000);
+	CHECK(!memcmp(file, want + 4096 + 100, 5000));
+	/* past the end of the kernel buffer */
+	CHECK_EQ(rw_fixed(&t, true, fd, size - 10, 20, 0, 3), -EFAULT);
+	CHECK_EQ(buf_unregister(&t, 3), 0);
+	close(fd);
+	ring_close(&t);
+	free(file);
+	free(want);
+	return 0;
+}
+
+/* file -> READ_FIXED -> kernel buffer: module checksum matches the file's */
+static int t_zero_copy_read(void)
+{
+	const uint32_t pages = 8, size = pages * 4096;
+	struct tring t;
+	uint8_t *data = malloc(size);
+	uint64_t id, h;
+	int fd;
+
+	NEED_BVEC();
+	for (uint32_t i = 0; i < size; i++)
+		data[i] = (uint8_t)(rand() >> 7);
+	CHECK((fd = tmpfile_fd()) >= 0);
+	CHECK_EQ(pwrite(fd, data, size, 0), size);
+	CHECK(!ring_open(&t, true, TABLE_SIZE));
+	CHECK_EQ(buf_register(&t, 0, pages, JSK_BUF_DEST, &id), 0);
+	/* fresh pages are zero */
+	{
+		uint8_t *z = calloc(1, size);
+
+		CHECK_EQ(buf_op(&t, JSK_CMD_BUF_CHECKSUM, id, 0, size, 0, &h), 0);
+		CHECK_EQ(h, fnv1a(z, size));
+		free(z);
+	}
+	CHECK_EQ(rw_fixed(&t, false, fd, 0, size, 0, 0), size);
+	CHECK_EQ(buf_op(&t, JSK_CMD_BUF_CHECKSUM, id, 0, size, 0, &h), 0);
+	CHECK_EQ(h, fnv1a(data, size));
+	/* read 3000 file bytes from 777 to buffer offset 10000, checksum that */
+	CHECK_EQ(rw_fixed(&t, false, fd, 10000, 3000, 777, 0), 3000);
+	CHECK_EQ(buf_op(&t, JSK_CMD_BUF_CHECKSUM, id, 10000, 3000, 0, &h), 0);
+	CHECK_EQ(h, fnv1a(data + 777, 3000));
+	CHECK_EQ(buf_unregister(&t, 0), 0);
+	close(fd);
+	ring_close(&t);
+	free(data);
+	return 0;
+}
+
+/* both directions through one DEST|SOURCE buffer, then the direction rules */
+static int t_directions(void)
+{
+	struct tring t;
+	uint64_t id, h;
+	uint8_t b[4096];
+	int fd;
+
+	NEED_BVEC();
+	CHECK((fd = tmpfile_fd()) >= 0);
+	memset(b, 0x33, sizeof(b));
+	CHECK_EQ(pwrite(fd, b, sizeof(b), 0), sizeof(b));
+	CHECK(!ring_open(&t, true, TABLE_SIZE));
+	CHECK_EQ(buf_register(&t, 1, 1, JSK_BUF_DEST | JSK_BUF_SOURCE, &id), 0);
+	CHECK_EQ(rw_fixed(&t, false, fd, 0, 4096, 0, 1), 4096);
+	CHECK_EQ(rw_fixed(&t, true, fd, 0, 4096, 4096, 1), 4096);
+	CHECK_EQ(buf_op(&t, JSK_CMD_BUF_CHECKSUM, id, 0, 4096, 0, &h), 0);
+	CHECK_EQ(h, fnv1a(b, sizeof(b)));
+	CHECK_EQ(buf_register(&t, 2, 1, JSK_BUF_DEST, NULL), 0);
+	CHECK_EQ(buf_register(&t, 4, 1, JSK_BUF_SOURCE, NULL), 0);
+	/* io_import_fixed() refuses a direction the buffer was not registered for */
+	CHECK_EQ(rw_fixed(&t, true, fd, 0, 4096, 0, 2), -EFAULT);
+	CHECK_EQ(rw_fixed(&t, false, fd, 0, 4096, 0, 4), -EFAULT);
+	CHECK_EQ(rw_fixed(&t, false, fd, 0, 4096, 0, 2), 4096);
+	close(fd);
+	ring_close(&t);	/* the release callbacks run from ring teardown */
+	return 0;
+}
+
+/* every command's out fields land in the region and nothing else moves */
+static int t_region_exchange(void)
+{
+	struct tring t;
+	struct jsk_buf_register r = { .index = 5, .nr_pages = 2,
+				      .flags = JSK_BUF_SOURCE,
+				      .buf_id = 77, .size = 77 };
+	struct jsk_buf_op b = { 0 };
+	struct jsk_buf_unregister u = { .index = 5 };
+
+	NEED_BVEC();
+	CHECK(!ring_open(&t, true, TABLE_SIZE));
+	CHECK_EQ(kcmd(&t, JSK_CMD_BUF_REGISTER, &r, sizeof(r)), 0);
+	CHECK(r.buf_id != 0 && r.buf_id != 77);
+	CHECK_EQ(r.size, 8192);
+	CHECK_EQ(r.index, 5);
+	CHECK_EQ(r.nr_pages, 2);
+	b.buf_id = r.buf_id;
+	b.offset = 4000;
+	b.length = 200;
+	b.seed = 9;
+	b.fnv1a = 1;
+	CHECK_EQ(kcmd(&t, JSK_CMD_BUF_FILL, &b, sizeof(b)), 0);
+	{
+		uint8_t want[200];
+
+		for (int i = 0; i < 200; i++)
+			want[i] = pattern(9, 4000 + i);
+		CHECK_EQ(b.fnv1a, fnv1a(want, 200));
+		b.seed = 0;
+		b.fnv1a = 0;
+		CHECK_EQ(kcmd(&t, JSK_CMD_BUF_CHECKSUM, &b, sizeof(b)), 0);
+		CHECK_EQ(b.fnv1a, fnv1a(want, 200));
+	}
+	CHECK_EQ(kcmd(&t, JSK_CMD_BUF_UNREGISTER, &u, sizeof(u)), 0);
+	CHECK_EQ(u.index, 5);
+	/* the buffer is gone for FILL/CHECKSUM once released */
+	CHECK_EQ(kcmd(&t, JSK_CMD_BUF_CHECKSUM, &b, sizeof(b)), -ENOENT);
+	ring_close(&t);
+	return 0;
+}
+
+/* also through io-wq (IOSQE_ASYNC): the IO_URING_F_UNLOCKED path */
+static int t_async_issue(void)
+{
+	struct tring t;
+	struct sqe_extra x = { .flags = IOSQE_ASYNC };
+	struct jsk_probe p = { 0 };
+	struct jsk_buf_register r = { .index = 7, .nr_pages = 1,
+				      .flags = JSK_BUF_DEST };
+	struct jsk_buf_unregister u = { .index = 7 };
+
+	CHECK(!ring_open(&t, true, TABLE_SIZE));
+	CHECK_EQ(kcmd_x(&t, JSK_CMD_PROBE, &p, sizeof(p), &x), 0);
+	CHECK_EQ(p.version, JSK_VERSION);
+	if (have_bvec) {
+		struct jsk_buf_op b = { .length = 4096 };
+
+		CHECK_EQ(kcmd_x(&t, JSK_CMD_BUF_REGISTER, &r, sizeof(r), &x), 0);
+		b.buf_id = r.buf_id;
+		CHECK_EQ(kcmd_x(&t, JSK_CMD_BUF_CHECKSUM, &b, sizeof(b), &x), 0);
+		CHECK_EQ(kcmd_x(&t, JSK_CMD_BUF_REGISTER, &r, sizeof(r), &x), -EBUSY);
+		CHECK_EQ(kcmd_x(&t, JSK_CMD_BUF_UNREGISTER, &u, sizeof(u), &x), 0);
+	}
+	ring_close(&t);
+	return 0;
+}
+
+static int klog_len(void)
+{
+	static char buf[1 << 20];
+
+	return klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, sizeof(buf));
+}
+
+/* bad input: a clean errno each, region untouched, nothing in dmesg */
+static int t_bad_input(void)
+{
+	struct tring t, t2;
+	struct jsk_probe p;
+	struct jsk_buf_register r;
+	struct jsk_buf_unregister u;
+	struct jsk_buf_op b;
+	struct sqe_extra x;
+	uint64_t id = 0, id2 = 0;
+	int log0, log1;
+
+	CHECK(!ring_open(&t, true, TABLE_SIZE));
+	CHECK(!ring_open(&t2, true, TABLE_SIZE));
+	log0 = klog_len();
+
+	/* unknown commands */
+	memset(&p, 0, sizeof(p));
+	CHECK_EQ(kcmd(&t, _IOWR(JSK_IOC_TYPE, 5, struct jsk_buf_op), &p, 32), -EOPNOTSUPP);
+	CHECK_EQ(kcmd(&t, 0, &p, sizeof(p)), -EOPNOTSUPP);
+	CHECK_EQ(kcmd(&t, 0xffffffff, &p, sizeof(p)), -EOPNOTSUPP);
+	/* the right number with the wrong size encoded */
+	CHECK_EQ(kcmd(&t, _IOWR(JSK_IOC_TYPE, 0, struct jsk_buf_op), &p, 32), -EOPNOTSUPP);
+	/* wrong argument size, zero length */
+	CHECK_EQ(kcmd(&t, JSK_CMD_PROBE, &p, sizeof(p) - 8), -EINVAL);
+	CHECK_EQ(kcmd_raw(&t, JSK_CMD_PROBE, ARG_OFF, sizeof(p) + 8, NULL), -EINVAL);
+	CHECK_EQ(kcmd_raw(&t, JSK_CMD_PROBE, ARG_OFF, 0, NULL), -EINVAL);
+	/* unused SQE fields */
+	memset(&x, 0, sizeof(x)); x.ioprio = 1;
+	CHECK_EQ(kcmd_x(&t, JSK_CMD_PROBE, &p, sizeof(p), &x), -EINVAL);
+	memset(&x, 0, sizeof(x)); x.buf_index = 1;
+	CHECK_EQ(kcmd_x(&t, JSK_CMD_PROBE, &p, sizeof(p), &x), -EINVAL);
+	memset(&x, 0, sizeof(x)); x.file_index = 1;
+	CHECK_EQ(kcmd_x(&t, JSK_CMD_PROBE, &p, sizeof(p), &x), -EINVAL);
+	memset(&x, 0, sizeof(x)); x.addr3 = 1;
+	CHECK_EQ(kcmd_x(&t, JSK_CMD_PROBE, &p, sizeof(p), &x), -EINVAL);
+	memset(&x, 0, sizeof(x)); x.pad2 = 1ULL << 63;
+	CHECK_EQ(kcmd_x(&t, JSK_CMD_PROBE, &p, sizeof(p), &x), -EINVAL);
+	memset(&x, 0, sizeof(x)); x.cmd_flags = IORING_URING_CMD_FIXED;
+	CHECK_EQ(kcmd_x(&t, JSK_CMD_PROBE, &p, sizeof(p), &x), -EINVAL);
+	/* region offset out of bounds, wrapping, misaligned */
+	CHECK_EQ(kcmd_raw(&t, JSK_CMD_PROBE, REGION_SIZE, sizeof(p), NULL), -EFAULT);
+	CHECK_EQ(kcmd_raw(&t, JSK_CMD_PROBE, REGION_SIZE - 56, sizeof(p), NULL), -EFAULT);
+	CHECK_EQ(kcmd_raw(&t, JSK_CMD_PROBE, ~7ULL, sizeof(p), NULL), -EFAULT);
+	CHECK_EQ(kcmd_raw(&t, JSK_CMD_PROBE, 1ULL << 63, sizeof(p), NULL), -EFAULT);
+	CHECK_EQ(kcmd_raw(&t, JSK_CMD_PROBE, ARG_OFF + 4, sizeof(p), NULL), -EINVAL);
+	CHECK_EQ(kcmd_raw(&t, JSK_CMD_PROBE, ARG_OFF + 1, sizeof(p), NULL), -EINVAL);
+	/* non-zero input to PROBE */
+	memset(&p, 0, sizeof(p)); p.bufs_live = 1;
+	CHECK_EQ(kcmd(&t, JSK_CMD_PROBE, &p, sizeof(p)), -EINVAL);
+
+	if (have_bvec) {
+		/* register: reserved, flags, page counts, table bounds, busy slot */
+		r = (struct jsk_buf_register){ .index = 0, .nr_pages = 1,
+					       .flags = JSK_BUF_DEST, .__resv = 1 };
+		CHECK_EQ(kcmd(&t, JSK_CMD_BUF_REGISTER, &r, sizeof(r)), -EINVAL);
+		r.__resv = 0; r.flags = 4;
+		CHECK_EQ(kcmd(&t, JSK_CMD_BUF_REGISTER, &r, sizeof(r)), -EINVAL);
+		r.flags = JSK_BUF_DEST | 0x80000000u;
+		CHECK_EQ(kcmd(&t, JSK_CMD_BUF_REGISTER, &r, sizeof(r)), -EINVAL);
+		r.flags = 0;
+		CHECK_EQ(kcmd(&t, JSK_CMD_BUF_REGISTER, &r, sizeof(r)), -EINVAL);
+		r.flags = JSK_BUF_DEST; r.nr_pages = 0;
+		CHECK_EQ(kcmd(&t, JSK_CMD_BUF_REGISTER, &r, sizeof(r)), -EINVAL);
+		r.nr_pages = JSK_MAX_PAGES + 1;
+		CHECK_EQ(kcmd(&t, JSK_CMD_BUF_REGISTER, &r, sizeof(r)), -EINVAL);
+		r.nr_pages = 1; r.index = TABLE_SIZE;
+		CHECK_EQ(kcmd(&t, JSK_CMD_BUF_REGISTER, &r, sizeof(r)), -EINVAL);
+		r.index = 0xffffffffu;
+		CHECK_EQ(kcmd(&t, JSK_CMD_BUF_REGISTER, &r, sizeof(r)), -EINVAL);
+		CHECK_EQ(kcmd_raw(&t, JSK_CMD_BUF_REGISTER, ARG_OFF, 24, NULL), -EINVAL);
+		CHECK_EQ(buf_register(&t, 2, 1, JSK_BUF_DEST, &id), 0);
+		CHECK_EQ(buf_register(&t, 2, 1, JSK_BUF_DEST, NULL), -EBUSY);
+		CHECK_EQ(buf_register(&t2, 2, 1, JSK_BUF_DEST, &id2), 0);
+		/* unregister: empty slot, past the table, flags */
+		CHECK_EQ(buf_unregister(&t, 3), -EINVAL);
+		CHECK_EQ(buf_unregister(&t, TABLE_SIZE), -EINVAL);
+		u = (struct jsk_buf_unregister){ .index = 2, .flags = 1 };
+		CHECK_EQ(kcmd(&t, JSK_CMD_BUF_UNREGISTER, &u, sizeof(u)), -EINVAL);
+		/* fill / checksum: ids, ranges, flags, seed */
+		CHECK_EQ(buf_op(&t, JSK_CMD_BUF_FILL, 0, 0, 1, 1, NULL), -ENOENT);
+		CHECK_EQ(buf_op(&t, JSK_CMD_BUF_FILL, 999999, 0, 1, 1, NULL), -ENOENT);
+		CHECK_EQ(buf_op(&t, JSK_CMD_BUF_FILL, 1ULL << 40, 0, 1, 1, NULL), -ENOENT);
+		CHECK_EQ(buf_op(&t, JSK_CMD_BUF_FILL, id2, 0, 1, 1, NULL), -ENOENT);
+		CHECK_EQ(buf_op(&t, JSK_CMD_BUF_FILL, id, 0, 0, 1, NULL), -EINVAL);
+		CHECK_EQ(buf_op(&t, JSK_CMD_BUF_FILL, id, 4000, 97, 1, NULL), -EINVAL);
+		CHECK_EQ(buf_op(&t, JSK_CMD_BUF_FILL, id, 0xffffffffu, 2, 1, NULL), -EINVAL);
+		CHECK_EQ(buf_op(&t, JSK_CMD_BUF_CHECKSUM, id, 0, 1, 1, NULL), -EINVAL);
+		CHECK_EQ(buf_op(&t, JSK_CMD_BUF_FILL, id, 4095, 1, 1, NULL), 0);
+		b = (struct jsk_buf_op){ .buf_id = id, .length = 1, .flags = 1 };
+		CHECK_EQ(kcmd(&t, JSK_CMD_BUF_CHECKSUM, &b, sizeof(b)), -EINVAL);
+		CHECK_EQ(buf_unregister(&t, 2), 0);
+		CHECK_EQ(buf_unregister(&t, 2), -EINVAL);
+	} else {
+		memset(&r, 0, sizeof(r));
+		CHECK_EQ(kcmd(&t, JSK_CMD_BUF_REGISTER, &r, sizeof(r)), -EOPNOTSUPP);
+	}
+	log1 = klog_len();
+	ring_close(&t2);
+	ring_close(&t);
+	CHECK_EQ(log1, log0);	/* quiet dmesg */
+	return 0;
+}
+
+/* unregister with I/O in flight: release waits for the I/O, runs once */
+static int t_unregister_inflight(void)
+{
+	struct tring t;
+	struct jsk_probe p0, p1;
+	struct io_uring_sqe *sqe;
+	struct io_uring_cqe *cqe;
+	int pfd[2];
+	uint64_t id, h;
+
+	NEED_BVEC();
+	CHECK(!pipe(pfd));
+	CHECK(!ring_open(&t, true, TABLE_SIZE));
+	CHECK_EQ(buf_register(&t, 6, 1, JSK_BUF_DEST, &id), 0);
+	CHECK_EQ(probe(&t, &p0), 0);
+	/* a READ_FIXED from an empty pipe stays pending, holding the buffer */
+	sqe = io_uring_get_sqe(&t.ring);
+	io_uring_prep_read_fixed(sqe, pfd[0], (void *)0, 4096, 0, 6);
+	sqe->user_data = 42;
+	CHECK_EQ(io_uring_submit(&t.ring), 1);
+	msleep(20);
+	CHECK_EQ(buf_unregister(&t, 6), 0);
+	CHECK_EQ(probe(&t, &p1), 0);
+	CHECK_EQ(p1.bufs_released, p0.bufs_released);
+	CHECK_EQ(p1.bufs_freed, p0.bufs_freed);
+	/* unregistered but not yet released: still live, still reachable */
+	CHECK_EQ(buf_op(&t, JSK_CMD_BUF_CHECKSUM, id, 0, 8, 0, &h), 0);
+	CHECK_EQ(write(pfd[1], "hello, kernel", 13), 13);
+	CHECK(!io_uring_wait_cqe(&t.ring, &cqe));
+	CHECK_EQ(cqe->user_data, 42);
+	CHECK_EQ(cqe->res, 13);
+	io_uring_cqe_seen(&t.ring, cqe);
+	CHECK_EQ(wait_counters(&t, p0.bufs_released + 1, p0.bufs_freed + 1, &p1), 0);
+	CHECK_EQ(p1.bufs_released, p0.bufs_released + 1);
+	CHECK_EQ(p1.bufs_freed, p0.bufs_freed + 1);
+	CHECK_EQ(buf_op(&t, JSK_CMD_BUF_CHECKSUM, id, 0, 8, 0, &h), -ENOENT);
+	ring_close(&t);
+	close(pfd[0]);
+	close(pfd[1]);
+	return 0;
+}
+
+/* close a ring with buffers registered and I/O in flight */
+static int t_close_ring_inflight(void)
+{
+	struct tring t, obs;
+	struct jsk_probe p0, p1;
+	int pfd[2][2];
+
+	NEED_BVEC();
+	CHECK(!ring_open(&obs, true, 0));
+	CHECK_EQ(probe(&obs, &p0), 0);
+	CHECK(!ring_open(&t, true, TABLE_SIZE));
+	for (int i = 0; i < 4; i++)
+		CHECK_EQ(buf_register(&t, i, 1 + i, JSK_BUF_DEST | JSK_BUF_SOURCE, NULL), 0);
+	for (int i = 0; i < 2; i++) {
+		struct io_uring_sqe *sqe = io_uring_get_sqe(&t.ring);
+
+		CHECK(!pipe(pfd[i]));
+		io_uring_prep_read_fixed(sqe, pfd[i][0], (void *)0, 100, 0, i);
+	}
+	CHECK_EQ(io_uring_submit(&t.ring), 2);
+	msleep(20);
+	CHECK_EQ(probe(&obs, &p1), 0);
+	CHECK_EQ(p1.bufs_live, p0.bufs_live + 4);
+	ring_close(&t);
+	CHECK_EQ(wait_counters(&obs, p0.bufs_released + 4, p0.bufs_freed + 4, &p1), 0);
+	CHECK_EQ(p1.bufs_released, p0.bufs_released + 4);
+	CHECK_EQ(p1.bufs_freed, p0.bufs_freed + 4);
+	CHECK_EQ(p1.bufs_registered, p0.bufs_registered + 4);
+	CHECK_EQ(p1.bufs_live, p0.bufs_live);
+	ring_close(&obs);
+	for (int i = 0; i < 2; i++) {
+		close(pfd[i][0]);
+		close(pfd[i][1]);
+	}
+	return 0;
+}
+
+static long refcnt(void)
+{
+	FILE *f = fopen("/sys/module/jsuring/refcnt", "r");
+	long n = -1;
+
+	if (f) {
+		if (fscanf(f, "%ld", &n) != 1)
+			n = -1;
+		fclose(f);
+	}
+	return n;
+}
+
+/* rmmod is refused while a kernel buffer lives, works after; then reload */
+static int t_rmmod(void)
+{
+	struct tring t;
+	int fd, i;
+
+	NEED_BVEC();
+	if (!ko_path)
+		SKIP("no .ko path given");
+	CHECK(!ring_open(&t, true, TABLE_SIZE));
+	CHECK_EQ(buf_register(&t, 0, 2, JSK_BUF_SOURCE, NULL), 0);
+	close(devfd);	/* only the buffer pins the module now */
+	devfd = -1;
+	CHECK_EQ(refcnt(), 1);
+	CHECK_EQ(syscall(SYS_delete_module, "jsuring", O_NONBLOCK), -1);
+	CHECK(errno == EWOULDBLOCK || errno == EBUSY);
+	ring_close(&t);
+	for (i = 0; i < 500 && refcnt() != 0; i++)
+		msleep(10);
+	CHECK_EQ(refcnt(), 0);
+	CHECK_EQ(syscall(SYS_delete_module, "jsuring", O_NONBLOCK), 0);
+	CHECK(access(JSK_DEVICE_PATH, F_OK) != 0);
+	CHECK((fd = open(ko_path, O_RDONLY | O_CLOEXEC)) >= 0);
+	CHECK_EQ(syscall(SYS_finit_module, fd, "", 0), 0);
+	close(fd);
+	for (i = 0; i < 100 && devfd < 0; i++) {
+		devfd = open(JSK_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+		if (devfd < 0)
+			msleep(10);
+	}
+	CHECK(devfd >= 0);
+	return 0;
+}
+
+static uint32_t rnd_state = 12345;
+
+static uint32_t rnd(void)
+{
+	rnd_state = rnd_state * 1103515245u + 12345u;
+	return rnd_state >> 8;
+}
+
+/* a few thousand random uring_cmd SQEs, some async, mixed with fixed I/O */
+static int t_fuzz(void)
+{
+	static const uint32_t ops[] = {
+		JSK_CMD_PROBE, JSK_CMD_BUF_REGISTER, JSK_CMD_BUF_UNREGISTER,
+		JSK_CMD_BUF_FILL, JSK_CMD_BUF_CHECKSUM,
+	};
+	static const uint32_t sizes[] = { 64, 32, 8, 32, 32 };
+	const int total = 4000, batch = 32;
+	struct tring t, obs;
+	struct jsk_probe p0, p1;
+	uint64_t ids[64] = { 0 };
+	int nids = 0, fd, done = 0, bad = 0, counts[8] = { 0 };
+	CHECK((fd = tmpfile_fd()) >= 0);
+	CHECK_EQ(ftruncate(fd, 1 << 20), 0);
+	CHECK(!ring_open(&obs, true, 0));
+	CHECK_EQ(probe(&obs, &p0), 0);
+	CHECK(!ring_open(&t, true, TABLE_SIZE));
+	while (done < total) {
+		struct io_uring_cqe *cqe;
+		int n = 0;
+
+		for (; n < batch; n++) {
+			struct io_uring_sqe *sqe = io_uring_get_sqe(&t.ring);
+			uint32_t k = rnd() % 5, r = rnd();
+			uint32_t op = ops[k], len = sizes[k];
+			uint64_t off = (rnd() % (REGION_SIZE / 8)) * 8;
+			uint32_t *w;
+
+			if (r % 13 == 0) {	/* fixed I/O on a random slot */
+				uint32_t boff = rnd() % 8192, l = 1 + rnd() % 8192;
+
+				if (rnd() & 1)
+					io_uring_prep_read_fixed(sqe, fd, (void *)(uintptr_t)boff,
+								 l, rnd() % 4096, rnd() % 20);
+				else
+					io_uring_prep_write_fixed(sqe, fd, (void *)(uintptr_t)boff,
+								  l, rnd() % 4096, rnd() % 20);
+				sqe->user_data = 1;
+				continue;
+			}
+			if (off + len > REGION_SIZE)
+				off = REGION_SIZE - 64;
+			w = (uint32_t *)(t.region + off);
+			/* plausible fields most of the time, garbage sometimes */
+			for (uint32_t i = 0; i < len / 4; i++)
+				w[i] = (rnd() % 4) ? rnd() % 24 : rnd() * 2654435761u;
+			if (k == 0 && rnd() % 4)
+				memset(w, 0, 64);
+			if (k == 1) {
+				w[1] = 1 + rnd() % 4;		/* nr_pages */
+				if (rnd() % 4)
+					w[3] = 0;		/* __resv */
+				if (rnd() % 3)
+					w[2] = 1 + rnd() % 3;	/* flags */
+			}
+			if ((k == 3 || k == 4) && nids && rnd() % 4) {
+				uint64_t id = ids[rnd() % nids];
+
+				memcpy(w, &id, 8);
+				w[2] = rnd() % 8192;		/* offset */
+				w[3] = rnd() % 8192;		/* length */
+				w[4] = k == 4 ? 0 : rnd();	/* seed */
+				w[5] = (rnd() % 8) ? 0 : 1;	/* flags */
+			}
+			if (r % 17 == 0)
+				op = rnd() * 2654435761u;
+			if (r % 19 == 0)
+				len = rnd() % 80;
+			if (r % 23 == 0)
+				off = rnd() * 2654435761ull << (rnd() % 32);
+			prep_cmd(sqe, op, off, len, NULL);
+			if (r % 29 == 0)
+				sqe->ioprio = 1;
+			if (r % 31 == 0)
+				sqe->addr3 = rnd();
+			if (r % 5 == 0)
+				sqe->flags |= IOSQE_ASYNC;
+			sqe->user_data = (uint64_t)k << 32 | (uint32_t)(off / 8);
+		}
+		if (io_uring_submit_and_wait(&t.ring, n) < 0)
+			FAIL("submit failed");
+		for (int i = 0; i < n; i++) {
+			int res;
+			uint64_t ud;
+
+			CHECK(!io_uring_wait_cqe(&t.ring, &cqe));
+			res = cqe->res;
+			ud = cqe->user_data;
+			io_uring_cqe_seen(&t.ring, cqe);
+			done++;
+			if (ud == 1)
+				continue;	/* fixed I/O: any result */
+			switch (res) {
+			case 0: counts[0]++; break;
+			case -EINVAL: counts[1]++; break;
+			case -EOPNOTSUPP: counts[2]++; break;
+			case -EFAULT: counts[3]++; break;
+			case -EBUSY: counts[4]++; break;
+			case -ENOENT: counts[5]++; break;
+			default:
+				bad++;
+				printf("# fuzz: unexpected res %d\n", res);
+			}
+			/* remember ids of successful registrations */
+			if (res == 0 && (ud >> 32) == 1 && nids < 64) {
+				uint64_t id;
+
+				memcpy(&id, t.region + (ud & 0xffffffff) * 8 + 8, 8);
+				ids[nids++] = id;
+			}
+		}
+	}
+	printf("# fuzz: %d SQEs: ok %d einval %d eopnotsupp %d efault %d ebusy %d enoent %d\n",
+	       done, counts[0], counts[1], counts[2], counts[3], counts[4], counts[5]);
+	CHECK_EQ(bad, 0);
+	CHECK(counts[0] > 100);
+	ring_close(&t);
+	if (have_bvec)
+		CHECK_EQ(wait_counters(&obs, p0.bufs_released + 1, p0.bufs_freed + 1, &p1), 0);
+	else
+		CHECK_EQ(probe(&obs, &p1), 0);
+	/* everything this ring registered was released, every page freed */
+	for (int i = 0; i < 300 && (p1.bufs_live || p1.bufs_registered != p1.bufs_released); i++) {
+		msleep(10);
+		CHECK_EQ(probe(&obs, &p1), 0);
+	}
+	printf("# fuzz: registered %llu released %llu allocated %llu freed %llu live %llu\n",
+	       (unsigned long long)(p1.bufs_registered - p0.bufs_registered),
+	       (unsigned long long)(p1.bufs_released - p0.bufs_released),
+	       (unsigned long long)(p1.bufs_allocated - p0.bufs_allocated),
+	       (unsigned long long)(p1.bufs_freed - p0.bufs_freed),
+	       (unsigned long long)p1.bufs_live);
+	CHECK_EQ(p1.bufs_live, 0);
+	CHECK_EQ(p1.bufs_registered, p1.bufs_released);
+	CHECK_EQ(p1.bufs_allocated, p1.bufs_freed);
+	if (have_bvec)
+		CHECK(p1.bufs_registered > p0.bufs_registered);
+	ring_close(&obs);
+	close(fd);
+	return 0;
+}
+
+/* all rings are closed: nothing may be left */
+static int t_final_counters(void)
+{
+	struct tring t;
+	struct jsk_probe p;
+
+	CHECK(!ring_open(&t, true, 0));
+	for (int i = 0; i < 300; i++) {
+		CHECK_EQ(probe(&t, &p), 0);
+		if (!p.bufs_live)
+			break;
+		msleep(10);
+	}
+	ring_close(&t);
+	CHECK_EQ(p.bufs_live, 0);
+	CHECK_EQ(p.bufs_allocated, p.bufs_freed);
+	CHECK_EQ(p.bufs_registered, p.bufs_released);
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(void);
+} tests[] = {
+	{ "probe reports version, features and commands", t_probe },
+	{ "probe struct goes through the region", t_probe_region_exchange },
+	{ "a ring without a region gets ENXIO", t_no_region },
+	{ "zero copy: kernel buffer -> WRITE_FIXED -> file", t_zero_copy_write },
+	{ "zero copy: file -> READ_FIXED -> kernel buffer", t_zero_copy_read },
+	{ "buffer directions DEST/SOURCE are enforced", t_directions },
+	{ "region header exchange for every command", t_region_exchange },
+	{ "commands work from io-wq (IOSQE_ASYNC)", t_async_issue },
+	{ "bad input: clean errno, quiet dmesg", t_bad_input },
+	{ "unregister with I/O in flight releases once, after the I/O", t_unregister_inflight },
+	{ "closing a ring with buffers and I/O in flight releases each once", t_close_ring_inflight },
+	{ "fuzz: random uring_cmd SQEs, counters consistent", t_fuzz },
+	{ "rmmod refused while buffers live, succeeds after", t_rmmod },
+	{ "all buffers released and freed at the end", t_final_counters },
+};
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	ko_path = argc > 1 ? argv[1] : NULL;
+	srand(1);
+	devfd = open(JSK_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	if (devfd < 0) {
+		printf("not ok - open %s: %s\n", JSK_DEVICE_PATH, strerror(errno));
+		printf("JSK-RESULT passed=0 failed=1 skipped=0\n");
+		return 1;
+	}
+	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
+		int r;
+
+		why[0] = 0;
+		r = tests[i].fn();
+		if (r == 0) {
+			passed++;
+			printf("ok - %s\n", tests[i].name);
+		} else if (r > 0) {
+			skipped++;
+			printf("skip - %s: %s\n", tests[i].name, why);
+		} else {
+			failed++;
+			printf("not ok - %s: %s\n", tests[i].name, why);
+		}
+		if (devfd < 0)
+			devfd = open(JSK_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	}
+	printf("JSK-RESULT passed=%d failed=%d skipped=%d\n", passed, failed, skipped);
+	return failed ? 1 : 0;
+}

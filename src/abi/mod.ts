@@ -1,0 +1,66 @@
+/**
+ * The kernel ABI in one place: opcodes, flags and struct layouts, all pinned
+ * against `linux/io_uring.h` by `tests/abi_test.ts`.
+ *
+ * @module
+ */
+export * from "./opcodes.ts";
+export * from "./flags.ts";
+export * from "./layout.ts";
+import { Op } from "./opcodes.ts";
+import {
+  CancelFlag,
+  CqeFlag,
+  EnterFlag,
+  Feature,
+  Misc,
+  MmapOffset,
+  PbufFlag,
+  RegionFlag,
+  Register,
+  RingFlag,
+  SetupFlag,
+  SqeFlag,
+  TimeoutFlag,
+} from "./flags.ts";
+
+/**
+ * Each constant table with the C prefix its keys take in the kernel header,
+ * so the pinning test can compile `PREFIX##KEY` and compare.
+ *
+ * @example
+ * ```ts
+ * import { CONSTANT_GROUPS } from "./mod.ts";
+ * for (const [prefix, table] of CONSTANT_GROUPS) console.log(prefix, Object.keys(table).length);
+ * ```
+ */
+export const CONSTANT_GROUPS: ReadonlyArray<
+  readonly [prefix: string, table: Readonly<Record<string, number>>]
+> = [
+  ["IORING_OP_", Op],
+  ["IORING_SETUP_", SetupFlag],
+  ["IOSQE_", SqeFlag],
+  ["IORING_ENTER_", EnterFlag],
+  ["IORING_CQE_", CqeFlag],
+  ["IORING_FEAT_", Feature],
+  ["IORING_", Register],
+  ["IORING_OFF_", MmapOffset],
+  ["IORING_TIMEOUT_", TimeoutFlag],
+  ["IORING_ASYNC_CANCEL_", CancelFlag],
+  ["IOU_PBUF_RING_", PbufFlag],
+  [
+    "",
+    {
+      IORING_SQ_NEED_WAKEUP: RingFlag.SQ_NEED_WAKEUP,
+      IORING_SQ_CQ_OVERFLOW: RingFlag.SQ_CQ_OVERFLOW,
+      IORING_SQ_TASKRUN: RingFlag.SQ_TASKRUN,
+      IORING_CQ_EVENTFD_DISABLED: RingFlag.CQ_EVENTFD_DISABLED,
+      IORING_MEM_REGION_TYPE_USER: RegionFlag.TYPE_USER,
+      IORING_MEM_REGION_REG_WAIT_ARG: RegionFlag.REG_WAIT_ARG,
+      IORING_REG_WAIT_TS: RegionFlag.REG_WAIT_TS,
+      IORING_FSYNC_DATASYNC: Misc.FSYNC_DATASYNC,
+      IO_URING_OP_SUPPORTED: Misc.OP_SUPPORTED,
+      IORING_REGISTER_FILES_SKIP: Misc.REGISTER_FILES_SKIP,
+    },
+  ],
+];

@@ -1,0 +1,210 @@
+/**
+ * Arena: one block of application-owned memory for rings, SQEs, regions and
+ * buffers, carved into aligned slices. Backed by hugetlb pages when reserved,
+ * else transparent hugepages, else ordinary pages, and it says which it got.
+ * Memory is zeroed and never moves; it is unmapped once the arena is disposed
+ * and the last ring using it has closed (the kernel may still hold pins until
+ * then).
+ *
+ * @module
+ */
+import { libjsuring } from "../runtime/libs.ts";
+import { getNative } from "../runtime/_ffi.ts";
+import { UringError } from "../errors/uring_error.ts";
+import { hugepageHint } from "../errors/hints.ts";
+import { Errno } from "../errors/errno.ts";
+
+/** What backs an arena. */
+export type MemoryKind = "hugetlb" | "thp" | "pages";
+
+/** What to ask for: `"auto"` takes the best available. */
+export type MemoryRequest = "auto" | MemoryKind;
+
+/** Options of {@linkcode Arena.create}. */
+export interface ArenaOptions {
+  /** Bytes wanted; rounded up to the page size of what backs it. Default 2 MiB. */
+  size?: number;
+  /** Which memory; default `"auto"` (hugetlb → thp → pages). */
+  memory?: MemoryRequest;
+}
+
+/** A piece of an arena. */
+export interface Slice {
+  /** The arena it belongs to. */
+  readonly arena: Arena;
+  /** Byte offset in the arena. */
+  readonly offset: number;
+  /** Native address of the first byte. */
+  readonly address: number;
+  /** Length in bytes. */
+  readonly size: number;
+  /** A view of the slice. */
+  readonly bytes: Uint8Array;
+}
+
+const MODE: Record<MemoryRequest, number> = { auto: 0, hugetlb: 1, thp: 2, pages: 3 };
+const KIND: Record<number, MemoryKind> = { 1: "hugetlb", 2: "thp", 3: "pages" };
+
+/** 4 KiB: the kernel's page size on x86-64, the alignment of ring memory. */
+export const PAGE_SIZE = 4096;
+
+/**
+ * Application-owned memory for io_uring, carved into slices.
+ *
+ * @example
+ * ```ts
+ * import { Arena } from "./arena.ts";
+ * using arena = Arena.create({ size: 2 << 20 });
+ * console.log(arena.kind); // "hugetlb", "thp" or "pages"
+ * const s = arena.alloc(4096);
+ * s.bytes[0] = 1;
+ * ```
+ */
+export class Arena {
+  /** Native address of the arena's first byte (page aligned). */
+  readonly address: number;
+  /** Mapped length in bytes. */
+  readonly size: number;
+  /** What backs it. */
+  readonly kind: MemoryKind;
+  /** The page size of what backs it (2 MiB for hugepages). */
+  readonly pageSize: number;
+  /** A view of the whole arena. */
+  readonly bytes: Uint8Array;
+  #used = 0;
+  #users = 0;
+  #disposed = false;
+  #freed = false;
+
+  private constructor(address: number, size: number, kind: MemoryKind, pageSize: number) {
+    this.address = address;
+    this.size = size;
+    this.kind = kind;
+    this.pageSize = pageSize;
+    this.bytes = new Uint8Array(getNative().view(address, size));
+  }
+
+  /**
+   * Map a new arena.
+   *
+   * @param options size and kind of memory
+   * @returns the arena; `kind` says what it got
+   * @throws {UringError} ENOMEM when the kind asked for cannot be had (with a hint)
+   *
+   * @example
+   * ```ts
+   * import { Arena } from "./arena.ts";
+   * using arena = Arena.create({ memory: "pages", size: 65536 });
+   * console.log(arena.size); // 65536
+   * ```
+   */
+  static create(options: ArenaOptions = {}): Arena {
+    const size = options.size ?? 2 << 20;
+    const memory = options.memory ?? "auto";
+    if (!Number.isSafeInteger(size) || size <= 0) {
+      throw new RangeError(`arena size must be a positive integer, got ${size}`);
+    }
+    if (!(memory in MODE)) {
+      throw new TypeError(`memory must be "auto", "hugetlb", "thp" or "pages", got ${memory}`);
+    }
+    const out = new BigUint64Array(4);
+    const ret = libjsuring().jsu_alloc(size, MODE[memory], out);
+    if (ret < 0) {
+      const hint = memory === "hugetlb"
+        ? hugepageHint()
+        : memory === "thp"
+        ? "transparent hugepages are unavailable (see /sys/kernel/mm/transparent_hugepage/enabled)"
+        : undefined;
+      throw new UringError(-ret, `mmap(${memory})`, hint);
+    }
+    return new Arena(Number(out[0]), Number(out[1]), KIND[Number(out[2])], Number(out[3]));
+  }
+
+  /** Bytes handed out so far. */
+  get used(): number {
+    return this.#used;
+  }
+
+  /** Bytes still free (before alignment). */
+  get free(): number {
+    return this.size - this.#used;
+  }
+
+  /**
+   * Carve `size` bytes aligned to `align` (a power of two, default a page).
+   *
+   * @throws {RangeError} bad size or alignment
+   * @throws {UringError} ENOMEM when the arena is full
+   *
+   * @example
+   * ```ts
+   * import { Arena } from "./arena.ts";
+   * using arena = Arena.create({ memory: "pages", size: 8192 });
+   * const a = arena.alloc(100, 64);
+   * console.log(a.address % 64); // 0
+   * ```
+   */
+  alloc(size: number, align: number = PAGE_SIZE): Slice {
+    if (this.#disposed) throw new TypeError("arena is disposed");
+    if (!Number.isSafeInteger(size) || size <= 0) {
+      throw new RangeError(`slice size must be a positive integer, got ${size}`);
+    }
+    if (!Number.isSafeInteger(align) || align <= 0 || (align & (align - 1)) !== 0) {
+      throw new RangeError(`alignment must be a power of two, got ${align}`);
+    }
+    const start = Math.ceil((this.address + this.#used) / align) * align - this.address;
+    if (start + size > this.size) {
+      throw new UringError(
+        Errno.ENOMEM,
+        "arena.alloc",
+        `arena of ${this.size} bytes has ${this.size - start} left at alignment ${align}, ${size} asked`,
+      );
+    }
+    this.#used = start + size;
+    return {
+      arena: this,
+      offset: start,
+      address: this.address + start,
+      size,
+      bytes: this.bytes.subarray(start, start + size),
+    };
+  }
+
+  /** A ring (or region) starts using this arena: it is unmapped only after release. */
+  retain(): void {
+    if (this.#freed) throw new TypeError("arena is freed");
+    this.#users++;
+  }
+
+  /** The matching release of {@linkcode Arena.retain}. */
+  release(): void {
+    this.#users--;
+    this.#maybeFree();
+  }
+
+  /** Whether the memory has been unmapped. */
+  get freed(): boolean {
+    return this.#freed;
+  }
+
+  /**
+   * Dispose: unmap now, or when the last user releases it.
+   *
+   * @example
+   * ```ts
+   * import { Arena } from "./arena.ts";
+   * const arena = Arena.create({ memory: "pages", size: 4096 });
+   * arena[Symbol.dispose]();
+   * ```
+   */
+  [Symbol.dispose](): void {
+    this.#disposed = true;
+    this.#maybeFree();
+  }
+
+  #maybeFree(): void {
+    if (!this.#disposed || this.#users > 0 || this.#freed) return;
+    this.#freed = true;
+    libjsuring().jsu_free(this.address, this.size);
+  }
+}

@@ -1,0 +1,1225 @@
+/**
+ * The ring: setup (classic mmap or NO_MMAP in an arena), SQ/CQ views, the
+ * operation methods, submit, wait, batch reaping, probe, registration, close.
+ *
+ * The hot path makes no FFI call per operation: SQEs are written into ring
+ * memory through TypedArray views, the SQ tail is published once per batch
+ * with a release store, one `io_uring_enter` submits (and waits), and CQEs are
+ * read from ring memory with the CQ head advanced once per batch.
+ *
+ * @module
+ */
+import {
+  __kernel_timespec,
+  CancelFlag,
+  CqeFlag,
+  EnterFlag,
+  Feature,
+  io_uring_getevents_arg,
+  IO_RINGS,
+  io_uring_params,
+  io_uring_probe,
+  io_uring_probe_op,
+  iovec,
+  Misc,
+  MmapOffset,
+  Op,
+  OP_NAMES,
+  type OpName,
+  Register,
+  RingFlag,
+  SetupFlag,
+  statx as statxLayout,
+} from "../abi/mod.ts";
+import { Arena, PAGE_SIZE, type MemoryKind } from "../memory/arena.ts";
+import { libjsuring, liburing } from "../runtime/libs.ts";
+import { getNative } from "../runtime/_ffi.ts";
+import { check, UringError } from "../errors/uring_error.ts";
+import { Errno } from "../errors/errno.ts";
+import { kernelAtLeast, registerHint, setupHint } from "../errors/hints.ts";
+import * as sqe from "../ops/sqe.ts";
+import { INTERNAL_USER_DATA, OpTable } from "./_table.ts";
+import { ringLayout, type RingLayout, type RingMemory, type RingOptions, setupFlags } from "./setup.ts";
+
+export type { RingMemory, RingOptions } from "./setup.ts";
+
+/** Per-operation options. */
+export interface OpOptions {
+  /** Any value, handed back with the completion. */
+  tag?: unknown;
+  /** `IOSQE_*` flags (link, drain, async, fixed file...), see `SqeFlag`. */
+  flags?: number;
+}
+
+/** One completion, as {@linkcode Ring.completions} returns it. */
+export interface Completion {
+  /** The result: ≥ 0 on success, `-errno` on failure. */
+  readonly res: number;
+  /** `IORING_CQE_F_*` flags. */
+  readonly flags: number;
+  /** The operation's tag. */
+  readonly tag: unknown;
+}
+
+/** Called for each completion by {@linkcode Ring.reap}. */
+export type CompletionHandler = (res: number, flags: number, tag: unknown) => void;
+
+/** A timeout: milliseconds, or seconds and nanoseconds. */
+export type Timeout = number | { sec: number; nsec?: number };
+
+/** A buffer the kernel reads from or writes into. */
+export type IoBuffer = ArrayBufferView;
+
+const TEXT = new TextEncoder();
+const PARAMS = io_uring_params.fields;
+
+function timespec(t: Timeout): Uint8Array {
+  let sec: number, nsec: number;
+  if (typeof t === "number") {
+    if (!(t >= 0) || !Number.isFinite(t)) throw new RangeError(`timeout must be ≥ 0 ms, got ${t}`);
+    sec = Math.floor(t / 1000);
+    nsec = Math.round((t - sec * 1000) * 1e6);
+  } else {
+    sec = t.sec;
+    nsec = t.nsec ?? 0;
+    if (!Number.isSafeInteger(sec) || sec < 0 || !Number.isInteger(nsec) || nsec < 0 || nsec >= 1e9) {
+      throw new RangeError(`timeout must have sec ≥ 0 and 0 ≤ nsec < 1e9, got ${sec}/${nsec}`);
+    }
+  }
+  const ts = new Uint8Array(__kernel_timespec.size);
+  const w = new Uint32Array(ts.buffer);
+  sqe.putU64(w, 0, sec);
+  sqe.putU64(w, 2, nsec);
+  return ts;
+}
+
+function cString(path: string | Uint8Array): Uint8Array {
+  if (typeof path !== "string") {
+    if (path.at(-1) !== 0) throw new TypeError("a path given as bytes must end with a NUL byte");
+    return path;
+  }
+  if (path.includes("\0")) throw new TypeError("path contains a NUL character");
+  const bytes = new Uint8Array(path.length * 3 + 1);
+  const { written } = TEXT.encodeInto(path, bytes);
+  return bytes.subarray(0, written + 1);
+}
+
+function checkBuffer(buf: unknown, what = "buffer"): asserts buf is IoBuffer {
+  if (!ArrayBuffer.isView(buf)) {
+    throw new TypeError(`${what} must be a TypedArray or DataView, got ${typeof buf}`);
+  }
+  // deno-lint-ignore no-explicit-any
+  if ((buf.buffer as any).detached) throw new TypeError(`${what} is detached (transferred)`);
+}
+
+function checkFd(fd: number): void {
+  if (!Number.isInteger(fd) || fd < -100 || fd > 0x7fffffff) {
+    throw new RangeError(`file descriptor must be an integer, got ${fd}`);
+  }
+}
+
+function checkOffset(offset: number): void {
+  if (!Number.isSafeInteger(offset) || offset < -1) {
+    throw new RangeError(`offset must be a safe integer ≥ 0, or -1 for the file position; got ${offset}`);
+  }
+}
+
+/** AT_FDCWD: paths relative to the current directory. */
+export const AT_FDCWD: number = -100;
+
+/**
+ * An io_uring instance.
+ *
+ * @example
+ * ```ts
+ * import { Ring } from "../../mod.ts";
+ * using ring = Ring.create({ entries: 64 });
+ * ring.nop({ tag: "hello" });
+ * ring.submitAndWait(1);
+ * ring.reap((res, _flags, tag) => console.log(tag, res)); // hello 0
+ * ```
+ */
+export class Ring implements Disposable {
+  /** The ring's file descriptor (-1 once closed). */
+  fd: number;
+  /** Setup flags in force (`IORING_SETUP_*`). */
+  readonly flags: number;
+  /** `IORING_FEAT_*` the kernel reported. */
+  readonly features: number;
+  /** Sizes of the SQ, CQ, SQEs and CQEs. */
+  readonly layout: RingLayout;
+  /** Where the rings live: application memory (NO_MMAP) or the kernel's. */
+  readonly memory: RingMemory;
+  /** What backs the ring memory: hugetlb, thp, or pages (kernel memory: pages). */
+  readonly memoryKind: MemoryKind;
+  /** The arena holding the rings (user memory only). */
+  readonly arena: Arena | undefined;
+  /** Views over the SQE array for the `sqe.prep*` writers. */
+  readonly sqes: sqe.SqeViews;
+
+  #ringU32: Uint32Array;
+  #ringI32: Int32Array;
+  #sqHead: number;
+  #sqTail: number;
+  #sqFlags: number;
+  #sqMask: number;
+  #cqHead: number;
+  #cqTail: number;
+  #cqMask: number;
+  #cqes: number; // word index of cqes[0]
+  #cqeWords: number;
+  #sqeShift: number;
+  #sqeTail = 0; // local tail: SQEs written, not yet published
+  #table = new OpTable();
+  #unmap: (() => void) | undefined;
+  #ownsArena: boolean;
+  #getevents = new Uint8Array(io_uring_getevents_arg.size);
+  #probe: Uint8Array | undefined;
+
+  private constructor(
+    fd: number,
+    params: Uint32Array,
+    layout: RingLayout,
+    ringAddr: number,
+    ringBytes: number,
+    sqesAddr: number,
+    memory: RingMemory,
+    memoryKind: MemoryKind,
+    arena: Arena | undefined,
+    ownsArena: boolean,
+    unmap: (() => void) | undefined,
+  ) {
+    this.fd = fd;
+    this.flags = params[PARAMS.flags[0] >> 2];
+    this.features = params[PARAMS.features[0] >> 2];
+    this.layout = layout;
+    this.memory = memory;
+    this.memoryKind = memoryKind;
+    this.arena = arena;
+    this.#ownsArena = ownsArena;
+    this.#unmap = unmap;
+    const native = getNative();
+    const ring = native.view(ringAddr, ringBytes);
+    this.#ringU32 = new Uint32Array(ring);
+    this.#ringI32 = new Int32Array(ring);
+    const p = (name: keyof typeof PARAMS) => params[PARAMS[name][0] >> 2] >> 2;
+    this.#sqHead = p("sq_off.head");
+    this.#sqTail = p("sq_off.tail");
+    this.#sqFlags = p("sq_off.flags");
+    this.#sqMask = this.#ringU32[p("sq_off.ring_mask")];
+    this.#cqHead = p("cq_off.head");
+    this.#cqTail = p("cq_off.tail");
+    this.#cqMask = this.#ringU32[p("cq_off.ring_mask")];
+    this.#cqes = p("cq_off.cqes");
+    this.#cqeWords = layout.cqeSize >> 2;
+    this.#sqeShift = Math.log2(layout.sqeSize);
+    this.sqes = sqe.sqeViews(native.view(sqesAddr, layout.sqesBytes));
+    if (!(this.flags & SetupFlag.NO_SQARRAY)) {
+      // Identity SQ index array, filled once (liburing's io_uring_setup_ring_pointers).
+      const array = p("sq_off.array");
+      for (let i = 0; i < layout.sqEntries; i++) this.#ringU32[array + i] = i;
+    }
+    this.#sqeTail = this.#ringU32[this.#sqTail];
+  }
+
+  /**
+   * Create a ring.
+   *
+   * @param options sizes, flags and where the memory lives
+   * @returns the ring; `memory` and `memoryKind` say what it got
+   * @throws {UringError} the kernel refused (with a hint: sysctl, seccomp, memlock, old kernel)
+   * @throws {RangeError|TypeError} bad options, before any kernel call
+   *
+   * @example
+   * ```ts
+   * import { Ring } from "../../mod.ts";
+   * using ring = Ring.create({ entries: 128, memory: "user" });
+   * console.log(ring.memory, ring.memoryKind);
+   * ```
+   */
+  static create(options: RingOptions = {}): Ring {
+    let flags = setupFlags(options);
+    if (options.noSqArray === undefined && kernelAtLeast("6.6")) flags |= SetupFlag.NO_SQARRAY;
+    const memory = options.memory ?? (kernelAtLeast("6.5") ? "user" : "kernel");
+    if (memory !== "user" && memory !== "kernel") {
+      throw new TypeError(`memory must be "user" or "kernel", got ${memory}`);
+    }
+    if (memory === "kernel" && options.arena) {
+      throw new TypeError('an arena is only used with memory: "user"');
+    }
+    if (memory === "user") flags |= SetupFlag.NO_MMAP;
+    const entries = options.entries ?? 256;
+    const layout = ringLayout(entries, options.cqEntries, flags);
+
+    const params = new Uint32Array(io_uring_params.size / 4);
+    const word = (name: keyof typeof PARAMS) => PARAMS[name][0] >> 2;
+    params[word("flags")] = flags;
+    if (options.cqEntries !== undefined) params[word("cq_entries")] = options.cqEntries;
+    if (typeof options.sqpoll === "object") {
+      params[word("sq_thread_idle")] = options.sqpoll.idleMs ?? 0;
+      params[word("sq_thread_cpu")] = options.sqpoll.cpu ?? 0;
+    }
+
+    let arena: Arena | undefined, ringsAddr = 0, sqesAddr = 0;
+    let ownsArena = false;
+    if (memory === "user") {
+      const ringsBytes = Math.ceil(layout.ringsBytes / PAGE_SIZE) * PAGE_SIZE;
+      const sqesBytes = Math.ceil(layout.sqesBytes / PAGE_SIZE) * PAGE_SIZE;
+      arena = options.arena;
+      if (!arena) {
+        arena = Arena.create({ size: ringsBytes + sqesBytes, memory: options.hugepages ?? "auto" });
+        ownsArena = true;
+      }
+      try {
+        // The kernel maps PAGE_ALIGN(size) from each address: both page aligned.
+        ringsAddr = arena.alloc(ringsBytes).address;
+        sqesAddr = arena.alloc(sqesBytes).address;
+      } catch (e) {
+        if (ownsArena) arena[Symbol.dispose]();
+        throw e;
+      }
+      sqe.putU64(params, word("cq_off.user_addr"), ringsAddr);
+      sqe.putU64(params, word("sq_off.user_addr"), sqesAddr);
+    }
+
+    const fd = liburing().io_uring_setup(entries, params);
+    if (fd < 0) {
+      if (ownsArena) arena![Symbol.dispose]();
+      throw new UringError(-fd, "io_uring_setup", setupHint(-fd, flags));
+    }
+    if (memory === "user") {
+      arena!.retain();
+      // struct io_rings is not uapi: check our sizing against the kernel's offsets.
+      const cqes = params[word("cq_off.cqes")];
+      if (cqes !== IO_RINGS.cqes) {
+        libjsuring().jsu_close(fd);
+        arena!.release();
+        if (ownsArena) arena![Symbol.dispose]();
+        throw new UringError(
+          Errno.EOVERFLOW,
+          "io_uring_setup",
+          `kernel's struct io_rings header is ${cqes} bytes, jsuring sized it for ${IO_RINGS.cqes}: use memory: "kernel"`,
+        );
+      }
+      return new Ring(fd, params, layout, ringsAddr, layout.ringsBytes, sqesAddr, memory, arena!.kind, arena, ownsArena, undefined);
+    }
+    return Ring.#mapKernelRings(fd, params, layout);
+  }
+
+  static #mapKernelRings(fd: number, params: Uint32Array, layout: RingLayout): Ring {
+    const word = (name: keyof typeof PARAMS) => params[PARAMS[name][0] >> 2];
+    const cqBytes = word("cq_off.cqes") + layout.cqEntries * layout.cqeSize;
+    const sqBytes = word("flags") & SetupFlag.NO_SQARRAY
+      ? cqBytes
+      : word("sq_off.array") + layout.sqEntries * 4;
+    // FEAT_SINGLE_MMAP (5.4): one mapping covers both rings.
+    const ringBytes = Math.max(sqBytes, cqBytes);
+    if (!(word("features") & Feature.SINGLE_MMAP)) {
+      libjsuring().jsu_close(fd);
+      throw new UringError(Errno.ENOSYS, "io_uring_setup", "kernel lacks IORING_FEAT_SINGLE_MMAP (5.4)");
+    }
+    const out = new BigUint64Array(1);
+    const lib = libjsuring();
+    let ret = lib.jsu_mmap_fd(fd, MmapOffset.SQ_RING, ringBytes, out);
+    if (ret < 0) {
+      lib.jsu_close(fd);
+      throw new UringError(-ret, "mmap(IORING_OFF_SQ_RING)");
+    }
+    const ringAddr = Number(out[0]);
+    ret = lib.jsu_mmap_fd(fd, MmapOffset.SQES, layout.sqesBytes, out);
+    if (ret < 0) {
+      lib.jsu_free(ringAddr, ringBytes);
+      lib.jsu_close(fd);
+      throw new UringError(-ret, "mmap(IORING_OFF_SQES)");
+    }
+    const sqesAddr = Number(out[0]);
+    const unmap = () => {
+      lib.jsu_free(sqesAddr, layout.sqesBytes);
+      lib.jsu_free(ringAddr, ringBytes);
+    };
+    return new Ring(fd, params, layout, ringAddr, ringBytes, sqesAddr, "kernel", "pages", undefined, false, unmap);
+  }
+
+  // ---------------------------------------------------------------- SQ side
+
+  /** SQEs written and not yet submitted. */
+  get pending(): number {
+    return (this.#sqeTail - this.#ringU32[this.#sqTail]) >>> 0;
+  }
+
+  /** Operations handed to the ring whose final completion has not been reaped. */
+  get inFlight(): number {
+    return this.#table.size;
+  }
+
+  /** Free SQE slots right now. */
+  get sqSpace(): number {
+    const head = Atomics.load(this.#ringU32, this.#sqHead);
+    return this.layout.sqEntries - ((this.#sqeTail - head) >>> 0);
+  }
+
+  /**
+   * Reserve the next SQE and return its byte offset in {@linkcode Ring.sqes},
+   * submitting queued SQEs first if the SQ is full. For writing SQEs with the
+   * `prep*` functions directly; pair with {@linkcode Ring.track}.
+   *
+   * @throws {UringError} EBUSY when the SQ stays full (SQPOLL not keeping up)
+   *
+   * @example
+   * ```ts
+   * import { Ring, prepNop } from "../../mod.ts";
+   * using ring = Ring.create();
+   * const at = ring.getSqe();
+   * prepNop(ring.sqes, at);
+   * ring.track(at, "raw nop");
+   * ring.submitAndWait(1);
+   * ```
+   */
+  getSqe(): number {
+    this.#assertOpen();
+    if (this.sqSpace === 0) {
+      this.submit();
+      if (this.sqSpace === 0) {
+        throw new UringError(Errno.EBUSY, "getSqe", "the submission queue is full; reap completions or wait");
+      }
+    }
+    const at = (this.#sqeTail & this.#sqMask) << this.#sqeShift;
+    this.#sqeTail = (this.#sqeTail + 1) >>> 0;
+    return at;
+  }
+
+  /**
+   * Give the SQE at `at` its user_data and flags, and keep `keep` (memory the
+   * kernel may touch) reachable until the final CQE. Returns the user_data,
+   * which {@linkcode Ring.cancel} accepts.
+   *
+   * @example
+   * ```ts
+   * import { Ring, prepNop } from "../../mod.ts";
+   * using ring = Ring.create();
+   * const at = ring.getSqe();
+   * prepNop(ring.sqes, at);
+   * const id = ring.track(at, "tag");
+   * ```
+   */
+  track(at: number, tag?: unknown, flags = 0, keep?: unknown): number {
+    const ud = this.#table.add(tag, keep);
+    sqe.setUserData(this.sqes, at, ud);
+    if (flags) this.sqes.u8[at + 1] = flags;
+    return ud;
+  }
+
+  /**
+   * Queue a no-op (IORING_OP_NOP): completes with 0.
+   *
+   * @returns the operation's user_data
+   *
+   * @example
+   * ```ts
+   * import { Ring } from "../../mod.ts";
+   * using ring = Ring.create();
+   * ring.nop({ tag: 1 });
+   * ring.submitAndWait(1);
+   * ```
+   */
+  nop(options?: OpOptions): number {
+    const at = this.getSqe();
+    sqe.prepNop(this.sqes, at);
+    return this.track(at, options?.tag, options?.flags);
+  }
+
+  /**
+   * Queue a read of `buffer.byteLength` bytes from `fd` at `offset` (-1: file position).
+   * The buffer stays referenced by the ring until the read completes.
+   *
+   * @example
+   * ```ts
+   * import { Ring } from "../../mod.ts";
+   * import { openSync } from "node:fs";
+   * using ring = Ring.create();
+   * const fd = openSync("/etc/hostname", "r");
+   * const buf = new Uint8Array(64);
+   * ring.read(fd, buf, 0, { tag: buf });
+   * ring.submitAndWait(1);
+   * ring.reap((n) => console.log(n, "bytes"));
+   * ```
+   */
+  read(fd: number, buffer: IoBuffer, offset = -1, options?: OpOptions): number {
+    return this.#rw(Op.READ, fd, buffer, offset, options);
+  }
+
+  /**
+   * Queue a write of `buffer` to `fd` at `offset` (-1: file position).
+   *
+   * @example
+   * ```ts
+   * import { Ring } from "../../mod.ts";
+   * using ring = Ring.create();
+   * ring.write(1, new TextEncoder().encode("hi\n"), -1);
+   * ring.submitAndWait(1);
+   * ```
+   */
+  write(fd: number, buffer: IoBuffer, offset = -1, options?: OpOptions): number {
+    return this.#rw(Op.WRITE, fd, buffer, offset, options);
+  }
+
+  #rw(op: number, fd: number, buffer: IoBuffer, offset: number, options?: OpOptions): number {
+    checkFd(fd);
+    checkBuffer(buffer);
+    checkOffset(offset);
+    const addr = getNative().addressOf(buffer);
+    const at = this.getSqe();
+    sqe.prepRw(this.sqes, at, op, fd, addr, buffer.byteLength, offset);
+    return this.track(at, options?.tag, options?.flags, buffer);
+  }
+
+  /**
+   * Queue a vectored read into `buffers` (IORING_OP_READV).
+   *
+   * @example
+   * ```ts
+   * import { Ring } from "../../mod.ts";
+   * using ring = Ring.create();
+   * const parts = [new Uint8Array(4), new Uint8Array(4)];
+   * ring.readv(0, parts, 0);
+   * ```
+   */
+  readv(fd: number, buffers: readonly IoBuffer[], offset = -1, options?: OpOptions): number {
+    return this.#rwv(Op.READV, fd, buffers, offset, options);
+  }
+
+  /**
+   * Queue a vectored write of `buffers` (IORING_OP_WRITEV).
+   *
+   * @example
+   * ```ts
+   * import { Ring } from "../../mod.ts";
+   * using ring = Ring.create();
+   * const enc = new TextEncoder();
+   * ring.writev(1, [enc.encode("a"), enc.encode("b\n")], -1);
+   * ring.submitAndWait(1);
+   * ```
+   */
+  writev(fd: number, buffers: readonly IoBuffer[], offset = -1, options?: OpOptions): number {
+    return this.#rwv(Op.WRITEV, fd, buffers, offset, options);
+  }
+
+  #rwv(op: number, fd: number, buffers: readonly IoBuffer[], offset: number, options?: OpOptions): number {
+    checkFd(fd);
+    checkOffset(offset);
+    if (!Array.isArray(buffers) || buffers.length === 0 || buffers.length > 1024) {
+      throw new RangeError("buffers must be an array of 1 to 1024 (IOV_MAX) buffers");
+    }
+    const native = getNative();
+    const iov = new Uint32Array((buffers.length * iovec.size) / 4);
+    buffers.forEach((b, i) => {
+      checkBuffer(b, `buffers[${i}]`);
+      sqe.putU64(iov, i * 4, native.addressOf(b));
+      sqe.putU64(iov, i * 4 + 2, b.byteLength);
+    });
+    const at = this.getSqe();
+    sqe.prepRw(this.sqes, at, op, fd, native.addressOf(iov), buffers.length, offset);
+    return this.track(at, options?.tag, options?.flags, [iov, buffers.slice()]);
+  }
+
+  /**
+   * Queue a read into registered buffer `index` (IORING_OP_READ_FIXED); `buffer`
+   * must lie inside that registered buffer.
+   *
+   * @example
+   * ```ts
+   * import { Ring } from "../../mod.ts";
+   * using ring = Ring.create();
+   * const buf = new Uint8Array(4096);
+   * ring.registerBuffers([buf]);
+   * ring.readFixed(0, buf, 0, 0);
+   * ```
+   */
+  readFixed(fd: number, buffer: IoBuffer, offset: number, index: number, options?: OpOptions): number {
+    return this.#rwFixed(Op.READ_FIXED, fd, buffer, offset, index, options);
+  }
+
+  /**
+   * Queue a write from registered buffer `index` (IORING_OP_WRITE_FIXED).
+   *
+   * @example
+   * ```ts
+   * import { Ring } from "../../mod.ts";
+   * using ring = Ring.create();
+   * const buf = new Uint8Array(4096);
+   * ring.registerBuffers([buf]);
+   * ring.writeFixed(1, buf.subarray(0, 3), -1, 0);
+   * ```
+   */
+  writeFixed(fd: number, buffer: IoBuffer, offset: number, index: number, options?: OpOptions): number {
+    return this.#rwFixed(Op.WRITE_FIXED, fd, buffer, offset, index, options);
+  }
+
+  #rwFixed(op: number, fd: number, buffer: IoBuffer, offset: number, index: number, options?: OpOptions): number {
+    if (!Number.isInteger(index) || index < 0 || index > 0xffff) {
+      throw new RangeError(`registered buffer index must be 0..65535, got ${index}`);
+    }
+    const ud = this.#rw(op, fd, buffer, offset, options);
+    // #rw wrote the SQE at the tail just taken: set buf_index there.
+    const at = (((this.#sqeTail - 1) >>> 0) & this.#sqMask) << this.#sqeShift;
+    this.sqes.u16[(at >>> 1) + 20] = index;
+    return ud;
+  }
+
+  /**
+   * Queue an fsync (or fdatasync) of `fd`.
+   *
+   * @example
+   * ```ts
+   * import { Ring } from "../../mod.ts";
+   * using ring = Ring.create();
+   * ring.fsync(1, { datasync: true });
+   * ```
+   */
+  fsync(fd: number, how: { datasync?: boolean } = {}, options?: OpOptions): number {
+    checkFd(fd);
+    const at = this.getSqe();
+    sqe.prepFsync(this.sqes, at, fd, how.datasync ? Misc.FSYNC_DATASYNC : 0);
+    return this.track(at, options?.tag, options?.flags);
+  }
+
+  /**
+   * Queue an openat(2): completes with the new fd.
+   *
+   * @param path file name (relative to `dirfd`, default the current directory)
+   * @param flags `O_*` flags (numbers, as in `node:fs` `constants`)
+   * @param mode permissions for a created file
+   *
+   * @example
+   * ```ts
+   * import { Ring } from "../../mod.ts";
+   * using ring = Ring.create();
+   * ring.openat("/etc/hostname", 0);
+   * ring.submitAndWait(1);
+   * ring.reap((fd) => console.log("fd", fd));
+   * ```
+   */
+  openat(path: string | Uint8Array, flags = 0, mode = 0o644, options?: OpOptions & { dirfd?: number }): number {
+    const name = cString(path);
+    const dirfd = options?.dirfd ?? AT_FDCWD;
+    checkFd(dirfd);
+    const at = this.getSqe();
+    sqe.prepOpenat(this.sqes, at, dirfd, getNative().addressOf(name), flags, mode);
+    return this.track(at, options?.tag, options?.flags, name);
+  }
+
+  /**
+   * Queue a close(2) of `fd` (named `closeFd` so it is not the ring's own close).
+   *
+   * @example
+   * ```ts
+   * import { Ring } from "../../mod.ts";
+   * using ring = Ring.create();
+   * ring.closeFd(42);
+   * ```
+   */
+  closeFd(fd: number, options?: OpOptions): number {
+    checkFd(fd);
+    const at = this.getSqe();
+    sqe.prepClose(this.sqes, at, fd);
+    return this.track(at, options?.tag, options?.flags);
+  }
+
+  /**
+   * Queue a statx(2) into `out` (256 bytes; decode with {@linkcode decodeStatx}).
+   *
+   * @example
+   * ```ts
+   * import { Ring, decodeStatx } from "../../mod.ts";
+   * using ring = Ring.create();
+   * const out = new Uint8Array(256);
+   * ring.statx("/etc/hostname", out);
+   * ring.submitAndWait(1);
+   * ring.reap(() => {});
+   * console.log(decodeStatx(out).size);
+   * ```
+   */
+  statx(
+    path: string | Uint8Array,
+    out: Uint8Array,
+    options?: OpOptions & { dirfd?: number; flags?: number; mask?: number; atFlags?: number },
+  ): number {
+    checkBuffer(out, "out");
+    if (out.byteLength < statxLayout.size) {
+      throw new RangeError(`statx needs a ${statxLayout.size}-byte buffer, got ${out.byteLength}`);
+    }
+    const name = cString(path);
+    const dirfd = options?.dirfd ?? AT_FDCWD;
+    const native = getNative();
+    const at = this.getSqe();
+    // STATX_BASIC_STATS (0x7ff) unless a mask is given.
+    sqe.prepStatx(this.sqes, at, dirfd, native.addressOf(name), options?.atFlags ?? 0, options?.mask ?? 0x7ff, native.addressOf(out));
+    return this.track(at, options?.tag, options?.flags, [name, out]);
+  }
+
+  /**
+   * Queue a timeout: completes with `-ETIME` after `timeout`, or with 0 once
+   * `count` other completions have arrived (0: time only).
+   *
+   * @example
+   * ```ts
+   * import { Ring } from "../../mod.ts";
+   * using ring = Ring.create();
+   * ring.timeout(10);
+   * ring.submitAndWait(1);
+   * ring.reap((res) => console.log(res)); // -62 (ETIME)
+   * ```
+   */
+  timeout(timeout: Timeout, options?: OpOptions & { count?: number; timeoutFlags?: number }): number {
+    const ts = timespec(timeout);
+    const count = options?.count ?? 0;
+    if (!Number.isInteger(count) || count < 0 || count > 0xffffffff) {
+      throw new RangeError(`count must be a u32, got ${count}`);
+    }
+    const at = this.getSqe();
+    sqe.prepTimeout(this.sqes, at, getNative().addressOf(ts), count, options?.timeoutFlags ?? 0);
+    return this.track(at, options?.tag, options?.flags, ts);
+  }
+
+  /**
+   * Queue a linked timeout for the previous SQE, which must carry `SqeFlag.IO_LINK`.
+   *
+   * @example
+   * ```ts
+   * import { Ring, SqeFlag } from "../../mod.ts";
+   * using ring = Ring.create();
+   * ring.read(0, new Uint8Array(8), -1, { flags: SqeFlag.IO_LINK });
+   * ring.linkTimeout(50);
+   * ```
+   */
+  linkTimeout(timeout: Timeout, options?: OpOptions): number {
+    const ts = timespec(timeout);
+    const at = this.getSqe();
+    sqe.prepLinkTimeout(this.sqes, at, getNative().addressOf(ts), 0);
+    return this.track(at, options?.tag, options?.flags, ts);
+  }
+
+  /**
+   * Queue a cancellation of the operation `target` (a user_data these methods
+   * returned), or with `CancelFlag.ANY | CancelFlag.ALL` of everything.
+   * Completes with the number cancelled (ALL), 0, `-ENOENT` or `-EALREADY`.
+   *
+   * @example
+   * ```ts
+   * import { Ring } from "../../mod.ts";
+   * using ring = Ring.create();
+   * const id = ring.timeout(60_000);
+   * ring.cancel(id);
+   * ring.submitAndWait(2);
+   * ```
+   */
+  cancel(target: number, cancelFlags = 0, options?: OpOptions): number {
+    if (!Number.isSafeInteger(target) || target < 0) {
+      throw new RangeError(`cancel target must be a user_data, got ${target}`);
+    }
+    const at = this.getSqe();
+    sqe.prepCancel(this.sqes, at, target, cancelFlags);
+    return this.track(at, options?.tag, options?.flags);
+  }
+
+  // --------------------------------------------------------- submit / wait
+
+  #publish(): number {
+    // One release store of the SQ tail per batch (liburing __io_uring_flush_sq);
+    // Atomics.store is sequentially consistent, which SQPOLL's wakeup check needs.
+    Atomics.store(this.#ringU32, this.#sqTail, this.#sqeTail);
+    return (this.#sqeTail - Atomics.load(this.#ringU32, this.#sqHead)) >>> 0;
+  }
+
+  #enter(toSubmit: number, minComplete: number, flags: number): number {
+    if (this.flags & SetupFlag.SQPOLL) {
+      // The SQ thread submits; enter only to wake it or to wait.
+      if (Atomics.load(this.#ringU32, this.#sqFlags) & RingFlag.SQ_NEED_WAKEUP) {
+        flags |= EnterFlag.SQ_WAKEUP;
+      } else if (!(flags & EnterFlag.GETEVENTS)) {
+        return toSubmit;
+      }
+    }
+    for (;;) {
+      const ret = liburing().io_uring_enter(this.fd, toSubmit, minComplete, flags, null);
+      if (ret >= 0) return ret;
+      if (ret === -Errno.EINTR) continue;
+      throw new UringError(
+        -ret,
+        "io_uring_enter",
+        ret === -Errno.EBUSY || ret === -Errno.EAGAIN
+          ? "completions are backing up: reap the CQ before submitting more"
+          : undefined,
+      );
+    }
+  }
+
+  /**
+   * Publish queued SQEs and submit them with one `io_uring_enter`.
+   *
+   * @returns the number of SQEs submitted
+   *
+   * @example
+   * ```ts
+   * import { Ring } from "../../mod.ts";
+   * using ring = Ring.create();
+   * ring.nop(); ring.nop();
+   * console.log(ring.submit()); // 2
+   * ```
+   */
+  submit(): number {
+    this.#assertOpen();
+    const n = this.#publish();
+    return n ? this.#enter(n, 0, 0) : 0;
+  }
+
+  /**
+   * Submit queued SQEs and wait until at least `waitFor` completions are ready.
+   *
+   * @returns the number of SQEs submitted
+   *
+   * @example
+   * ```ts
+   * import { Ring } from "../../mod.ts";
+   * using ring = Ring.create();
+   * for (let i = 0; i < 8; i++) ring.nop();
+   * ring.submitAndWait(8);
+   * console.log(ring.reap(() => {})); // 8
+   * ```
+   */
+  submitAndWait(waitFor = 1): number {
+    this.#assertOpen();
+    const n = this.#publish();
+    if (waitFor <= 0 || this.ready >= waitFor && !this.#needsFlush()) {
+      return n ? this.#enter(n, 0, 0) : 0;
+    }
+    return this.#enter(n, waitFor, EnterFlag.GETEVENTS);
+  }
+
+  /**
+   * Submit and wait for `waitFor` completions for at most `timeout`.
+   * Needs IORING_FEAT_EXT_ARG (5.11).
+   *
+   * @returns false if the time ran out first
+   *
+   * @example
+   * ```ts
+   * import { Ring } from "../../mod.ts";
+   * using ring = Ring.create();
+   * console.log(ring.waitFor(1, 5)); // false: nothing to complete
+   * ```
+   */
+  waitFor(waitFor: number, timeout: Timeout): boolean {
+    this.#assertOpen();
+    const ts = timespec(timeout);
+    const native = getNative();
+    const arg = new Uint32Array(this.#getevents.buffer);
+    sqe.putU64(arg, io_uring_getevents_arg.fields.ts[0] >> 2, native.addressOf(ts));
+    const n = this.#publish();
+    for (;;) {
+      const ret = liburing().io_uring_enter2(
+        this.fd,
+        n,
+        waitFor,
+        EnterFlag.GETEVENTS | EnterFlag.EXT_ARG,
+        this.#getevents,
+        io_uring_getevents_arg.size,
+      );
+      if (ret >= 0) return true;
+      if (ret === -Errno.ETIME) return false;
+      if (ret === -Errno.EINTR) continue;
+      throw new UringError(-ret, "io_uring_enter2");
+    }
+  }
+
+  // ---------------------------------------------------------------- CQ side
+
+  /** CQEs ready to reap. */
+  get ready(): number {
+    return (Atomics.load(this.#ringU32, this.#cqTail) - this.#ringU32[this.#cqHead]) >>> 0;
+  }
+
+  #needsFlush(): boolean {
+    return (Atomics.load(this.#ringU32, this.#sqFlags) &
+      (RingFlag.SQ_CQ_OVERFLOW | RingFlag.SQ_TASKRUN)) !== 0;
+  }
+
+  /**
+   * Reap up to `max` completions, calling `handler(res, flags, tag)` for each,
+   * and advance the CQ head once. Overflowed CQEs (kept by the kernel when the
+   * CQ was full, FEAT_NODROP) are flushed and reaped too.
+   *
+   * @returns the number reaped
+   *
+   * @example
+   * ```ts
+   * import { Ring } from "../../mod.ts";
+   * using ring = Ring.create();
+   * ring.nop({ tag: "a" });
+   * ring.submitAndWait(1);
+   * ring.reap((res, flags, tag) => console.log(tag, res));
+   * ```
+   */
+  reap(handler: CompletionHandler, max = Infinity): number {
+    if (this.fd < 0) return 0;
+    const u32 = this.#ringU32, i32 = this.#ringI32, table = this.#table;
+    let n = 0;
+    for (;;) {
+      let head = u32[this.#cqHead];
+      const tail = Atomics.load(u32, this.#cqTail);
+      try {
+        while (head !== tail && n < max) {
+          const w = this.#cqes + (head & this.#cqMask) * this.#cqeWords;
+          const flags = u32[w + 3];
+          const tag = table.complete(u32[w], u32[w + 1], (flags & CqeFlag.F_MORE) !== 0);
+          head = (head + 1) >>> 0;
+          n++;
+          if (u32[w] !== INTERNAL_USER_DATA || u32[w + 1] !== 0) handler(i32[w + 2], flags, tag);
+        }
+      } finally {
+        Atomics.store(u32, this.#cqHead, head);
+      }
+      if (n >= max || !this.#needsFlush()) return n;
+      // liburing io_uring_peek_batch_cqe: overflow or deferred task work
+      // pending, let the kernel flush it into the CQ, then look again.
+      this.#enter(0, 0, EnterFlag.GETEVENTS);
+      if (this.ready === 0) return n;
+    }
+  }
+
+  /**
+   * Reap into an array of completion objects (convenient, allocates).
+   *
+   * @example
+   * ```ts
+   * import { Ring } from "../../mod.ts";
+   * using ring = Ring.create();
+   * ring.nop({ tag: 7 });
+   * ring.submitAndWait(1);
+   * console.log(ring.completions()); // [{ res: 0, flags: 0, tag: 7 }]
+   * ```
+   */
+  completions(max = Infinity): Completion[] {
+    const out: Completion[] = [];
+    this.reap((res, flags, tag) => out.push({ res, flags, tag }), max);
+    return out;
+  }
+
+  // --------------------------------------------------- probe and register
+
+  #register(opcode: number, arg: ArrayBufferView | null, nr: number, what: string): number {
+    this.#assertOpen();
+    const ret = liburing().io_uring_register(this.fd, opcode, arg, nr);
+    return check(ret, `io_uring_register(${what})`, registerHint);
+  }
+
+  /**
+   * The opcodes this kernel supports (IORING_REGISTER_PROBE, 5.6).
+   *
+   * @example
+   * ```ts
+   * import { Ring } from "../../mod.ts";
+   * using ring = Ring.create();
+   * console.log(ring.probe().has("READ")); // true
+   * ```
+   */
+  probe(): Set<OpName> {
+    if (!this.#probe) {
+      const n = 256;
+      const buf = new Uint8Array(io_uring_probe.size + n * io_uring_probe_op.size);
+      this.#register(Register.REGISTER_PROBE, buf, n, "PROBE");
+      this.#probe = buf;
+    }
+    const buf = this.#probe, set = new Set<OpName>();
+    const len = buf[io_uring_probe.fields.ops_len[0]];
+    for (let i = 0; i < len; i++) {
+      const at = io_uring_probe.size + i * io_uring_probe_op.size;
+      const flags = buf[at + io_uring_probe_op.fields.flags[0]];
+      const name = OP_NAMES[buf[at]];
+      if (flags & Misc.OP_SUPPORTED && name) set.add(name);
+    }
+    return set;
+  }
+
+  /**
+   * Register `fds` as fixed files (use index with `SqeFlag.FIXED_FILE`).
+   * `-1` leaves a slot empty.
+   *
+   * @example
+   * ```ts
+   * import { Ring } from "../../mod.ts";
+   * using ring = Ring.create();
+   * ring.registerFiles([0, 1, 2]);
+   * ```
+   */
+  registerFiles(fds: readonly number[]): void {
+    if (!fds.length || fds.length > 0x7fffffff) throw new RangeError("fds must not be empty");
+    fds.forEach(checkFd);
+    this.#register(Register.REGISTER_FILES, Int32Array.from(fds), fds.length, "FILES");
+  }
+
+  /**
+   * Drop the registered files.
+   *
+   * @example
+   * ```ts
+   * import { Ring } from "../../mod.ts";
+   * using ring = Ring.create();
+   * ring.registerFiles([0]);
+   * ring.unregisterFiles();
+   * ```
+   */
+  unregisterFiles(): void {
+    this.#register(Register.UNREGISTER_FILES, null, 0, "UNREGISTER_FILES");
+  }
+
+  /**
+   * Register `buffers` as fixed buffers (IORING_REGISTER_BUFFERS); they stay
+   * referenced by the ring until unregistered or closed.
+   *
+   * @example
+   * ```ts
+   * import { Ring } from "../../mod.ts";
+   * using ring = Ring.create();
+   * ring.registerBuffers([new Uint8Array(4096)]);
+   * ```
+   */
+  registerBuffers(buffers: readonly IoBuffer[]): void {
+    if (!buffers.length || buffers.length > 16384) {
+      throw new RangeError("buffers must hold 1 to 16384 (IORING_MAX_REG_BUFFERS) buffers");
+    }
+    const native = getNative();
+    const iov = new Uint32Array((buffers.length * iovec.size) / 4);
+    buffers.forEach((b, i) => {
+      checkBuffer(b, `buffers[${i}]`);
+      sqe.putU64(iov, i * 4, native.addressOf(b));
+      sqe.putU64(iov, i * 4 + 2, b.byteLength);
+    });
+    this.#register(Register.REGISTER_BUFFERS, iov, buffers.length, "BUFFERS");
+    this.#fixedBuffers = buffers.slice();
+  }
+
+  #fixedBuffers: IoBuffer[] = [];
+
+  /** The buffers registered with {@linkcode Ring.registerBuffers}, by index. */
+  get fixedBuffers(): readonly IoBuffer[] {
+    return this.#fixedBuffers;
+  }
+
+  /**
+   * Drop the registered buffers.
+   *
+   * @example
+   * ```ts
+   * import { Ring } from "../../mod.ts";
+   * using ring = Ring.create();
+   * ring.registerBuffers([new Uint8Array(64)]);
+   * ring.unregisterBuffers();
+   * ```
+   */
+  unregisterBuffers(): void {
+    this.#register(Register.UNREGISTER_BUFFERS, null, 0, "UNREGISTER_BUFFERS");
+    this.#fixedBuffers = [];
+  }
+
+  /**
+   * Signal `eventfd` on every completion (IORING_REGISTER_EVENTFD).
+   *
+   * @example
+   * ```ts
+   * import { Ring, eventfd } from "../../mod.ts";
+   * using ring = Ring.create();
+   * const efd = eventfd();
+   * ring.registerEventfd(efd);
+   * ```
+   */
+  registerEventfd(eventfd: number): void {
+    checkFd(eventfd);
+    this.#register(Register.REGISTER_EVENTFD, Int32Array.of(eventfd), 1, "EVENTFD");
+  }
+
+  /**
+   * Stop signalling the registered eventfd.
+   *
+   * @example
+   * ```ts
+   * import { Ring, eventfd } from "../../mod.ts";
+   * using ring = Ring.create();
+   * ring.registerEventfd(eventfd());
+   * ring.unregisterEventfd();
+   * ```
+   */
+  unregisterEventfd(): void {
+    this.#register(Register.UNREGISTER_EVENTFD, null, 0, "UNREGISTER_EVENTFD");
+  }
+
+  /**
+   * Enable a ring created with `disabled: true` (IORING_REGISTER_ENABLE_RINGS, 5.10).
+   *
+   * @example
+   * ```ts
+   * import { Ring } from "../../mod.ts";
+   * using ring = Ring.create({ disabled: true });
+   * ring.enable();
+   * ```
+   */
+  enable(): void {
+    this.#register(Register.REGISTER_ENABLE_RINGS, null, 0, "ENABLE_RINGS");
+  }
+
+  /**
+   * A raw `io_uring_register` call for the layers built on the ring
+   * (regions, buffer rings): returns the result or throws a `UringError`.
+   *
+   * @example
+   * ```ts
+   * import { Ring, Register } from "../../mod.ts";
+   * using ring = Ring.create();
+   * ring.register(Register.REGISTER_ENABLE_RINGS, null, 0, "ENABLE_RINGS");
+   * ```
+   */
+  register(opcode: number, arg: ArrayBufferView | null, nr: number, what: string): number {
+    return this.#register(opcode, arg, nr, what);
+  }
+
+  // ------------------------------------------------------------------ close
+
+  #assertOpen(): void {
+    if (this.fd < 0) throw new TypeError("ring is closed");
+  }
+
+  /**
+   * Close the ring. Operations still in flight are cancelled first
+   * (IORING_OP_ASYNC_CANCEL, any/all) and their completions reaped, so no
+   * buffer is released while the kernel may still use it; those completions
+   * are returned (cancelled ones have `res === -ECANCELED`). If some never
+   * complete within `graceMs`, their buffers are kept alive for the life of
+   * the process rather than freed under the kernel.
+   *
+   * @returns the completions of the operations that were pending
+   *
+   * @example
+   * ```ts
+   * import { Ring } from "../../mod.ts";
+   * const ring = Ring.create();
+   * ring.timeout(60_000, { tag: "slow" });
+   * ring.submit();
+   * console.log(ring.close()); // [{ res: -125, flags: 0, tag: "slow" }]
+   * ```
+   */
+  close(graceMs = 5000): Completion[] {
+    if (this.fd < 0) return [];
+    const drained: Completion[] = [];
+    const collect: CompletionHandler = (res, flags, tag) => drained.push({ res, flags, tag });
+    // SQEs written but never published: the kernel never saw them.
+    this.reap(collect);
+    if (this.#table.size > 0) {
+      if (this.sqSpace === 0) this.submit();
+      const at = this.getSqe();
+      sqe.prepCancel(this.sqes, at, 0, CancelFlag.ANY | CancelFlag.ALL);
+      sqe.setUserData(this.sqes, at, INTERNAL_USER_DATA);
+      const deadline = Date.now() + graceMs;
+      this.submit();
+      while (this.#table.size > 0 && Date.now() < deadline) {
+        this.waitFor(1, Math.min(100, Math.max(1, deadline - Date.now())));
+        this.reap(collect);
+      }
+    }
+    if (this.#table.size > 0) LEAKED.add(this.#table); // never free under the kernel
+    libjsuring().jsu_close(this.fd);
+    this.fd = -1;
+    this.#unmap?.();
+    if (this.arena) {
+      this.arena.release();
+      if (this.#ownsArena) this.arena[Symbol.dispose]();
+    }
+    this.#fixedBuffers = [];
+    return drained;
+  }
+
+  /** Close the ring (see {@linkcode Ring.close}). */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
+
+/** Tables of operations that never completed before their ring closed. */
+const LEAKED = new Set<unknown>();
+
+/**
+ * Decoded fields of a `struct statx` (see {@linkcode Ring.statx}).
+ */
+export interface Statx {
+  /** File size in bytes. */
+  size: number;
+  /** File type and mode bits. */
+  mode: number;
+  /** Inode number. */
+  ino: number;
+  /** Hard links. */
+  nlink: number;
+  /** Owner. */
+  uid: number;
+  /** Group. */
+  gid: number;
+  /** 512-byte blocks allocated. */
+  blocks: number;
+  /** Preferred I/O size. */
+  blksize: number;
+  /** Modification time, ms since the epoch. */
+  mtimeMs: number;
+}
+
+/**
+ * Decode the statx buffer {@linkcode Ring.statx} filled.
+ *
+ * @example
+ * ```ts
+ * import { decodeStatx } from "../../mod.ts";
+ * const s = decodeStatx(new Uint8Array(256));
+ * console.log(s.size); // 0
+ * ```
+ */
+export function decodeStatx(buf: Uint8Array): Statx {
+  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const f = statxLayout.fields;
+  const u64 = (o: readonly [number, number]) => Number(dv.getBigUint64(o[0], true));
+  return {
+    size: u64(f.stx_size),
+    mode: dv.getUint16(f.stx_mode[0], true),
+    ino: u64(f.stx_ino),
+    nlink: dv.getUint32(f.stx_nlink[0], true),
+    uid: dv.getUint32(f.stx_uid[0], true),
+    gid: dv.getUint32(f.stx_gid[0], true),
+    blocks: u64(f.stx_blocks),
+    blksize: dv.getUint32(f.stx_blksize[0], true),
+    mtimeMs: Number(dv.getBigInt64(f["stx_mtime.tv_sec"][0], true)) * 1000 +
+      dv.getUint32(f["stx_mtime.tv_nsec"][0], true) / 1e6,
+  };
+}
+
+/**
+ * Create an eventfd (for {@linkcode Ring.registerEventfd}).
+ *
+ * @example
+ * ```ts
+ * import { eventfd } from "../../mod.ts";
+ * const fd = eventfd();
+ * ```
+ */
+export function eventfd(initval = 0, flags = 0o2000000 /* EFD_CLOEXEC */): number {
+  return check(libjsuring().jsu_eventfd(initval, flags), "eventfd");
+}
+
+/**
+ * Close a file descriptor (close(2)), throwing a `UringError` on failure.
+ *
+ * @example
+ * ```ts
+ * import { closeFd, eventfd } from "../../mod.ts";
+ * closeFd(eventfd());
+ * ```
+ */
+export function closeFd(fd: number): void {
+  check(libjsuring().jsu_close(fd), "close");
+}
