@@ -255,7 +255,8 @@ export const io_uring_buf_reg = struct("io_uring_buf_reg", 40, {
   ring_entries: [8, 4],
   bgid: [12, 2],
   flags: [14, 2],
-  resv: [16, 24],
+  min_left: [16, 4],
+  resv: [20, 20],
 });
 
 /**

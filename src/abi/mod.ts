@@ -45,12 +45,17 @@ export const CONSTANT_GROUPS: ReadonlyArray<
   ["IORING_FEAT_", Feature],
   ["IORING_", Register],
   ["IORING_OFF_", MmapOffset],
-  ["IORING_TIMEOUT_", TimeoutFlag],
+  // IORING_LINK_TIMEOUT_UPDATE lacks the IORING_TIMEOUT_ prefix: listed below.
+  [
+    "IORING_TIMEOUT_",
+    Object.fromEntries(Object.entries(TimeoutFlag).filter(([k]) => k !== "LINK_TIMEOUT_UPDATE")),
+  ],
   ["IORING_ASYNC_CANCEL_", CancelFlag],
   ["IOU_PBUF_RING_", PbufFlag],
   [
     "",
     {
+      IORING_LINK_TIMEOUT_UPDATE: TimeoutFlag.LINK_TIMEOUT_UPDATE,
       IORING_SQ_NEED_WAKEUP: RingFlag.SQ_NEED_WAKEUP,
       IORING_SQ_CQ_OVERFLOW: RingFlag.SQ_CQ_OVERFLOW,
       IORING_SQ_TASKRUN: RingFlag.SQ_TASKRUN,

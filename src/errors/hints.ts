@@ -41,9 +41,9 @@ export function kernelVersion(): [number, number] {
  * if (!kernelAtLeast("6.5")) console.log("no NO_MMAP rings here");
  * ```
  */
-export function kernelAtLeast(version: string): boolean {
+export function kernelAtLeast(version: string, running: [number, number] = kernelVersion()): boolean {
   const [want, wantMinor] = version.split(".").map(Number);
-  const [major, minor] = kernelVersion();
+  const [major, minor] = running;
   return major > want || (major === want && minor >= wantMinor);
 }
 
@@ -61,6 +61,7 @@ function memlockHint(): string {
  *
  * @param errno positive errno
  * @param flags the setup flags that were passed
+ * @param running the kernel version to judge flags against (default: this one)
  * @returns a sentence, or undefined when nothing useful can be said
  *
  * @example
@@ -69,7 +70,11 @@ function memlockHint(): string {
  * console.log(setupHint(1, 0));
  * ```
  */
-export function setupHint(errno: number, flags: number): string | undefined {
+export function setupHint(
+  errno: number,
+  flags: number,
+  running: [number, number] = kernelVersion(),
+): string | undefined {
   if (errno === Errno.EPERM) {
     const disabled = readProc("/proc/sys/kernel/io_uring_disabled");
     if (disabled === "2") {
@@ -85,11 +90,14 @@ export function setupHint(errno: number, flags: number): string | undefined {
   }
   if (errno === Errno.ENOMEM) return memlockHint();
   if (errno === Errno.EINVAL) {
-    const [major, minor] = kernelVersion();
-    const tooNew = (Object.keys(SetupFlag) as (keyof typeof SetupFlag)[])
-      .filter((name) => flags & SetupFlag[name] && !kernelAtLeast(SETUP_FLAG_SINCE[name]))
+    const names = Object.keys(SetupFlag) as (keyof typeof SetupFlag)[];
+    const reasons = names
+      .filter((name) => flags & SetupFlag[name] && !kernelAtLeast(SETUP_FLAG_SINCE[name], running))
       .map((name) => `IORING_SETUP_${name} needs Linux ${SETUP_FLAG_SINCE[name]}`);
-    if (tooNew.length) return `${tooNew.join("; ")} (this is ${major}.${minor})`;
+    const known = names.reduce((all, name) => all | SetupFlag[name], 0);
+    const unknown = (flags & ~known) >>> 0;
+    if (unknown) reasons.push(`setup flag bits 0x${unknown.toString(16)} are unknown to jsuring and this kernel`);
+    if (reasons.length) return `${reasons.join("; ")} (this is Linux ${running[0]}.${running[1]})`;
   }
   return undefined;
 }

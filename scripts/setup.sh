@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs everything jsuring's demo, tests and benchmarks need on a Debian or
+# Ubuntu machine (as root), then builds the companion library. Idempotent:
+# installs only what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf 'setup: %s\n' "$*" >&2; }
+
+missing=()
+for pkg in liburing2 liburing-dev gcc make libc6-dev fio jq curl ca-certificates; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+done
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
+if ((${#missing[@]})); then
+  if [ "$(id -u)" != 0 ]; then
+    log "missing packages: ${missing[*]}; run as root or install them"; exit 1
+  fi
+  log "apt-get install ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Deno and Bun come from the npm registry as local dev dependencies.
+if [ ! -x node_modules/.bin/deno ] || [ ! -x node_modules/.bin/bun ] ||
+   [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  log "npm ci (deno, bun)"
+  npm ci --no-audit --no-fund --loglevel=error >/dev/null
+fi
+
+log "building the companion library (ffi/)"
+make -s -C ffi
+log "ready: $(node_modules/.bin/deno --version | head -1), bun $(node_modules/.bin/bun --version), $(dpkg -s liburing2 | sed -n 's/^Version: /liburing /p')"

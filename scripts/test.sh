@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# The README's test command: set up, then run every check and suite — static
+# checks, the test suite under Deno and under Bun, and the kernel-module suite
+# in a Linux 7.3 VM — and print one line "N passed, N failed, N skipped".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export NO_COLOR=1
+bash scripts/setup.sh || { echo "0 passed, 1 failed"; exit 1; }
+bash scripts/hugepages.sh 64
+
+logs=.cache/test
+mkdir -p "$logs"
+pass=0 fail=0 skip=0
+deno=node_modules/.bin/deno
+bun=node_modules/.bin/bun
+
+# A static check counts as one test.
+check() {
+  local name=$1; shift
+  if "$@" >"$logs/$name.log" 2>&1; then
+    pass=$((pass + 1)); echo "check $name: ok"
+  else
+    fail=$((fail + 1)); echo "check $name: FAILED"; tail -n 40 "$logs/$name.log"
+  fi
+}
+
+# Add a suite's counts from its summary line; no summary means it crashed.
+count() {
+  local name=$1 p=$2 f=$3 s=$4
+  if [ -z "$p" ]; then
+    fail=$((fail + 1)); echo "suite $name: no summary (crashed?), counted as one failure"
+    return
+  fi
+  pass=$((pass + p)); fail=$((fail + ${f:-0})); skip=$((skip + ${s:-0}))
+  echo "suite $name: $p passed, ${f:-0} failed, ${s:-0} skipped"
+}
+
+check lint "$deno" lint
+check doc-lint "$deno" doc --lint mod.ts
+check typecheck "$deno" check mod.ts
+check publish-dry-run "$deno" publish --dry-run --allow-dirty
+
+# Each runner writes JUnit; leaf tests are counted the same way for both.
+suite() {
+  local name=$1; shift
+  echo "== $name"
+  rm -f "$logs/$name.xml"
+  "$@" 2>&1 | tee "$logs/$name.log"
+  if [ -s "$logs/$name.xml" ]; then
+    # shellcheck disable=SC2046
+    count "$name" $(node scripts/junit-count.mjs "$logs/$name.xml")
+  else
+    count "$name" "" "" ""
+  fi
+}
+suite deno "$deno" test -A --v8-flags=--expose-gc --junit-path="$logs/deno.xml" tests/
+suite bun "$bun" test --reporter=junit --reporter-outfile="$logs/bun.xml"
+
+if [ -x kernel-module/vm/run.sh ] && [ "${JSURING_SKIP_VM:-0}" != 1 ]; then
+  echo "== kernel module suite (Linux 7.3 under qemu)"
+  bash kernel-module/vm/run.sh 2>&1 | tee "$logs/vm.log"
+  line=$(grep -E '^vm: [0-9]+ passed' "$logs/vm.log" | tail -n 1)
+  count vm "$(sed -nE 's/^vm: ([0-9]+) passed.*/\1/p' <<<"$line")" \
+    "$(sed -nE 's/.* ([0-9]+) failed.*/\1/p' <<<"$line")" \
+    "$(sed -nE 's/.* ([0-9]+) skipped.*/\1/p' <<<"$line")"
+else
+  echo "# skip: kernel module suite (JSURING_SKIP_VM=1 or no harness)"
+fi
+
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ]
