@@ -56,4 +56,88 @@ export {
   SqeFlag,
   TimeoutFlag,
 } from "./src/abi/mod.ts";
+export {
+  AsyncRing,
+  type AsyncOpOptions,
+  type AsyncRingOptions,
+  Multishot,
+  type MultishotOptions,
+  type MultishotResult,
+  type WakerKind,
+} from "./src/async/async_ring.ts";
+export {
+  copyFile,
+  defaultRing,
+  File,
+  type FsOptions,
+  open,
+  type OpenFlags,
+  readFile,
+  stat,
+  writeFile,
+} from "./src/fs/mod.ts";
+export {
+  connect,
+  type ConnectOptions,
+  listen,
+  type ListenOptions,
+  type RecvOptions,
+  SEND_ZC_THRESHOLD,
+  TcpConn,
+  TcpListener,
+} from "./src/net/mod.ts";
 export { NativeUnavailableError, type RuntimeName } from "./src/runtime/libs.ts";
+export {
+  createRingWithRegion,
+  ParamRegion,
+  REGION_SINCE,
+  type RegionMemory,
+  type RegionOptions,
+  type RegionSlice,
+  requireRegions,
+  type RingWithRegion,
+  type RingWithRegionOptions,
+  SIGSET_SIZE,
+  WAIT_SIGMASKS_SLICE,
+  WAIT_SLOT_SIZE,
+  WAIT_SLOTS_SLICE,
+  waitAreaBytes,
+} from "./src/region/region.ts";
+export {
+  type RawSlotFields,
+  type Signal,
+  type WaitOptions,
+  type WaitPath,
+  type WaitSlot,
+  WaitSlots,
+  type WaitSlotsOptions,
+} from "./src/region/wait.ts";
+export {
+  BufferGroup,
+  type BufferMemory,
+  cqeBufferId,
+  type SelectOptions,
+  type TakenBuffer,
+} from "./src/buffers/_group.ts";
+export {
+  checkProvide,
+  MAX_PROVIDED_BUFFERS,
+  ProvidedBuffers,
+  type ProvidedBuffersOptions,
+} from "./src/buffers/provided.ts";
+export {
+  BUF_DESC_SIZE,
+  BufferRing,
+  type BufferRingOptions,
+  MAX_RING_ENTRIES,
+  type RingMemoryArea,
+} from "./src/buffers/buf_ring.ts";
+export {
+  type FixedBuffer,
+  FixedBuffers,
+  type FixedOptions,
+  MAX_FIXED_BUFFER_SIZE,
+  MAX_FIXED_BUFFERS,
+} from "./src/buffers/fixed.ts";
+// The synchronous whole-file reader (hugepage-backed); `readFile` is the async one in src/fs.
+export { FileBuffer, readFile as readFileSync, type ReadFileOptions } from "./src/buffers/read_file.ts";

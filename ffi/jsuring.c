@@ -5,7 +5,11 @@
  * - memory for rings, SQEs, regions and buffers, with the fallback chain
  *   hugetlb (MAP_HUGETLB) -> transparent hugepages (MADV_HUGEPAGE) -> pages,
  *   reporting which one it got;
- * - mmap/munmap of a ring fd (classic kernel-allocated rings), close, eventfd.
+ * - mmap/munmap of a ring fd (classic kernel-allocated rings), close, eventfd;
+ * - the completion waker of src/async/: a blocking eventfd wait (called as a
+ *   Deno `nonblocking` FFI call, on one of Deno's blocking threads) and a
+ *   waiter thread that calls a thread-safe JS callback (Bun's `JSCallback`,
+ *   Deno's `UnsafeCallback.threadSafe`) when the ring's eventfd fires.
  *
  * Every function returns 0 or a count on success and -errno on failure:
  * errno itself is not reliably readable across an FFI boundary.
@@ -13,11 +17,18 @@
  * Bun read them as plain numbers.
  */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <errno.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -194,6 +205,224 @@ int jsu_eventfd(uint32_t initval, int32_t flags)
 	int fd = eventfd(initval, flags);
 
 	return fd < 0 ? -errno : fd;
+}
+
+/*
+ * Block until `efd` (a ring's registered eventfd) is readable, then consume
+ * its count. timeout_ms < 0 waits forever. Returns 1 when it fired, 0 on
+ * timeout, -errno on error. Never touches the ring itself: with
+ * SINGLE_ISSUER/DEFER_TASKRUN only the JS thread may enter it.
+ */
+int jsu_eventfd_wait(int efd, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = efd, .events = POLLIN };
+	uint64_t count;
+	int ret;
+
+	if (efd < 0)
+		return -EBADF; /* poll() would ignore it and wait out the timeout */
+	do
+		ret = poll(&pfd, 1, timeout_ms);
+	while (ret < 0 && errno == EINTR);
+	if (ret < 0)
+		return -errno;
+	if (ret == 0)
+		return 0;
+	if (pfd.revents & (POLLERR | POLLNVAL))
+		return -EBADF;
+	/* The fd is EFD_NONBLOCK: a racing reader leaves EAGAIN, still a wake. */
+	if (read(efd, &count, sizeof(count)) < 0 && errno != EAGAIN)
+		return -errno;
+	return 1;
+}
+
+/* Add 1 to an eventfd: wakes a jsu_eventfd_wait or a waiter thread. */
+int jsu_eventfd_signal(int efd)
+{
+	uint64_t one = 1;
+
+	return write(efd, &one, sizeof(one)) < 0 ? -errno : 0;
+}
+
+/*
+ * The waiter thread. It calls `cb` at most once per jsu_waiter_arm(): armed,
+ * it blocks in poll() on the eventfd; when that fires it consumes the count,
+ * disarms and calls `cb` (a thread-safe JS callback: the runtime queues the
+ * call on the JS thread and returns). Disarmed, it sleeps on a condition
+ * variable: an idle ring costs no CPU and the callback queue never grows.
+ */
+struct jsu_waiter {
+	pthread_t thread; /* detached */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	void (*cb)(void);
+	int efd;
+	int armed;
+	int stop;
+};
+
+/* The thread owns `w` (and, once stopped, the eventfd): it frees them on exit. */
+static void waiter_exit(struct jsu_waiter *w)
+{
+	pthread_mutex_unlock(&w->lock);
+	close(w->efd);
+	pthread_cond_destroy(&w->cond);
+	pthread_mutex_destroy(&w->lock);
+	free(w);
+}
+
+static void *waiter_main(void *arg)
+{
+	struct jsu_waiter *w = arg;
+
+	for (;;) {
+		int ret;
+
+		pthread_mutex_lock(&w->lock);
+		while (!w->armed && !w->stop)
+			pthread_cond_wait(&w->cond, &w->lock);
+		if (w->stop) {
+			waiter_exit(w);
+			return NULL;
+		}
+		pthread_mutex_unlock(&w->lock);
+		ret = jsu_eventfd_wait(w->efd, -1);
+		pthread_mutex_lock(&w->lock);
+		if (w->stop || ret < 0) {
+			/* ret < 0: the eventfd is unusable, nothing more to wake;
+			 * park until stopped. */
+			while (!w->stop)
+				pthread_cond_wait(&w->cond, &w->lock);
+			waiter_exit(w);
+			return NULL;
+		}
+		w->armed = 0;
+		pthread_mutex_unlock(&w->lock);
+		/* Deno runs a thread-safe callback on the JS thread and blocks
+		 * this one until it returned; Bun posts it and returns. */
+		w->cb();
+	}
+}
+
+/*
+ * A waiter thread runs this library's code for as long as it lives, and a
+ * runtime may dlclose() the library at exit while the thread is parked in
+ * it (Deno does: SIGSEGV at exit). Pin the library: RTLD_NODELETE on a
+ * second reference keeps it mapped until the process ends.
+ */
+static void pin_self(void)
+{
+	static int pinned;
+	Dl_info info;
+
+	if (__atomic_exchange_n(&pinned, 1, __ATOMIC_ACQ_REL))
+		return;
+	if (dladdr((void *)pin_self, &info) && info.dli_fname)
+		dlopen(info.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
+}
+
+int jsu_waiter_start(int efd, uint64_t cb, uint64_t *out)
+{
+	struct jsu_waiter *w;
+	int ret;
+
+	if (efd < 0 || !cb || !out)
+		return -EINVAL;
+	pin_self();
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	w->efd = efd;
+	w->cb = (void (*)(void))(uintptr_t)cb;
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->cond, NULL);
+	ret = pthread_create(&w->thread, NULL, waiter_main, w);
+	if (!ret)
+		pthread_detach(w->thread);
+	if (ret) {
+		pthread_cond_destroy(&w->cond);
+		pthread_mutex_destroy(&w->lock);
+		free(w);
+		return -ret;
+	}
+	*out = (uintptr_t)w;
+	return 0;
+}
+
+/* Ask for one callback on the next eventfd signal (or now, if one is pending). */
+int jsu_waiter_arm(uint64_t handle)
+{
+	struct jsu_waiter *w = (struct jsu_waiter *)(uintptr_t)handle;
+
+	if (!w)
+		return -EINVAL;
+	pthread_mutex_lock(&w->lock);
+	if (!w->armed) {
+		w->armed = 1;
+		pthread_cond_signal(&w->cond);
+	}
+	pthread_mutex_unlock(&w->lock);
+	return 0;
+}
+
+/*
+ * Stop the thread. It is not joined: on Deno it may be blocked inside the
+ * callback until the JS thread (the caller) returns to its event loop. The
+ * thread closes the eventfd and frees itself once it is out, so the handle
+ * and `efd` belong to it from this call on; the callback may still run once
+ * more and must tolerate that.
+ */
+int jsu_waiter_stop(uint64_t handle)
+{
+	struct jsu_waiter *w = (struct jsu_waiter *)(uintptr_t)handle;
+	int efd;
+
+	if (!w)
+		return -EINVAL;
+	pthread_mutex_lock(&w->lock);
+	w->stop = 1;
+	efd = w->efd;
+	/* Out of poll(): signal before unlocking, as the thread may close efd
+	 * as soon as it sees `stop`. */
+	jsu_eventfd_signal(efd);
+	pthread_cond_signal(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+	return 0;
+}
+
+/*
+ * A listening TCP/IPv4 socket on `ip` (host byte order) and `port` (0: any),
+ * with SO_REUSEADDR. Returns the fd; out[0] is the port bound. Set-up only:
+ * accept, recv, send, shutdown and close go through the ring.
+ */
+int jsu_tcp_listen(uint32_t ip, uint32_t port, int backlog, uint64_t *out)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sa);
+	int one = 1, fd, err;
+
+	if (port > 65535 || !out)
+		return -EINVAL;
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(ip);
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, backlog) ||
+	    getsockname(fd, (struct sockaddr *)&sa, &len)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	out[0] = ntohs(sa.sin_port);
+	return fd;
+}
+
+/* setsockopt(fd, level, name, &value, sizeof(int)). */
+int jsu_setsockopt_int(int fd, int level, int name, int value)
+{
+	return setsockopt(fd, level, name, &value, sizeof(value)) ? -errno : 0;
 }
 
 /* Raw copy between two addresses: lets tests and benchmarks touch memory the

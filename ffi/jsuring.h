@@ -21,6 +21,15 @@ int jsu_free(uint64_t addr, uint64_t size);
 int jsu_mmap_fd(int fd, uint64_t offset, uint64_t size, uint64_t *out);
 int jsu_close(int fd);
 int jsu_eventfd(uint32_t initval, int32_t flags);
+int jsu_eventfd_wait(int efd, int timeout_ms);
+int jsu_eventfd_signal(int efd);
+/* out[0]: the waiter's handle. cb: void (*)(void), called from the waiter thread. */
+int jsu_waiter_start(int efd, uint64_t cb, uint64_t *out);
+int jsu_waiter_arm(uint64_t handle);
+/* Hands the handle and efd over to the thread, which frees them on exit. */
+int jsu_waiter_stop(uint64_t handle);
+int jsu_tcp_listen(uint32_t ip, uint32_t port, int backlog, uint64_t *out);
+int jsu_setsockopt_int(int fd, int level, int name, int value);
 void jsu_memcpy(uint64_t dst, uint64_t src, uint64_t n);
 uint32_t jsu_version(void);
 #endif

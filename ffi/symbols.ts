@@ -16,6 +16,12 @@ export interface FfiSignature {
   readonly returns: FfiType;
   /** Symbol added by a later library version: absent is not an error. */
   readonly optional?: boolean;
+  /**
+   * Deno only: run the call on a blocking thread and return a Promise
+   * (`nonblocking: true`). Bun has no such calls: there the symbol is bound
+   * as an ordinary synchronous one, which jsuring never calls.
+   */
+  readonly nonblocking?: boolean;
 }
 
 /** A library's symbols by name. */
@@ -80,11 +86,32 @@ export const COMPANION = {
   jsu_close: { args: ["i32"], returns: "i32" },
   // int jsu_eventfd(uint32_t initval, int32_t flags)
   jsu_eventfd: { args: ["u32", "i32"], returns: "i32" },
+  // int jsu_eventfd_wait(int efd, int timeout_ms): 1 fired, 0 timeout, -errno
+  jsu_eventfd_wait: { args: ["i32", "i32"], returns: "i32" },
+  // The same C function as a Deno `nonblocking` call (src/async/_waker.ts).
+  jsu_eventfd_wait_async: { args: ["i32", "i32"], returns: "i32", nonblocking: true },
+  // int jsu_eventfd_signal(int efd)
+  jsu_eventfd_signal: { args: ["i32"], returns: "i32" },
+  // int jsu_waiter_start(int efd, uint64_t cb /* void (*)(void) */, uint64_t *out)
+  jsu_waiter_start: { args: ["i32", "u64", "buffer"], returns: "i32" },
+  // int jsu_waiter_arm(uint64_t handle)
+  jsu_waiter_arm: { args: ["u64"], returns: "i32" },
+  // int jsu_waiter_stop(uint64_t handle)
+  jsu_waiter_stop: { args: ["u64"], returns: "i32" },
+  // int jsu_tcp_listen(uint32_t ip, uint32_t port, int backlog, uint64_t *out)
+  jsu_tcp_listen: { args: ["u32", "u32", "i32", "buffer"], returns: "i32" },
+  // int jsu_setsockopt_int(int fd, int level, int name, int value)
+  jsu_setsockopt_int: { args: ["i32", "i32", "i32", "i32"], returns: "i32" },
   // void jsu_memcpy(uint64_t dst, uint64_t src, uint64_t n)
   jsu_memcpy: { args: ["u64", "u64", "u64"], returns: "void" },
   // uint32_t jsu_version(void)
   jsu_version: { args: [], returns: "u32" },
 } as const satisfies SymbolTable;
+
+/** Companion symbols whose C name differs from the key. */
+export const COMPANION_ALIASES: Readonly<Record<string, string>> = {
+  jsu_eventfd_wait_async: "jsu_eventfd_wait",
+};
 
 /** The companion version this TypeScript expects (`JSU_VERSION` in jsuring.h). */
 export const COMPANION_VERSION = 1;

@@ -121,7 +121,8 @@ static int jsk_arg_get(struct io_uring_cmd *cmd, unsigned int issue_flags,
  * table entry, dropped by the release callback, plus one per FILL/CHECKSUM
  * (or REGISTER) in progress.  The pages are freed on the last put, which is
  * normally the release callback itself; each live buffer also pins the
- * module, so rmmod fails with EBUSY until every buffer is gone.
+ * module, so rmmod is refused (delete_module: EWOULDBLOCK) until every
+ * buffer is gone.
  * ------------------------------------------------------------------------ */
 struct jsk_buf {
 	refcount_t	ref;
@@ -362,11 +363,12 @@ static int jsk_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 		struct jsk_buf_unregister	unreg;
 		struct jsk_buf_op		op;
 	} a;
+	u32 op = cmd->cmd_op;	/* io_uring's own copy of sqe->cmd_op */
 	size_t size;
 	void *where;
 	int ret;
 
-	switch (cmd->cmd_op) {
+	switch (op) {
 	case JSK_CMD_PROBE:
 		size = sizeof(a.probe);
 		break;
@@ -390,7 +392,7 @@ static int jsk_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 	if (ret)
 		return ret;
 
-	switch (cmd->cmd_op) {
+	switch (op) {
 	case JSK_CMD_PROBE:
 		ret = jsk_cmd_probe(&a.probe);
 		break;

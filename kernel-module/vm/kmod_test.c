@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <liburing.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -71,7 +72,8 @@ static uint8_t pattern(uint32_t seed, uint32_t o)
 static int ring_open(struct tring *t, bool region, unsigned table)
 {
 	memset(t, 0, sizeof(*t));
-	if (io_uring_queue_init(64, &t->ring, 0))
+	/* SUBMIT_ALL: an SQE failing at prep must not strand the rest */
+	if (io_uring_queue_init(64, &t->ring, IORING_SETUP_SUBMIT_ALL))
 		return -1;
 	t->open = true;
 	if (table && io_uring_register_buffers_sparse(&t->ring, table))
@@ -137,16 +139,24 @@ static void prep_cmd(struct io_uring_sqe *sqe, uint32_t op, uint64_t off,
 	}
 }
 
+/* a CQE within 10 s, or -ETIME: a hang fails the test instead of the VM */
+static int wait_cqe(struct tring *t, struct io_uring_cqe **cqe)
+{
+	struct __kernel_timespec ts = { .tv_sec = 10 };
+
+	return io_uring_wait_cqe_timeout(&t->ring, cqe, &ts);
+}
+
 static int submit_one(struct tring *t, struct io_uring_sqe **psqe)
 {
 	struct io_uring_cqe *cqe;
 	int res;
 
 	(void)psqe;
-	if (io_uring_submit_and_wait(&t->ring, 1) < 0)
+	if (io_uring_submit(&t->ring) < 0)
 		return -9999;
-	if (io_uring_wait_cqe(&t->ring, &cqe))
-		return -9999;
+	if (wait_cqe(t, &cqe))
+		return -9998;
 	res = cqe->res;
 	io_uring_cqe_seen(&t->ring, cqe);
 	return res;
@@ -615,6 +625,15 @@ static int t_bad_input(void)
 		CHECK_EQ(kcmd(&t, JSK_CMD_BUF_CHECKSUM, &b, sizeof(b)), -EINVAL);
 		CHECK_EQ(buf_unregister(&t, 2), 0);
 		CHECK_EQ(buf_unregister(&t, 2), -EINVAL);
+		/* a slot holding a user buffer: taken for register, EBUSY for unregister */
+		{
+			static char ubuf[4096];
+			struct iovec iov = { ubuf, sizeof(ubuf) };
+
+			CHECK_EQ(io_uring_register_buffers_update_tag(&t.ring, 9, &iov, NULL, 1), 1);
+			CHECK_EQ(buf_register(&t, 9, 1, JSK_BUF_DEST, NULL), -EBUSY);
+			CHECK_EQ(buf_unregister(&t, 9), -EBUSY);
+		}
 	} else {
 		memset(&r, 0, sizeof(r));
 		CHECK_EQ(kcmd(&t, JSK_CMD_BUF_REGISTER, &r, sizeof(r)), -EOPNOTSUPP);
@@ -654,7 +673,7 @@ static int t_unregister_inflight(void)
 	/* unregistered but not yet released: still live, still reachable */
 	CHECK_EQ(buf_op(&t, JSK_CMD_BUF_CHECKSUM, id, 0, 8, 0, &h), 0);
 	CHECK_EQ(write(pfd[1], "hello, kernel", 13), 13);
-	CHECK(!io_uring_wait_cqe(&t.ring, &cqe));
+	CHECK(!wait_cqe(&t, &cqe));
 	CHECK_EQ(cqe->user_data, 42);
 	CHECK_EQ(cqe->res, 13);
 	io_uring_cqe_seen(&t.ring, cqe);
@@ -702,6 +721,149 @@ static int t_close_ring_inflight(void)
 		close(pfd[i][0]);
 		close(pfd[i][1]);
 	}
+	return 0;
+}
+
+/*
+ * Two threads, each creating and closing rings in a loop; every batch races
+ * register / unregister / fill / checksum on the same few slots through
+ * io-wq (IOSQE_ASYNC: several workers at once, the IO_URING_F_UNLOCKED
+ * path), and each ring is closed with a pipe read still holding a buffer.
+ */
+struct stress_arg {
+	int bad;
+	int ok;
+	uint32_t seed;
+	char why[128];
+};
+
+static uint32_t stress_rnd(uint32_t *s)
+{
+	*s = *s * 1103515245u + 12345u;
+	return *s >> 8;
+}
+
+static void *stress_thread(void *p)
+{
+	struct stress_arg *a = p;
+	uint64_t ids[8] = { 0 };
+
+	for (int iter = 0; iter < 120 && !a->bad; iter++) {
+		struct tring t;
+		int pfd[2], n = 0;
+
+		if (ring_open(&t, true, 8) || pipe(pfd)) {
+			snprintf(a->why, sizeof(a->why), "ring_open/pipe failed");
+			a->bad++;
+			break;
+		}
+		for (int i = 0; i < 24; i++, n++) {
+			struct io_uring_sqe *sqe = io_uring_get_sqe(&t.ring);
+			uint8_t *w = t.region + i * 64;
+			uint32_t k = stress_rnd(&a->seed) % 4, slot = stress_rnd(&a->seed) % 4;
+
+			memset(w, 0, 64);
+			if (k == 0) {
+				struct jsk_buf_register r = { .index = slot, .nr_pages = 1 + slot,
+					.flags = JSK_BUF_DEST | JSK_BUF_SOURCE };
+
+				memcpy(w, &r, sizeof(r));
+				prep_cmd(sqe, JSK_CMD_BUF_REGISTER, i * 64, sizeof(r), NULL);
+			} else if (k == 1) {
+				struct jsk_buf_unregister u = { .index = slot };
+
+				memcpy(w, &u, sizeof(u));
+				prep_cmd(sqe, JSK_CMD_BUF_UNREGISTER, i * 64, sizeof(u), NULL);
+			} else {
+				struct jsk_buf_op b = { .buf_id = ids[slot], .length = 4096,
+					.seed = k == 2 ? 7 : 0 };
+
+				memcpy(w, &b, sizeof(b));
+				prep_cmd(sqe, k == 2 ? JSK_CMD_BUF_FILL : JSK_CMD_BUF_CHECKSUM,
+					 i * 64, sizeof(b), NULL);
+			}
+			if (stress_rnd(&a->seed) % 2)
+				sqe->flags |= IOSQE_ASYNC;
+			sqe->user_data = (uint64_t)k << 32 | i;
+		}
+		if (io_uring_submit(&t.ring) != n) {
+			snprintf(a->why, sizeof(a->why), "submit");
+			a->bad++;
+		}
+		for (int i = 0; i < n; i++) {
+			struct io_uring_cqe *cqe;
+			int res;
+			uint64_t ud;
+
+			if (wait_cqe(&t, &cqe)) {
+				snprintf(a->why, sizeof(a->why), "CQE timeout");
+				a->bad++;
+				break;
+			}
+			res = cqe->res;
+			ud = cqe->user_data;
+			io_uring_cqe_seen(&t.ring, cqe);
+			if (res == 0) {
+				a->ok++;
+				if ((ud >> 32) == 0) {
+					struct jsk_buf_register r;
+
+					memcpy(&r, t.region + (ud & 0xffff) * 64, sizeof(r));
+					ids[r.index % 8] = r.buf_id;
+				}
+			} else if (res != -EBUSY && res != -EINVAL && res != -ENOENT) {
+				snprintf(a->why, sizeof(a->why), "op %u: res %d",
+					 (unsigned)(ud >> 32), res);
+				a->bad++;
+			}
+		}
+		/* leave a read pending on whatever slot 0 holds, then close */
+		{
+			struct io_uring_sqe *sqe = io_uring_get_sqe(&t.ring);
+
+			io_uring_prep_read_fixed(sqe, pfd[0], (void *)0, 64, 0, 0);
+			io_uring_submit(&t.ring);
+		}
+		ring_close(&t);
+		close(pfd[0]);
+		close(pfd[1]);
+	}
+	return NULL;
+}
+
+static int t_stress(void)
+{
+	struct stress_arg a[2] = { { .seed = 1 }, { .seed = 2 } };
+	pthread_t th[2];
+	struct tring t;
+	struct jsk_probe p0, p1;
+
+	NEED_BVEC();
+	CHECK(!ring_open(&t, true, 0));
+	CHECK_EQ(probe(&t, &p0), 0);
+	for (int i = 0; i < 2; i++)
+		CHECK(!pthread_create(&th[i], NULL, stress_thread, &a[i]));
+	for (int i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	for (int i = 0; i < 2; i++)
+		if (a[i].bad)
+			FAIL("thread %d: %s", i, a[i].why);
+	for (int i = 0; i < 500; i++) {
+		CHECK_EQ(probe(&t, &p1), 0);
+		if (!p1.bufs_live && p1.bufs_registered == p1.bufs_released)
+			break;
+		msleep(10);
+	}
+	printf("# stress: %d commands ok; registered %llu released %llu freed %llu\n",
+	       a[0].ok + a[1].ok,
+	       (unsigned long long)(p1.bufs_registered - p0.bufs_registered),
+	       (unsigned long long)(p1.bufs_released - p0.bufs_released),
+	       (unsigned long long)(p1.bufs_freed - p0.bufs_freed));
+	CHECK_EQ(p1.bufs_live, 0);
+	CHECK_EQ(p1.bufs_registered, p1.bufs_released);
+	CHECK_EQ(p1.bufs_allocated, p1.bufs_freed);
+	CHECK(p1.bufs_registered - p0.bufs_registered > 100);
+	ring_close(&t);
 	return 0;
 }
 
@@ -840,13 +1002,12 @@ static int t_fuzz(void)
 				sqe->flags |= IOSQE_ASYNC;
 			sqe->user_data = (uint64_t)k << 32 | (uint32_t)(off / 8);
 		}
-		if (io_uring_submit_and_wait(&t.ring, n) < 0)
-			FAIL("submit failed");
+		CHECK_EQ(io_uring_submit(&t.ring), n);
 		for (int i = 0; i < n; i++) {
 			int res;
 			uint64_t ud;
 
-			CHECK(!io_uring_wait_cqe(&t.ring, &cqe));
+			CHECK_EQ(wait_cqe(&t, &cqe), 0);
 			res = cqe->res;
 			ud = cqe->user_data;
 			io_uring_cqe_seen(&t.ring, cqe);
@@ -923,6 +1084,29 @@ static int t_final_counters(void)
 	return 0;
 }
 
+/*
+ * Ring teardown runs in a kernel workqueue, so the release callbacks of the
+ * previous test's rings may still be on their way: wait until every buffer
+ * registered so far was released and freed before the next test counts.
+ */
+static int settle(void)
+{
+	struct tring t;
+	struct jsk_probe p = { 0 };
+
+	if (ring_open(&t, true, 0))
+		return -1;
+	for (int i = 0; i < 500; i++) {
+		if (probe(&t, &p))
+			break;
+		if (!p.bufs_live && p.bufs_registered == p.bufs_released)
+			break;
+		msleep(10);
+	}
+	ring_close(&t);
+	return p.bufs_live ? -1 : 0;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(void);
@@ -939,6 +1123,7 @@ static const struct {
 	{ "unregister with I/O in flight releases once, after the I/O", t_unregister_inflight },
 	{ "closing a ring with buffers and I/O in flight releases each once", t_close_ring_inflight },
 	{ "fuzz: random uring_cmd SQEs, counters consistent", t_fuzz },
+	{ "stress: two threads racing commands through io-wq and ring closes", t_stress },
 	{ "rmmod refused while buffers live, succeeds after", t_rmmod },
 	{ "all buffers released and freed at the end", t_final_counters },
 };
@@ -958,6 +1143,10 @@ int main(int argc, char **argv)
 		int r;
 
 		why[0] = 0;
+		if (devfd >= 0 && settle()) {
+			failed++;
+			printf("not ok - buffers left over before: %s\n", tests[i].name);
+		}
 		r = tests[i].fn();
 		if (r == 0) {
 			passed++;

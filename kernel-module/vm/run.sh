@@ -8,7 +8,7 @@
 #   kernel-module/vm/run.sh                      # C suite on the newest 7.3.x
 #   kernel-module/vm/run.sh --kernel 7.2         # boot 7.2 (bvec commands compiled out)
 #   kernel-module/vm/run.sh --build-only         # both builds (7.3 and 7.2), no VM: for CI
-#   kernel-module/vm/run.sh --deno tests/kmod    # also run `deno test -A tests/kmod`
+#   kernel-module/vm/run.sh --deno tests/kmod    # also `deno test -A --no-check tests/kmod`
 #
 # Extra payload (the hook the Deno port uses; all may be repeated):
 #   --pack SRC[:DST]   copy a host file or directory into the initramfs
@@ -21,7 +21,8 @@
 #                      a non-zero exit with no failure reported counts as one
 #   --deno DIR         = --bin deno --pack liburing.so.2 --pack the repo's mod.ts,
 #                      src/, ffi/build/, kernel-module/include/, deno.json and DIR
-#                      under /repo, and --suite "deno=cd /repo && deno test -A DIR"
+#                      under /repo, and --suite "deno=cd /repo && deno test -A --no-check DIR"
+#                      (type checking stays on the host: it takes ~40 s under TCG)
 #   --no-c             skip the C suite
 #
 # Last line on stdout is exactly "vm: N passed, N failed" (", N skipped" when
@@ -35,6 +36,9 @@
 # trixie-backports (Debian's 7.3 kbuild tools need glibc 2.38+, newer than
 # bookworm's), plus the kernel images.  The host's apt sources are never
 # changed; host packages are installed only when missing.  Must run as root.
+# JSK_VM_REFRESH=1 refreshes the root's package lists (a newer 7.3.x then
+# gets picked up); JSK_VM_CACHE, JSK_VM_MEM (MiB, 2048), JSK_VM_TIMEOUT (s,
+# 900, whole VM) and JSK_SUITE_TIMEOUT (s, 300, per suite) tune the rest.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -66,13 +70,17 @@ while [ $# -gt 0 ]; do
 			die "no deno in node_modules (npm install first)"
 		[ -x "$deno" ] || die "no deno in node_modules (npm install first)"
 		BINS+=("$deno")
-		for f in mod.ts src ffi/build kernel-module/include deno.json deno.jsonc package.json "$d"; do
+		for f in mod.ts src ffi/build kernel-module/include deno.json deno.jsonc; do
 			[ -e "$REPO/$f" ] && PACKS+=("$REPO/$f:/repo/$f")
 		done
+		case $d in	# a test folder inside the repo keeps its path
+		/*) PACKS+=("$d:/repo/.vm-tests/$(basename "$d")"); d=.vm-tests/$(basename "$d") ;;
+		*) PACKS+=("$REPO/$d:/repo/$d") ;;
+		esac
 		DENO_LIBURING=1
-		SUITES+=("deno=cd /repo && deno test -A $d")
+		SUITES+=("deno=cd /repo && deno test -A --no-check $d")
 		;;
-	-h|--help) sed -n '3,36p' "$0"; exit 0 ;;
+	-h|--help) sed -n '3,/^set -euo/p' "$0" | sed '$d'; exit 0 ;;
 	*) die "unknown argument $1 (see --help)" ;;
 	esac
 	shift
@@ -80,6 +88,9 @@ done
 
 [ "$(id -u)" = 0 ] || die "run as root (debootstrap, chroot, mknod)"
 mkdir -p "$CACHE"
+# one run at a time per cache: they share the root, the initramfs and the log
+exec 9>"$CACHE/.lock"
+flock 9
 
 # ---- host tools, installed only when missing -------------------------------
 need=()
@@ -111,7 +122,8 @@ if [ ! -e "$ROOT/.jsk-root-ok" ]; then
 		trixie "$ROOT.tmp" "$MIRROR" >"$CACHE/debootstrap.log" 2>&1 ||
 		die "debootstrap failed, see $CACHE/debootstrap.log"
 	echo "deb $MIRROR trixie-backports main" >"$ROOT.tmp/etc/apt/sources.list.d/backports.list"
-	chroot "$ROOT.tmp" apt-get update -qq >&2
+	chroot "$ROOT.tmp" apt-get update -qq >"$CACHE/apt.log" 2>&1 ||
+		die "apt-get update in the build root failed, see $CACHE/apt.log"
 	touch "$ROOT.tmp/.jsk-root-ok"
 	mv "$ROOT.tmp" "$ROOT"
 fi
@@ -119,6 +131,10 @@ fi
 cleanup() { mountpoint -q "$ROOT/proc" && umount "$ROOT/proc" || true; }
 trap cleanup EXIT
 mountpoint -q "$ROOT/proc" || mount -t proc proc "$ROOT/proc"	# objtool needs it
+if [ "${JSK_VM_REFRESH:-0}" = 1 ]; then	# look for newer kernels
+	in_root apt-get update -qq >"$CACHE/apt.log" 2>&1 || die "apt-get update failed"
+	rm -rf "$CACHE/kernels"
+fi
 
 # Newest cloud kernel of a series that has headers, e.g. 7.3 -> 7.3.4+deb13-cloud-amd64.
 kver_of() {
@@ -126,10 +142,14 @@ kver_of() {
 		awk '{print $1}' | sed 's/^linux-headers-//' | sort -V | tail -1
 }
 ensure_headers() {
-	[ -d "$ROOT/usr/src/linux-headers-$1" ] && return 0
+	in_root dpkg-query -W -f='${Status}' "linux-headers-$1" 2>/dev/null |
+		grep -q 'install ok installed' && return 0
 	say "installing linux-headers-$1 in the build root"
 	in_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-		"linux-headers-$1" >&2
+		"linux-headers-$1" >"$CACHE/apt.log" 2>&1 || {
+		tail -20 "$CACHE/apt.log" >&2
+		die "cannot install linux-headers-$1"
+	}
 }
 
 # Build the module against one kernel's headers; prints the .ko path.
@@ -176,7 +196,7 @@ fi
 mkdir -p "$ROOT/build/test"
 cp "$HERE/kmod_test.c" "$KMOD/include/uapi/jsuring_kmod.h" "$ROOT/build/test/"
 in_root gcc-14 -O2 -Wall -Wextra -Wno-sign-compare -Werror -static \
-	-o /build/test/kmod_test /build/test/kmod_test.c -luring >&2 ||
+	-pthread -o /build/test/kmod_test /build/test/kmod_test.c -luring >&2 ||
 	die "test program build failed"
 
 # ---- the kernel image ---------------------------------------------------------
@@ -185,7 +205,7 @@ if [ ! -s "$KDIR_IMG/vmlinuz" ]; then
 	say "downloading the $KVER kernel image"
 	rm -rf "$ROOT/dl"
 	mkdir -p "$ROOT/dl" "$KDIR_IMG"
-	in_root sh -c "cd /dl && (apt-get download -qq linux-binary-$KVER || apt-get download -qq linux-image-$KVER)" >&2 ||
+	in_root sh -c "cd /dl && (apt-get download -qq -o APT::Sandbox::User=root linux-binary-$KVER || apt-get download -qq -o APT::Sandbox::User=root linux-image-$KVER)" >&2 ||
 		die "cannot download the $KVER kernel image"
 	deb=$(ls "$ROOT"/dl/*.deb | head -1)
 	dpkg-deb --fsys-tarfile "$deb" |
@@ -232,8 +252,11 @@ done
 	for s in "${SUITES[@]}"; do printf '%s\t%s\n' "${s%%=*}" "${s#*=}"; done
 } >"$STAGE/suites"
 
-cat >"$STAGE/init" <<'EOF'
+cat >"$STAGE/init" <<EOF
 #!/bin/busybox sh
+JSK_SUITE_TIMEOUT=${JSK_SUITE_TIMEOUT:-300}
+EOF
+cat >>"$STAGE/init" <<'EOF'
 /bin/busybox --install -s /bin
 export PATH=/usr/local/bin:/bin:/sbin:/usr/bin:/usr/sbin HOME=/tmp DENO_DIR=/tmp/deno NO_COLOR=1
 mount -t proc proc /proc
@@ -245,8 +268,14 @@ echo "JSK-VM-BOOTED $(uname -r)"
 if insmod /jsuring.ko; then
 	while IFS="$(printf '\t')" read -r name cmd; do
 		echo "JSK-SUITE-BEGIN $name"
-		sh -c "$cmd"
-		echo "JSK-SUITE-END $name rc=$?"
+		timeout "$JSK_SUITE_TIMEOUT" sh -c "$cmd"
+		rc=$?
+		if [ $rc = 143 ] || [ $rc = 124 ]; then
+			echo "not ok - suite $name timed out after ${JSK_SUITE_TIMEOUT}s"
+			echo "JSK-RESULT passed=0 failed=1 skipped=0"
+			echo w >/proc/sysrq-trigger	# blocked tasks into dmesg
+		fi
+		echo "JSK-SUITE-END $name rc=$rc"
 	done </suites
 else
 	echo "not ok - insmod /jsuring.ko"
@@ -267,7 +296,7 @@ LOG=$CACHE/serial.log
 set +e
 timeout "$TIMEOUT" qemu-system-x86_64 -accel tcg -smp 2 -m "$MEM" \
 	-nographic -no-reboot -kernel "$KDIR_IMG/vmlinuz" -initrd "$CACHE/initramfs.cpio" \
-	-append "console=ttyS0 panic=-1 quiet" </dev/null 2>&1 | tr -d '\r' | tee "$LOG" |
+	-append "console=ttyS0 panic=-1 quiet" </dev/null 2>&1 | sed -u 's/\r$//' | tee "$LOG" |
 	grep --line-buffered -E '^(ok|not ok|skip|#|JSK-SUITE|JSK-VM-BOOTED)' >&2
 qrc=${PIPESTATUS[0]}
 set -e

@@ -20,6 +20,22 @@ export interface NativeLibrary {
   close(): void;
 }
 
+/**
+ * A C function pointer (`void (*)(void)`) that any native thread may call:
+ * the runtime queues the call onto the JS thread and the native caller does
+ * not wait for it. While referenced it keeps the process alive.
+ */
+export interface ThreadsafeCallback {
+  /** The function pointer, for passing to C as a `u64`. */
+  readonly pointer: number;
+  /** Keep the process alive while a call may come (Deno; Bun: a timer does it). */
+  ref(): void;
+  /** Let the process exit even if a call could still come. */
+  unref(): void;
+  /** Free the trampoline; no native thread may call it afterwards. */
+  close(): void;
+}
+
 /** What the rest of the library needs from the runtime. */
 export interface Native {
   readonly name: RuntimeName;
@@ -35,6 +51,33 @@ export interface Native {
   view(address: number, length: number): ArrayBuffer;
   /** A full garbage collection, or false if this process cannot force one. */
   gc(): boolean;
+  /** A `void (*)(void)` that native threads may call; see {@linkcode ThreadsafeCallback}. */
+  threadsafeCallback(fn: () => void): ThreadsafeCallback;
+  /**
+   * Whether symbols declared `nonblocking` really run off the JS thread and
+   * return a Promise (Deno); on Bun they are plain synchronous calls.
+   */
+  readonly nonblockingCalls: boolean;
+  /**
+   * A handle that keeps the event loop alive while referenced and costs
+   * nothing (a never-firing timer). For wakers whose native side does not.
+   */
+  keepAlive(): { ref(): void; unref(): void; close(): void };
+}
+
+function timerKeepAlive(): { ref(): void; unref(): void; close(): void } {
+  // A ~12-day interval never fires in practice; ref()/unref() toggle whether
+  // it holds the loop open (node:timers semantics, in Deno and in Bun).
+  const t = setInterval(() => {}, 0x3fffffff) as unknown as {
+    ref(): void;
+    unref(): void;
+  };
+  t.unref();
+  return {
+    ref: () => t.ref(),
+    unref: () => t.unref(),
+    close: () => clearInterval(t as unknown as number),
+  };
 }
 
 // deno-lint-ignore no-explicit-any
@@ -68,6 +111,7 @@ function symbolsFor(
   argsKey: string,
   retKey: string,
   optionalKey: string | undefined,
+  nonblockingKey?: string,
 ): Record<string, Record<string, unknown>> {
   const out: Record<string, Record<string, unknown>> = {};
   for (const [key, sig] of Object.entries(table)) {
@@ -77,9 +121,30 @@ function symbolsFor(
     };
     if (aliases[key]) def.name = aliases[key];
     if (sig.optional && optionalKey) def[optionalKey] = true;
+    if (sig.nonblocking && nonblockingKey) def[nonblockingKey] = true;
     out[key] = def;
   }
   return out;
+}
+
+const ADDRESS = Symbol("jsuring.address");
+
+/**
+ * The address of a view, remembered on the view itself (a non-enumerable
+ * symbol property): one property load per operation instead of 50-100 ns of
+ * runtime pointer machinery. A backing store never moves once its address has
+ * been taken; a detached view has byteLength 0 and is refused before this.
+ */
+function cachedAddress(
+  v: ArrayBufferView | ArrayBuffer,
+  compute: (v: ArrayBufferView | ArrayBuffer) => number,
+): number {
+  // deno-lint-ignore no-explicit-any
+  const known = (v as any)[ADDRESS];
+  if (known !== undefined) return known;
+  const address = compute(v);
+  Object.defineProperty(v, ADDRESS, { value: address });
+  return address;
 }
 
 function denoNative(): Native {
@@ -95,7 +160,7 @@ function denoNative(): Native {
       try {
         lib = D.dlopen(
           path,
-          symbolsFor(table, aliases, denoType, "parameters", "result", "optional"),
+          symbolsFor(table, aliases, denoType, "parameters", "result", "optional", "nonblocking"),
         );
       } catch (e) {
         if (e instanceof D.errors.NotCapable || e instanceof D.errors.PermissionDenied) {
@@ -109,14 +174,16 @@ function denoNative(): Native {
       return lib;
     },
     addressOf(v) {
-      const buffer = ArrayBuffer.isView(v) ? v.buffer : v;
-      const offset = ArrayBuffer.isView(v) ? v.byteOffset : 0;
-      let base = cache.get(buffer);
-      if (base === undefined) {
-        base = Number(D.UnsafePointer.value(D.UnsafePointer.of(buffer)));
-        cache.set(buffer, base);
-      }
-      return base + offset;
+      return cachedAddress(v, (view) => {
+        const buffer = ArrayBuffer.isView(view) ? view.buffer : view;
+        const offset = ArrayBuffer.isView(view) ? view.byteOffset : 0;
+        let base = cache.get(buffer);
+        if (base === undefined) {
+          base = Number(D.UnsafePointer.value(D.UnsafePointer.of(buffer)));
+          cache.set(buffer, base);
+        }
+        return base + offset;
+      });
     },
     view(address, length) {
       const ab = D.UnsafePointerView.getArrayBuffer(
@@ -131,6 +198,20 @@ function denoNative(): Native {
       g.gc();
       return true;
     },
+    threadsafeCallback(fn) {
+      // Deno queues calls from foreign threads on the event loop; a void
+      // callback does not block the caller. ref() holds the loop open.
+      const cb = D.UnsafeCallback.threadSafe({ parameters: [], result: "void" }, fn);
+      cb.unref();
+      return {
+        pointer: Number(D.UnsafePointer.value(cb.pointer)),
+        ref: () => cb.ref(),
+        unref: () => cb.unref(),
+        close: () => cb.close(),
+      };
+    },
+    nonblockingCalls: true,
+    keepAlive: timerKeepAlive,
   };
 }
 
@@ -170,7 +251,7 @@ function bunNative(): Native {
       };
     },
     addressOf(v) {
-      return ffi.ptr(v);
+      return cachedAddress(v, ffi.ptr);
     },
     view(address, length) {
       return ffi.toArrayBuffer(address, 0, length);
@@ -179,6 +260,19 @@ function bunNative(): Native {
       g.Bun.gc(true);
       return true;
     },
+    threadsafeCallback(fn) {
+      // threadsafe: calls from other threads are posted to the JS thread's
+      // event loop. It does not keep the process alive: pair it with keepAlive().
+      const cb = new ffi.JSCallback(fn, { args: [], returns: "void", threadsafe: true });
+      return {
+        pointer: Number(cb.ptr),
+        ref() {},
+        unref() {},
+        close: () => cb.close(),
+      };
+    },
+    nonblockingCalls: false,
+    keepAlive: timerKeepAlive,
   };
 }
 

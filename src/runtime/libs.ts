@@ -8,6 +8,7 @@
 import process from "node:process";
 import {
   COMPANION,
+  COMPANION_ALIASES,
   COMPANION_VERSION,
   LIBURING,
   LIBURING_ALIASES,
@@ -96,6 +97,7 @@ export function libjsuring(): Bound<typeof COMPANION> {
     COMPANION,
     "the jsuring companion library",
     `Build it with \`make -C ffi\` or ${SETUP_HINT}; or set ${COMPANION_ENV}.`,
+    COMPANION_ALIASES,
   );
   const version = lib.jsu_version();
   if (version !== COMPANION_VERSION) {

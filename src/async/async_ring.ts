@@ -1,0 +1,1010 @@
+/**
+ * `AsyncRing`: every operation returns a promise, on Deno and on Bun, without
+ * blocking the event loop and without spinning.
+ *
+ * - Each operation's table tag is its `Pending` record (its resolvers). SQEs
+ *   written in one tick are submitted by one `io_uring_enter` from a
+ *   microtask; completions already posted (page-cached reads complete inside
+ *   that enter) are reaped straight after it, the rest when the waker
+ *   (`_waker.ts`) reports that the ring's eventfd fired. Reaping is batched.
+ * - Every buffer an SQE references is held by the ring's table until the
+ *   final CQE, whatever the caller does; a buffer detached before submit has
+ *   its SQE turned into a NOP and its promise rejected with a TypeError.
+ * - Cancellation: `AbortSignal` (IORING_OP_ASYNC_CANCEL of the op's
+ *   user_data), per-op timeouts (IORING_OP_LINK_TIMEOUT), linked chains.
+ * - Multishot operations (accept, recv, poll, timeouts) are async iterators.
+ * - The process stays alive while operations are in flight and can exit when
+ *   none are (the waker holds the loop only then).
+ *
+ * @module
+ */
+import { Ring, type IoBuffer, type Timeout, AT_FDCWD, decodeStatx, type Statx } from "../ring/ring.ts";
+import type { RingOptions } from "../ring/setup.ts";
+import { eventfd, closeFd } from "../ring/ring.ts";
+import { CqeFlag, SetupFlag, SqeFlag, TimeoutFlag } from "../abi/flags.ts";
+import { Op } from "../abi/opcodes.ts";
+import * as sqe from "../ops/sqe.ts";
+import { getNative } from "../runtime/_ffi.ts";
+import { libjsuring } from "../runtime/libs.ts";
+import { setImmediate } from "node:timers";
+import { UringError } from "../errors/uring_error.ts";
+import { Errno } from "../errors/errno.ts";
+import { createWaker, defaultWaker, type Waker, type WakerKind } from "./_waker.ts";
+
+export type { WakerKind } from "./_waker.ts";
+
+/** Options every async operation takes. */
+export interface AsyncOpOptions {
+  /** Abort the operation (IORING_OP_ASYNC_CANCEL); it rejects with the signal's reason. */
+  signal?: AbortSignal;
+  /** Give up after this long (a linked IORING_OP_LINK_TIMEOUT); rejects with a `TimeoutError`. */
+  timeout?: Timeout;
+}
+
+/** Options of {@linkcode AsyncRing.create}. */
+export interface AsyncRingOptions extends RingOptions {
+  /** How completions wake the event loop; default per runtime (see `defaultWaker`). */
+  waker?: WakerKind;
+}
+
+/** One completion of a multishot operation. */
+export interface MultishotResult {
+  /** The CQE's result (≥ 0; for timeouts `-ETIME`). */
+  readonly res: number;
+  /** The CQE's flags (`CqeFlag.F_BUFFER` and the buffer id for buffer-select ops). */
+  readonly flags: number;
+}
+
+/** Options of {@linkcode AsyncRing.multishot}. */
+export interface MultishotOptions {
+  /** Stop the operation: the iterator ends cleanly. */
+  signal?: AbortSignal;
+  /** Memory the kernel uses for the whole life of the operation. */
+  keep?: unknown;
+  /** A name for errors. */
+  name?: string;
+  /** Results that arrive after the consumer stopped (close accepted fds, recycle buffers). */
+  discard?: (res: number, flags: number) => void;
+  /** Whether negative results other than -ECANCELED are ordinary items (multishot timeouts: -ETIME). */
+  negativeItems?: boolean;
+}
+
+const INTERNAL = Symbol("jsuring internal op");
+/** Flushes in a row that may reap before the ring yields to the macrotask queue. */
+const MICRO_TURNS = 64;
+
+class Pending {
+  resolve!: (value: number) => void;
+  reject!: (reason: unknown) => void;
+  readonly promise: Promise<number>;
+  name: string;
+  at = -1; // SQE offset until submitted
+  buf: IoBuffer | readonly IoBuffer[] | undefined = undefined;
+  ud = 0;
+  signal: AbortSignal | undefined = undefined;
+  onAbort: (() => void) | undefined = undefined;
+  aborted = false;
+  hasTimeout = false;
+  refused: unknown = undefined;
+  moreRes = 0;
+
+  constructor(name: string) {
+    this.name = name;
+    this.promise = new Promise<number>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+  }
+}
+
+class LinkTimeoutTag {
+  constructor(readonly op: Pending) {}
+}
+
+function isDetached(b: IoBuffer | readonly IoBuffer[]): boolean {
+  // deno-lint-ignore no-explicit-any
+  if (ArrayBuffer.isView(b)) return (b.buffer as any).detached === true;
+  // deno-lint-ignore no-explicit-any
+  for (const x of b as readonly IoBuffer[]) if ((x.buffer as any).detached === true) return true;
+  return false;
+}
+
+function checkBuffer(buf: unknown, what = "buffer"): asserts buf is IoBuffer {
+  if (!ArrayBuffer.isView(buf)) {
+    throw new TypeError(`${what} must be a TypedArray or DataView, got ${typeof buf}`);
+  }
+  // deno-lint-ignore no-explicit-any
+  if ((buf.buffer as any).detached) throw new TypeError(`${what} is detached (transferred)`);
+}
+
+function timeoutError(name: string): Error {
+  return new DOMException(`${name}: the operation timed out`, "TimeoutError");
+}
+
+function closedError(name: string): UringError {
+  return new UringError(Errno.ECANCELED, name, "the ring was closed");
+}
+
+/**
+ * A multishot operation's completions as an async iterator. `break` (or
+ * `return()`) cancels the operation; close of the ring or an abort ends it
+ * cleanly; any other error ends it by throwing from `next()`.
+ */
+export class Multishot implements AsyncIterableIterator<MultishotResult> {
+  #ring: AsyncRing;
+  #items: MultishotResult[] = [];
+  #head = 0;
+  #waiting: ((r: IteratorResult<MultishotResult>) => void) | undefined;
+  #waitingReject: ((e: unknown) => void) | undefined;
+  #error: unknown = undefined;
+  #ended = false; // no more CQEs will come
+  #stopped = false; // the consumer stopped
+  #opts: MultishotOptions;
+  /** @internal */
+  ud = 0;
+  /** @internal */
+  onAbort: (() => void) | undefined;
+
+  /** @internal */
+  constructor(ring: AsyncRing, opts: MultishotOptions) {
+    this.#ring = ring;
+    this.#opts = opts;
+  }
+
+  /** Whether the kernel has posted the final completion. */
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /** @internal A CQE arrived for this operation. */
+  push(res: number, flags: number, closing: boolean): void {
+    const more = (flags & CqeFlag.F_MORE) !== 0;
+    if (!more) {
+      this.#ended = true;
+      if (this.onAbort) this.#opts.signal?.removeEventListener("abort", this.onAbort);
+    }
+    const item = res >= 0 || (this.#opts.negativeItems && res !== -Errno.ECANCELED);
+    if (this.#stopped) {
+      if (item) this.#opts.discard?.(res, flags);
+      return;
+    }
+    if (item) {
+      this.#deliver({ res, flags });
+    } else if (!(res === -Errno.ECANCELED && (closing || this.#opts.signal?.aborted))) {
+      this.#error = res === -Errno.ECANCELED && closing ? undefined : new UringError(-res, this.#opts.name ?? "multishot");
+    }
+    if (this.#ended) this.#finish();
+  }
+
+  #deliver(item: MultishotResult): void {
+    const w = this.#waiting;
+    if (w) {
+      this.#waiting = this.#waitingReject = undefined;
+      w({ value: item, done: false });
+    } else {
+      this.#items.push(item);
+    }
+  }
+
+  #finish(): void {
+    const w = this.#waiting, rej = this.#waitingReject;
+    if (!w) return;
+    this.#waiting = this.#waitingReject = undefined;
+    if (this.#error !== undefined) {
+      const e = this.#error;
+      this.#error = undefined;
+      this.#stopped = true;
+      rej!(e);
+    } else {
+      w({ value: undefined, done: true });
+    }
+  }
+
+  /** The next completion, or done once the operation ended. */
+  next(): Promise<IteratorResult<MultishotResult>> {
+    if (this.#head < this.#items.length) {
+      const value = this.#items[this.#head++];
+      if (this.#head === this.#items.length) {
+        this.#items.length = 0;
+        this.#head = 0;
+      }
+      return Promise.resolve({ value, done: false });
+    }
+    if (this.#stopped) return Promise.resolve({ value: undefined, done: true });
+    if (this.#ended) {
+      this.#stopped = true;
+      if (this.#error !== undefined) {
+        const e = this.#error;
+        this.#error = undefined;
+        return Promise.reject(e);
+      }
+      return Promise.resolve({ value: undefined, done: true });
+    }
+    return new Promise((resolve, reject) => {
+      this.#waiting = resolve;
+      this.#waitingReject = reject;
+    });
+  }
+
+  /** Stop: cancel the operation (results still queued are handed to `discard`). */
+  return(): Promise<IteratorResult<MultishotResult>> {
+    if (!this.#stopped) {
+      this.#stopped = true;
+      for (let i = this.#head; i < this.#items.length; i++) {
+        this.#opts.discard?.(this.#items[i].res, this.#items[i].flags);
+      }
+      this.#items.length = 0;
+      this.#head = 0;
+      if (!this.#ended) this.#ring._cancelUserData(this.ud);
+      const w = this.#waiting;
+      this.#waiting = this.#waitingReject = undefined;
+      w?.({ value: undefined, done: true });
+    }
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<MultishotResult> {
+    return this;
+  }
+}
+
+/**
+ * An io_uring whose operations return promises.
+ *
+ * @example
+ * ```ts
+ * import { AsyncRing } from "../../mod.ts";
+ * import { openSync } from "node:fs";
+ *
+ * await using ring = AsyncRing.create({ entries: 64 });
+ * const fd = openSync("/etc/os-release", "r");
+ * const buf = new Uint8Array(4096);
+ * const n = await ring.read(fd, buf, 0);
+ * console.log(new TextDecoder().decode(buf.subarray(0, n)));
+ * ```
+ */
+export class AsyncRing implements Disposable, AsyncDisposable {
+  /** The synchronous ring underneath (for registration; do not reap it yourself). */
+  readonly ring: Ring;
+  /** The waker in use. */
+  readonly waker: WakerKind;
+  #efd: number;
+  #wake: Waker;
+  #defer: boolean;
+  #scheduled = false;
+  #queued: Pending[] = [];
+  #closed = false;
+  #closing = false;
+  #clearSignals: boolean;
+  #microTurns = 0;
+  #yielding = false;
+  #linkFlags = 0; // IO_LINK while building a chain
+  #lastAt = -1;
+
+  /**
+   * Wrap `ring` (it must have no operations of its own in flight).
+   *
+   * @param ring the ring; the AsyncRing owns it from now on
+   * @param waker how completions wake the event loop (default per runtime)
+   *
+   * @example
+   * ```ts
+   * import { AsyncRing, Ring } from "../../mod.ts";
+   * await using ring = new AsyncRing(Ring.create({ entries: 32 }));
+   * await ring.nop();
+   * ```
+   */
+  constructor(ring: Ring, waker: WakerKind = defaultWaker()) {
+    this.ring = ring;
+    this.#defer = (ring.flags & SetupFlag.DEFER_TASKRUN) !== 0;
+    this.#efd = eventfd(0, 0o2000000 | 0o4000); // EFD_CLOEXEC | EFD_NONBLOCK
+    try {
+      ring.registerEventfd(this.#efd);
+      this.#wake = createWaker(waker, this.#efd, this.#onWake);
+    } catch (e) {
+      closeFd(this.#efd);
+      throw e;
+    }
+    this.waker = waker;
+    this.#clearSignals = waker !== "poll";
+  }
+
+  /**
+   * Create a ring and wrap it.
+   *
+   * @param options ring options (CQ default: 16 × entries, so thousands of
+   *   operations can be in flight) plus the waker
+   *
+   * @example
+   * ```ts
+   * import { AsyncRing } from "../../mod.ts";
+   * await using ring = AsyncRing.create({ entries: 256, singleIssuer: true, deferTaskrun: true });
+   * console.log(await ring.nop()); // 0
+   * ```
+   */
+  static create(options: AsyncRingOptions = {}): AsyncRing {
+    const entries = options.entries ?? 256;
+    const cqEntries = options.cqEntries ?? Math.min(65536, Math.max(entries * 16, 4096));
+    const ring = Ring.create({ ...options, entries, cqEntries });
+    try {
+      return new AsyncRing(ring, options.waker);
+    } catch (e) {
+      ring.close();
+      throw e;
+    }
+  }
+
+  /** Operations in flight (submitted or queued, final completion not yet reaped). */
+  get inFlight(): number {
+    return this.ring.inFlight;
+  }
+
+  /** Whether {@linkcode AsyncRing.close} has run. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  // ------------------------------------------------------------ machinery
+
+  #schedule(): void {
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      queueMicrotask(this.#flush);
+    }
+  }
+
+  #flush = (): void => {
+    this.#scheduled = false;
+    if (this.#closed) return;
+    this.#submitQueued();
+    // Completions that are already there (page-cached reads complete inside
+    // the enter) are reaped at once; their continuations queue more ops and
+    // another flush, all as microtasks. Every MICRO_TURNS flushes without a
+    // macrotask in between, reaping waits for one (setImmediate), so timers
+    // and I/O of the runtime keep running under a saturating workload.
+    if (++this.#microTurns <= MICRO_TURNS) {
+      this.#drain();
+    } else if (!this.#yielding) {
+      this.#yielding = true;
+      setImmediate(this.#afterYield);
+    }
+  };
+
+  #afterYield = (): void => {
+    this.#yielding = false;
+    this.#onWake();
+  };
+
+  #submitQueued(): void {
+    const q = this.#queued;
+    for (let i = 0; i < q.length; i++) {
+      const p = q[i];
+      if (p.buf !== undefined && isDetached(p.buf)) {
+        // Refused before submit: the SQE becomes a NOP (keeping its flags,
+        // so a chain stays a chain) and its completion rejects.
+        const flags = this.ring.sqes.u8[p.at + 1];
+        sqe.prepNop(this.ring.sqes, p.at);
+        sqe.setUserData(this.ring.sqes, p.at, p.ud);
+        this.ring.sqes.u8[p.at + 1] = flags;
+        p.refused = new TypeError(`${p.name}: the buffer was detached (transferred) before submit`);
+      }
+      p.at = -1;
+    }
+    q.length = 0;
+    for (let attempt = 0;; attempt++) {
+      try {
+        if (this.#defer) this.ring.getEvents();
+        else this.ring.submit();
+        return;
+      } catch (e) {
+        // CQ backed up (overflow): reap, then try again.
+        if (attempt < 3 && e instanceof UringError && (e.errno === Errno.EBUSY || e.errno === Errno.EAGAIN)) {
+          this.ring.reap(this.#onCqe);
+          continue;
+        }
+        throw e;
+      }
+    }
+  }
+
+  #drain(): void {
+    const ring = this.ring;
+    ring.reap(this.#onCqe);
+    if (ring.inFlight > 0 && this.#clearSignals) {
+      // The eventfd also counts CQEs we just reaped (and, on DEFER_TASKRUN,
+      // those our own GETEVENTS posted): consume that count so the waker
+      // does not come back for nothing, then look once more, so a CQE
+      // posted between the reap and the read is not left without a wake.
+      libjsuring().jsu_eventfd_wait(this.#efd, 0);
+      if (this.#defer) ring.getEvents();
+      ring.reap(this.#onCqe);
+    }
+    if (ring.inFlight > 0) this.#wake.arm();
+    else this.#wake.idle();
+  }
+
+  #onWake = (): void => {
+    this.#microTurns = 0; // we are in a macrotask
+    if (this.#closed || this.#yielding) return;
+    if (this.#defer) this.ring.getEvents(); // run the deferred task work on this thread
+    this.#drain();
+  };
+
+  #onCqe = (res: number, flags: number, tag: unknown): void => {
+    if (tag instanceof Pending) {
+      if (flags & CqeFlag.F_MORE) {
+        // SEND_ZC: the result now, the buffer back with a later F_NOTIF CQE.
+        // Settle on the last one, when the kernel no longer reads the buffer.
+        tag.moreRes = res;
+        return;
+      }
+      if (flags & CqeFlag.F_NOTIF) res = tag.moreRes;
+      if (tag.onAbort) tag.signal!.removeEventListener("abort", tag.onAbort);
+      if (tag.refused !== undefined) tag.reject(tag.refused);
+      else if (res >= 0) tag.resolve(res);
+      else tag.reject(this.#error(tag, res));
+    } else if (tag instanceof Multishot) {
+      tag.push(res, flags, this.#closing);
+    }
+    // LinkTimeoutTag and INTERNAL: nothing to settle.
+  };
+
+  #error(p: Pending, res: number): unknown {
+    if (res === -Errno.ECANCELED) {
+      if (p.aborted) return p.signal!.reason;
+      if (this.#closing) return closedError(p.name);
+      if (p.hasTimeout) return timeoutError(p.name);
+    }
+    return new UringError(-res, p.name);
+  }
+
+  #sqe(): number {
+    if (this.#closed) throw new TypeError("ring is closed");
+    if (this.ring.sqSpace === 0) {
+      // Submit what is queued (with the detach checks) before taking more.
+      this.#submitQueued();
+      this.ring.reap(this.#onCqe);
+    }
+    const at = this.ring.getSqe();
+    this.#lastAt = at;
+    return at;
+  }
+
+  /** Track the SQE at `at` as `p`, with the chain and timeout flags. */
+  #track(p: Pending, at: number, keep: unknown, options: AsyncOpOptions | undefined): Promise<number> {
+    const timeout = options?.timeout;
+    let flags = this.#linkFlags;
+    if (timeout !== undefined) flags |= SqeFlag.IO_LINK;
+    p.at = at;
+    p.ud = this.ring.track(at, p, flags, keep);
+    this.#queued.push(p);
+    if (timeout !== undefined) {
+      p.hasTimeout = true;
+      // Inside a chain the timeout SQE carries IO_LINK on to the next op.
+      this.ring.linkTimeout(timeout, { tag: new LinkTimeoutTag(p), flags: this.#linkFlags });
+      this.#lastAt = -1;
+    }
+    const signal = options?.signal;
+    if (signal) {
+      p.signal = signal;
+      p.onAbort = () => {
+        p.aborted = true;
+        this._cancelUserData(p.ud);
+      };
+      signal.addEventListener("abort", p.onAbort, { once: true });
+    }
+    this.#schedule();
+    return p.promise;
+  }
+
+  /** @internal Queue an ASYNC_CANCEL of `userData` (no-op once closed). */
+  _cancelUserData(userData: number): void {
+    if (this.#closed || this.#closing) return;
+    const at = this.#sqe();
+    sqe.prepCancel(this.ring.sqes, at, userData, 0);
+    this.ring.track(at, INTERNAL);
+    this.#schedule();
+  }
+
+  #start(name: string, options: AsyncOpOptions | undefined): Pending | Promise<never> {
+    if (this.#closed) return Promise.reject(new TypeError(`${name}: ring is closed`));
+    const signal = options?.signal;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Pending(name);
+  }
+
+  // ------------------------------------------------------------ operations
+
+  /**
+   * Queue any single-shot operation written by `prep` (one of the `prep*`
+   * writers) into the SQE at `at`; `keep` stays referenced until it completes.
+   * Resolves with the CQE result (≥ 0), rejects with a `UringError`.
+   *
+   * @example
+   * ```ts
+   * import { AsyncRing, prepNop } from "../../mod.ts";
+   * await using ring = AsyncRing.create();
+   * console.log(await ring.op("nop", (s, at) => prepNop(s, at))); // 0
+   * ```
+   */
+  op(
+    name: string,
+    prep: (sqes: sqe.SqeViews, at: number) => void,
+    keep?: unknown,
+    options?: AsyncOpOptions & { buffers?: IoBuffer | readonly IoBuffer[] },
+  ): Promise<number> {
+    const p = this.#start(name, options);
+    if (!(p instanceof Pending)) return p;
+    try {
+      const at = this.#sqe();
+      prep(this.ring.sqes, at);
+      if (options?.buffers) p.buf = options.buffers;
+      return this.#track(p, at, keep, options);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /**
+   * A no-op (IORING_OP_NOP): resolves with 0.
+   *
+   * @example
+   * ```ts
+   * import { AsyncRing } from "../../mod.ts";
+   * await using ring = AsyncRing.create();
+   * await ring.nop();
+   * ```
+   */
+  nop(options?: AsyncOpOptions): Promise<number> {
+    const p = this.#start("nop", options);
+    if (!(p instanceof Pending)) return p;
+    const at = this.#sqe();
+    sqe.prepNop(this.ring.sqes, at);
+    return this.#track(p, at, undefined, options);
+  }
+
+  /**
+   * Read into `buffer` from `fd` at `offset` (-1: the file position).
+   * Resolves with the number of bytes read.
+   *
+   * @example
+   * ```ts
+   * import { AsyncRing } from "../../mod.ts";
+   * import { openSync } from "node:fs";
+   * await using ring = AsyncRing.create();
+   * const buf = new Uint8Array(64);
+   * console.log(await ring.read(openSync("/etc/hostname", "r"), buf, 0));
+   * ```
+   */
+  read(fd: number, buffer: IoBuffer, offset = -1, options?: AsyncOpOptions): Promise<number> {
+    return this.#rw(Op.READ, "read", fd, buffer, offset, options);
+  }
+
+  /**
+   * Write `buffer` to `fd` at `offset` (-1: the file position). Resolves with
+   * the number of bytes written.
+   *
+   * @example
+   * ```ts
+   * import { AsyncRing } from "../../mod.ts";
+   * await using ring = AsyncRing.create();
+   * await ring.write(1, new TextEncoder().encode("hello\n"));
+   * ```
+   */
+  write(fd: number, buffer: IoBuffer, offset = -1, options?: AsyncOpOptions): Promise<number> {
+    return this.#rw(Op.WRITE, "write", fd, buffer, offset, options);
+  }
+
+  #rw(op: number, name: string, fd: number, buffer: IoBuffer, offset: number, options?: AsyncOpOptions): Promise<number> {
+    const p = this.#start(name, options);
+    if (!(p instanceof Pending)) return p;
+    try {
+      checkBuffer(buffer);
+      if (!Number.isInteger(fd)) throw new RangeError(`file descriptor must be an integer, got ${fd}`);
+      if (!Number.isSafeInteger(offset) || offset < -1) throw new RangeError(`bad offset ${offset}`);
+      const addr = getNative().addressOf(buffer);
+      const at = this.#sqe();
+      sqe.prepRw(this.ring.sqes, at, op, fd, addr, buffer.byteLength, offset);
+      p.buf = buffer;
+      return this.#track(p, at, buffer, options);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /**
+   * Read into registered buffer `index` (IORING_OP_READ_FIXED); `buffer` must
+   * lie inside it (see `ring.ring.registerBuffers`).
+   *
+   * @example
+   * ```ts
+   * import { AsyncRing } from "../../mod.ts";
+   * import { openSync } from "node:fs";
+   * await using ring = AsyncRing.create();
+   * const buf = new Uint8Array(4096);
+   * ring.ring.registerBuffers([buf]);
+   * await ring.readFixed(openSync("/etc/hostname", "r"), buf, 0, 0);
+   * ```
+   */
+  readFixed(fd: number, buffer: IoBuffer, offset: number, index: number, options?: AsyncOpOptions): Promise<number> {
+    return this.#rwFixed(Op.READ_FIXED, "readFixed", fd, buffer, offset, index, options);
+  }
+
+  /**
+   * Write from registered buffer `index` (IORING_OP_WRITE_FIXED).
+   *
+   * @example
+   * ```ts
+   * import { AsyncRing } from "../../mod.ts";
+   * await using ring = AsyncRing.create();
+   * const buf = new TextEncoder().encode("fixed\n");
+   * ring.ring.registerBuffers([buf]);
+   * await ring.writeFixed(1, buf, -1, 0);
+   * ```
+   */
+  writeFixed(fd: number, buffer: IoBuffer, offset: number, index: number, options?: AsyncOpOptions): Promise<number> {
+    return this.#rwFixed(Op.WRITE_FIXED, "writeFixed", fd, buffer, offset, index, options);
+  }
+
+  #rwFixed(
+    op: number,
+    name: string,
+    fd: number,
+    buffer: IoBuffer,
+    offset: number,
+    index: number,
+    options?: AsyncOpOptions,
+  ): Promise<number> {
+    const p = this.#start(name, options);
+    if (!(p instanceof Pending)) return p;
+    try {
+      checkBuffer(buffer);
+      if (!Number.isInteger(index) || index < 0 || index > 0xffff) throw new RangeError(`bad buffer index ${index}`);
+      const at = this.#sqe();
+      sqe.prepRw(this.ring.sqes, at, op, fd, getNative().addressOf(buffer), buffer.byteLength, offset);
+      this.ring.sqes.u16[(at >>> 1) + 20] = index;
+      p.buf = buffer;
+      return this.#track(p, at, buffer, options);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /**
+   * Vectored read (IORING_OP_READV). Resolves with the bytes read.
+   *
+   * @example
+   * ```ts
+   * import { AsyncRing } from "../../mod.ts";
+   * import { openSync } from "node:fs";
+   * await using ring = AsyncRing.create();
+   * await ring.readv(openSync("/etc/hostname", "r"), [new Uint8Array(2), new Uint8Array(62)], 0);
+   * ```
+   */
+  readv(fd: number, buffers: readonly IoBuffer[], offset = -1, options?: AsyncOpOptions): Promise<number> {
+    return this.#rwv(Op.READV, "readv", fd, buffers, offset, options);
+  }
+
+  /**
+   * Vectored write (IORING_OP_WRITEV). Resolves with the bytes written.
+   *
+   * @example
+   * ```ts
+   * import { AsyncRing } from "../../mod.ts";
+   * await using ring = AsyncRing.create();
+   * const enc = new TextEncoder();
+   * await ring.writev(1, [enc.encode("a"), enc.encode("b\n")]);
+   * ```
+   */
+  writev(fd: number, buffers: readonly IoBuffer[], offset = -1, options?: AsyncOpOptions): Promise<number> {
+    return this.#rwv(Op.WRITEV, "writev", fd, buffers, offset, options);
+  }
+
+  #rwv(op: number, name: string, fd: number, buffers: readonly IoBuffer[], offset: number, options?: AsyncOpOptions) {
+    const p = this.#start(name, options);
+    if (!(p instanceof Pending)) return p;
+    try {
+      if (!Array.isArray(buffers) || buffers.length === 0 || buffers.length > 1024) {
+        throw new RangeError("buffers must be an array of 1 to 1024 (IOV_MAX) buffers");
+      }
+      const native = getNative();
+      const iov = new Uint32Array(buffers.length * 4);
+      buffers.forEach((b, i) => {
+        checkBuffer(b, `buffers[${i}]`);
+        sqe.putU64(iov, i * 4, native.addressOf(b));
+        sqe.putU64(iov, i * 4 + 2, b.byteLength);
+      });
+      const at = this.#sqe();
+      sqe.prepRw(this.ring.sqes, at, op, fd, native.addressOf(iov), buffers.length, offset);
+      const held = buffers.slice();
+      p.buf = held;
+      return this.#track(p, at, [iov, held], options);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /**
+   * fsync(2) (or fdatasync) of `fd`.
+   *
+   * @example
+   * ```ts
+   * import { AsyncRing } from "../../mod.ts";
+   * import { openSync } from "node:fs";
+   * await using ring = AsyncRing.create();
+   * await ring.fsync(openSync("/tmp/jsuring-fsync", "w"), { datasync: true });
+   * ```
+   */
+  fsync(fd: number, how: { datasync?: boolean } = {}, options?: AsyncOpOptions): Promise<number> {
+    return this.op("fsync", (s, at) => sqe.prepFsync(s, at, fd, how.datasync ? 1 : 0), undefined, options);
+  }
+
+  /**
+   * openat(2): resolves with the new file descriptor.
+   *
+   * @param flags `O_*` flags (node:fs `constants`)
+   *
+   * @example
+   * ```ts
+   * import { AsyncRing } from "../../mod.ts";
+   * await using ring = AsyncRing.create();
+   * const fd = await ring.openat("/etc/hostname", 0);
+   * await ring.closeFd(fd);
+   * ```
+   */
+  openat(
+    path: string | Uint8Array,
+    flags = 0,
+    mode = 0o644,
+    options?: AsyncOpOptions & { dirfd?: number },
+  ): Promise<number> {
+    const name = cString(path);
+    const dirfd = options?.dirfd ?? AT_FDCWD;
+    return this.op("openat", (s, at) => sqe.prepOpenat(s, at, dirfd, getNative().addressOf(name), flags, mode), name, options);
+  }
+
+  /**
+   * close(2) through the ring.
+   *
+   * @example
+   * ```ts
+   * import { AsyncRing } from "../../mod.ts";
+   * await using ring = AsyncRing.create();
+   * await ring.closeFd(await ring.openat("/etc/hostname"));
+   * ```
+   */
+  closeFd(fd: number, options?: AsyncOpOptions): Promise<number> {
+    return this.op("close", (s, at) => sqe.prepClose(s, at, fd), undefined, options);
+  }
+
+  /**
+   * statx(2) of `path` (or of `dirfd` itself with an empty path and
+   * `AT_EMPTY_PATH` = 0x1000 in `atFlags`).
+   *
+   * @example
+   * ```ts
+   * import { AsyncRing } from "../../mod.ts";
+   * await using ring = AsyncRing.create();
+   * console.log((await ring.statx("/etc/hostname")).size);
+   * ```
+   */
+  async statx(
+    path: string | Uint8Array,
+    options?: AsyncOpOptions & { dirfd?: number; atFlags?: number; mask?: number },
+  ): Promise<Statx> {
+    const name = cString(path);
+    const out = new Uint8Array(256);
+    const dirfd = options?.dirfd ?? AT_FDCWD;
+    const native = getNative();
+    await this.op(
+      "statx",
+      (s, at) =>
+        sqe.prepStatx(s, at, dirfd, native.addressOf(name), options?.atFlags ?? 0, options?.mask ?? 0x7ff, native.addressOf(out)),
+      [name, out],
+      options,
+    );
+    return decodeStatx(out);
+  }
+
+  /**
+   * Wait `timeout` on the ring (IORING_OP_TIMEOUT): resolves when it expires.
+   *
+   * @example
+   * ```ts
+   * import { AsyncRing } from "../../mod.ts";
+   * await using ring = AsyncRing.create();
+   * await ring.sleep(5);
+   * ```
+   */
+  async sleep(timeout: Timeout, options?: { signal?: AbortSignal }): Promise<void> {
+    const ts = timespec(timeout);
+    try {
+      await this.op("timeout", (s, at) => sqe.prepTimeout(s, at, getNative().addressOf(ts), 0, 0), ts, options);
+    } catch (e) {
+      if (e instanceof UringError && e.errno === Errno.ETIME) return;
+      throw e;
+    }
+  }
+
+  /**
+   * Run the operations `build` issues as one linked chain (IOSQE_IO_LINK):
+   * each starts only after the previous one succeeded. Resolves with all
+   * results; if one fails, rejects with its error (the rest are cancelled).
+   *
+   * @example
+   * ```ts
+   * import { AsyncRing } from "../../mod.ts";
+   * import { openSync } from "node:fs";
+   * await using ring = AsyncRing.create();
+   * const fd = openSync("/tmp/jsuring-chain", "w");
+   * const [written] = await ring.chain((r) => [
+   *   r.write(fd, new TextEncoder().encode("data"), 0),
+   *   r.fsync(fd),
+   * ]);
+   * ```
+   */
+  async chain(build: (ring: AsyncRing) => Promise<number>[]): Promise<number[]> {
+    if (this.#linkFlags) throw new TypeError("chains do not nest");
+    this.#linkFlags = SqeFlag.IO_LINK;
+    let promises: Promise<number>[];
+    try {
+      promises = build(this);
+    } finally {
+      this.#linkFlags = 0;
+    }
+    // The chain ends at the last SQE written.
+    if (this.#lastAt >= 0) this.ring.sqes.u8[this.#lastAt + 1] &= ~SqeFlag.IO_LINK;
+    const settled = await Promise.allSettled(promises);
+    const failed = settled.find((s) => s.status === "rejected");
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+    return settled.map((s) => (s as PromiseFulfilledResult<number>).value);
+  }
+
+  /**
+   * Start a multishot operation written by `prep` and iterate its
+   * completions. The op's SQE must ask for multishot (accept, recv, poll,
+   * timeout flags); `break` cancels it.
+   *
+   * @example
+   * ```ts
+   * import { AsyncRing, prepTimeout } from "../../mod.ts";
+   * await using ring = AsyncRing.create();
+   * // see ticks() for a ready-made one
+   * ```
+   */
+  multishot(prep: (sqes: sqe.SqeViews, at: number) => void, options: MultishotOptions = {}): Multishot {
+    if (this.#closed) throw new TypeError("ring is closed");
+    const m = new Multishot(this, options);
+    if (options.signal?.aborted) {
+      m.push(-Errno.ECANCELED, 0, true);
+      return m;
+    }
+    const at = this.#sqe();
+    prep(this.ring.sqes, at);
+    m.ud = this.ring.track(at, m, this.ring.sqes.u8[at + 1], options.keep);
+    const signal = options.signal;
+    if (signal) {
+      m.onAbort = () => this._cancelUserData(m.ud);
+      signal.addEventListener("abort", m.onAbort, { once: true });
+    }
+    this.#schedule();
+    return m;
+  }
+
+  /**
+   * A repeating timer on the ring (multishot IORING_OP_TIMEOUT, 6.4): yields
+   * once per `interval`, `count` times (0: until stopped).
+   *
+   * @example
+   * ```ts
+   * import { AsyncRing } from "../../mod.ts";
+   * await using ring = AsyncRing.create();
+   * for await (const _ of ring.ticks(1, { count: 3 })) console.log("tick");
+   * ```
+   */
+  ticks(interval: Timeout, options: { count?: number; signal?: AbortSignal } = {}): Multishot {
+    const ts = timespec(interval);
+    const count = options.count ?? 0;
+    return this.multishot(
+      (s, at) => sqe.prepTimeout(s, at, getNative().addressOf(ts), count, TimeoutFlag.MULTISHOT),
+      { keep: ts, signal: options.signal, name: "timeout", negativeItems: true },
+    );
+  }
+
+  /**
+   * Multishot poll (IORING_POLL_ADD_MULTI, 5.13): yields the ready events
+   * (`POLLIN` = 1, `POLLOUT` = 4, ...) each time `fd` becomes ready.
+   *
+   * @example
+   * ```ts
+   * import { AsyncRing } from "../../mod.ts";
+   * await using ring = AsyncRing.create();
+   * const ac = new AbortController();
+   * const it = ring.poll(0, 1, { signal: ac.signal });
+   * ac.abort();
+   * for await (const _ of it) {}
+   * ```
+   */
+  poll(fd: number, events: number, options: { signal?: AbortSignal } = {}): Multishot {
+    return this.multishot((s, at) => {
+      sqe.prepRw(s, at, Op.POLL_ADD, fd, 0, 1 /* IORING_POLL_ADD_MULTI */, 0);
+      s.u32[(at >>> 2) + 7] = events;
+    }, { signal: options.signal, name: "poll" });
+  }
+
+  // ------------------------------------------------------------------ close
+
+  /**
+   * Close the ring: operations in flight are cancelled and reaped (their
+   * promises reject with ECANCELED "the ring was closed"; multishot iterators
+   * end), the waker stops, and the eventfd is closed.
+   *
+   * @example
+   * ```ts
+   * import { AsyncRing } from "../../mod.ts";
+   * const ring = AsyncRing.create();
+   * const p = ring.sleep(60_000).catch((e) => e.code);
+   * ring.close();
+   * console.log(await p); // "ECANCELED"
+   * ```
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closing = true;
+    try {
+      // Queued SQEs are refused by ring.close's cancel-all only once
+      // submitted: run the detach checks first.
+      if (this.#queued.length) this.#submitQueued();
+      this.ring.reap(this.#onCqe);
+      const drained = this.ring.close();
+      for (const c of drained) this.#onCqe(c.res, c.flags, c.tag);
+    } finally {
+      this.#closed = true;
+      const efd = this.#efd;
+      this.#wake.close(() => closeFd(efd));
+    }
+  }
+
+  /** Close (see {@linkcode AsyncRing.close}). */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /** Close (see {@linkcode AsyncRing.close}). */
+  [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+    return Promise.resolve();
+  }
+}
+
+const TEXT = new TextEncoder();
+
+/** A NUL-terminated path. */
+export function cString(path: string | Uint8Array): Uint8Array {
+  if (typeof path !== "string") {
+    if (path.at(-1) !== 0) throw new TypeError("a path given as bytes must end with a NUL byte");
+    return path;
+  }
+  if (path.includes("\0")) throw new TypeError("path contains a NUL character");
+  const bytes = new Uint8Array(path.length * 3 + 1);
+  const { written } = TEXT.encodeInto(path, bytes);
+  return bytes.subarray(0, written + 1);
+}
+
+/** A `__kernel_timespec` for `t` (milliseconds, or seconds and nanoseconds). */
+export function timespec(t: Timeout): Uint8Array {
+  let sec: number, nsec: number;
+  if (typeof t === "number") {
+    if (!(t >= 0) || !Number.isFinite(t)) throw new RangeError(`timeout must be ≥ 0 ms, got ${t}`);
+    sec = Math.floor(t / 1000);
+    nsec = Math.round((t - sec * 1000) * 1e6);
+  } else {
+    sec = t.sec;
+    nsec = t.nsec ?? 0;
+  }
+  const ts = new Uint8Array(16);
+  const w = new Uint32Array(ts.buffer);
+  sqe.putU64(w, 0, sec);
+  sqe.putU64(w, 2, nsec);
+  return ts;
+}
