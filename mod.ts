@@ -141,3 +141,36 @@ export {
 } from "./src/buffers/fixed.ts";
 // The synchronous whole-file reader (hugepage-backed); `readFile` is the async one in src/fs.
 export { FileBuffer, readFile as readFileSync, type ReadFileOptions } from "./src/buffers/read_file.ts";
+export { prepUringCmd } from "./src/cmd/uring_cmd.ts";
+export {
+  type BufferRange,
+  checkKmod,
+  type CommandOptions,
+  type KernelBuffer,
+  KernelModule,
+  type KernelModuleOptions,
+  KMOD_SLICE,
+  kmodHint,
+  type ModuleProbe,
+  type RawCommandOptions,
+  type RegisterBufferOptions,
+  type SqePatch,
+} from "./src/cmd/kmod.ts";
+export { expectedFill, fillByte, fnv1a64 } from "./src/cmd/fnv.ts";
+export {
+  JSK_CMD_STRUCT,
+  JSK_DEVICE_PATH,
+  JSK_FNV1A,
+  JSK_IOC_TYPE,
+  jsk_buf_op,
+  jsk_buf_register,
+  jsk_buf_unregister,
+  jsk_probe,
+  JskBufFlag,
+  JskCmd,
+  jskCmdName,
+  type JskCmdName,
+  JskConst,
+  JskFeature,
+  KMOD_STRUCTS,
+} from "./src/cmd/uapi.ts";

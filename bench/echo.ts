@@ -17,10 +17,10 @@
  * @module
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import * as nodeNet from "node:net";
 import { fileURLToPath } from "node:url";
-import { AsyncRing, listen, type TcpListener } from "../mod.ts";
+import { AsyncRing, listen, type TcpListener, type WakerKind } from "../mod.ts";
 import { emit, IMPL, note, parseArgs, RUNTIME, wanted } from "./_util.ts";
 
 const args = parseArgs();
@@ -48,17 +48,35 @@ function runClient(port: number, size: number): Promise<{ round_trips_per_sec: n
   });
 }
 
+function cpuSeconds(): number {
+  const f = readFileSync("/proc/self/stat", "utf8").split(") ")[1].split(" ");
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
 async function bench(impl: string, variant: string | undefined, port: number) {
   for (const size of SIZES) {
+    const c0 = cpuSeconds(), t0 = performance.now();
     const r = await runClient(port, size);
+    // The server's CPU over the client's run (warm-up included): round trips
+    // per server CPU-second is the figure least moved by a noisy machine.
+    const cpu = cpuSeconds() - c0, wall = (performance.now() - t0) / 1000;
     if (r.errors) note(`${impl} ${size}: ${r.errors} errors`);
-    emit({ bench: "echo", impl, ...(variant ? { variant } : {}), conns: CONNS, msg_bytes: size, ...r });
+    emit({
+      bench: "echo",
+      impl,
+      ...(variant ? { variant } : {}),
+      conns: CONNS,
+      msg_bytes: size,
+      ...r,
+      server_cpu_percent: +((cpu / wall) * 100).toFixed(1),
+      round_trips_per_cpu_sec: Math.round(r.round_trips_per_sec / Math.max(cpu / wall, 0.01)),
+    });
   }
 }
 
 for (const [part, opts] of [["jsuring", {}], ["jsuring-defer", { singleIssuer: true, deferTaskrun: true }]] as const) {
   if (!wanted(args, part)) continue;
-  const ring = AsyncRing.create({ entries: 256, ...opts });
+  const ring = AsyncRing.create({ entries: 256, ...opts, waker: (g.process?.env?.JSURING_WAKER as WakerKind | undefined) });
   const server: TcpListener = listen({ ring });
   const loop = (async () => {
     for await (const conn of server) {

@@ -26,7 +26,9 @@ const ENTRIES = 256;
 const args = parseArgs();
 const batches = args.rest.length ? args.rest.map(Number) : [1, 8, 32, 128];
 for (const b of batches) {
-  if (!Number.isInteger(b) || b < 1 || b > ENTRIES) throw new RangeError(`batch must be 1..${ENTRIES}, got ${b}`);
+  if (!Number.isInteger(b) || b < 1 || b > ENTRIES) {
+    throw new RangeError(`batch must be 1..${ENTRIES}, got ${b}`);
+  }
 }
 
 let failed = 0;
@@ -81,14 +83,22 @@ function run(
     const round = variant === "api" ? apiRound : rawRound;
     // Read the clock about every 256 NOPs, as the C program does.
     const rate = measure(() => round(ring, batch), args.seconds, Math.max(1, Math.floor(256 / batch)));
-    emit({ bench: "nop", impl: IMPL, variant, memory: memoryLabel(ring), batch, ...(sweep ? { sweep: true } : {}), ops_per_sec: rate });
+    emit({
+      bench: "nop",
+      impl: IMPL,
+      variant,
+      memory: memoryLabel(ring),
+      batch,
+      ...(sweep ? { sweep: true } : {}),
+      ops_per_sec: rate,
+    });
   } finally {
     ring.close();
   }
 }
 
-if (wanted(args, "api")) for (const b of batches) run("api", b, undefined, undefined);
-if (wanted(args, "raw")) for (const b of batches) run("raw", b, undefined, undefined);
+if (wanted(args, "api")) { for (const b of batches) run("api", b, undefined, undefined); }
+if (wanted(args, "raw")) { for (const b of batches) run("raw", b, undefined, undefined); }
 if (wanted(args, "memory")) {
   const b = Math.max(...batches);
   run("api", b, "kernel", undefined, true);

@@ -76,7 +76,9 @@ function runRing(
   try {
     ring = Ring.create({ entries: qd, memory, hugepages });
   } catch (e) {
-    note(`randread ${variant} ${memory ?? "default"}/${hugepages ?? "auto"}: skipped, ${(e as Error).message}`);
+    note(
+      `randread ${variant} ${memory ?? "default"}/${hugepages ?? "auto"}: skipped, ${(e as Error).message}`,
+    );
     return;
   }
   try {
@@ -199,7 +201,7 @@ const POINTS: [number, number][] = [[1, 1], [32, 32], [64, 1], [64, 8], [64, 32]
 
 if (wanted(args, "readsync")) runReadSync();
 for (const variant of ["read", "fixed"] as const) {
-  if (wanted(args, variant)) for (const [qd, b] of POINTS) runRing(variant, qd, b);
+  if (wanted(args, variant)) { for (const [qd, b] of POINTS) runRing(variant, qd, b); }
 }
 if (wanted(args, "raw")) {
   for (const variant of ["read-raw", "fixed-raw"] as const) {

@@ -106,8 +106,17 @@ async function main(): Promise<void> {
         bestPeak = peak;
       }
     }
-    note(`readfile ${variant}: best ${best.toFixed(2)} GiB/s, peak ${bestPeak.toFixed(2)}× (worst ${worstPeak.toFixed(2)}×)`);
-    const rec: Record<string, unknown> = { bench: "readfile", impl: IMPL, variant, gib_per_sec: Number(best.toFixed(3)) };
+    note(
+      `readfile ${variant}: best ${best.toFixed(2)} GiB/s, peak ${bestPeak.toFixed(2)}× (worst ${
+        worstPeak.toFixed(2)
+      }×)`,
+    );
+    const rec: Record<string, unknown> = {
+      bench: "readfile",
+      impl: IMPL,
+      variant,
+      gib_per_sec: Number(best.toFixed(3)),
+    };
     if (canPeak) {
       rec.peak_ratio = Number(bestPeak.toFixed(3));
       rec.peak_ratio_worst = Number(worstPeak.toFixed(3));

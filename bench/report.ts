@@ -38,7 +38,9 @@ const sweep = all.filter((l) => l.sweep);
 
 /** The first result matching every field of `q`. */
 function find(q: Partial<Line>): Line | undefined {
-  return rows.find((r) => Object.entries(q).every(([k, v]) => (r as unknown as Record<string, unknown>)[k] === v));
+  return rows.find((r) =>
+    Object.entries(q).every(([k, v]) => (r as unknown as Record<string, unknown>)[k] === v)
+  );
 }
 function rate(q: Partial<Line>): number | undefined {
   return find(q)?.ops_per_sec;
@@ -48,8 +50,12 @@ const fmtM = (v: number | undefined) => v === undefined ? "—" : `${(v / 1e6).t
 const fmtK = (v: number | undefined) => v === undefined ? "—" : `${Math.round(v / 1e3)} k/s`;
 const ratio = (a: number | undefined, b: number | undefined) =>
   a === undefined || b === undefined || b === 0 ? "—" : `${(a / b).toFixed(2)}×`;
-const table = (head: string[], body: string[][]) =>
-  [`| ${head.join(" | ")} |`, `|${head.map((h, i) => i === 0 ? "---" : "---:").join("|")}|`, ...body.map((r) => `| ${r.join(" | ")} |`)]
+const table = (head: string[], body: string[][], align = "---:") =>
+  [
+    `| ${head.join(" | ")} |`,
+    `|${head.map((_, i) => i === 0 ? "---" : align).join("|")}|`,
+    ...body.map((r) => `| ${r.join(" | ")} |`),
+  ]
     .join("\n");
 
 function cpuModel(): string {
@@ -66,10 +72,16 @@ const p = (s = "") => out.push(s);
 
 p("# jsuring benchmark results");
 p();
-p(`Rendered by \`bench/report.ts\` from one \`bench/run.sh\` run (${meta.get("mode") ?? "full"} mode, ` +
-  `${meta.get("seconds") ?? "?"} s per measurement after a warm-up): ${meta.get("started") ?? "?"} → ${meta.get("finished") ?? "?"}.`);
-p("**These figures are from a single run**: on this machine kind they move by ±20 % between runs; compare ratios " +
-  "within the run (each baseline ran seconds before the jsuring figures it is compared with), not absolute rates across runs.");
+p(
+  `Rendered by \`bench/report.ts\` from one \`bench/run.sh\` run (${meta.get("mode") ?? "full"} mode, ` +
+    `${meta.get("seconds") ?? "?"} s per measurement after a warm-up): ${meta.get("started") ?? "?"} → ${
+      meta.get("finished") ?? "?"
+    }.`,
+);
+p(
+  "**These figures are from a single run**: on this machine kind they move by ±20 % between runs; compare ratios " +
+    "within the run (each baseline ran seconds before the jsuring figures it is compared with), not absolute rates across runs.",
+);
 if (meta.get("note")) p(`\nRun conditions: ${meta.get("note")}`);
 p();
 p("## Machine");
@@ -78,7 +90,10 @@ p(table(["", ""], [
   ["CPU", `${cpuModel()}, ${os.cpus().length} cores visible`],
   ["memory", `${Math.round(os.totalmem() / 2 ** 30)} GiB`],
   ["kernel", `Linux ${os.release()}`],
-  ["load average (1/5/15 min)", `${meta.get("loadavg_start") ?? "?"} at start, ${meta.get("loadavg_end") ?? "?"} at end`],
+  [
+    "load average (1/5/15 min)",
+    `${meta.get("loadavg_start") ?? "?"} at start, ${meta.get("loadavg_end") ?? "?"} at end`,
+  ],
   ["hugetlb pages", meta.get("hugepages") ?? "?"],
   ["transparent hugepages", meta.get("thp") ?? "?"],
   ["Deno", meta.get("deno") ?? "?"],
@@ -86,14 +101,20 @@ p(table(["", ""], [
   ["liburing (C baselines)", meta.get("liburing") ?? "?"],
   ["fio", meta.get("fio") ?? "?"],
   ["test file", `${meta.get("file") ?? "?"}, random data, in the page cache`],
-]));
+], "---"));
 p();
 
 // ------------------------------------------------------------------ targets
 const nop128C = rate({ bench: "nop", impl: "c-liburing", batch: 128 });
 const fioBest = rate({ bench: "randread", impl: "fio-io_uring", qd: 64, batch: 32 });
 const verdict = (r: number | undefined, min: number, aim?: number) =>
-  r === undefined ? "no data" : r >= (aim ?? Infinity) ? "**met (aim too)**" : r >= min ? "**met**" : "**missed**";
+  r === undefined
+    ? "no data"
+    : r >= (aim ?? Infinity)
+    ? "**met (aim too)**"
+    : r >= min
+    ? "**met**"
+    : "**missed**";
 const targetRows: string[][] = [];
 for (const rt of runtimes) {
   const api = rate({ bench: "nop", impl: `jsuring-${rt}`, variant: "api", batch: 128 });
@@ -112,22 +133,31 @@ for (const rt of runtimes) {
     r.bench === "randread" && r.impl === `jsuring-${rt}` && r.qd === 64 &&
     (r.variant === "read" || r.variant === "fixed")
   );
-  const best = cands.reduce<Line | undefined>((a, b) => (!a || b.ops_per_sec > a.ops_per_sec ? b : a), undefined);
+  const best = cands.reduce<Line | undefined>(
+    (a, b) => (!a || b.ops_per_sec > a.ops_per_sec ? b : a),
+    undefined,
+  );
   const rs = rate({ bench: "randread", impl: `readsync-${rt}` });
   const r1 = best && fioBest ? best.ops_per_sec / fioBest : undefined;
   const r2 = best && rs ? best.ops_per_sec / rs : undefined;
   targetRows.push([
     `4 KiB randread QD 64, ${rt}: ≥ 0.8× fio best and > readSync`,
-    best ? `${fmtK(best.ops_per_sec)} (${best.variant}, batch ${best.batch}) vs fio ${fmtK(fioBest)}, readSync ${fmtK(rs)}` : "—",
+    best
+      ? `${fmtK(best.ops_per_sec)} (${best.variant}, batch ${best.batch}) vs fio ${fmtK(fioBest)}, readSync ${
+        fmtK(rs)
+      }`
+      : "—",
     `${ratio(best?.ops_per_sec, fioBest)} fio, ${ratio(best?.ops_per_sec, rs)} readSync`,
     r1 === undefined || r2 === undefined ? "no data" : r1 >= 0.8 && r2 > 1 ? "**met**" : "**missed**",
   ]);
 }
 p("## Targets");
 p();
-p("fio's best configuration: `--iodepth=64 --fixedbufs --registerfiles --iodepth_batch_submit=32 " +
-  "--iodepth_batch_complete_min=32 --invalidate=0` (bench/fio.sh). The jsuring figure is the best of the " +
-  "`read` and `fixed` API variants over the batch sizes at QD 64 (the raw variants are listed below, not counted).");
+p(
+  "fio's best configuration: `--iodepth=64 --fixedbufs --registerfiles --iodepth_batch_submit=32 " +
+    "--iodepth_batch_complete_min=32 --invalidate=0` (bench/fio.sh). The jsuring figure is the best of the " +
+    "`read` and `fixed` API variants over the batch sizes at QD 64 (the raw variants are listed below, not counted).",
+);
 p();
 p(table(["target", "figures", "ratio", "verdict"], targetRows));
 p();
@@ -135,14 +165,18 @@ p();
 // ------------------------------------------------------------------ (a) NOP
 p("## (a) NOP submit+reap");
 p();
-p("Each round queues B NOPs, one `io_uring_enter` submits them and waits for B completions, one reap takes " +
-  "them and stores the CQ head once. C: `bench/c/nop.c` (liburing `io_uring_get_sqe` + `io_uring_prep_nop`, " +
-  "`io_uring_submit_and_wait`, `io_uring_peek_batch_cqe` + `io_uring_cq_advance`, a plain 256-entry ring). " +
-  "jsuring: a 256-entry ring in its default memory; `nop()` is the method with no options object, `raw` is " +
-  "`getSqe()` + `prepNop()` + `track()`. Ratios are against C at the same batch.");
+p(
+  "Each round queues B NOPs, one `io_uring_enter` submits them and waits for B completions, one reap takes " +
+    "them and stores the CQ head once. C: `bench/c/nop.c` (liburing `io_uring_get_sqe` + `io_uring_prep_nop`, " +
+    "`io_uring_submit_and_wait`, `io_uring_peek_batch_cqe` + `io_uring_cq_advance`, a plain 256-entry ring). " +
+    "jsuring: a 256-entry ring in its default memory; `nop()` is the method with no options object, `raw` is " +
+    "`getSqe()` + `prepNop()` + `track()`. Ratios are against C at the same batch.",
+);
 p();
 {
-  const batches = [...new Set(rows.filter((r) => r.bench === "nop" && r.impl === "c-liburing").map((r) => r.batch!))]
+  const batches = [
+    ...new Set(rows.filter((r) => r.bench === "nop" && r.impl === "c-liburing").map((r) => r.batch!)),
+  ]
     .sort((a, b) => a - b);
   const head = ["batch", "C liburing"];
   for (const rt of runtimes) head.push(`${rt} nop()`, `${rt} raw`);
@@ -167,15 +201,17 @@ p();
 // ------------------------------------------------------------- (b) randread
 p("## (b) 4 KiB random reads of a page-cached file");
 p();
-p("QD reads in flight, 4 KiB-aligned offsets from one fixed-seed xorshift64 (the same sequence in C and TS), " +
-  "each slot reading into its own preallocated buffer. **batch** is reads per `io_uring_enter`: fio's " +
-  "`iodepth_batch_submit` = `iodepth_batch_complete_min`; for jsuring, every B re-queued reads one `submit()` " +
-  "enters the kernel (page-cached reads complete inline, so completions come back in the same batches). " +
-  "`bench/c/randread.c` waits for min(QD, 32) completions and then submits every re-queued read in one enter " +
-  "(so about QD reads per enter at QD 64). `read`: `ring.read(fd, buf, offset, opts)` with one reused options " +
-  "object; `fixed`: `ring.readFixed()` with a registered file and registered buffers (as fio " +
-  "`--registerfiles --fixedbufs`). readSync: `node:fs` `readSync(fd, buf, 0, 4096, pos)` (pread) in the same " +
-  "runtime.");
+p(
+  "QD reads in flight, 4 KiB-aligned offsets from one fixed-seed xorshift64 (the same sequence in C and TS), " +
+    "each slot reading into its own preallocated buffer. **batch** is reads per `io_uring_enter`: fio's " +
+    "`iodepth_batch_submit` = `iodepth_batch_complete_min`; for jsuring, every B re-queued reads one `submit()` " +
+    "enters the kernel (page-cached reads complete inline, so completions come back in the same batches). " +
+    "`bench/c/randread.c` waits for min(QD, 32) completions and then submits every re-queued read in one enter " +
+    "(so about QD reads per enter at QD 64). `read`: `ring.read(fd, buf, offset, opts)` with one reused options " +
+    "object; `fixed`: `ring.readFixed()` with a registered file and registered buffers (as fio " +
+    "`--registerfiles --fixedbufs`). readSync: `node:fs` `readSync(fd, buf, 0, 4096, pos)` (pread) in the same " +
+    "runtime.",
+);
 p();
 {
   const body: string[][] = [];
@@ -186,7 +222,11 @@ p();
   }
   for (const impl of ["c-liburing", "c-liburing-fixed"]) {
     for (const l of rows.filter((r) => r.bench === "randread" && r.impl === impl)) {
-      add(`C liburing${impl.endsWith("fixed") ? " fixed" : ""} QD ${l.qd}, wait ${l.batch}`, l.ops_per_sec, undefined);
+      add(
+        `C liburing${impl.endsWith("fixed") ? " fixed" : ""} QD ${l.qd}, wait ${l.batch}`,
+        l.ops_per_sec,
+        undefined,
+      );
     }
   }
   add("C pread", rate({ bench: "randread", impl: "c-pread" }), undefined);
@@ -194,7 +234,11 @@ p();
     const rs = rate({ bench: "randread", impl: `readsync-${rt}` });
     add(`**${rt}** readSync`, rs, rs);
     for (const variant of ["read", "fixed", "read-raw", "fixed-raw"]) {
-      for (const l of rows.filter((r) => r.bench === "randread" && r.impl === `jsuring-${rt}` && r.variant === variant)) {
+      for (
+        const l of rows.filter((r) =>
+          r.bench === "randread" && r.impl === `jsuring-${rt}` && r.variant === variant
+        )
+      ) {
         add(`**${rt}** jsuring ${variant} QD ${l.qd}, batch ${l.batch}`, l.ops_per_sec, rs);
       }
     }
@@ -206,9 +250,11 @@ p();
 // ---------------------------------------------------------------- (c) memory
 p("## (c) Ring memory: mmap'ed (kernel) vs NO_MMAP (application memory)");
 p();
-p("The same loops with the ring's SQ/CQ and SQEs in kernel memory mapped from the ring fd (classic), or in " +
-  "application memory handed to the kernel with IORING_SETUP_NO_MMAP (6.5) on a hugetlb page, on transparent " +
-  "hugepages, or on ordinary pages. NOP at batch 128 (`nop()`); random reads `fixed` at QD 64, batch 64.");
+p(
+  "The same loops with the ring's SQ/CQ and SQEs in kernel memory mapped from the ring fd (classic), or in " +
+    "application memory handed to the kernel with IORING_SETUP_NO_MMAP (6.5) on a hugetlb page, on transparent " +
+    "hugepages, or on ordinary pages. NOP at batch 128 (`nop()`); random reads `fixed` at QD 64, batch 64.",
+);
 p();
 {
   const kinds = ["kernel", "user-hugetlb", "user-thp", "user-pages"];
@@ -226,8 +272,10 @@ p();
     return r;
   });
   p(table(head, body));
-  p("\nRatios are against the kernel-memory ring in the same runtime. A missing row means that memory kind " +
-    "was not available (for hugetlb: no hugepages reserved, see the machine table).");
+  p(
+    "\nRatios are against the kernel-memory ring in the same runtime. A missing row means that memory kind " +
+      "was not available (for hugetlb: no hugepages reserved, see the machine table).",
+  );
 }
 p();
 p("## Reproduce");

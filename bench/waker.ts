@@ -21,7 +21,7 @@ import { AsyncRing, prepNop, SqeFlag, type WakerKind } from "../mod.ts";
 import { emit, IMPL, note, now, parseArgs, RUNTIME } from "./_util.ts";
 
 const args = parseArgs();
-const kinds: WakerKind[] = RUNTIME === "deno" ? ["thread", "nonblocking", "poll"] : ["thread", "poll"];
+const kinds: WakerKind[] = RUNTIME === "deno" ? ["thread", "nonblocking", "poll"] : ["thread", "stream", "poll"];
 const ROUNDS = 3000;
 
 function pipe(): [number, number] {

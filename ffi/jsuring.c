@@ -236,6 +236,16 @@ int jsu_eventfd_wait(int efd, int timeout_ms)
 	return 1;
 }
 
+/* Consume an EFD_NONBLOCK eventfd's count without waiting: 1 if it had one, 0 if not. */
+int jsu_eventfd_clear(int efd)
+{
+	uint64_t count;
+
+	if (read(efd, &count, sizeof(count)) == sizeof(count))
+		return 1;
+	return errno == EAGAIN ? 0 : -errno;
+}
+
 /* Add 1 to an eventfd: wakes a jsu_eventfd_wait or a waiter thread. */
 int jsu_eventfd_signal(int efd)
 {

@@ -22,6 +22,7 @@ int jsu_mmap_fd(int fd, uint64_t offset, uint64_t size, uint64_t *out);
 int jsu_close(int fd);
 int jsu_eventfd(uint32_t initval, int32_t flags);
 int jsu_eventfd_wait(int efd, int timeout_ms);
+int jsu_eventfd_clear(int efd);
 int jsu_eventfd_signal(int efd);
 /* out[0]: the waiter's handle. cb: void (*)(void), called from the waiter thread. */
 int jsu_waiter_start(int efd, uint64_t cb, uint64_t *out);

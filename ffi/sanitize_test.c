@@ -86,6 +86,11 @@ int main(void)
 	CHECK(jsu_eventfd_wait(fd, 1000) == 1);
 	CHECK(jsu_eventfd_wait(fd, 0) == 0); /* the count was consumed */
 	CHECK(jsu_eventfd_wait(-1, 0) == -EBADF);
+	CHECK(jsu_eventfd_clear(fd) == 0);
+	CHECK(jsu_eventfd_signal(fd) == 0);
+	CHECK(jsu_eventfd_clear(fd) == 1);
+	CHECK(jsu_eventfd_clear(fd) == 0);
+	CHECK(jsu_eventfd_clear(-1) == -EBADF);
 	CHECK(jsu_eventfd_signal(-1) == -EBADF);
 
 	/* waiter thread: one callback per arm, none while disarmed */

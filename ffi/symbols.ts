@@ -90,6 +90,8 @@ export const COMPANION = {
   jsu_eventfd_wait: { args: ["i32", "i32"], returns: "i32" },
   // The same C function as a Deno `nonblocking` call (src/async/_waker.ts).
   jsu_eventfd_wait_async: { args: ["i32", "i32"], returns: "i32", nonblocking: true },
+  // int jsu_eventfd_clear(int efd): 1 consumed a count, 0 none, -errno
+  jsu_eventfd_clear: { args: ["i32"], returns: "i32" },
   // int jsu_eventfd_signal(int efd)
   jsu_eventfd_signal: { args: ["i32"], returns: "i32" },
   // int jsu_waiter_start(int efd, uint64_t cb /* void (*)(void) */, uint64_t *out)

@@ -45,7 +45,8 @@ suite() {
   local name=$1; shift
   echo "== $name"
   rm -f "$logs/$name.xml"
-  "$@" 2>&1 | tee "$logs/$name.log"
+  # A hung test must not hold CI for its 90 minutes: each suite gets 20.
+  timeout --kill-after=30 1200 "$@" 2>&1 | tee "$logs/$name.log"
   if [ -s "$logs/$name.xml" ]; then
     # shellcheck disable=SC2046
     count "$name" $(node scripts/junit-count.mjs "$logs/$name.xml")

@@ -9,7 +9,7 @@ import { AsyncRing, Errno, UringError, type WakerKind } from "../mod.ts";
 import { getNative } from "../src/runtime/_ffi.ts";
 import { fileWith, forceGc, pattern, skipIf, tempDir } from "./_helpers.ts";
 
-const WAKERS: WakerKind[] = getNative().nonblockingCalls ? ["thread", "nonblocking"] : ["thread"];
+const WAKERS: WakerKind[] = getNative().name === "deno" ? ["thread", "nonblocking"] : ["thread", "stream"];
 const MODES = [
   { name: "plain", opts: {} },
   { name: "DEFER_TASKRUN", opts: { singleIssuer: true, deferTaskrun: true } },

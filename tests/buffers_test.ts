@@ -14,10 +14,12 @@ import {
   type BufferGroup,
   BufferRing,
   checkProvide,
+  connect,
   CqeFlag,
   createRingWithRegion,
   Errno,
   FixedBuffers,
+  listen,
   prepProvideBuffers,
   prepRemoveBuffers,
   ProvidedBuffers,
@@ -74,7 +76,9 @@ function stream(
       const want = Math.min(chunk, data.length - off);
       assert.equal(res, want, `read at ${off}`);
       const expect = data.subarray(off, off + want);
-      if (!bytesEqual(buf.bytes, expect)) assert.fail(`bytes at file offset ${off} (buffer ${buf.id}) differ`);
+      if (!bytesEqual(buf.bytes, expect)) {
+        assert.fail(`bytes at file offset ${off} (buffer ${buf.id}) differ`);
+      }
       uses[buf.id]++;
       done++;
       if (!buf.more) recycle.push(buf.id);
@@ -179,16 +183,24 @@ test("ProvidedBuffers: arguments are checked as the kernel checks them (validati
   const table: [string, () => unknown, number, number[]][] = [
     ["0 buffers", () => checkProvide(a, 16, 0, 0), rawProvide(ring, a, 16, 0, 1, 0), [-Errno.E2BIG]],
     // The kernel accepts 65536 (since 6.15 MAX_BIDS_PER_BGID) but keeps only 65535 (see below).
-    ["65536 buffers", () => checkProvide(a, 16, 65536, 0), rawProvide(ring, a, 16, 65536, 2, 0), [0, -Errno.E2BIG]],
+    ["65536 buffers", () => checkProvide(a, 16, 65536, 0), rawProvide(ring, a, 16, 65536, 2, 0), [
+      0,
+      -Errno.E2BIG,
+    ]],
     ["bid 65536", () => checkProvide(a, 16, 1, 65536), rawProvide(ring, a, 16, 1, 3, 65536), [-Errno.E2BIG]],
     ["bid 65535 + 2 buffers", () => checkProvide(a, 16, 2, 65535), rawProvide(ring, a, 16, 2, 4, 65535), [
       -Errno.EINVAL,
       0,
     ]],
     ["zero length", () => checkProvide(a, 0, 1, 0), rawProvide(ring, a, 0, 1, 5, 0), [-Errno.EINVAL, 0]],
-    ["address past user space", () => checkProvide(0x7ffffffff000 - 16, 32, 1, 0), rawProvide(ring, 0x7ffffffff000 - 16, 32, 1, 6, 0), [
-      -Errno.EFAULT,
-    ]],
+    [
+      "address past user space",
+      () => checkProvide(0x7ffffffff000 - 16, 32, 1, 0),
+      rawProvide(ring, 0x7ffffffff000 - 16, 32, 1, 6, 0),
+      [
+        -Errno.EFAULT,
+      ],
+    ],
   ];
   for (const [what, call, kernel, expected] of table) {
     assert.throws(call, RangeError, what);
@@ -202,7 +214,10 @@ test("ProvidedBuffers: arguments are checked as the kernel checks them (validati
   // The group API refuses the same before any SQE is written.
   assert.throws(() => ProvidedBuffers.create(ring, { group: 9, count: 0, size: 16 }), RangeError);
   assert.throws(() => ProvidedBuffers.create(ring, { group: 9, count: 65536, size: 16 }), RangeError);
-  assert.throws(() => ProvidedBuffers.create(ring, { group: 9, count: 1, size: 16, firstId: 65536 }), RangeError);
+  assert.throws(
+    () => ProvidedBuffers.create(ring, { group: 9, count: 1, size: 16, firstId: 65536 }),
+    RangeError,
+  );
   assert.throws(() => ProvidedBuffers.create(ring, { group: 9, count: 1, size: 0 }), RangeError);
   assert.throws(() => ProvidedBuffers.create(ring, { group: 65536, count: 1, size: 16 }), RangeError);
   assert.throws(
@@ -326,15 +341,34 @@ test("BufferRing: kernel rules are checked first", () => {
   using ring = Ring.create({ entries: 8 });
   using arena = Arena.create({ size: 1 << 20, memory: "pages" });
   for (const entries of [0, 3, 65536, 32768 * 2]) {
-    assert.throws(() => BufferRing.create(ring, { group: 1, entries, size: 64 }), RangeError, `entries ${entries}`);
+    assert.throws(
+      () => BufferRing.create(ring, { group: 1, entries, size: 64 }),
+      RangeError,
+      `entries ${entries}`,
+    );
   }
   assert.throws(() => BufferRing.create(ring, { group: 1, entries: 4, count: 5, size: 64 }), RangeError);
   const s = arena.alloc(8192);
   assert.throws(
-    () => BufferRing.create(ring, { group: 1, entries: 4, size: 64, ringMemory: { address: s.address + 64, size: 4096 } }),
+    () =>
+      BufferRing.create(ring, {
+        group: 1,
+        entries: 4,
+        size: 64,
+        ringMemory: { address: s.address + 64, size: 4096 },
+      }),
     /page aligned/,
   );
-  assert.throws(() => BufferRing.create(ring, { group: 1, entries: 512, size: 64, ringMemory: { address: s.address, size: 4096 } }), RangeError);
+  assert.throws(
+    () =>
+      BufferRing.create(ring, {
+        group: 1,
+        entries: 512,
+        size: 64,
+        ringMemory: { address: s.address, size: 4096 },
+      }),
+    RangeError,
+  );
   // 32768 entries is the largest the kernel takes.
   using big = BufferRing.create(ring, { group: 1, entries: 32768, count: 4, size: 64 });
   assert.equal(big.entries, 32768);
@@ -378,8 +412,12 @@ test("incremental BufferRing: many small reads out of one buffer, offsets and le
         }
         assert.ok(b);
         assert.ok(res > 0 && res <= len);
-        if (b.offset !== bufOff) assert.fail(`piece ${pieces} at buffer offset ${b.offset}, expected ${bufOff}`);
-        if (!bytesEqual(b.bytes, data.subarray(off, off + res))) assert.fail(`piece at file offset ${off} differs`);
+        if (b.offset !== bufOff) {
+          assert.fail(`piece ${pieces} at buffer offset ${b.offset}, expected ${bufOff}`);
+        }
+        if (!bytesEqual(b.bytes, data.subarray(off, off + res))) {
+          assert.fail(`piece at file offset ${off} differs`);
+        }
         assert.equal(b.bytes.byteOffset - br.buffer(0).byteOffset, bufOff);
         bufOff += res;
         bytes += res;
@@ -409,7 +447,9 @@ test("incremental BufferRing: many small reads out of one buffer, offsets and le
   }
 });
 
-test("incremental BufferRing: a pipe stream consumes exactly the bytes received", { skip: skipIf(needsKernel("6.12", "IOU_PBUF_RING_INC")) }, () => {
+test("incremental BufferRing: a pipe stream consumes exactly the bytes received", {
+  skip: skipIf(needsKernel("6.12", "IOU_PBUF_RING_INC")),
+}, () => {
   using dir = tempDir();
   const fd = fifo(dir.path);
   try {
@@ -438,6 +478,42 @@ test("incremental BufferRing: a pipe stream consumes exactly the bytes received"
     assert.ok(more > 10);
   } finally {
     closeSync(fd);
+  }
+});
+
+test("recv with buffer selection on a TCP socket, through a legacy group and a buffer ring", async () => {
+  await using server = listen();
+  const [a, b] = await Promise.all([server.accept(), connect({ port: server.port })]);
+  try {
+    using ring = Ring.create({ entries: 32 });
+    using legacy = ProvidedBuffers.create(ring, { group: 1, count: 4, size: 1000 });
+    using br = BufferRing.create(ring, { group: 2, entries: 4, size: 1000 });
+    const sent = pattern(64 * 1024, 77);
+    let wrote = 0, got = 0, turn = 0;
+    while (got < sent.length) {
+      if (wrote < sent.length) {
+        // Through the ring: Deno's node:fs cannot write to a raw socket fd.
+        ring.write(b.fd, sent.subarray(wrote, Math.min(wrote + 3000, sent.length)), -1, { tag: "write" });
+        ring.submitAndWait(1);
+        const [w] = ring.completions();
+        assert.ok(w.res > 0);
+        wrote += w.res;
+      }
+      const g = turn++ % 2 ? br : legacy;
+      g.recv(a.fd, 0, { tag: g });
+      ring.submitAndWait(1);
+      for (const c of ring.completions()) {
+        const group = c.tag as BufferGroup;
+        const buf = group.take(c.res, c.flags)!;
+        assert.ok(c.res > 0 && c.res <= 1000);
+        assert.deepEqual(buf.bytes, sent.subarray(got, got + c.res));
+        got += c.res;
+        group.recycle(buf.id);
+      }
+    }
+  } finally {
+    await a.close();
+    await b.close();
   }
 });
 
@@ -517,7 +593,12 @@ test("two buffer rings inside one slice of memory at different offsets work side
     using ring = Ring.create({ entries: 64 });
     using arena = Arena.create({ size: 4 << 20 });
     const region = arena.alloc(3 * 4096); // stands in for the param region
-    const a = BufferRing.create(ring, { group: 10, entries: 8, size: 8192, ringMemory: { address: region.address, size: 4096 } });
+    const a = BufferRing.create(ring, {
+      group: 10,
+      entries: 8,
+      size: 8192,
+      ringMemory: { address: region.address, size: 4096 },
+    });
     const b = BufferRing.create(ring, {
       group: 11,
       entries: 8,
@@ -535,7 +616,9 @@ test("two buffer rings inside one slice of memory at different offsets work side
         const idx = tag as number;
         const g = idx % 2 ? b : a;
         const buf = g.take(res, flags)!;
-        if (!bytesEqual(buf.bytes, data.subarray(idx * 8192, (idx + 1) * 8192))) assert.fail(`chunk ${idx} differs`);
+        if (!bytesEqual(buf.bytes, data.subarray(idx * 8192, (idx + 1) * 8192))) {
+          assert.fail(`chunk ${idx} differs`);
+        }
         g.recycle(buf.id);
         done++;
       });
@@ -565,7 +648,10 @@ test("two buffer rings inside one param region, at different offsets, side by si
     const b = BufferRing.inRegion(region, { group: 2, entries: 8, size: 8192, offset: 3 * 4096 });
     assert.equal(a.ringAddress, region.address + 4096);
     assert.equal(b.ringAddress, region.address + 3 * 4096);
-    assert.throws(() => BufferRing.inRegion(region, { group: 3, entries: 8, size: 64, offset: 100 }), /page aligned/);
+    assert.throws(
+      () => BufferRing.inRegion(region, { group: 3, entries: 8, size: 64, offset: 100 }),
+      /page aligned/,
+    );
     let done = 0, next = 0;
     const n = data.length / 8192;
     while (done < n) {
@@ -575,7 +661,9 @@ test("two buffer rings inside one param region, at different offsets, side by si
         const idx = tag as number;
         const g = idx % 2 ? b : a;
         const buf = g.take(res, flags)!;
-        if (!bytesEqual(buf.bytes, data.subarray(idx * 8192, (idx + 1) * 8192))) assert.fail(`chunk ${idx} differs`);
+        if (!bytesEqual(buf.bytes, data.subarray(idx * 8192, (idx + 1) * 8192))) {
+          assert.fail(`chunk ${idx} differs`);
+        }
         g.recycle(buf.id);
         done++;
       });
@@ -600,7 +688,11 @@ test("a buffer ring on the same hugepage as the ring itself", () => {
     const reason = arena.kind === "pages" ? "no hugepage (hugetlb or THP) for the ring's arena" : false;
     if (skipIf(reason)) return;
     const desc = arena.alloc(4096);
-    assert.equal(Math.floor(desc.address / arena.pageSize), Math.floor(arena.address / arena.pageSize), "same hugepage");
+    assert.equal(
+      Math.floor(desc.address / arena.pageSize),
+      Math.floor(arena.address / arena.pageSize),
+      "same hugepage",
+    );
     using br = BufferRing.create(ring, { group: 1, entries: 4, size: 16384, ringMemory: desc });
     const { uses } = stream(ring, br, fd, data, 16384, 8);
     assert.ok(uses.every((u) => u >= 2));
@@ -690,7 +782,10 @@ test("readFileSync (hugepage-backed) reads whole files into memory it owns, byte
   }
   using empty = readWhole(fileWith(dir.path, "empty", new Uint8Array(0)));
   assert.equal(empty.size, 0);
-  assert.throws(() => readWhole(join(dir.path, "missing")), (e) => e instanceof UringError && e.code === "ENOENT");
+  assert.throws(
+    () => readWhole(join(dir.path, "missing")),
+    (e) => e instanceof UringError && e.code === "ENOENT",
+  );
   assert.throws(() => readWhole(dir.path), (e) => e instanceof UringError && e.code === "EISDIR");
   assert.throws(() => readWhole(dir.path, { chunk: 100 }), RangeError);
 });

@@ -30,6 +30,7 @@ import {
   type SqeViews,
   sqeViews,
 } from "../src/ops/sqe.ts";
+import { prepUringCmd } from "../src/cmd/uring_cmd.ts";
 import { Misc, SetupFlag, SqeFlag } from "../src/abi/flags.ts";
 import { ringLayout, setupFlags } from "../src/ring/setup.ts";
 import { buildC, hasGcc, parseLines, runExe } from "./_cbuild.ts";
@@ -114,6 +115,12 @@ const CASES: Readonly<Record<string, Case>> = {
     write: (s, at) => prepProvideBuffers(s, at, ADDR, 1, 1, 0, 0),
   },
   "removeBuffers": { op: "removeBuffers", write: (s, at) => prepRemoveBuffers(s, at, 8, 0x1234) },
+
+  "uringCmd": { op: "uringCmd", write: (s, at) => prepUringCmd(s, at, 7, 0xc0406a00, 512, 64) },
+  "uringCmd.bigaddr": {
+    op: "uringCmd",
+    write: (s, at) => prepUringCmd(s, at, -1, 0xffffffff, ADDR, 0xffffffff),
+  },
 
   "flags.link-async": {
     op: "read",

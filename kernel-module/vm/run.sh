@@ -20,7 +20,7 @@
 #                      skipped=N" and Deno's "ok | N passed | N failed" summary;
 #                      a non-zero exit with no failure reported counts as one
 #   --deno DIR         = --bin deno --pack liburing.so.2 --pack the repo's mod.ts,
-#                      src/, ffi/build/, kernel-module/include/, deno.json and DIR
+#                      src/, ffi/ (with build/), kernel-module/include/, deno.json and DIR
 #                      under /repo, and --suite "deno=cd /repo && deno test -A --no-check DIR"
 #                      (type checking stays on the host: it takes ~40 s under TCG)
 #   --no-c             skip the C suite
@@ -54,7 +54,14 @@ TIMEOUT=${JSK_VM_TIMEOUT:-900}
 PACKS=() BINS=() SUITES=()
 
 say() { echo "[vm $(date +%T)] $*" >&2; }
-die() { say "error: $*"; echo "vm: 0 passed, 1 failed"; exit 1; }
+DONE=0	# the final "vm:" line was printed
+die() { say "error: $*"; [ $DONE = 1 ] || echo "vm: 0 passed, 1 failed"; DONE=1; exit 1; }
+cleanup() {
+	mountpoint -q "$ROOT/proc" 2>/dev/null && umount "$ROOT/proc"
+	# an unexpected exit still ends with a countable line
+	[ $DONE = 1 ] || echo "vm: 0 passed, 1 failed"
+}
+trap cleanup EXIT
 
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -70,7 +77,7 @@ while [ $# -gt 0 ]; do
 			die "no deno in node_modules (npm install first)"
 		[ -x "$deno" ] || die "no deno in node_modules (npm install first)"
 		BINS+=("$deno")
-		for f in mod.ts src ffi/build kernel-module/include deno.json deno.jsonc; do
+		for f in mod.ts src ffi kernel-module/include deno.json deno.jsonc; do
 			[ -e "$REPO/$f" ] && PACKS+=("$REPO/$f:/repo/$f")
 		done
 		case $d in	# a test folder inside the repo keeps its path
@@ -128,8 +135,6 @@ if [ ! -e "$ROOT/.jsk-root-ok" ]; then
 	mv "$ROOT.tmp" "$ROOT"
 fi
 
-cleanup() { mountpoint -q "$ROOT/proc" && umount "$ROOT/proc" || true; }
-trap cleanup EXIT
 mountpoint -q "$ROOT/proc" || mount -t proc proc "$ROOT/proc"	# objtool needs it
 if [ "${JSK_VM_REFRESH:-0}" = 1 ]; then	# look for newer kernels
 	in_root apt-get update -qq >"$CACHE/apt.log" 2>&1 || die "apt-get update failed"
@@ -188,6 +193,7 @@ if [ $BUILD_ONLY = 1 ]; then
 		build_module "$kv" >/dev/null
 		say "built $kv module"
 	done
+	DONE=1
 	echo "vm: build only, no tests run"
 	exit 0
 fi
@@ -311,9 +317,9 @@ while read -r line; do
 done < <(grep -a '^JSK-RESULT ' "$LOG")
 # Deno: "ok | 12 passed | 0 failed (3s)", "FAILED | 3 passed (4 steps) | 1 failed | 2 ignored (1s)"
 while read -r line; do
-	p=$(grep -o '[0-9]* passed' <<<"$line" | head -1 | cut -d' ' -f1)
-	f=$(grep -o '[0-9]* failed' <<<"$line" | head -1 | cut -d' ' -f1)
-	s=$(grep -o '[0-9]* ignored' <<<"$line" | head -1 | cut -d' ' -f1)
+	p=$(grep -o '[0-9]* passed' <<<"$line" | head -1 | cut -d' ' -f1 || true)
+	f=$(grep -o '[0-9]* failed' <<<"$line" | head -1 | cut -d' ' -f1 || true)
+	s=$(grep -o '[0-9]* ignored' <<<"$line" | head -1 | cut -d' ' -f1 || true)
 	P=$((P + ${p:-0})) F=$((F + ${f:-0})) S=$((S + ${s:-0}))
 done < <(grep -aE '^(ok|FAILED) \| [0-9]+ passed' "$LOG")
 # a suite that exited non-zero without reporting a failure counts as one
@@ -339,6 +345,7 @@ else
 	P=$((P + 1))	# "dmesg is clean"
 fi
 
+DONE=1
 line="vm: $P passed, $F failed"
 [ "$S" -gt 0 ] && line="$line, $S skipped"
 echo "$line"

@@ -6,8 +6,8 @@
  * enters with GETEVENTS itself, so SINGLE_ISSUER holds: no other thread ever
  * touches the ring).
  *
- * Three wakers, chosen per runtime by measurement (`bench/waker.ts`, figures
- * in `bench/WAKER.md` and in {@linkcode defaultWaker}):
+ * Four wakers; the default per runtime was chosen by measurement
+ * (`bench/waker.ts`, figures in `bench/WAKER.md` and in {@linkcode defaultWaker}):
  *
  * - `"nonblocking"` (Deno only): `jsu_eventfd_wait` as a `nonblocking: true`
  *   FFI call, run on one of Deno's blocking threads and resolving a promise.
@@ -20,6 +20,8 @@
  *   most once per arm. Disarmed it sleeps on a condition variable. Liveness:
  *   the callback is ref'd (Deno) and a never-firing timer is ref'd (both)
  *   only while operations are in flight.
+ * - `"stream"` (Bun only): `Bun.file(eventfd).stream()`, read through Bun's
+ *   own epoll loop; the stream exists only while operations are in flight.
  * - `"poll"`: no waiting thread: `setImmediate` checks the CQ every turn of
  *   the event loop while operations are in flight. Lowest latency, but it
  *   spins a core for as long as anything is pending (a multishot accept
@@ -29,11 +31,22 @@
  */
 import { setImmediate } from "node:timers";
 import { libjsuring } from "../runtime/libs.ts";
-import { getNative, type ThreadsafeCallback } from "../runtime/_ffi.ts";
+import { type FdReader, getNative, type ThreadsafeCallback } from "../runtime/_ffi.ts";
 import { UringError } from "../errors/uring_error.ts";
 
-/** Which waker an {@linkcode AsyncRing} uses; see the module doc of `src/async/_waker.ts`. */
-export type WakerKind = "nonblocking" | "thread" | "poll";
+/**
+ * How an `AsyncRing` learns of completions: `"thread"` (the default on Deno
+ * and Bun), `"nonblocking"` (Deno only) or `"poll"` (spins while busy); see
+ * the module doc of `src/async/_waker.ts` and `bench/WAKER.md`.
+ *
+ * @example
+ * ```ts
+ * import { AsyncRing, type WakerKind } from "../../mod.ts";
+ * const waker: WakerKind = "thread";
+ * await using ring = AsyncRing.create({ waker });
+ * ```
+ */
+export type WakerKind = "nonblocking" | "thread" | "stream" | "poll";
 
 /** The waker's side of the contract with the async ring. */
 export interface Waker {
@@ -41,6 +54,8 @@ export interface Waker {
   readonly kind: WakerKind;
   /** Operations are in flight: call `onWake` once after the eventfd next fires. Idempotent. */
   arm(): void;
+  /** Whether a wake is already on its way (armed and not yet called back). */
+  readonly armed: boolean;
   /** Nothing is in flight: stop holding the process alive (and stop any pending wait). */
   idle(): void;
   /**
@@ -51,17 +66,17 @@ export interface Waker {
 }
 
 /**
- * The waker each runtime uses by default, from `bench/waker.ts` on this
- * project's 2-core VM (see `bench/WAKER.md` for the figures):
+ * The waker each runtime uses by default, chosen by `bench/waker.ts` on this
+ * project's 2-vCPU VM (figures and reasoning in `bench/WAKER.md`):
  *
- * - Deno: `"thread"`. A thread-safe callback from the companion thread
- *   wakes the loop faster than a `nonblocking` FFI call (which costs a
- *   tokio blocking-pool hop and a promise round trip, about 34 µs) and it
- *   needs no kick to go idle.
- * - Bun: `"thread"`. Bun has no `nonblocking` FFI calls; its thread-safe
- *   `JSCallback` is posted straight to the event loop.
- *
- * `"poll"` wins on raw latency on both but spins while anything is pending.
+ * - Deno: `"thread"`: p50 wake latency 16 µs, async NOPs 122 k/s at QD 1 and
+ *   1.11 M/s at QD 64, 0 % idle CPU; `"nonblocking"` measured 9 µs / 105 k /
+ *   807 k and fell to 519 k/s at QD 64 on DEFER_TASKRUN rings (each wake is
+ *   a blocking-pool hop and a promise).
+ * - Bun: `"thread"`: 6 µs / 59 k / 961 k, 0 % idle; `"stream"` (Bun's own
+ *   epoll on the eventfd) 16 µs / 102 k / 812 k.
+ * - `"poll"` wins on latency (2-4 µs) on both but burns 60-70 % of a core for
+ *   as long as anything is pending (a pending multishot accept: forever).
  *
  * @example
  * ```ts
@@ -83,10 +98,16 @@ export function createWaker(kind: WakerKind, efd: number, onWake: () => void): W
       return new NonblockingWaker(efd, onWake);
     case "thread":
       return new ThreadWaker(efd, onWake);
+    case "stream": {
+      const probe = getNative().fdReader(efd);
+      if (!probe) throw new TypeError(`the "stream" waker needs Bun's fd streams (this is ${getNative().name})`);
+      probe.cancel();
+      return new StreamWaker(efd, onWake);
+    }
     case "poll":
       return new PollWaker(onWake);
     default:
-      throw new TypeError(`unknown waker ${kind}: use "nonblocking", "thread" or "poll"`);
+      throw new TypeError(`unknown waker ${kind}: use "thread", "stream", "nonblocking" or "poll"`);
   }
 }
 
@@ -98,6 +119,10 @@ class NonblockingWaker implements Waker {
   #kicked = false;
   #release: (() => void) | undefined;
   #closed = false;
+
+  get armed(): boolean {
+    return this.#outstanding && !this.#kicked;
+  }
 
   constructor(efd: number, onWake: () => void) {
     this.#efd = efd;
@@ -150,6 +175,10 @@ class ThreadWaker implements Waker {
   #armed = false; // the C side is armed: one callback will come
   #holding = false;
   #closed = false;
+
+  get armed(): boolean {
+    return this.#armed;
+  }
 
   constructor(efd: number, onWake: () => void) {
     this.#onWake = onWake;
@@ -211,11 +240,65 @@ class ThreadWaker implements Waker {
   }
 }
 
+class StreamWaker implements Waker {
+  readonly kind = "stream" as const;
+  #efd: number;
+  #onWake: () => void;
+  #reader: FdReader | undefined;
+  #pending = false;
+  #closed = false;
+
+  get armed(): boolean {
+    return this.#pending;
+  }
+
+  constructor(efd: number, onWake: () => void) {
+    this.#efd = efd;
+    this.#onWake = onWake;
+  }
+
+  arm(): void {
+    if (this.#pending || this.#closed) return;
+    // One stream while busy; a pending read holds the process alive.
+    this.#reader ??= getNative().fdReader(this.#efd)!;
+    this.#pending = true;
+    const reader = this.#reader;
+    reader.read().then(() => this.#done(reader), () => this.#done(reader));
+  }
+
+  #done(reader: FdReader): void {
+    if (reader !== this.#reader) return; // cancelled by idle()
+    this.#pending = false;
+    if (!this.#closed) this.#onWake();
+  }
+
+  idle(): void {
+    // Let the process exit: drop the stream (the eventfd stays open).
+    if (this.#reader) {
+      const r = this.#reader;
+      this.#reader = undefined;
+      this.#pending = false;
+      r.cancel();
+    }
+  }
+
+  close(release: () => void): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.idle();
+    release();
+  }
+}
+
 class PollWaker implements Waker {
   readonly kind = "poll" as const;
   #onWake: () => void;
   #armed = false;
   #closed = false;
+
+  get armed(): boolean {
+    return this.#armed;
+  }
 
   constructor(onWake: () => void) {
     this.#onWake = onWake;

@@ -33,7 +33,17 @@ import { createWaker, defaultWaker, type Waker, type WakerKind } from "./_waker.
 
 export type { WakerKind } from "./_waker.ts";
 
-/** Options every async operation takes. */
+/**
+ * Options every async operation takes.
+ *
+ * @example
+ * ```ts
+ * import { AsyncRing, type AsyncOpOptions } from "../../mod.ts";
+ * await using ring = AsyncRing.create();
+ * const opts: AsyncOpOptions = { timeout: 100, signal: AbortSignal.timeout(1000) };
+ * await ring.nop(opts);
+ * ```
+ */
 export interface AsyncOpOptions {
   /** Abort the operation (IORING_OP_ASYNC_CANCEL); it rejects with the signal's reason. */
   signal?: AbortSignal;
@@ -41,13 +51,29 @@ export interface AsyncOpOptions {
   timeout?: Timeout;
 }
 
-/** Options of {@linkcode AsyncRing.create}. */
+/**
+ * Options of {@linkcode AsyncRing.create}.
+ *
+ * @example
+ * ```ts
+ * import type { AsyncRingOptions } from "../../mod.ts";
+ * const opts: AsyncRingOptions = { entries: 256, singleIssuer: true, deferTaskrun: true, waker: "thread" };
+ * ```
+ */
 export interface AsyncRingOptions extends RingOptions {
   /** How completions wake the event loop; default per runtime (see `defaultWaker`). */
   waker?: WakerKind;
 }
 
-/** One completion of a multishot operation. */
+/**
+ * One completion of a multishot operation.
+ *
+ * @example
+ * ```ts
+ * import type { MultishotResult } from "../../mod.ts";
+ * const r: MultishotResult = { res: 5, flags: 2 }; // 2: IORING_CQE_F_MORE
+ * ```
+ */
 export interface MultishotResult {
   /** The CQE's result (≥ 0; for timeouts `-ETIME`). */
   readonly res: number;
@@ -55,7 +81,15 @@ export interface MultishotResult {
   readonly flags: number;
 }
 
-/** Options of {@linkcode AsyncRing.multishot}. */
+/**
+ * Options of {@linkcode AsyncRing.multishot}.
+ *
+ * @example
+ * ```ts
+ * import type { MultishotOptions } from "../../mod.ts";
+ * const opts: MultishotOptions = { name: "accept", discard: (fd) => console.log("unused fd", fd) };
+ * ```
+ */
 export interface MultishotOptions {
   /** Stop the operation: the iterator ends cleanly. */
   signal?: AbortSignal;
@@ -70,6 +104,7 @@ export interface MultishotOptions {
 }
 
 const INTERNAL = Symbol("jsuring internal op");
+const MSG_NOSIGNAL = 0x4000;
 /** Flushes in a row that may reap before the ring yields to the macrotask queue. */
 const MICRO_TURNS = 64;
 
@@ -129,6 +164,14 @@ function closedError(name: string): UringError {
  * A multishot operation's completions as an async iterator. `break` (or
  * `return()`) cancels the operation; close of the ring or an abort ends it
  * cleanly; any other error ends it by throwing from `next()`.
+ *
+ * @example
+ * ```ts
+ * import { AsyncRing } from "../../mod.ts";
+ * await using ring = AsyncRing.create();
+ * const ticks = ring.ticks(1, { count: 2 }); // a Multishot
+ * for await (const { res } of ticks) console.log(res); // -62 (ETIME), twice
+ * ```
  */
 export class Multishot implements AsyncIterableIterator<MultishotResult> {
   #ring: AsyncRing;
@@ -243,6 +286,7 @@ export class Multishot implements AsyncIterableIterator<MultishotResult> {
     return Promise.resolve({ value: undefined, done: true });
   }
 
+  /** The iterator itself (so `for await` works). */
   [Symbol.asyncIterator](): AsyncIterableIterator<MultishotResult> {
     return this;
   }
@@ -410,17 +454,30 @@ export class AsyncRing implements Disposable, AsyncDisposable {
   #drain(): void {
     const ring = this.ring;
     ring.reap(this.#onCqe);
-    if (ring.inFlight > 0 && this.#clearSignals) {
+    if (ring.inFlight === 0) {
+      this.#wake.idle();
+      return;
+    }
+    if (this.#wake.armed) {
+      // A wake is on its way already; arm() again only re-takes the hold on
+      // the process (idle() may have dropped it while the thread stayed armed).
+      this.#wake.arm();
+      return;
+    }
+    if (this.#clearSignals) {
       // The eventfd also counts CQEs we just reaped (and, on DEFER_TASKRUN,
       // those our own GETEVENTS posted): consume that count so the waker
       // does not come back for nothing, then look once more, so a CQE
       // posted between the reap and the read is not left without a wake.
-      libjsuring().jsu_eventfd_wait(this.#efd, 0);
+      libjsuring().jsu_eventfd_clear(this.#efd);
       if (this.#defer) ring.getEvents();
       ring.reap(this.#onCqe);
+      if (ring.inFlight === 0) {
+        this.#wake.idle();
+        return;
+      }
     }
-    if (ring.inFlight > 0) this.#wake.arm();
-    else this.#wake.idle();
+    this.#wake.arm();
   }
 
   #onWake = (): void => {
@@ -605,6 +662,64 @@ export class AsyncRing implements Disposable, AsyncDisposable {
       const addr = getNative().addressOf(buffer);
       const at = this.#sqe();
       sqe.prepRw(this.ring.sqes, at, op, fd, addr, buffer.byteLength, offset);
+      p.buf = buffer;
+      return this.#track(p, at, buffer, options);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /**
+   * send(2) on a socket (IORING_OP_SEND, or IORING_OP_SEND_ZC with
+   * `zeroCopy`: then the promise settles once the kernel let go of the
+   * buffer, after its F_NOTIF completion). MSG_NOSIGNAL is always added.
+   *
+   * @param msgFlags `MSG_*` flags
+   * @returns the bytes sent
+   *
+   * @example
+   * ```ts
+   * import { AsyncRing } from "../../mod.ts";
+   * await using ring = AsyncRing.create();
+   * // fd: a connected socket (see connect() for the ready-made one)
+   * ```
+   */
+  send(fd: number, buffer: IoBuffer, msgFlags = 0, zeroCopy = false, options?: AsyncOpOptions): Promise<number> {
+    const p = this.#start(zeroCopy ? "send_zc" : "send", options);
+    if (!(p instanceof Pending)) return p;
+    try {
+      checkBuffer(buffer);
+      const addr = getNative().addressOf(buffer);
+      const at = this.#sqe();
+      sqe.prepRw(this.ring.sqes, at, zeroCopy ? Op.SEND_ZC : Op.SEND, fd, addr, buffer.byteLength, 0);
+      this.ring.sqes.u32[(at >>> 2) + 7] = msgFlags | MSG_NOSIGNAL;
+      p.buf = buffer;
+      return this.#track(p, at, buffer, options);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /**
+   * recv(2) on a socket into `buffer` (IORING_OP_RECV). Resolves with the
+   * bytes received, 0 once the peer closed its side.
+   *
+   * @example
+   * ```ts
+   * import { AsyncRing } from "../../mod.ts";
+   * await using ring = AsyncRing.create();
+   * // fd: a connected socket (see connect() for the ready-made one)
+   * ```
+   */
+  recv(fd: number, buffer: IoBuffer, msgFlags = 0, options?: AsyncOpOptions): Promise<number> {
+    const p = this.#start("recv", options);
+    if (!(p instanceof Pending)) return p;
+    try {
+      checkBuffer(buffer);
+      const addr = getNative().addressOf(buffer);
+      const at = this.#sqe();
+      sqe.prepRw(this.ring.sqes, at, Op.RECV, fd, addr, buffer.byteLength, 0);
+      this.ring.sqes.u32[(at >>> 2) + 7] = msgFlags;
       p.buf = buffer;
       return this.#track(p, at, buffer, options);
     } catch (e) {
@@ -867,9 +982,16 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { AsyncRing, prepTimeout } from "../../mod.ts";
+   * import { AsyncRing, Op, prepRw } from "../../mod.ts";
    * await using ring = AsyncRing.create();
-   * // see ticks() for a ready-made one
+   * const ac = new AbortController();
+   * // Multishot poll of stdin for POLLIN (what ring.poll() does).
+   * const it = ring.multishot((s, at) => {
+   *   prepRw(s, at, Op.POLL_ADD, 0, 0, 1, 0); // len 1: IORING_POLL_ADD_MULTI
+   *   s.u32[(at >>> 2) + 7] = 1;
+   * }, { signal: ac.signal });
+   * ac.abort();
+   * for await (const _ of it) {}
    * ```
    */
   multishot(prep: (sqes: sqe.SqeViews, at: number) => void, options: MultishotOptions = {}): Multishot {

@@ -72,7 +72,9 @@ export function assertGroupFree(ring: Ring, bgid: number): void {
     throw new RangeError(`buffer group id must be 0..65535, got ${bgid}`);
   }
   if (GROUPS.get(ring)?.has(bgid)) {
-    throw new RangeError(`buffer group ${bgid} is already in use on this ring (kernel: EEXIST, or a merged legacy group)`);
+    throw new RangeError(
+      `buffer group ${bgid} is already in use on this ring (kernel: EEXIST, or a merged legacy group)`,
+    );
   }
 }
 
@@ -117,9 +119,16 @@ export function resolveMemory(
     if (memory.byteLength < need) {
       throw new RangeError(`${what} needs ${need} bytes of memory, the array given has ${memory.byteLength}`);
     }
-    return { address: getNative().addressOf(memory), bytes: memory.subarray(0, need), owned: undefined, keep: memory };
+    return {
+      address: getNative().addressOf(memory),
+      bytes: memory.subarray(0, need),
+      owned: undefined,
+      keep: memory,
+    };
   }
-  if (typeof memory !== "object" || typeof memory.address !== "number" || !(memory.bytes instanceof Uint8Array)) {
+  if (
+    typeof memory !== "object" || typeof memory.address !== "number" || !(memory.bytes instanceof Uint8Array)
+  ) {
     throw new TypeError(`${what} memory must be an arena Slice or a Uint8Array`);
   }
   if (memory.size < need) {
@@ -292,7 +301,11 @@ export abstract class BufferGroup implements Disposable {
   protected index(bufferId: number): number {
     const i = bufferId - this.firstId;
     if (!Number.isInteger(bufferId) || i < 0 || i >= this.count) {
-      throw new RangeError(`buffer id ${bufferId} is not in ${this.label} (ids ${this.firstId}..${this.firstId + this.count - 1})`);
+      throw new RangeError(
+        `buffer id ${bufferId} is not in ${this.label} (ids ${this.firstId}..${
+          this.firstId + this.count - 1
+        })`,
+      );
     }
     return i;
   }

@@ -208,8 +208,12 @@ export class BufferRing extends BufferGroup {
       throw new RangeError(`buffer size must be 1..2^32-1 bytes, got ${size}`);
     }
     const entries = options.entries ?? nextPow2(options.count ?? 0);
-    if (!Number.isInteger(entries) || entries < 1 || entries > MAX_RING_ENTRIES || (entries & (entries - 1))) {
-      throw new RangeError(`buffer ring entries must be a power of two, 1..32768, got ${entries} (kernel: EINVAL)`);
+    if (
+      !Number.isInteger(entries) || entries < 1 || entries > MAX_RING_ENTRIES || (entries & (entries - 1))
+    ) {
+      throw new RangeError(
+        `buffer ring entries must be a power of two, 1..32768, got ${entries} (kernel: EINVAL)`,
+      );
     }
     const count = options.count ?? entries;
     if (!Number.isInteger(count) || count < 1 || count > entries) {
@@ -222,7 +226,11 @@ export class BufferRing extends BufferGroup {
     assertGroupFree(ring, options.group);
     if (ring.fd < 0) throw new TypeError("ring is closed");
     if (options.incremental && !kernelAtLeast("6.12")) {
-      throw new UringError(22, "REGISTER_PBUF_RING", "incremental buffer rings (IOU_PBUF_RING_INC) need Linux 6.12");
+      throw new UringError(
+        22,
+        "REGISTER_PBUF_RING",
+        "incremental buffer rings (IOU_PBUF_RING_INC) need Linux 6.12",
+      );
     }
     const descBytes = entries * BUF_DESC_SIZE;
     const ringBytes = Math.ceil(descBytes / PAGE_SIZE) * PAGE_SIZE;
@@ -233,16 +241,22 @@ export class BufferRing extends BufferGroup {
     if (where === "kernel") {
       memory = resolveMemory(options.memory, count * size, options.hugepages, what);
     } else if (where !== undefined) {
-      if (typeof where !== "object" || !Number.isSafeInteger(where.address) || !Number.isSafeInteger(where.size)) {
+      if (
+        typeof where !== "object" || !Number.isSafeInteger(where.address) || !Number.isSafeInteger(where.size)
+      ) {
         throw new TypeError(`ringMemory must be "kernel" or { address, size } (an arena Slice)`);
       }
       if (where.address % PAGE_SIZE !== 0) {
         throw new RangeError(
-          `buffer ring memory must be page aligned (4096), got 0x${where.address.toString(16)} (kernel: EINVAL)`,
+          `buffer ring memory must be page aligned (4096), got 0x${
+            where.address.toString(16)
+          } (kernel: EINVAL)`,
         );
       }
       if (where.size < descBytes) {
-        throw new RangeError(`a ${entries}-entry buffer ring needs ${descBytes} bytes, the memory given has ${where.size}`);
+        throw new RangeError(
+          `a ${entries}-entry buffer ring needs ${descBytes} bytes, the memory given has ${where.size}`,
+        );
       }
       ringAddr = where.address;
       memory = resolveMemory(options.memory, count * size, options.hugepages, what);
@@ -264,7 +278,17 @@ export class BufferRing extends BufferGroup {
       };
     }
     try {
-      return new BufferRing(ring, options, entries, count, firstId, memory, ringAddr, ringBytes, where === "kernel");
+      return new BufferRing(
+        ring,
+        options,
+        entries,
+        count,
+        firstId,
+        memory,
+        ringAddr,
+        ringBytes,
+        where === "kernel",
+      );
     } catch (e) {
       memory.owned?.[Symbol.dispose]();
       throw e;
@@ -294,11 +318,18 @@ export class BufferRing extends BufferGroup {
    * console.log(b.ringAddress - a.ringAddress); // 4096
    * ```
    */
-  static inRegion(region: ParamRegion, options: Omit<BufferRingOptions, "ringMemory"> & { offset?: number }): BufferRing {
+  static inRegion(
+    region: ParamRegion,
+    options: Omit<BufferRingOptions, "ringMemory"> & { offset?: number },
+  ): BufferRing {
     const { offset, ...rest } = options;
     const entries = rest.entries ?? nextPow2(rest.count ?? 0);
-    if (!Number.isInteger(entries) || entries < 1 || entries > MAX_RING_ENTRIES || (entries & (entries - 1))) {
-      throw new RangeError(`buffer ring entries must be a power of two, 1..32768, got ${entries} (kernel: EINVAL)`);
+    if (
+      !Number.isInteger(entries) || entries < 1 || entries > MAX_RING_ENTRIES || (entries & (entries - 1))
+    ) {
+      throw new RangeError(
+        `buffer ring entries must be a power of two, 1..32768, got ${entries} (kernel: EINVAL)`,
+      );
     }
     if (offset !== undefined && offset % PAGE_SIZE !== 0) {
       throw new RangeError(`a buffer ring's offset in the region must be page aligned, got ${offset}`);
@@ -308,7 +339,6 @@ export class BufferRing extends BufferGroup {
     const slice = region.slice(`jsuring.pbuf.${rest.group}`, bytes, PAGE_SIZE, offset);
     return BufferRing.create(region.ring, { ...rest, entries, ringMemory: slice });
   }
-
 
   /** Write buffer index `i`'s descriptor at the local tail. */
   #add(i: number): void {
@@ -376,7 +406,9 @@ export class BufferRing extends BufferGroup {
     const offset = this.#consumed[i];
     const more = (flags & CqeFlag.F_BUF_MORE) !== 0;
     if (offset + res > this.size) {
-      throw new RangeError(`${this.label}: buffer ${bid} overrun (${offset} + ${res} > ${this.size}): pass the consumed length to take()`);
+      throw new RangeError(
+        `${this.label}: buffer ${bid} overrun (${offset} + ${res} > ${this.size}): pass the consumed length to take()`,
+      );
     }
     this.#consumed[i] = Math.min(this.size, offset + consumed);
     if (!more) this.toCaller(i, bid);
@@ -438,7 +470,8 @@ function withRingHint(e: UringError, incremental: boolean, kernelRing: boolean):
   if (e.code !== "EINVAL") return e;
   const needs = [
     !kernelAtLeast("5.19") && "buffer rings need Linux 5.19",
-    kernelRing && !kernelAtLeast("6.4") && "kernel-allocated buffer rings (IOU_PBUF_RING_MMAP) need Linux 6.4",
+    kernelRing && !kernelAtLeast("6.4") &&
+    "kernel-allocated buffer rings (IOU_PBUF_RING_MMAP) need Linux 6.4",
     incremental && !kernelAtLeast("6.12") && "incremental buffer rings need Linux 6.12",
   ].filter(Boolean);
   return needs.length ? new UringError(e.errno, e.op, needs.join("; "), { cause: e }) : e;

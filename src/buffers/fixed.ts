@@ -40,14 +40,18 @@ function toBytes(b: FixedBuffer, what: string): Uint8Array {
   throw new TypeError(`${what} must be an arena Slice, a TypedArray or a DataView`);
 }
 
-function iovecs(buffers: readonly (FixedBuffer | null)[]): { iov: Uint32Array; views: (Uint8Array | undefined)[] } {
+function iovecs(
+  buffers: readonly (FixedBuffer | null)[],
+): { iov: Uint32Array; views: (Uint8Array | undefined)[] } {
   const native = getNative();
   const iov = new Uint32Array((buffers.length * iovec.size) / 4);
   const views = buffers.map((b, i) => {
     if (b === null) return undefined; // an empty slot: base 0, len 0
     const v = toBytes(b, `buffers[${i}]`);
     if (v.byteLength === 0 || v.byteLength > MAX_FIXED_BUFFER_SIZE) {
-      throw new RangeError(`buffers[${i}] must be 1 byte to 1 GiB, got ${v.byteLength} (kernel: EFAULT/EINVAL)`);
+      throw new RangeError(
+        `buffers[${i}] must be 1 byte to 1 GiB, got ${v.byteLength} (kernel: EFAULT/EINVAL)`,
+      );
     }
     putU64(iov, i * 4, native.addressOf(v));
     putU64(iov, i * 4 + 2, v.byteLength);
@@ -154,8 +158,12 @@ export class FixedBuffers implements Disposable {
    */
   update(index: number, buffers: readonly (FixedBuffer | null)[]): void {
     this.#assertOpen();
-    if (!Number.isInteger(index) || index < 0 || !Array.isArray(buffers) || index + buffers.length > this.slots) {
-      throw new RangeError(`slots ${index}..${index + buffers.length - 1} are outside the table of ${this.slots}`);
+    if (
+      !Number.isInteger(index) || index < 0 || !Array.isArray(buffers) || index + buffers.length > this.slots
+    ) {
+      throw new RangeError(
+        `slots ${index}..${index + buffers.length - 1} are outside the table of ${this.slots}`,
+      );
     }
     const { iov, views } = iovecs(buffers);
     const arg = new Uint32Array(RSRC_ARG_SIZE / 4);
@@ -188,11 +196,18 @@ export class FixedBuffers implements Disposable {
   #rw(write: boolean, fd: number, index: number, offset: number, options?: FixedOptions): number {
     this.#assertOpen();
     const view = this.#views[index];
-    if (!view) throw new RangeError(`fixed buffer slot ${index} is empty or outside the table of ${this.slots}`);
+    if (!view) {
+      throw new RangeError(`fixed buffer slot ${index} is empty or outside the table of ${this.slots}`);
+    }
     const at = options?.at ?? 0;
     const length = options?.length ?? view.byteLength - at;
-    if (!Number.isInteger(at) || !Number.isInteger(length) || at < 0 || length < 0 || at + length > view.byteLength) {
-      throw new RangeError(`bytes ${at}..${at + length} are outside slot ${index} (${view.byteLength} bytes)`);
+    if (
+      !Number.isInteger(at) || !Number.isInteger(length) || at < 0 || length < 0 ||
+      at + length > view.byteLength
+    ) {
+      throw new RangeError(
+        `bytes ${at}..${at + length} are outside slot ${index} (${view.byteLength} bytes)`,
+      );
     }
     const part = view.subarray(at, at + length);
     const ud = write

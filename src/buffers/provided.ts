@@ -21,13 +21,13 @@ import { UringError } from "../errors/uring_error.ts";
 import type { Completion, Ring } from "../ring/ring.ts";
 import * as sqe from "../ops/sqe.ts";
 import {
+  assertGroupFree,
   BufferGroup,
   type BufferMemory,
-  assertGroupFree,
   claimGroup,
   resolveMemory,
-  TASK_SIZE,
   type TakenBuffer,
+  TASK_SIZE,
   waitUntil,
 } from "./_group.ts";
 
@@ -51,7 +51,9 @@ export const MAX_PROVIDED_BUFFERS = 65535;
  */
 export function checkProvide(addr: number, len: number, nbufs: number, bid: number): void {
   if (!Number.isInteger(nbufs) || nbufs < 1 || nbufs > MAX_PROVIDED_BUFFERS) {
-    throw new RangeError(`buffer count must be 1..65535, got ${nbufs} (kernel: E2BIG, or EOVERFLOW past 65535 in one group)`);
+    throw new RangeError(
+      `buffer count must be 1..65535, got ${nbufs} (kernel: E2BIG, or EOVERFLOW past 65535 in one group)`,
+    );
   }
   if (!Number.isInteger(bid) || bid < 0 || bid > 0xffff) {
     throw new RangeError(`buffer id must be 0..65535, got ${bid} (kernel: E2BIG)`);
@@ -64,7 +66,9 @@ export function checkProvide(addr: number, len: number, nbufs: number, bid: numb
   }
   if (!Number.isSafeInteger(addr) || addr <= 0 || addr + len * nbufs > TASK_SIZE) {
     throw new RangeError(
-      `buffers at 0x${addr.toString(16)} + ${nbufs}×${len} bytes are outside the user address space (kernel: EFAULT/EOVERFLOW)`,
+      `buffers at 0x${
+        addr.toString(16)
+      } + ${nbufs}×${len} bytes are outside the user address space (kernel: EFAULT/EOVERFLOW)`,
     );
   }
 }
@@ -152,15 +156,28 @@ export class ProvidedBuffers extends BufferGroup {
   #provide(i: number, n: number): void {
     const ring = this.ring;
     const at = ring.getSqe();
-    sqe.prepProvideBuffers(ring.sqes, at, this.address + i * this.size, this.size, n, this.id, this.firstId + i);
-    ring.trackInternal(at, (res) => {
-      if (res < 0 && !this.closed) {
-        // The kernel refused: those buffers are not in its list after all.
-        for (let k = i; k < i + n; k++) this.state[k] = 1;
-        this.kernelOwned -= n;
-        this.error ??= new UringError(-res, `PROVIDE_BUFFERS (${this.label})`);
-      }
-    }, 0, this);
+    sqe.prepProvideBuffers(
+      ring.sqes,
+      at,
+      this.address + i * this.size,
+      this.size,
+      n,
+      this.id,
+      this.firstId + i,
+    );
+    ring.trackInternal(
+      at,
+      (res) => {
+        if (res < 0 && !this.closed) {
+          // The kernel refused: those buffers are not in its list after all.
+          for (let k = i; k < i + n; k++) this.state[k] = 1;
+          this.kernelOwned -= n;
+          this.error ??= new UringError(-res, `PROVIDE_BUFFERS (${this.label})`);
+        }
+      },
+      0,
+      this,
+    );
   }
 
   /** Record that buffer `bid` came back with `res` bytes. */
@@ -202,7 +219,9 @@ export class ProvidedBuffers extends BufferGroup {
     this.assertOpen();
     const idx = bufferIds.map((b) => this.index(b)).sort((a, b) => a - b);
     for (let k = 0; k < idx.length; k++) {
-      if (k > 0 && idx[k] === idx[k - 1]) throw new RangeError(`buffer id ${idx[k] + this.firstId} given twice`);
+      if (k > 0 && idx[k] === idx[k - 1]) {
+        throw new RangeError(`buffer id ${idx[k] + this.firstId} given twice`);
+      }
       if (this.state[idx[k]] !== 1) {
         throw new RangeError(`buffer ${idx[k] + this.firstId} of ${this.label} is already with the kernel`);
       }
@@ -223,9 +242,14 @@ export class ProvidedBuffers extends BufferGroup {
     let done = false;
     const at = ring.getSqe();
     sqe.prepRemoveBuffers(ring.sqes, at, 65535, this.id);
-    ring.trackInternal(at, () => {
-      done = true;
-    }, 0, this);
+    ring.trackInternal(
+      at,
+      () => {
+        done = true;
+      },
+      0,
+      this,
+    );
     return waitUntil(ring, () => done, 5000, out);
   }
 }

@@ -31,7 +31,10 @@ export interface ReadFileOptions {
   depth?: number;
   /** Hand the reads to the kernel's workers, spreading the copy over CPUs (default true). */
   async?: boolean;
-  /** Memory for the contents (default `"auto"`: hugetlb, else THP, else pages). */
+  /**
+   * Memory for the contents. Default: transparent hugepages, else pages
+   * (pages for files under 2 MiB); the reserved hugetlb pool only if asked.
+   */
   hugepages?: MemoryRequest;
 }
 
@@ -97,7 +100,9 @@ export function readFile(path: string, options: ReadFileOptions = {}): FileBuffe
   if (!Number.isInteger(chunk) || chunk < 4096 || chunk > 0x7ffff000) {
     throw new RangeError(`chunk must be 4096..${0x7ffff000} bytes, got ${chunk}`);
   }
-  if (!Number.isInteger(depth) || depth < 1 || depth > 4096) throw new RangeError(`depth must be 1..4096, got ${depth}`);
+  if (!Number.isInteger(depth) || depth < 1 || depth > 4096) {
+    throw new RangeError(`depth must be 1..4096, got ${depth}`);
+  }
   let fd: number;
   try {
     fd = openSync(path, "r");
@@ -113,7 +118,7 @@ export function readFile(path: string, options: ReadFileOptions = {}): FileBuffe
     if (size === 0) return new FileBuffer(new Uint8Array(0), undefined);
     // A private ring: reaping it never takes a caller's completions.
     const ring = shared && shared.fd >= 0 ? shared : (shared = Ring.create({ entries: 64 }));
-    const arena = Arena.create({ size, memory: options.hugepages ?? "auto" });
+    const arena = allocate(size, options.hugepages);
     try {
       const got = readInto(ring, fd, arena.address, size, chunk, depth, options.async ?? true, path);
       return new FileBuffer(new Uint8Array(getNative().view(arena.address, arena.size), 0, got), arena);
@@ -123,6 +128,21 @@ export function readFile(path: string, options: ReadFileOptions = {}): FileBuffe
     }
   } finally {
     closeSync(fd);
+  }
+}
+
+/**
+ * Memory for `size` bytes. By default transparent hugepages (one fault and one
+ * zeroing per 2 MiB), not the reserved hugetlb pool that rings and regions
+ * want, and ordinary pages for files under 2 MiB (no 2 MiB rounding).
+ */
+function allocate(size: number, kind: MemoryRequest | undefined): Arena {
+  if (kind) return Arena.create({ size, memory: kind });
+  if (size < 2 << 20) return Arena.create({ size, memory: "pages" });
+  try {
+    return Arena.create({ size, memory: "thp" });
+  } catch {
+    return Arena.create({ size, memory: "pages" });
   }
 }
 

@@ -34,7 +34,17 @@ export function defaultRing(): AsyncRing {
   return shared;
 }
 
-/** Options common to the fs functions. */
+/**
+ * Options common to the fs functions.
+ *
+ * @example
+ * ```ts
+ * import { AsyncRing, readFile, type FsOptions } from "../../mod.ts";
+ * await using ring = AsyncRing.create();
+ * const opts: FsOptions = { ring, signal: AbortSignal.timeout(5000) };
+ * await readFile("/etc/hostname", opts);
+ * ```
+ */
 export interface FsOptions {
   /** The ring to use (default: {@linkcode defaultRing}). */
   ring?: AsyncRing;
@@ -42,7 +52,16 @@ export interface FsOptions {
   signal?: AbortSignal;
 }
 
-/** How to open: `"r"`, `"r+"`, `"w"`, `"w+"`, `"a"`, `"a+"`, `"wx"`, or `O_*` flags. */
+/**
+ * How to open: `"r"`, `"r+"`, `"w"`, `"w+"`, `"a"`, `"a+"`, `"wx"`, `"wx+"`, or `O_*` flags.
+ *
+ * @example
+ * ```ts
+ * import { open, type OpenFlags } from "../../mod.ts";
+ * const flags: OpenFlags = "a";
+ * await using f = await open("/tmp/jsuring-openflags", flags);
+ * ```
+ */
 export type OpenFlags = "r" | "r+" | "w" | "w+" | "a" | "a+" | "wx" | "wx+" | number;
 
 const O = constants;

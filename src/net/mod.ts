@@ -17,7 +17,7 @@
  * @module
  */
 import { setImmediate } from "node:timers";
-import { AsyncRing, type AsyncOpOptions, type Multishot } from "../async/async_ring.ts";
+import type { AsyncOpOptions, AsyncRing, Multishot } from "../async/async_ring.ts";
 import { BufferRing } from "../buffers/buf_ring.ts";
 import { CqeFlag, SqeFlag } from "../abi/flags.ts";
 import { Op } from "../abi/opcodes.ts";
@@ -33,12 +33,19 @@ const SOCK_STREAM = 1;
 const SOCK_CLOEXEC = 0o2000000;
 const IPPROTO_TCP = 6;
 const TCP_NODELAY = 1;
-const MSG_NOSIGNAL = 0x4000;
 const ACCEPT_MULTISHOT = 1; // IORING_ACCEPT_MULTISHOT, 5.19
 const RECV_MULTISHOT = 2; // IORING_RECV_MULTISHOT, 6.0
 const RECV_GROUP = 0xfff0;
 
-/** Payloads at least this big go out with IORING_OP_SEND_ZC by default. */
+/**
+ * Payloads at least this big go out with IORING_OP_SEND_ZC by default.
+ *
+ * @example
+ * ```ts
+ * import { SEND_ZC_THRESHOLD } from "../../mod.ts";
+ * console.log(SEND_ZC_THRESHOLD); // 65536
+ * ```
+ */
 export const SEND_ZC_THRESHOLD = 64 * 1024;
 
 function ipv4(host: string): number {
@@ -77,7 +84,16 @@ function recvRing(ring: AsyncRing, size: number, count: number): BufferRing {
   return br;
 }
 
-/** Options of {@linkcode listen}. */
+/**
+ * Options of {@linkcode listen}.
+ *
+ * @example
+ * ```ts
+ * import { listen, type ListenOptions } from "../../mod.ts";
+ * const opts: ListenOptions = { host: "127.0.0.1", port: 0, backlog: 128 };
+ * await using server = listen(opts);
+ * ```
+ */
 export interface ListenOptions {
   /** IPv4 address to bind (default `"127.0.0.1"`). */
   host?: string;
@@ -89,7 +105,16 @@ export interface ListenOptions {
   ring?: AsyncRing;
 }
 
-/** Options of a connection's receive buffers (the first connection on a ring decides). */
+/**
+ * Options of a connection's receive buffers (the first `chunks()` call on a
+ * ring decides: the buffer ring is shared by all connections of the ring).
+ *
+ * @example
+ * ```ts
+ * import type { RecvOptions } from "../../mod.ts";
+ * const opts: RecvOptions = { bufferSize: 64 * 1024, buffers: 256 };
+ * ```
+ */
 export interface RecvOptions {
   /** Bytes per receive buffer (default 16 KiB). */
   bufferSize?: number;
@@ -232,7 +257,17 @@ export function listen(options: ListenOptions = {}): TcpListener {
   return new TcpListener(fd, Number(out[0]), ring);
 }
 
-/** Options of {@linkcode connect}. */
+/**
+ * Options of {@linkcode connect}.
+ *
+ * @example
+ * ```ts
+ * import { connect, listen, type ConnectOptions } from "../../mod.ts";
+ * await using server = listen();
+ * const opts: ConnectOptions = { host: "127.0.0.1", port: server.port, timeout: 1000 };
+ * await (await connect(opts)).close();
+ * ```
+ */
 export interface ConnectOptions extends AsyncOpOptions {
   /** IPv4 address (default `"127.0.0.1"`). */
   host?: string;
@@ -316,10 +351,7 @@ export class TcpConn implements AsyncDisposable {
    * ```
    */
   recv(buffer: ArrayBufferView, options?: AsyncOpOptions): Promise<number> {
-    const addr = getNative().addressOf(buffer);
-    return this.ring.op("recv", (s, at) => {
-      sqe.prepRw(s, at, Op.RECV, this.fd, addr, buffer.byteLength, 0);
-    }, buffer, { ...options, buffers: buffer });
+    return this.ring.recv(this.fd, buffer, 0, options);
   }
 
   /**
@@ -350,13 +382,9 @@ export class TcpConn implements AsyncDisposable {
    * const n = await conn.send(bytes);
    * ```
    */
-  send(buffer: ArrayBufferView, options: AsyncOpOptions & { zeroCopy?: boolean } = {}): Promise<number> {
-    const addr = getNative().addressOf(buffer);
-    const zc = options.zeroCopy ?? buffer.byteLength >= SEND_ZC_THRESHOLD;
-    return this.ring.op(zc ? "send_zc" : "send", (s, at) => {
-      sqe.prepRw(s, at, zc ? Op.SEND_ZC : Op.SEND, this.fd, addr, buffer.byteLength, 0);
-      s.u32[(at >>> 2) + 7] = MSG_NOSIGNAL;
-    }, buffer, { ...options, buffers: buffer });
+  send(buffer: ArrayBufferView, options?: AsyncOpOptions & { zeroCopy?: boolean }): Promise<number> {
+    const zc = options?.zeroCopy ?? buffer.byteLength >= SEND_ZC_THRESHOLD;
+    return this.ring.send(this.fd, buffer, 0, zc, options);
   }
 
   /**
@@ -369,8 +397,14 @@ export class TcpConn implements AsyncDisposable {
    * await conn.sendAll(new TextEncoder().encode("hello"));
    * ```
    */
-  async sendAll(buffer: ArrayBufferView, options: AsyncOpOptions & { zeroCopy?: boolean } = {}): Promise<void> {
-    let bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  sendAll(buffer: ArrayBufferView, options?: AsyncOpOptions & { zeroCopy?: boolean }): Promise<void> {
+    const len = buffer.byteLength;
+    // One send is the common case: no async frame, no copy of the view.
+    return this.send(buffer, options).then((n) => n === len ? undefined : this.#sendRest(buffer, n, options));
+  }
+
+  async #sendRest(buffer: ArrayBufferView, sent: number, options?: AsyncOpOptions & { zeroCopy?: boolean }): Promise<void> {
+    let bytes = new Uint8Array(buffer.buffer, buffer.byteOffset + sent, buffer.byteLength - sent);
     while (bytes.length > 0) {
       const n = await this.send(bytes, options);
       bytes = bytes.subarray(n);

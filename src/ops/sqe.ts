@@ -306,4 +306,7 @@ export const OPCODES = {
     since: "5.7",
     liburing: "io_uring_prep_remove_buffers",
   },
+  // The writer is prepUringCmd in src/cmd/uring_cmd.ts; liburing 2.3 has no
+  // generic prep, its io_uring_prep_cmd_sock() starts the same way.
+  uringCmd: { opcode: Op.URING_CMD, since: "5.19", liburing: "io_uring_prep_rw(IORING_OP_URING_CMD) + cmd_op" },
 } as const;

@@ -20,7 +20,6 @@ import {
   io_uring_params,
   io_uring_probe,
   io_uring_probe_op,
-  iovec,
   Misc,
   MmapOffset,
   Op,
@@ -39,6 +38,7 @@ import { Errno } from "../errors/errno.ts";
 import { kernelAtLeast, registerHint, setupHint } from "../errors/hints.ts";
 import * as sqe from "../ops/sqe.ts";
 import { INTERNAL_USER_DATA, OpTable } from "./_table.ts";
+import { checkBuffer, checkFd, checkOffset, cString, iovecs, type IoBuffer, type Timeout, timespec, timespecParts } from "./_args.ts";
 import { ringLayout, type RingLayout, type RingMemory, type RingOptions, setupFlags } from "./setup.ts";
 
 export type { RingMemory, RingOptions } from "./setup.ts";
@@ -64,71 +64,9 @@ export interface Completion {
 /** Called for each completion by {@linkcode Ring.reap}. */
 export type CompletionHandler = (res: number, flags: number, tag: unknown) => void;
 
-/** A timeout: milliseconds, or seconds and nanoseconds. */
-export type Timeout = number | { sec: number; nsec?: number };
+export type { IoBuffer, Timeout } from "./_args.ts";
 
-/** A buffer the kernel reads from or writes into. */
-export type IoBuffer = ArrayBufferView;
-
-const TEXT = new TextEncoder();
 const PARAMS = io_uring_params.fields;
-
-/** Validate a timeout and split it into seconds and nanoseconds. */
-function timespecParts(t: Timeout): [sec: number, nsec: number] {
-  if (typeof t === "number") {
-    if (!(t >= 0) || !Number.isFinite(t)) throw new RangeError(`timeout must be ≥ 0 ms, got ${t}`);
-    const sec = Math.floor(t / 1000);
-    return [sec, Math.round((t - sec * 1000) * 1e6)];
-  }
-  const sec = t.sec, nsec = t.nsec ?? 0;
-  if (!Number.isSafeInteger(sec) || sec < 0 || !Number.isInteger(nsec) || nsec < 0 || nsec >= 1e9) {
-    throw new RangeError(`timeout must have sec ≥ 0 and 0 ≤ nsec < 1e9, got ${sec}/${nsec}`);
-  }
-  return [sec, nsec];
-}
-
-/** A `__kernel_timespec` for an operation (kept alive with it). */
-function timespec(t: Timeout): Uint8Array {
-  const [sec, nsec] = timespecParts(t);
-  const w = new Uint32Array(__kernel_timespec.size / 4);
-  sqe.putU64(w, 0, sec);
-  sqe.putU64(w, 2, nsec);
-  return new Uint8Array(w.buffer);
-}
-
-function cString(path: string | Uint8Array): Uint8Array {
-  if (typeof path !== "string") {
-    if (path.at(-1) !== 0) throw new TypeError("a path given as bytes must end with a NUL byte");
-    return path;
-  }
-  if (path.includes("\0")) throw new TypeError("path contains a NUL character");
-  const bytes = new Uint8Array(path.length * 3 + 1);
-  const { written } = TEXT.encodeInto(path, bytes);
-  return bytes.subarray(0, written + 1);
-}
-
-function checkBuffer(buf: unknown, what = "buffer"): asserts buf is IoBuffer {
-  if (!ArrayBuffer.isView(buf)) {
-    throw new TypeError(`${what} must be a TypedArray or DataView, got ${typeof buf}`);
-  }
-  // A detached view reads as byteLength 0: only then pay for `.buffer.detached`.
-  // deno-lint-ignore no-explicit-any
-  if (buf.byteLength === 0 && (buf.buffer as any).detached) {
-    throw new TypeError(`${what} is detached (transferred)`);
-  }
-}
-
-function checkFd(fd: number): void {
-  if (!Number.isInteger(fd) || fd < -100 || fd > 0x7fffffff) {
-    throw new RangeError(`file descriptor must be an integer, got ${fd}`);
-  }
-}
-
-function checkOffset(offset: number): void {
-  if (!Number.isSafeInteger(offset) || offset < -1) {
-    throw new RangeError(`offset must be a safe integer ≥ 0, or -1 for the file position; got ${offset}`);
-  }
-}
 
 /** AT_FDCWD: paths relative to the current directory. */
 export const AT_FDCWD: number = -100;
@@ -565,18 +503,9 @@ export class Ring implements Disposable {
   #rwv(op: number, fd: number, buffers: readonly IoBuffer[], offset: number, options?: OpOptions): number {
     checkFd(fd);
     checkOffset(offset);
-    if (!Array.isArray(buffers) || buffers.length === 0 || buffers.length > 1024) {
-      throw new RangeError("buffers must be an array of 1 to 1024 (IOV_MAX) buffers");
-    }
-    const native = getNative();
-    const iov = new Uint32Array((buffers.length * iovec.size) / 4);
-    buffers.forEach((b, i) => {
-      checkBuffer(b, `buffers[${i}]`);
-      sqe.putU64(iov, i * 4, native.addressOf(b));
-      sqe.putU64(iov, i * 4 + 2, b.byteLength);
-    });
+    const iov = iovecs(buffers); // at most IOV_MAX (1024)
     const at = this.getSqe();
-    sqe.prepRw(this.sqes, at, op, fd, native.addressOf(iov), buffers.length, offset);
+    sqe.prepRw(this.sqes, at, op, fd, getNative().addressOf(iov), buffers.length, offset);
     return this.track(at, options?.tag, options?.flags, [iov, buffers.slice()]);
   }
 
@@ -1118,17 +1047,8 @@ export class Ring implements Disposable {
    * ```
    */
   registerBuffers(buffers: readonly IoBuffer[]): void {
-    if (!buffers.length || buffers.length > 16384) {
-      throw new RangeError("buffers must hold 1 to 16384 (IORING_MAX_REG_BUFFERS) buffers");
-    }
-    const native = getNative();
-    const iov = new Uint32Array((buffers.length * iovec.size) / 4);
-    buffers.forEach((b, i) => {
-      checkBuffer(b, `buffers[${i}]`);
-      sqe.putU64(iov, i * 4, native.addressOf(b));
-      sqe.putU64(iov, i * 4 + 2, b.byteLength);
-    });
-    this.#register(Register.REGISTER_BUFFERS, iov, buffers.length, "BUFFERS");
+    // IORING_MAX_REG_BUFFERS: 16384.
+    this.#register(Register.REGISTER_BUFFERS, iovecs(buffers, 16384), buffers.length, "BUFFERS");
     this.#fixedBuffers = buffers.slice();
   }
 

@@ -100,6 +100,12 @@ int main(void)
 	CASE("provideBuffers.zero", UD, io_uring_prep_provide_buffers(sqe, ADDR, 1, 1, 0, 0));
 	CASE("removeBuffers", UD, io_uring_prep_remove_buffers(sqe, 8, 0x1234));
 
+	/* no generic io_uring_prep_uring_cmd in liburing 2.3: prep_rw + cmd_op, as io_uring_prep_cmd_sock */
+	CASE("uringCmd", UD, (io_uring_prep_rw(IORING_OP_URING_CMD, sqe, 7, (void *)512, 64, 0),
+			      sqe->cmd_op = 0xc0406a00));
+	CASE("uringCmd.bigaddr", UD, (io_uring_prep_rw(IORING_OP_URING_CMD, sqe, -1, (void *)ADDR, 0xffffffff, 0),
+				      sqe->cmd_op = 0xffffffff));
+
 	/* IOSQE_IO_LINK | IOSQE_ASYNC, then every flag */
 	CASE("flags.link-async", UD, (io_uring_prep_read(sqe, 7, ADDR, 4096, OFF),
 				       io_uring_sqe_set_flags(sqe, IOSQE_IO_LINK | IOSQE_ASYNC)));

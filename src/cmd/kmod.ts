@@ -1,0 +1,686 @@
+/**
+ * A typed client of the jsuring kernel module (`kernel-module/`, the misc
+ * device `/dev/jsuring`). It drives the two command-side helpers of the
+ * "extend bvec registration and add mem region lookup" series from Deno or
+ * Bun: kernel pages registered into the ring's fixed-buffer table
+ * (`io_buffer_register_bvec()`, so READ_FIXED / WRITE_FIXED move file data to
+ * and from kernel memory without a user copy), and commands whose arguments
+ * live in the ring's param region instead of behind user pointers.
+ *
+ * Each call writes its request struct into a slice of the ring's
+ * {@linkcode ParamRegion}, queues one `IORING_OP_URING_CMD` SQE whose `addr`
+ * is the slice offset, submits, waits for that CQE and reads the response
+ * back from the region. Calls are synchronous; completions of the ring's
+ * other operations that turn up meanwhile go to `onCompletion` (or are kept
+ * for {@linkcode KernelModule.takeCompletions}).
+ *
+ * @module
+ */
+import { Errno } from "../errors/errno.ts";
+import { UringError } from "../errors/uring_error.ts";
+import { SqeFlag } from "../abi/flags.ts";
+import type { SqeViews } from "../ops/sqe.ts";
+import { closeFd as closeFdSync, type Completion, type CompletionHandler, type Ring } from "../ring/ring.ts";
+import { ParamRegion, type RegionSlice } from "../region/region.ts";
+import { prepUringCmd } from "./uring_cmd.ts";
+import {
+  JSK_DEVICE_PATH,
+  jsk_buf_op,
+  jsk_buf_register,
+  jsk_buf_unregister,
+  jsk_probe,
+  JskBufFlag,
+  JskCmd,
+  jskCmdName,
+  JskConst,
+  JskFeature,
+} from "./uapi.ts";
+
+/** Name of the region slice the client exchanges its structs through. */
+export const KMOD_SLICE = "jsuring.kmod";
+/** Bytes of that slice: the largest request struct. */
+const SLICE_BYTES = jsk_probe.size;
+const O_RDWR = 0o2, O_CLOEXEC = 0o2000000;
+const U32_MAX = 0xffffffff;
+
+/**
+ * Options of {@linkcode KernelModule.open}.
+ *
+ * @example
+ * ```ts
+ * import type { KernelModuleOptions } from "./kmod.ts";
+ * const o: KernelModuleOptions = { path: "/dev/jsuring", timeoutMs: 5000 };
+ * ```
+ */
+export interface KernelModuleOptions {
+  /** The device (default `/dev/jsuring`). */
+  path?: string;
+  /** How long one command may take before `ETIME` is thrown (default 10 000 ms). */
+  timeoutMs?: number;
+  /**
+   * Receives completions of the ring's other operations reaped while a call
+   * waits for its own. Without it they are kept: see {@linkcode KernelModule.takeCompletions}.
+   */
+  onCompletion?: CompletionHandler;
+}
+
+/**
+ * Per-call options.
+ *
+ * @example
+ * ```ts
+ * import type { CommandOptions } from "./kmod.ts";
+ * const o: CommandOptions = { async: true }; // issue from io-wq (IOSQE_ASYNC)
+ * ```
+ */
+export interface CommandOptions {
+  /** Set IOSQE_ASYNC: the module runs the command from an io-wq worker (the unlocked path). */
+  async?: boolean;
+}
+
+/**
+ * What {@linkcode KernelModule.probe} returns: `struct jsk_probe`, in camelCase.
+ * The buffer counters are module-global and only grow.
+ */
+export interface ModuleProbe {
+  /** `JSK_VERSION` of the loaded module. */
+  readonly version: number;
+  /** `JskFeature` bits. */
+  readonly features: number;
+  /** Bit `_IOC_NR(cmd)` set per supported command. */
+  readonly commands: number;
+  /** Whether the buffer commands work (`JskFeature.BVEC_REG`: Linux 7.3). */
+  readonly bvec: boolean;
+  /** Kernel buffers allocated so far. */
+  readonly bufsAllocated: number;
+  /** Kernel buffers whose pages were freed. */
+  readonly bufsFreed: number;
+  /** Successful `io_buffer_register_bvec()` calls. */
+  readonly bufsRegistered: number;
+  /** Release callbacks run. */
+  readonly bufsReleased: number;
+  /** Allocated minus freed. */
+  readonly bufsLive: number;
+  /** `JSK_MAX_PAGES`. */
+  readonly maxPages: number;
+  /** The running kernel's page size. */
+  readonly pageSize: number;
+}
+
+/**
+ * Arguments of {@linkcode KernelModule.registerBuffer}.
+ *
+ * @example
+ * ```ts
+ * import type { RegisterBufferOptions } from "./kmod.ts";
+ * const r: RegisterBufferOptions = { index: 3, pages: 2, dest: true, source: true };
+ * ```
+ */
+export interface RegisterBufferOptions {
+  /** Slot in the ring's fixed-buffer table (register a sparse table first). */
+  index: number;
+  /** Pages to allocate, 1..`JskConst.MAX_PAGES`. */
+  pages: number;
+  /** I/O may write into it (READ_FIXED). */
+  dest?: boolean;
+  /** I/O may read from it (WRITE_FIXED). */
+  source?: boolean;
+}
+
+/** A kernel buffer registered by {@linkcode KernelModule.registerBuffer}. */
+export interface KernelBuffer {
+  /** The module's handle for fill / checksum (never 0). */
+  readonly bufId: number;
+  /** Bytes: pages × page size. READ_FIXED / WRITE_FIXED addresses run 0..size. */
+  readonly size: number;
+  /** The table slot. */
+  readonly index: number;
+}
+
+/**
+ * A byte range of a kernel buffer for {@linkcode KernelModule.fill} and
+ * {@linkcode KernelModule.checksum}.
+ *
+ * @example
+ * ```ts
+ * import type { BufferRange } from "./kmod.ts";
+ * const r: BufferRange = { offset: 4096, length: 100, seed: 7 };
+ * ```
+ */
+export interface BufferRange {
+  /** Byte offset in the buffer (default 0). */
+  offset?: number;
+  /** Bytes, > 0. */
+  length: number;
+  /** FILL's pattern seed (u32, default 0); ignored by checksum. */
+  seed?: number;
+}
+
+function u32(name: string, v: number): number {
+  if (!Number.isInteger(v) || v < 0 || v > U32_MAX) {
+    throw new RangeError(`${name} must be an integer in 0..${U32_MAX}, got ${v}`);
+  }
+  return v;
+}
+
+function bufId(v: number): number {
+  if (!Number.isSafeInteger(v) || v < 0) {
+    throw new RangeError(`bufId must be a non-negative safe integer, got ${v}`);
+  }
+  return v;
+}
+
+function bool(name: string, v: unknown): boolean {
+  if (v !== undefined && typeof v !== "boolean") throw new TypeError(`${name} must be a boolean, got ${typeof v}`);
+  return v === true;
+}
+
+function putU64(dv: DataView, at: number, v: number): void {
+  dv.setUint32(at, v >>> 0, true);
+  dv.setUint32(at + 4, Math.floor(v / 4294967296) >>> 0, true);
+}
+
+function getU64(dv: DataView, at: number): number {
+  return dv.getUint32(at, true) + dv.getUint32(at + 4, true) * 4294967296;
+}
+
+/**
+ * The hint for a failed command: what the module's errno means for `cmdOp`.
+ *
+ * @param cmdOp the command number
+ * @param errno the positive errno
+ * @returns an explanation, or undefined
+ *
+ * @example
+ * ```ts
+ * import { kmodHint } from "./kmod.ts";
+ * import { JskCmd } from "./uapi.ts";
+ * console.log(kmodHint(JskCmd.PROBE, 6)); // "the ring has no param region ..."
+ * ```
+ */
+export function kmodHint(cmdOp: number, errno: number): string | undefined {
+  const name = jskCmdName(cmdOp);
+  const buf = name.startsWith("BUF_");
+  switch (errno) {
+    case Errno.ENXIO:
+      return "the ring has no param region (IORING_REGISTER_MEM_REGION, Linux 6.13): create the ring with createRingWithRegion()";
+    case Errno.EOPNOTSUPP:
+      return buf
+        ? "this kernel has no io_buffer_register_bvec() (the bvec form is in Linux 7.3): probe() reports bvec: false"
+        : `unknown command ${name} for this module (probe().commands lists the supported ones)`;
+    case Errno.EFAULT:
+      return "the request struct is not inside the ring's param region (offset or length out of bounds)";
+    case Errno.EINVAL:
+      switch (name) {
+        case "BUF_REGISTER":
+          return "bad request (pages 0 or above the maximum, no direction flag, unknown flag, non-zero reserved field), or the index is past the ring's fixed-buffer table (register one first: FixedBuffers.sparse(ring, n))";
+        case "BUF_UNREGISTER":
+          return "the slot is empty or past the ring's fixed-buffer table, or flags are not 0";
+        case "BUF_FILL":
+        case "BUF_CHECKSUM":
+          return "length 0, a range past the buffer's end, flags not 0, or a seed given to CHECKSUM";
+        default:
+          return "bad request: wrong struct size, region offset not a multiple of 8, a non-zero reserved or unused SQE field";
+      }
+    case Errno.EBUSY:
+      return name === "BUF_UNREGISTER"
+        ? "the slot holds a user buffer, not a kernel buffer"
+        : "the table slot is occupied (unregister it first)";
+    case Errno.ENOENT:
+      return "no live kernel buffer with this id registered by this ring (unregistered, released, or another ring's)";
+    case Errno.ENOMEM:
+      return "the module could not allocate the pages";
+    case Errno.ENOSPC:
+      return "the module ran out of buffer ids";
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Return `res` if it is not negative, else throw the `UringError` the client
+ * throws: op `"jsuring_kmod.<CMD>"`, errno name, {@linkcode kmodHint}.
+ *
+ * @param res the CQE result
+ * @param cmdOp the command number
+ * @returns `res`
+ * @throws {UringError} when `res < 0`
+ *
+ * @example
+ * ```ts
+ * import { checkKmod } from "./kmod.ts";
+ * import { JskCmd } from "./uapi.ts";
+ * try {
+ *   checkKmod(-16, JskCmd.BUF_REGISTER);
+ * } catch (e) {
+ *   console.log((e as Error).message); // jsuring_kmod.BUF_REGISTER: EBUSY (...): the table slot is occupied ...
+ * }
+ * ```
+ */
+export function checkKmod(res: number, cmdOp: number): number {
+  if (res >= 0) return res;
+  throw new UringError(-res, `jsuring_kmod.${jskCmdName(cmdOp)}`, kmodHint(cmdOp, -res));
+}
+
+/** The hint for a failed open of the device. */
+function openHint(errno: number, path: string): string | undefined {
+  switch (errno) {
+    case Errno.ENOENT:
+    case Errno.ENXIO:
+    case Errno.ENODEV:
+      return `${path} does not exist: load the module: insmod jsuring.ko (kernel-module/, needs Linux 7.3 for the buffer commands)`;
+    case Errno.EACCES:
+    case Errno.EPERM:
+      return `no permission to open ${path} (root, or a udev rule for the device)`;
+    default:
+      return undefined;
+  }
+}
+
+/** Per-call SQE tweak (tests): runs after the SQE is written, before it is submitted. */
+export type SqePatch = (sqes: SqeViews, at: number) => void;
+
+/**
+ * Options of {@linkcode KernelModule.command}, the raw form.
+ *
+ * @example
+ * ```ts
+ * import type { RawCommandOptions } from "./kmod.ts";
+ * const o: RawCommandOptions = { len: 56, offset: 4 }; // a wrong size, a misaligned offset
+ * ```
+ */
+export interface RawCommandOptions extends CommandOptions {
+  /** The SQE's `len` (default: the request's length). */
+  len?: number;
+  /** The SQE's `addr`: the region offset (default: the client's slice). Any u64 below 2^53. */
+  offset?: number;
+  /** Change the SQE after it is written (set reserved fields, flags...). */
+  patch?: SqePatch;
+}
+
+/**
+ * A client of `/dev/jsuring` bound to one ring with a param region.
+ *
+ * @example
+ * ```ts
+ * import { createRingWithRegion, FixedBuffers, KernelModule, expectedFill, fnv1a64 } from "../../mod.ts";
+ * using r = createRingWithRegion({ entries: 64, region: { size: 4096 } });
+ * using table = FixedBuffers.sparse(r.ring, 8);
+ * using kmod = KernelModule.open(r.ring);
+ * const info = kmod.probe();
+ * if (info.bvec) {
+ *   const buf = kmod.registerBuffer({ index: 3, pages: 2, dest: true, source: true });
+ *   const h = kmod.fill(buf.bufId, { length: buf.size, seed: 0x5a });
+ *   console.log(h === fnv1a64(expectedFill(0x5a, 0, buf.size))); // true
+ *   kmod.unregisterBuffer(3);
+ * }
+ * ```
+ */
+export class KernelModule implements Disposable {
+  /** The ring the commands go through. */
+  readonly ring: Ring;
+  /** The ring's param region. */
+  readonly region: ParamRegion;
+  /** The region slice requests and responses go through (shared by clients of one ring). */
+  readonly slice: RegionSlice;
+  /** The device path. */
+  readonly path: string;
+  /** The device's fd (-1 once closed). */
+  fd: number;
+
+  #dv: DataView;
+  #timeoutMs: number;
+  #other: CompletionHandler;
+  #kept: Completion[] = [];
+
+  private constructor(ring: Ring, region: ParamRegion, slice: RegionSlice, path: string, fd: number, o: KernelModuleOptions) {
+    this.ring = ring;
+    this.region = region;
+    this.slice = slice;
+    this.path = path;
+    this.fd = fd;
+    this.#dv = new DataView(slice.bytes.buffer, slice.bytes.byteOffset, slice.bytes.byteLength);
+    this.#timeoutMs = o.timeoutMs ?? 10_000;
+    this.#other = o.onCompletion ?? ((res, flags, tag) => this.#kept.push({ res, flags, tag }));
+  }
+
+  /**
+   * Open the device through `ring` (IORING_OP_OPENAT) and bind a client to it.
+   * The ring must have a param region ({@linkcode createRingWithRegion} with
+   * `region`, or {@linkcode ParamRegion.register}); the client carves a
+   * 64-byte slice named {@linkcode KMOD_SLICE} from it, or reuses it.
+   *
+   * @param ring a ring with a param region
+   * @param options device path, timeout, where other completions go
+   * @returns the client; dispose it to close the device fd
+   * @throws {TypeError} the ring is closed or has no param region
+   * @throws {RangeError} no room for the slice in the region
+   * @throws {UringError} opening the device failed (ENOENT: "load the module: insmod jsuring.ko")
+   *
+   * @example
+   * ```ts
+   * import { createRingWithRegion, KernelModule } from "../../mod.ts";
+   * using r = createRingWithRegion({ entries: 16, region: { size: 4096 } });
+   * using kmod = KernelModule.open(r.ring, { path: "/dev/jsuring" });
+   * console.log(kmod.probe().version); // 1
+   * ```
+   */
+  static open(ring: Ring, options: KernelModuleOptions = {}): KernelModule {
+    if (ring === null || typeof ring !== "object" || typeof ring.getSqe !== "function") {
+      throw new TypeError("ring must be a Ring");
+    }
+    if (ring.fd < 0) throw new TypeError("ring is closed");
+    const path = options.path ?? JSK_DEVICE_PATH;
+    if (typeof path !== "string" || !path) throw new TypeError("path must be a non-empty string");
+    const t = options.timeoutMs ?? 10_000;
+    if (!(t > 0)) throw new RangeError(`timeoutMs must be > 0, got ${t}`);
+    if (options.onCompletion !== undefined && typeof options.onCompletion !== "function") {
+      throw new TypeError("onCompletion must be a function");
+    }
+    const region = ParamRegion.of(ring);
+    if (!region || region.freed) {
+      throw new TypeError(
+        "the ring has no param region: the module takes every argument from it (create the ring with createRingWithRegion({ region: { size: 4096 } }), Linux 6.13)",
+      );
+    }
+    const slice = region.get(KMOD_SLICE) ?? region.slice(KMOD_SLICE, SLICE_BYTES, 8);
+    // A temporary client only to wait for the OPENAT completion with the same loop.
+    const k = new KernelModule(ring, region, slice, path, -1, options);
+    const token = {};
+    ring.openat(path, O_RDWR | O_CLOEXEC, 0, { tag: token });
+    const fd = k.#await(token, "open");
+    if (fd < 0) throw new UringError(-fd, "jsuring_kmod.open", openHint(-fd, path));
+    k.fd = fd;
+    return k;
+  }
+
+  /**
+   * Completions of the ring's other operations reaped while calls waited
+   * (when no `onCompletion` was given); the list is emptied.
+   *
+   * @example
+   * ```ts
+   * import { createRingWithRegion, KernelModule } from "../../mod.ts";
+   * using r = createRingWithRegion({ entries: 16, region: { size: 4096 } });
+   * using kmod = KernelModule.open(r.ring);
+   * r.ring.nop({ tag: "mine" });
+   * kmod.probe();
+   * console.log(kmod.takeCompletions()); // [{ res: 0, flags: 0, tag: "mine" }]
+   * ```
+   */
+  takeCompletions(): Completion[] {
+    const out = this.#kept;
+    this.#kept = [];
+    return out;
+  }
+
+  /** Submit and reap until the completion tagged `token` arrives; its res. */
+  #await(token: object, what: string): number {
+    let res: number | undefined;
+    const handler: CompletionHandler = (r, flags, tag) => {
+      if (tag === token) res = r;
+      else this.#other(r, flags, tag);
+    };
+    const ring = this.ring;
+    ring.submit();
+    const deadline = Date.now() + this.#timeoutMs;
+    while (res === undefined) {
+      if (ring.ready === 0) {
+        const left = deadline - Date.now();
+        if (left <= 0 || !ring.waitFor(1, Math.min(left, 1000)) && Date.now() >= deadline) {
+          throw new UringError(Errno.ETIME, `jsuring_kmod.${what}`, `no completion within ${this.#timeoutMs} ms`);
+        }
+      }
+      ring.reap(handler);
+    }
+    return res;
+  }
+
+  #assertOpen(): void {
+    if (this.fd < 0) throw new TypeError("the kernel module client is closed");
+    if (this.region.freed) throw new TypeError("the ring is closed");
+  }
+
+  /**
+   * The raw form: copy `request` into the slice (unless `offset` points
+   * elsewhere), issue `cmdOp`, wait, and return the CQE's res without
+   * throwing. No checks on the request: for tests and new commands. The
+   * response is in {@linkcode KernelModule.slice}.
+   *
+   * @param cmdOp the command number (any u32)
+   * @param request the struct's bytes (at most 64)
+   * @param options SQE `len` / `addr` overrides, IOSQE_ASYNC, an SQE patch
+   * @returns the CQE's res: 0 or `-errno`
+   *
+   * @example
+   * ```ts
+   * import { createRingWithRegion, KernelModule, JskCmd } from "../../mod.ts";
+   * using r = createRingWithRegion({ entries: 16, region: { size: 4096 } });
+   * using kmod = KernelModule.open(r.ring);
+   * console.log(kmod.command(JskCmd.PROBE, new Uint8Array(64), { len: 56 })); // -22 (EINVAL)
+   * ```
+   */
+  command(cmdOp: number, request: Uint8Array, options: RawCommandOptions = {}): number {
+    this.#assertOpen();
+    if (!(request instanceof Uint8Array) || request.length > this.slice.size) {
+      throw new TypeError(`request must be a Uint8Array of at most ${this.slice.size} bytes`);
+    }
+    const offset = options.offset ?? this.slice.offset;
+    if (!Number.isSafeInteger(offset) || offset < 0) {
+      throw new RangeError(`offset must be a non-negative safe integer, got ${offset}`);
+    }
+    const len = u32("len", options.len ?? request.length);
+    if (options.offset === undefined) this.slice.bytes.set(request);
+    const ring = this.ring;
+    const at = ring.getSqe();
+    prepUringCmd(ring.sqes, at, this.fd, u32("cmdOp", cmdOp), offset, len);
+    const token = {};
+    ring.track(at, token, options.async ? SqeFlag.ASYNC : 0);
+    options.patch?.(ring.sqes, at);
+    return this.#await(token, jskCmdName(cmdOp));
+  }
+
+  /** Typed path: write the struct (already in the slice), issue, check. */
+  #call(cmdOp: number, size: number, options?: CommandOptions): void {
+    const ring = this.ring;
+    const at = ring.getSqe();
+    prepUringCmd(ring.sqes, at, this.fd, cmdOp, this.slice.offset, size);
+    const token = {};
+    ring.track(at, token, options?.async ? SqeFlag.ASYNC : 0);
+    checkKmod(this.#await(token, jskCmdName(cmdOp)), cmdOp);
+  }
+
+  /**
+   * `JSK_CMD_PROBE`: the module's version, features, commands and its
+   * (module-global) buffer counters.
+   *
+   * @example
+   * ```ts
+   * import { createRingWithRegion, KernelModule } from "../../mod.ts";
+   * using r = createRingWithRegion({ entries: 16, region: { size: 4096 } });
+   * using kmod = KernelModule.open(r.ring);
+   * const p = kmod.probe();
+   * console.log(p.version, p.bvec, p.bufsLive); // 1 true 0
+   * ```
+   */
+  probe(options?: CommandOptions): ModuleProbe {
+    this.#assertOpen();
+    const F = jsk_probe.fields, dv = this.#dv;
+    this.slice.bytes.fill(0, 0, jsk_probe.size);
+    this.#call(JskCmd.PROBE, jsk_probe.size, options);
+    const features = dv.getUint32(F.features[0], true);
+    return {
+      version: dv.getUint32(F.version[0], true),
+      features,
+      commands: getU64(dv, F.commands[0]),
+      bvec: (features & JskFeature.BVEC_REG) !== 0,
+      bufsAllocated: getU64(dv, F.bufs_allocated[0]),
+      bufsFreed: getU64(dv, F.bufs_freed[0]),
+      bufsRegistered: getU64(dv, F.bufs_registered[0]),
+      bufsReleased: getU64(dv, F.bufs_released[0]),
+      bufsLive: getU64(dv, F.bufs_live[0]),
+      maxPages: dv.getUint32(F.max_pages[0], true),
+      pageSize: dv.getUint32(F.page_size[0], true),
+    };
+  }
+
+  /**
+   * `JSK_CMD_BUF_REGISTER`: allocate `pages` zeroed kernel pages and register
+   * them at slot `index` of the ring's fixed-buffer table. Then
+   * `prepReadFixed` / `prepWriteFixed` with that index and addresses
+   * 0..size move file data to and from them.
+   *
+   * @param request slot, pages, directions (at least one)
+   * @returns the module's buffer id and the size
+   * @throws {RangeError|TypeError} bad arguments, before the kernel sees them
+   * @throws {UringError} EINVAL (index past the table), EBUSY (slot occupied), EOPNOTSUPP (no bvec registration)
+   *
+   * @example
+   * ```ts
+   * import { createRingWithRegion, FixedBuffers, KernelModule } from "../../mod.ts";
+   * using r = createRingWithRegion({ entries: 16, region: { size: 4096 } });
+   * using table = FixedBuffers.sparse(r.ring, 4);
+   * using kmod = KernelModule.open(r.ring);
+   * const b = kmod.registerBuffer({ index: 0, pages: 1, dest: true });
+   * console.log(b.size); // 4096
+   * ```
+   */
+  registerBuffer(request: RegisterBufferOptions, options?: CommandOptions): KernelBuffer {
+    this.#assertOpen();
+    if (request === null || typeof request !== "object") throw new TypeError("request must be an object");
+    const index = u32("index", request.index);
+    const pages = request.pages;
+    if (!Number.isInteger(pages) || pages < 1 || pages > JskConst.MAX_PAGES) {
+      throw new RangeError(`pages must be an integer in 1..${JskConst.MAX_PAGES}, got ${pages}`);
+    }
+    const flags = (bool("dest", request.dest) ? JskBufFlag.DEST : 0) |
+      (bool("source", request.source) ? JskBufFlag.SOURCE : 0);
+    if (!flags) throw new TypeError("a kernel buffer needs a direction: dest (READ_FIXED) and/or source (WRITE_FIXED)");
+    const F = jsk_buf_register.fields, dv = this.#dv;
+    this.slice.bytes.fill(0, 0, jsk_buf_register.size);
+    dv.setUint32(F.index[0], index, true);
+    dv.setUint32(F.nr_pages[0], pages, true);
+    dv.setUint32(F.flags[0], flags, true);
+    this.#call(JskCmd.BUF_REGISTER, jsk_buf_register.size, options);
+    return { bufId: getU64(dv, F.buf_id[0]), size: getU64(dv, F.size[0]), index };
+  }
+
+  /**
+   * `JSK_CMD_BUF_UNREGISTER`: remove the kernel buffer at slot `index`. Its
+   * pages are freed once in-flight I/O using them completes.
+   *
+   * @throws {UringError} EINVAL (slot empty or past the table), EBUSY (a user buffer)
+   *
+   * @example
+   * ```ts
+   * import { createRingWithRegion, FixedBuffers, KernelModule } from "../../mod.ts";
+   * using r = createRingWithRegion({ entries: 16, region: { size: 4096 } });
+   * using table = FixedBuffers.sparse(r.ring, 4);
+   * using kmod = KernelModule.open(r.ring);
+   * kmod.registerBuffer({ index: 1, pages: 1, source: true });
+   * kmod.unregisterBuffer(1);
+   * ```
+   */
+  unregisterBuffer(index: number, options?: CommandOptions): void {
+    this.#assertOpen();
+    u32("index", index);
+    const F = jsk_buf_unregister.fields, dv = this.#dv;
+    this.slice.bytes.fill(0, 0, jsk_buf_unregister.size);
+    dv.setUint32(F.index[0], index, true);
+    this.#call(JskCmd.BUF_UNREGISTER, jsk_buf_unregister.size, options);
+  }
+
+  #bufOp(cmdOp: number, id: number, range: BufferRange, fill: boolean, options?: CommandOptions): bigint {
+    this.#assertOpen();
+    bufId(id);
+    if (range === null || typeof range !== "object") throw new TypeError("range must be an object");
+    const offset = u32("offset", range.offset ?? 0);
+    const length = u32("length", range.length);
+    if (length === 0) throw new RangeError("length must be > 0");
+    if (offset + length > 2 ** 32) throw new RangeError(`offset + length (${offset + length}) is past 2^32`);
+    const seed = fill ? u32("seed", range.seed ?? 0) : 0;
+    const F = jsk_buf_op.fields, dv = this.#dv;
+    this.slice.bytes.fill(0, 0, jsk_buf_op.size);
+    putU64(dv, F.buf_id[0], id);
+    dv.setUint32(F.offset[0], offset, true);
+    dv.setUint32(F.length[0], length, true);
+    dv.setUint32(F.seed[0], seed, true);
+    this.#call(cmdOp, jsk_buf_op.size, options);
+    return dv.getBigUint64(F.fnv1a[0], true);
+  }
+
+  /**
+   * `JSK_CMD_BUF_FILL`: write the pattern {@linkcode expectedFill} describes
+   * into `[offset, offset + length)` of a kernel buffer.
+   *
+   * @param id the buffer id from {@linkcode KernelModule.registerBuffer}
+   * @param range offset (default 0), length, seed
+   * @returns the FNV-1a 64 of the range after filling ({@linkcode fnv1a64})
+   * @throws {UringError} ENOENT (no such buffer of this ring), EINVAL (range past its end)
+   *
+   * @example
+   * ```ts
+   * import { createRingWithRegion, expectedFill, FixedBuffers, fnv1a64, KernelModule } from "../../mod.ts";
+   * using r = createRingWithRegion({ entries: 16, region: { size: 4096 } });
+   * using table = FixedBuffers.sparse(r.ring, 4);
+   * using kmod = KernelModule.open(r.ring);
+   * const b = kmod.registerBuffer({ index: 0, pages: 1, source: true });
+   * const h = kmod.fill(b.bufId, { offset: 100, length: 200, seed: 9 });
+   * console.log(h === fnv1a64(expectedFill(9, 100, 200))); // true
+   * ```
+   */
+  fill(id: number, range: BufferRange, options?: CommandOptions): bigint {
+    return this.#bufOp(JskCmd.BUF_FILL, id, range, true, options);
+  }
+
+  /**
+   * `JSK_CMD_BUF_CHECKSUM`: the FNV-1a 64 of `[offset, offset + length)` of a
+   * kernel buffer (`seed` is ignored).
+   *
+   * @throws {UringError} ENOENT (no such buffer of this ring), EINVAL (range past its end)
+   *
+   * @example
+   * ```ts
+   * import { createRingWithRegion, FixedBuffers, fnv1a64, KernelModule } from "../../mod.ts";
+   * using r = createRingWithRegion({ entries: 16, region: { size: 4096 } });
+   * using table = FixedBuffers.sparse(r.ring, 4);
+   * using kmod = KernelModule.open(r.ring);
+   * const b = kmod.registerBuffer({ index: 0, pages: 1, dest: true });
+   * console.log(kmod.checksum(b.bufId, { length: 4096 }) === fnv1a64(new Uint8Array(4096))); // true: fresh pages are zero
+   * ```
+   */
+  checksum(id: number, range: BufferRange, options?: CommandOptions): bigint {
+    return this.#bufOp(JskCmd.BUF_CHECKSUM, id, range, false, options);
+  }
+
+  /**
+   * Close the device fd. Kernel buffers stay registered in the ring's table
+   * (they belong to the ring, and are released when it closes).
+   *
+   * @example
+   * ```ts
+   * import { createRingWithRegion, KernelModule } from "../../mod.ts";
+   * using r = createRingWithRegion({ entries: 16, region: { size: 4096 } });
+   * const kmod = KernelModule.open(r.ring);
+   * kmod.close();
+   * ```
+   */
+  close(): void {
+    if (this.fd < 0) return;
+    const fd = this.fd;
+    this.fd = -1;
+    if (this.ring.fd >= 0) {
+      // Through the ring: no companion-library call needed.
+      const token = {};
+      this.ring.closeFd(fd, { tag: token });
+      this.#await(token, "close");
+    } else {
+      closeFdSync(fd);
+    }
+  }
+
+  /** Close the device fd (see {@linkcode KernelModule.close}). */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
