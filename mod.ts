@@ -174,3 +174,4 @@ export {
   JskFeature,
   KMOD_STRUCTS,
 } from "./src/cmd/uapi.ts";
+export type { Field, Struct } from "./src/abi/layout.ts";

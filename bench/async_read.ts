@@ -13,6 +13,9 @@
  *   async        jsuring AsyncRing.read, QD 1 and 64 (plain ring)
  *   async-defer  the same on a SINGLE_ISSUER|DEFER_TASKRUN ring
  *   async-fixed  AsyncRing.readFixed (registered buffers), QD 1 and 64
+ *   fs           jsuring fs: open(path, { register: false }) then File.read
+ *   fs-registered the same with the file in the ring's registered file table
+ *                (IOSQE_FIXED_FILE), open()'s default
  *   nodefs       node:fs/promises FileHandle.read(buf, 0, 4096, pos), QD 1 and 64
  *   runtime      Deno: Deno.FsFile seek+read (one FsFile per worker);
  *                Bun: Bun.file(path).slice(pos, pos + 4096).arrayBuffer()
@@ -28,13 +31,15 @@
 import { closeSync, fstatSync, openSync } from "node:fs";
 import { open as openPromise } from "node:fs/promises";
 import process from "node:process";
-import { AsyncRing, Ring } from "../mod.ts";
+import { AsyncRing, open, Ring } from "../mod.ts";
 import { emit, IMPL, measure, note, now, parseArgs, RUNTIME, wanted, XorShift64 } from "./_util.ts";
 
 const BS = 4096;
 const args = parseArgs();
 if (args.rest.length !== 1) {
-  console.error("usage: async_read.ts [--seconds=S] [--only=async,async-defer,async-fixed,nodefs,runtime,sync] FILE");
+  console.error(
+    "usage: async_read.ts [--seconds=S] [--only=async,async-defer,async-fixed,fs,fs-registered,nodefs,runtime,sync] FILE",
+  );
   process.exit(2);
 }
 const path = args.rest[0];
@@ -44,7 +49,10 @@ const blocks = Math.floor(fstatSync(fd).size / BS);
 const g = globalThis as any;
 
 /** Run `qd` workers of `op` for the measurement window; returns ops/s. */
-async function measureAsync(qd: number, op: (slot: number, offset: number) => Promise<unknown>): Promise<number> {
+async function measureAsync(
+  qd: number,
+  op: (slot: number, offset: number) => Promise<unknown>,
+): Promise<number> {
   const rng = new XorShift64(blocks, BS);
   const run = async (secs: number) => {
     let ops = 0;
@@ -72,7 +80,9 @@ function buffers(qd: number): Uint8Array[] {
 
 const QDS = [1, 64];
 
-for (const [part, opts] of [["async", {}], ["async-defer", { singleIssuer: true, deferTaskrun: true }]] as const) {
+for (
+  const [part, opts] of [["async", {}], ["async-defer", { singleIssuer: true, deferTaskrun: true }]] as const
+) {
   if (!wanted(args, part)) continue;
   for (const qd of QDS) {
     const ring = AsyncRing.create({ entries: 128, ...opts });
@@ -92,7 +102,27 @@ if (wanted(args, "async-fixed")) {
     const bufs = buffers(qd);
     ring.ring.registerBuffers(bufs);
     const r = await measureAsync(qd, (slot, off) => ring.readFixed(fd, bufs[slot], off, slot));
-    emit({ bench: "async_randread", impl: IMPL, variant: "async-fixed", waker: ring.waker, qd, ops_per_sec: r });
+    emit({
+      bench: "async_randread",
+      impl: IMPL,
+      variant: "async-fixed",
+      waker: ring.waker,
+      qd,
+      ops_per_sec: r,
+    });
+    ring.close();
+  }
+}
+
+for (const [part, register] of [["fs", false], ["fs-registered", true]] as const) {
+  if (!wanted(args, part)) continue;
+  for (const qd of QDS) {
+    const ring = AsyncRing.create({ entries: 128 });
+    const f = await open(path, "r", { ring, register });
+    const bufs = buffers(qd);
+    const r = await measureAsync(qd, (slot, off) => f.read(bufs[slot], off));
+    emit({ bench: "async_randread", impl: IMPL, variant: part, waker: ring.waker, qd, ops_per_sec: r });
+    await f.close();
     ring.close();
   }
 }
@@ -135,11 +165,15 @@ if (wanted(args, "sync")) {
     const bufs = buffers(qd);
     const rng = new XorShift64(blocks, BS);
     const reap = () => {};
-    const r = measure(() => {
-      for (let s = 0; s < qd; s++) ring.read(fd, bufs[s], rng.next());
-      ring.submitAndWait(qd);
-      return ring.reap(reap);
-    }, args.seconds, Math.max(1, 256 / qd));
+    const r = measure(
+      () => {
+        for (let s = 0; s < qd; s++) ring.read(fd, bufs[s], rng.next());
+        ring.submitAndWait(qd);
+        return ring.reap(reap);
+      },
+      args.seconds,
+      Math.max(1, 256 / qd),
+    );
     emit({ bench: "async_randread", impl: IMPL, variant: "sync-batched", qd, ops_per_sec: r });
     ring.close();
   }

@@ -38,13 +38,19 @@ if (!existsSync(client) || statSync(client).mtimeMs < statSync(src).mtimeMs) {
   if (r.status !== 0) throw new Error(`building echo_client: ${r.stderr}`);
 }
 
-function runClient(port: number, size: number): Promise<{ round_trips_per_sec: number; mb_per_sec: number; errors: number }> {
+function runClient(
+  port: number,
+  size: number,
+): Promise<{ round_trips_per_sec: number; mb_per_sec: number; errors: number }> {
   return new Promise((resolve, reject) => {
     const p = spawn(client, [String(port), String(CONNS), String(size), String(args.seconds)]);
     let out = "", err = "";
     p.stdout.on("data", (d: Uint8Array) => (out += new TextDecoder().decode(d)));
     p.stderr.on("data", (d: Uint8Array) => (err += new TextDecoder().decode(d)));
-    p.on("close", (code: number) => code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`client: ${code} ${err}`)));
+    p.on(
+      "close",
+      (code: number) => code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`client: ${code} ${err}`)),
+    );
   });
 }
 
@@ -74,15 +80,26 @@ async function bench(impl: string, variant: string | undefined, port: number) {
   }
 }
 
-for (const [part, opts] of [["jsuring", {}], ["jsuring-defer", { singleIssuer: true, deferTaskrun: true }]] as const) {
+for (
+  const [part, opts] of [["jsuring", {}], ["jsuring-defer", {
+    singleIssuer: true,
+    deferTaskrun: true,
+  }]] as const
+) {
   if (!wanted(args, part)) continue;
-  const ring = AsyncRing.create({ entries: 256, ...opts, waker: (g.process?.env?.JSURING_WAKER as WakerKind | undefined) });
+  const ring = AsyncRing.create({
+    entries: 256,
+    ...opts,
+    waker: g.process?.env?.JSURING_WAKER as WakerKind | undefined,
+  });
   const server: TcpListener = listen({ ring });
   const loop = (async () => {
     for await (const conn of server) {
       (async () => {
         try {
-          for await (const chunk of conn.chunks({ bufferSize: 64 * 1024, buffers: 256 })) await conn.sendAll(chunk, { zeroCopy: false });
+          for await (const chunk of conn.chunks({ bufferSize: 64 * 1024, buffers: 256 })) {
+            await conn.sendAll(chunk, { zeroCopy: false });
+          }
         } catch { /* client went away */ }
         await conn.close();
       })();

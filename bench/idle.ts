@@ -38,7 +38,15 @@ for (const waker of kinds) {
     const c0 = cpuSeconds(), t0 = now();
     await new Promise((r) => setTimeout(r, seconds * 1000));
     const pct = ((cpuSeconds() - c0) / ((now() - t0) / 1000)) * 100;
-    emit({ bench: "idle_cpu", impl: IMPL, waker, defer_taskrun: defer, pending: "multishot accept", seconds, cpu_percent: +pct.toFixed(2) });
+    emit({
+      bench: "idle_cpu",
+      impl: IMPL,
+      waker,
+      defer_taskrun: defer,
+      pending: "multishot accept",
+      seconds,
+      cpu_percent: +pct.toFixed(2),
+    });
     await server.close();
     await loop;
     ring.close();

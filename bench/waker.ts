@@ -21,7 +21,9 @@ import { AsyncRing, prepNop, SqeFlag, type WakerKind } from "../mod.ts";
 import { emit, IMPL, note, now, parseArgs, RUNTIME } from "./_util.ts";
 
 const args = parseArgs();
-const kinds: WakerKind[] = RUNTIME === "deno" ? ["thread", "nonblocking", "poll"] : ["thread", "stream", "poll"];
+const kinds: WakerKind[] = RUNTIME === "deno"
+  ? ["thread", "nonblocking", "poll"]
+  : ["thread", "stream", "poll"];
 const ROUNDS = 3000;
 
 function pipe(): [number, number] {
@@ -105,13 +107,31 @@ for (const waker of kinds) {
     {
       const ring = AsyncRing.create(opts);
       const l = await latency(ring);
-      emit({ bench: "waker_latency", impl: IMPL, ...label, p50_us: +l.p50.toFixed(1), p99_us: +l.p99.toFixed(1) });
+      emit({
+        bench: "waker_latency",
+        impl: IMPL,
+        ...label,
+        p50_us: +l.p50.toFixed(1),
+        p99_us: +l.p99.toFixed(1),
+      });
       for (const qd of [1, 64]) {
-        emit({ bench: "waker_async_nop", impl: IMPL, ...label, qd, ops_per_sec: await asyncNops(ring, qd, args.seconds) });
+        emit({
+          bench: "waker_async_nop",
+          impl: IMPL,
+          ...label,
+          qd,
+          ops_per_sec: await asyncNops(ring, qd, args.seconds),
+        });
       }
       ring.close();
     }
     const ring = AsyncRing.create(opts);
-    emit({ bench: "waker_idle_cpu", impl: IMPL, ...label, seconds: 3, cpu_percent: +(await idleCpu(ring, 3)).toFixed(2) });
+    emit({
+      bench: "waker_idle_cpu",
+      impl: IMPL,
+      ...label,
+      seconds: 3,
+      cpu_percent: +(await idleCpu(ring, 3)).toFixed(2),
+    });
   }
 }

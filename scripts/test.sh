@@ -58,12 +58,18 @@ suite deno "$deno" test -A --v8-flags=--expose-gc --junit-path="$logs/deno.xml" 
 suite bun "$bun" test --reporter=junit --reporter-outfile="$logs/bun.xml"
 
 if [ -x kernel-module/vm/run.sh ] && [ "${JSURING_SKIP_VM:-0}" != 1 ]; then
-  echo "== kernel module suite (Linux 7.3 under qemu)"
-  bash kernel-module/vm/run.sh 2>&1 | tee "$logs/vm.log"
-  line=$(grep -E '^vm: [0-9]+ passed' "$logs/vm.log" | tail -n 1)
-  count vm "$(sed -nE 's/^vm: ([0-9]+) passed.*/\1/p' <<<"$line")" \
-    "$(sed -nE 's/.* ([0-9]+) failed.*/\1/p' <<<"$line")" \
-    "$(sed -nE 's/.* ([0-9]+) skipped.*/\1/p' <<<"$line")"
+  # 7.3: the C suite, its Deno port (kernel-module/vm/deno), the core ring and
+  # param-region suites, each under Deno and Bun; 7.2: the C suite and the
+  # Deno port (buffer commands compiled out: those tests skip).
+  for vm in "vm:--deno kernel-module/vm/deno --core --bun" "vm-7.2:--kernel 7.2 --deno kernel-module/vm/deno"; do
+    echo "== kernel module suites (${vm%%:*}: run.sh ${vm#*:})"
+    # shellcheck disable=SC2086
+    bash kernel-module/vm/run.sh ${vm#*:} 2>&1 | tee "$logs/${vm%%:*}.log"
+    line=$(grep -E '^vm: [0-9]+ passed' "$logs/${vm%%:*}.log" | tail -n 1)
+    count "${vm%%:*}" "$(sed -nE 's/^vm: ([0-9]+) passed.*/\1/p' <<<"$line")" \
+      "$(sed -nE 's/.* ([0-9]+) failed.*/\1/p' <<<"$line")" \
+      "$(sed -nE 's/.* ([0-9]+) skipped.*/\1/p' <<<"$line")"
+  done
 else
   echo "# skip: kernel module suite (JSURING_SKIP_VM=1 or no harness)"
 fi

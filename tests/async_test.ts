@@ -7,7 +7,7 @@ import process from "node:process";
 
 import { AsyncRing, Errno, UringError, type WakerKind } from "../mod.ts";
 import { getNative } from "../src/runtime/_ffi.ts";
-import { fileWith, forceGc, pattern, skipIf, tempDir } from "./_helpers.ts";
+import { fileWith, forceGc, pattern, tempDir } from "./_helpers.ts";
 
 const WAKERS: WakerKind[] = getNative().name === "deno" ? ["thread", "nonblocking"] : ["thread", "stream"];
 const MODES = [
@@ -57,11 +57,13 @@ for (const waker of WAKERS) {
         const off = ((i * 7919) % ((data.length - size) / size)) * size;
         const b = new Uint8Array(size);
         bufs.push(b);
-        promises.push(ring.read(fd, b, off).then((n) => {
-          settled[i]++;
-          assert.equal(n, size);
-          assert.deepEqual(b, data.subarray(off, off + size));
-        }));
+        promises.push(
+          ring.read(fd, b, off).then((n) => {
+            settled[i]++;
+            assert.equal(n, size);
+            assert.deepEqual(b, data.subarray(off, off + size));
+          }),
+        );
       }
       await Promise.all(promises);
       await tick();
@@ -165,6 +167,29 @@ for (const waker of WAKERS) {
       closeSync(fd);
     });
 
+    test(`${label} per-op timeouts stay paired with their op when the SQ fills, and inside chains`, async () => {
+      using dir = tempDir();
+      const p = fifo(dir.path);
+      // 4 SQEs: every op + LINK_TIMEOUT pair must land in one submission.
+      await using ring = AsyncRing.create({ entries: 4, waker, ...mode.opts });
+      const reads = Array.from(
+        { length: 9 },
+        () => ring.read(p.r, new Uint8Array(8), -1, { timeout: 30 }).then(() => "read", (e: Error) => e.name),
+      );
+      assert.deepEqual(await Promise.all(reads), Array(9).fill("TimeoutError"));
+      // A timeout on the last op of a chain ends the chain there.
+      const res = await ring.chain((r) => [r.nop(), r.nop({ timeout: 1000 })]);
+      assert.deepEqual(res, [0, 0]);
+      await assert.rejects(
+        ring.chain((r) => [r.nop(), r.read(p.r, new Uint8Array(8), -1, { timeout: 20 })]),
+        (e: Error) => e.name === "TimeoutError",
+      );
+      assert.equal(await ring.nop(), 0); // nothing left linked to later ops
+      await tick();
+      assert.equal(ring.inFlight, 0);
+      p.close();
+    });
+
     test(`${label} a buffer detached before submit is refused with a TypeError`, async () => {
       await using ring = create();
       const b = new Uint8Array(16);
@@ -213,7 +238,7 @@ for (const waker of WAKERS) {
       let n = 0;
       const drain = new Uint8Array(16);
       const loop = (async () => {
-        for await (const ev of ring.poll(p.r, 1 /* POLLIN */, { signal: ac.signal })) {
+        for await (const ev of ring.poll(p.r, 1, /* POLLIN */ { signal: ac.signal })) {
           assert.ok(ev.res & 1);
           await ring.read(p.r, drain, -1);
           if (++n === 3) ac.abort();
@@ -239,6 +264,27 @@ for (const waker of WAKERS) {
     });
   }
 }
+
+test("operations issued in one tick go to the kernel with one io_uring_enter", async () => {
+  for (const defer of [false, true]) {
+    await using ring = AsyncRing.create({ entries: 256, singleIssuer: defer, deferTaskrun: defer });
+    const r = ring.ring;
+    let enters = 0;
+    // AsyncRing submits with submit() (plain) or getEvents() (DEFER_TASKRUN).
+    for (const name of ["submit", "getEvents"] as const) {
+      const orig = r[name].bind(r);
+      r[name] = () => {
+        enters++;
+        return orig();
+      };
+    }
+    const all = Array.from({ length: 200 }, () => ring.nop());
+    assert.equal(r.pending, 200, "queued, not yet submitted");
+    assert.equal(enters, 0);
+    assert.deepEqual(await Promise.all(all), Array(200).fill(0));
+    assert.equal(enters, 1, `200 NOPs in ${enters} enters`);
+  }
+});
 
 test("buffers dropped by the caller mid-flight stay alive until their CQE (GC stress)", async () => {
   using dir = tempDir();
@@ -291,8 +337,7 @@ test("the event loop stays responsive: a timer keeps firing while thousands of r
 });
 
 const modUrl = new URL("../mod.ts", import.meta.url).href;
-const runtimeArgs = (file: string) =>
-  getNative().name === "deno" ? ["run", "-A", file] : [file];
+const runtimeArgs = (file: string) => getNative().name === "deno" ? ["run", "-A", file] : [file];
 
 function runChild(code: string): { status: number | null; stdout: string; stderr: string } {
   using dir = tempDir();
@@ -326,8 +371,12 @@ for (const waker of WAKERS) {
   });
 }
 
-test("waker choice: an unknown waker is a TypeError", { skip: skipIf(false) }, () => {
+test("waker choice: an unknown waker is a TypeError", () => {
   assert.throws(() => AsyncRing.create({ waker: "bogus" as WakerKind }), TypeError);
 });
 
-
+test("a COOP_TASKRUN ring without DEFER_TASKRUN is refused (its completions would never be posted)", () => {
+  assert.throws(() => AsyncRing.create({ coopTaskrun: true }), TypeError);
+  // With DEFER_TASKRUN it is fine.
+  AsyncRing.create({ coopTaskrun: true, singleIssuer: true, deferTaskrun: true }).close();
+});

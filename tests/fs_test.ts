@@ -5,9 +5,16 @@ import { join } from "node:path";
 import { AsyncRing, copyFile, open, readFile, stat, UringError, writeFile } from "../mod.ts";
 import { fileWith, pattern, tempDir } from "./_helpers.ts";
 
-for (const mode of [{ name: "default ring", ring: undefined as AsyncRing | undefined }, { name: "DEFER_TASKRUN ring", ring: "defer" }]) {
+for (
+  const mode of [{ name: "default ring", ring: undefined as AsyncRing | undefined }, {
+    name: "DEFER_TASKRUN ring",
+    ring: "defer",
+  }]
+) {
   const ringFor = () =>
-    mode.ring === "defer" ? AsyncRing.create({ entries: 32, singleIssuer: true, deferTaskrun: true }) : undefined;
+    mode.ring === "defer"
+      ? AsyncRing.create({ entries: 32, singleIssuer: true, deferTaskrun: true })
+      : undefined;
 
   test(`[${mode.name}] open(), positional read/write, stat() and close()`, async () => {
     using dir = tempDir();
@@ -88,9 +95,18 @@ for (const mode of [{ name: "default ring", ring: undefined as AsyncRing | undef
     using dir = tempDir();
     const ring = ringFor();
     try {
-      await assert.rejects(readFile(join(dir.path, "missing"), { ring }), (e: unknown) => e instanceof UringError && e.code === "ENOENT");
-      await assert.rejects(open(join(dir.path, "missing"), "r", { ring }), (e: unknown) => e instanceof UringError && e.code === "ENOENT");
-      await assert.rejects(writeFile(dir.path, "x", { ring }), (e: unknown) => e instanceof UringError && e.code === "EISDIR");
+      await assert.rejects(
+        readFile(join(dir.path, "missing"), { ring }),
+        (e: unknown) => e instanceof UringError && e.code === "ENOENT",
+      );
+      await assert.rejects(
+        open(join(dir.path, "missing"), "r", { ring }),
+        (e: unknown) => e instanceof UringError && e.code === "ENOENT",
+      );
+      await assert.rejects(
+        writeFile(dir.path, "x", { ring }),
+        (e: unknown) => e instanceof UringError && e.code === "EISDIR",
+      );
       await assert.rejects(copyFile(join(dir.path, "missing"), join(dir.path, "d"), { ring }), UringError);
     } finally {
       ring?.close();
@@ -98,8 +114,43 @@ for (const mode of [{ name: "default ring", ring: undefined as AsyncRing | undef
   });
 }
 
+test("open() registers files (IOSQE_FIXED_FILE) and falls back to plain fds when it cannot", async () => {
+  using dir = tempDir();
+  for (const preRegistered of [false, true]) {
+    await using ring = AsyncRing.create({ entries: 16 });
+    if (preRegistered) ring.ring.registerFiles([0]); // someone else's table: no sparse one for us
+    const data = pattern(50_000, 21);
+    const path = fileWith(dir.path, `reg${preRegistered}`, data);
+    const files = await Promise.all([0, 1, 2].map(() => open(path, "r+", { ring })));
+    for (const f of files) {
+      if (preRegistered) assert.equal(f.index, -1);
+      else assert.ok(f.index >= 0, "got a registered slot");
+      const b = new Uint8Array(1000);
+      assert.equal(await f.read(b, 10_000), 1000);
+      assert.deepEqual(b, data.subarray(10_000, 11_000));
+    }
+    if (!preRegistered) assert.equal(new Set(files.map((f) => f.index)).size, 3);
+    await files[0].writeAll(new Uint8Array([1, 2, 3]), 0);
+    await files[0].sync();
+    assert.deepEqual(new Uint8Array(readFileSync(path)).subarray(0, 3), new Uint8Array([1, 2, 3]));
+    const slot = files[1].index;
+    for (const f of files) await f.close();
+    // The freed slots are reused.
+    const again = await open(path, "r", { ring });
+    if (!preRegistered) assert.ok(again.index === slot || again.index >= 0);
+    await again.close();
+    // register: false keeps a plain fd.
+    const plain = await open(path, "r", { ring, register: false });
+    assert.equal(plain.index, -1);
+    await plain.close();
+  }
+});
+
 test("readFile() with an aborted signal rejects before doing anything", async () => {
   const ac = new AbortController();
   ac.abort();
-  await assert.rejects(readFile("/etc/hostname", { signal: ac.signal }), (e: Error) => e.name === "AbortError");
+  await assert.rejects(
+    readFile("/etc/hostname", { signal: ac.signal }),
+    (e: Error) => e.name === "AbortError",
+  );
 });

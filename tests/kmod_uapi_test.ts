@@ -186,17 +186,26 @@ test("every JSK_CMD_* and struct in the header is mirrored (no name left out)", 
   }
 });
 
-test("fnv1a64(expectedFill()) and fnv1a64 of random bytes match the module's formulas in C", { skip: skipC }, () => {
-  const values = parseLines(runExe(build("kmod_formulas", FORMULAS)));
-  let n = 0;
-  for (const [key, value] of values) {
-    const [kind, a, b, c] = key.split(":").map((x, i) => (i ? Number(x) : x)) as [string, number, number, number];
-    const got = kind === "fill" ? fnv1a64(expectedFill(a, b, c)) : fnv1a64(pattern(b, a));
-    assert.equal(got, BigInt(value), key);
-    n++;
-  }
-  assert.equal(n, 16);
-});
+test(
+  "fnv1a64(expectedFill()) and fnv1a64 of random bytes match the module's formulas in C",
+  { skip: skipC },
+  () => {
+    const values = parseLines(runExe(build("kmod_formulas", FORMULAS)));
+    let n = 0;
+    for (const [key, value] of values) {
+      const [kind, a, b, c] = key.split(":").map((x, i) => (i ? Number(x) : x)) as [
+        string,
+        number,
+        number,
+        number,
+      ];
+      const got = kind === "fill" ? fnv1a64(expectedFill(a, b, c)) : fnv1a64(pattern(b, a));
+      assert.equal(got, BigInt(value), key);
+      n++;
+    }
+    assert.equal(n, 16);
+  },
+);
 
 test("fnv1a64: known vectors, continuation, agrees with a BigInt reference", () => {
   const enc = new TextEncoder();
@@ -278,18 +287,22 @@ test("KernelModule.open refuses a ring without a param region, or closed, with T
   assert.throws(() => KernelModule.open(closed), /closed/);
 });
 
-test("KernelModule.open of a missing device: UringError ENOENT, 'load the module'", { skip: noRegions }, () => {
-  using r = createRingWithRegion({ entries: 8, region: { size: 4096 } });
-  assert.throws(() => KernelModule.open(r.ring, { path: "/nonexistent/jsuring" }), (e: unknown) => {
-    assert.ok(e instanceof UringError);
-    assert.equal(e.code, "ENOENT");
-    assert.equal(e.op, "jsuring_kmod.open");
-    assert.match(e.hint!, /insmod jsuring\.ko/);
-    return true;
-  });
-  assert.throws(() => KernelModule.open(r.ring, { path: "" }), TypeError);
-  assert.throws(() => KernelModule.open(r.ring, { timeoutMs: 0 }), RangeError);
-});
+test(
+  "KernelModule.open of a missing device: UringError ENOENT, 'load the module'",
+  { skip: noRegions },
+  () => {
+    using r = createRingWithRegion({ entries: 8, region: { size: 4096 } });
+    assert.throws(() => KernelModule.open(r.ring, { path: "/nonexistent/jsuring" }), (e: unknown) => {
+      assert.ok(e instanceof UringError);
+      assert.equal(e.code, "ENOENT");
+      assert.equal(e.op, "jsuring_kmod.open");
+      assert.match(e.hint!, /insmod jsuring\.ko/);
+      return true;
+    });
+    assert.throws(() => KernelModule.open(r.ring, { path: "" }), TypeError);
+    assert.throws(() => KernelModule.open(r.ring, { timeoutMs: 0 }), RangeError);
+  },
+);
 
 test("the client checks arguments before the kernel (on a regular file, which has no ->uring_cmd)", {
   skip: noRegions,
@@ -351,4 +364,19 @@ test("the client checks arguments before the kernel (on a regular file, which ha
   assert.equal(kmod.fd, -1);
   assert.throws(() => kmod.probe(), /closed/);
   kmod.close(); // twice is fine
+});
+
+test("on an SQE128 ring the client clears the SQE's second half (the module's command area)", {
+  skip: noRegions,
+}, () => {
+  using dir = tempDir();
+  const path = fileWith(dir.path, "not-a-device", new Uint8Array(1));
+  using r = createRingWithRegion({ entries: 8, sqe128: true, region: { size: 4096 } });
+  using kmod = KernelModule.open(r.ring, { path });
+  r.ring.sqes.u8.fill(0xee);
+  let second: number[] = [];
+  kmod.command(JskCmd.PROBE, new Uint8Array(64), {
+    patch: (s, at) => second = [...s.u32.subarray((at >> 2) + 16, (at >> 2) + 32)],
+  });
+  assert.deepEqual(second, new Array(16).fill(0));
 });

@@ -16,6 +16,10 @@ const seen = new Uint8Array(n);
 let issued = 0, reaped = 0;
 while (reaped < n) {
   const k = Math.min(batch, n - issued, ring.sqSpace);
+  // SQPOLL: the kernel posts a batch's CQEs before it moves the SQ head
+  // (io_submit_sqes), so the SQ can look full with nothing in flight; waiting
+  // then would hang (seen under TCG in the VM). Look again instead.
+  if (k === 0 && ring.inFlight === 0) continue;
   for (let i = 0; i < k; i++) ring.nop({ tag: issued++ });
   ring.submitAndWait(Math.min(k || 1, n - reaped));
   reaped += ring.reap((res, _f, tag) => {

@@ -9,6 +9,7 @@
 #   kernel-module/vm/run.sh --kernel 7.2         # boot 7.2 (bvec commands compiled out)
 #   kernel-module/vm/run.sh --build-only         # both builds (7.3 and 7.2), no VM: for CI
 #   kernel-module/vm/run.sh --deno tests/kmod    # also `deno test -A --no-check tests/kmod`
+#   kernel-module/vm/run.sh --deno kernel-module/vm/deno --core --bun   # scripts/test.sh
 #
 # Extra payload (the hook the Deno port uses; all may be repeated):
 #   --pack SRC[:DST]   copy a host file or directory into the initramfs
@@ -17,16 +18,28 @@
 #                      `ldd` lists, at the same paths
 #   --suite NAME=CMD   after the C suite, run `sh -c CMD` inside the VM; its
 #                      result lines are counted: "JSK-RESULT passed=N failed=N
-#                      skipped=N" and Deno's "ok | N passed | N failed" summary;
-#                      a non-zero exit with no failure reported counts as one
+#                      skipped=N", Deno's "ok | N passed | N failed" summary and
+#                      Bun's " N pass" / " N fail" / " N skip" lines; a non-zero
+#                      exit with no failure reported counts as one failure
 #   --deno DIR         = --bin deno --pack liburing.so.2 --pack the repo's mod.ts,
-#                      src/, ffi/ (with build/), kernel-module/include/, deno.json and DIR
+#                      src/, ffi/ (with build/), kernel-module/include/, deno.json,
+#                      package.json, bunfig.toml and DIR
 #                      under /repo, and --suite "deno=cd /repo && deno test -A --no-check DIR"
 #                      (type checking stays on the host: it takes ~40 s under TCG)
+#   --core             = the --deno payload plus the repo's tests/ under /repo, and one
+#                      suite per core test file ("core:<file>"), run with
+#                      `deno test -A --no-check --v8-flags=--expose-gc` after reserving
+#                      64 hugepages: ring, ops, region, keep-alive and errors
+#                      (JSK_VM_CORE_TESTS, space-separated paths, overrides the list).
+#                      Tests that need gcc or a tool the busybox initramfs lacks skip
+#                      with their printed reason.
+#   --bun              with --deno/--core, also run the same suites with Bun
+#                      (node_modules/.bin/bun's binary); see kernel-module/README.md
 #   --no-c             skip the C suite
 #
-# Last line on stdout is exactly "vm: N passed, N failed" (", N skipped" when
-# some were); the exit status is non-zero on any failure, on a VM that did
+# Each suite's counts go to stderr as "suite NAME: N passed, N failed, N
+# skipped"; the last line on stdout is exactly "vm: N passed, N failed"
+# (", N skipped" when some were), the sum over all suites; the exit status is non-zero on any failure, on a VM that did
 # not finish, and on BUG:/WARNING:/Oops/general protection in the VM's dmesg
 # (counted as one failed test "dmesg is clean").
 #
@@ -38,7 +51,8 @@
 # changed; host packages are installed only when missing.  Must run as root.
 # JSK_VM_REFRESH=1 refreshes the root's package lists (a newer 7.3.x then
 # gets picked up); JSK_VM_CACHE, JSK_VM_MEM (MiB, 2048), JSK_VM_TIMEOUT (s,
-# 900, whole VM) and JSK_SUITE_TIMEOUT (s, 300, per suite) tune the rest.
+# 900, whole VM), JSK_SUITE_TIMEOUT (s, 300, per suite) and JSK_VM_CPU (qemu
+# -cpu model: qemu64, or max with --bun) tune the rest.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -52,6 +66,8 @@ RUN_C=1
 MEM=${JSK_VM_MEM:-2048}
 TIMEOUT=${JSK_VM_TIMEOUT:-900}
 PACKS=() BINS=() SUITES=()
+DENO_PAYLOAD=0 RUN_BUN=0
+CORE_TESTS=${JSK_VM_CORE_TESTS:-tests/ring_test.ts tests/ops_test.ts tests/region_test.ts tests/keepalive_test.ts tests/errors_test.ts}
 
 say() { echo "[vm $(date +%T)] $*" >&2; }
 DONE=0	# the final "vm:" line was printed
@@ -63,6 +79,22 @@ cleanup() {
 }
 trap cleanup EXIT
 
+JS_DIRS=()
+# deno, liburing, the companion library and the library's sources under /repo (once)
+deno_payload() {
+	[ $DENO_PAYLOAD = 1 ] && return 0
+	DENO_PAYLOAD=1
+	local deno f
+	deno=$(readlink -f "$REPO/node_modules/.bin/deno" 2>/dev/null) ||
+		die "no deno in node_modules (npm install first)"
+	[ -x "$deno" ] || die "no deno in node_modules (npm install first)"
+	BINS+=("$deno")
+	for f in mod.ts src ffi kernel-module/include deno.json deno.jsonc package.json bunfig.toml; do
+		[ -e "$REPO/$f" ] && PACKS+=("$REPO/$f:/repo/$f")
+	done
+	DENO_LIBURING=1
+}
+
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel) SERIES=$2; shift ;;
@@ -73,25 +105,48 @@ while [ $# -gt 0 ]; do
 	--suite) SUITES+=("$2"); shift ;;
 	--deno)
 		d=${2%/}; shift
-		deno=$(readlink -f "$REPO/node_modules/.bin/deno" 2>/dev/null) ||
-			die "no deno in node_modules (npm install first)"
-		[ -x "$deno" ] || die "no deno in node_modules (npm install first)"
-		BINS+=("$deno")
-		for f in mod.ts src ffi kernel-module/include deno.json deno.jsonc; do
-			[ -e "$REPO/$f" ] && PACKS+=("$REPO/$f:/repo/$f")
-		done
+		deno_payload
 		case $d in	# a test folder inside the repo keeps its path
 		/*) PACKS+=("$d:/repo/.vm-tests/$(basename "$d")"); d=.vm-tests/$(basename "$d") ;;
 		*) PACKS+=("$REPO/$d:/repo/$d") ;;
 		esac
-		DENO_LIBURING=1
 		SUITES+=("deno=cd /repo && deno test -A --no-check $d")
+		JS_DIRS+=("$d")
 		;;
+	--core)
+		deno_payload
+		PACKS+=("$REPO/tests:/repo/tests")
+		for t in $CORE_TESTS; do
+			SUITES+=("core:$(basename "$t" .ts)=echo 64 >/proc/sys/vm/nr_hugepages; cd /repo && deno test -A --no-check --v8-flags=--expose-gc $t")
+			JS_DIRS+=("$t")
+		done
+		;;
+	--bun) RUN_BUN=1 ;;
 	-h|--help) sed -n '3,/^set -euo/p' "$0" | sed '$d'; exit 0 ;;
 	*) die "unknown argument $1 (see --help)" ;;
 	esac
 	shift
 done
+
+if [ $RUN_BUN = 1 ]; then
+	[ ${#JS_DIRS[@]} -gt 0 ] || die "--bun needs --deno DIR or --core"
+	bun=$(readlink -f "$REPO/node_modules/.bin/bun" 2>/dev/null) ||
+		die "no bun in node_modules (npm install first)"
+	[ -x "$bun" ] || die "no bun in node_modules (npm install first)"
+	BINS+=("$bun")
+	# npm's bun is the x64 (AVX2) build: TCG offers AVX2 with -cpu max (QEMU 7.2+)
+	CPU=${JSK_VM_CPU:-max}
+	for d in "${JS_DIRS[@]}"; do
+		if [ -d "$REPO/$d" ] || [ -d "$d" ]; then
+			files=$(cd "$REPO" && ls "$d"/*_test.ts 2>/dev/null | sed 's|^|./|' | tr '\n' ' ')
+		else
+			files=./$d
+		fi
+		# the binary keeps its file name (npm's is bun.exe)
+		SUITES+=("bun:$(basename "$d" .ts)=echo 64 >/proc/sys/vm/nr_hugepages; cd /repo && $(basename "$bun") test $files")
+	done
+fi
+CPU=${CPU:-${JSK_VM_CPU:-qemu64}}
 
 [ "$(id -u)" = 0 ] || die "run as root (debootstrap, chroot, mknod)"
 mkdir -p "$CACHE"
@@ -300,7 +355,7 @@ say "initramfs $(($(stat -c %s "$CACHE/initramfs.cpio") / 1024)) KiB; booting $K
 # ---- boot ----------------------------------------------------------------------------
 LOG=$CACHE/serial.log
 set +e
-timeout "$TIMEOUT" qemu-system-x86_64 -accel tcg -smp 2 -m "$MEM" \
+timeout "$TIMEOUT" qemu-system-x86_64 -accel tcg -cpu "$CPU" -smp 2 -m "$MEM" \
 	-nographic -no-reboot -kernel "$KDIR_IMG/vmlinuz" -initrd "$CACHE/initramfs.cpio" \
 	-append "console=ttyS0 panic=-1 quiet" </dev/null 2>&1 | sed -u 's/\r$//' | tee "$LOG" |
 	grep --line-buffered -E '^(ok|not ok|skip|#|JSK-SUITE|JSK-VM-BOOTED)' >&2
@@ -308,28 +363,54 @@ qrc=${PIPESTATUS[0]}
 set -e
 
 # ---- results ---------------------------------------------------------------------------
+# Per suite (JSK-SUITE-BEGIN .. JSK-SUITE-END): the C suites' "JSK-RESULT
+# passed=N failed=N skipped=N", Deno's "ok | 12 passed | 0 failed (3s)" /
+# "FAILED | 3 passed (4 steps) | 1 failed | 2 ignored (1s)", Bun's " 12 pass",
+# " 1 fail", " 2 skip" lines. A suite that exits non-zero without reporting a
+# failure counts as one failure. One "suite NAME: ..." line each on stderr.
 P=0 F=0 S=0
-while read -r line; do
-	p=$(sed -n 's/.*passed=\([0-9]*\).*/\1/p' <<<"$line")
-	f=$(sed -n 's/.*failed=\([0-9]*\).*/\1/p' <<<"$line")
-	s=$(sed -n 's/.*skipped=\([0-9]*\).*/\1/p' <<<"$line")
-	P=$((P + ${p:-0})) F=$((F + ${f:-0})) S=$((S + ${s:-0}))
-done < <(grep -a '^JSK-RESULT ' "$LOG")
-# Deno: "ok | 12 passed | 0 failed (3s)", "FAILED | 3 passed (4 steps) | 1 failed | 2 ignored (1s)"
-while read -r line; do
-	p=$(grep -o '[0-9]* passed' <<<"$line" | head -1 | cut -d' ' -f1 || true)
-	f=$(grep -o '[0-9]* failed' <<<"$line" | head -1 | cut -d' ' -f1 || true)
-	s=$(grep -o '[0-9]* ignored' <<<"$line" | head -1 | cut -d' ' -f1 || true)
-	P=$((P + ${p:-0})) F=$((F + ${f:-0})) S=$((S + ${s:-0}))
-done < <(grep -aE '^(ok|FAILED) \| [0-9]+ passed' "$LOG")
-# a suite that exited non-zero without reporting a failure counts as one
-F0=$F
-while read -r name rc; do
-	if [ "$rc" != 0 ] && [ "$F0" = 0 ]; then
-		say "suite $name exited with $rc"
-		F=$((F + 1))
-	fi
-done < <(sed -n 's/^JSK-SUITE-END \([^ ]*\) rc=\([0-9]*\).*/\1 \2/p' "$LOG")
+num() { grep -oE "[0-9]+ $1" <<<"$2" | head -1 | cut -d' ' -f1 || true; }
+sp=0 sf=0 ss=0 suite=
+while IFS= read -r line; do
+	case $line in
+	JSK-SUITE-BEGIN\ *) suite=${line#JSK-SUITE-BEGIN } sp=0 sf=0 ss=0 ;;
+	JSK-RESULT\ *)
+		p=$(sed -n 's/.*passed=\([0-9]*\).*/\1/p' <<<"$line")
+		f=$(sed -n 's/.*failed=\([0-9]*\).*/\1/p' <<<"$line")
+		s=$(sed -n 's/.*skipped=\([0-9]*\).*/\1/p' <<<"$line")
+		sp=$((sp + ${p:-0})) sf=$((sf + ${f:-0})) ss=$((ss + ${s:-0}))
+		[ -n "$suite" ] || { P=$((P + ${p:-0})) F=$((F + ${f:-0})) S=$((S + ${s:-0})); sp=0 sf=0 ss=0; }
+		;;
+	ok\ \|*|FAILED\ \|*)
+		p=$(num passed "$line") f=$(num failed "$line") s=$(num ignored "$line")
+		sp=$((sp + ${p:-0})) sf=$((sf + ${f:-0})) ss=$((ss + ${s:-0}))
+		;;
+	*JSK-SUITE-END\ *)
+		rc=${line##*rc=}
+		if [ "$rc" != 0 ] && [ "$sf" = 0 ]; then
+			say "suite $suite exited with $rc"
+			sf=1
+		fi
+		say "suite $suite: $sp passed, $sf failed, $ss skipped"
+		P=$((P + sp)) F=$((F + sf)) S=$((S + ss))
+		suite= sp=0 sf=0 ss=0
+		;;
+	*)
+		# Bun's summary: " 12 pass", " 1 fail", " 2 skip" on lines of their own
+		if [[ $line =~ ^\ ?([0-9]+)\ (pass|fail|skip)$ ]]; then
+			case ${BASH_REMATCH[2]} in
+			pass) sp=$((sp + BASH_REMATCH[1])) ;;
+			fail) sf=$((sf + BASH_REMATCH[1])) ;;
+			skip) ss=$((ss + BASH_REMATCH[1])) ;;
+			esac
+		fi
+		;;
+	esac
+done < <(grep -aE '^(JSK-SUITE-BEGIN |JSK-RESULT |ok \| [0-9]+ passed|FAILED \| [0-9]+ passed| ?[0-9]+ (pass|fail|skip)$)|JSK-SUITE-END ' "$LOG")
+if [ -n "$suite" ]; then	# the VM died inside a suite
+	say "suite $suite did not end: $sp passed, $sf failed, $ss skipped so far"
+	P=$((P + sp)) F=$((F + sf)) S=$((S + ss))
+fi
 
 if ! grep -aq '^JSK-VM-DONE' "$LOG"; then
 	say "the VM did not finish (qemu exit $qrc); serial log: $LOG"

@@ -316,4 +316,5 @@ export const Misc = {
   FSYNC_DATASYNC: 1,
   OP_SUPPORTED: 1,
   REGISTER_FILES_SKIP: -2,
+  RSRC_REGISTER_SPARSE: 1, // 5.19
 } as const;

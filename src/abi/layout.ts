@@ -326,6 +326,56 @@ export const statx = struct("statx", 256, {
 });
 
 /**
+ * `struct io_uring_rsrc_register` (5.13): the `IORING_REGISTER_BUFFERS2` / `FILES2` argument.
+ *
+ * @example
+ * ```ts
+ * import { io_uring_rsrc_register } from "./layout.ts";
+ * console.log(io_uring_rsrc_register.size); // 32
+ * ```
+ */
+export const io_uring_rsrc_register = struct("io_uring_rsrc_register", 32, {
+  nr: [0, 4],
+  flags: [4, 4],
+  resv2: [8, 8],
+  data: [16, 8],
+  tags: [24, 8],
+});
+
+/**
+ * `struct io_uring_rsrc_update2` (5.13): the `IORING_REGISTER_BUFFERS_UPDATE` argument.
+ *
+ * @example
+ * ```ts
+ * import { io_uring_rsrc_update2 } from "./layout.ts";
+ * console.log(io_uring_rsrc_update2.fields.nr[0]); // 24
+ * ```
+ */
+export const io_uring_rsrc_update2 = struct("io_uring_rsrc_update2", 32, {
+  offset: [0, 4],
+  resv: [4, 4],
+  data: [8, 8],
+  tags: [16, 8],
+  nr: [24, 4],
+  resv2: [28, 4],
+});
+
+/**
+ * `struct io_uring_buf_status` (6.8): the `IORING_REGISTER_PBUF_STATUS` argument.
+ *
+ * @example
+ * ```ts
+ * import { io_uring_buf_status } from "./layout.ts";
+ * console.log(io_uring_buf_status.size); // 40
+ * ```
+ */
+export const io_uring_buf_status = struct("io_uring_buf_status", 40, {
+  buf_group: [0, 4],
+  head: [4, 4],
+  resv: [8, 32],
+});
+
+/**
  * Every struct above, for the ABI pinning test.
  *
  * @example
@@ -350,6 +400,9 @@ export const STRUCTS: readonly Struct[] = [
   io_uring_probe_op,
   iovec,
   statx,
+  io_uring_rsrc_register,
+  io_uring_rsrc_update2,
+  io_uring_buf_status,
 ];
 
 /**

@@ -69,13 +69,13 @@ export interface Waker {
  * The waker each runtime uses by default, chosen by `bench/waker.ts` on this
  * project's 2-vCPU VM (figures and reasoning in `bench/WAKER.md`):
  *
- * - Deno: `"thread"`: p50 wake latency 16 µs, async NOPs 122 k/s at QD 1 and
- *   1.11 M/s at QD 64, 0 % idle CPU; `"nonblocking"` measured 9 µs / 105 k /
- *   807 k and fell to 519 k/s at QD 64 on DEFER_TASKRUN rings (each wake is
- *   a blocking-pool hop and a promise).
- * - Bun: `"thread"`: 6 µs / 59 k / 961 k, 0 % idle; `"stream"` (Bun's own
- *   epoll on the eventfd) 16 µs / 102 k / 812 k.
- * - `"poll"` wins on latency (2-4 µs) on both but burns 60-70 % of a core for
+ * - Deno: `"thread"`: p50 wake latency 10.7 µs, async NOPs 207 k/s at QD 1
+ *   and 1.13 M/s at QD 64 (1.36 M/s on DEFER_TASKRUN), 0 % idle CPU;
+ *   `"nonblocking"` measured 9.3 µs / 130 k / 996 k (866 k on DEFER_TASKRUN):
+ *   each wake is a blocking-pool hop and a promise, and going idle needs a kick.
+ * - Bun: `"thread"`: 7.2 µs / 121 k / 932 k, 0 % idle; `"stream"` (Bun's own
+ *   epoll on the eventfd) 14 µs / 86 k / 591 k.
+ * - `"poll"` wins on latency (2-4 µs) on both but burns a whole core for
  *   as long as anything is pending (a pending multishot accept: forever).
  *
  * @example
@@ -93,14 +93,18 @@ export function createWaker(kind: WakerKind, efd: number, onWake: () => void): W
   switch (kind) {
     case "nonblocking":
       if (!getNative().nonblockingCalls) {
-        throw new TypeError(`the "nonblocking" waker needs Deno's nonblocking FFI calls (this is ${getNative().name})`);
+        throw new TypeError(
+          `the "nonblocking" waker needs Deno's nonblocking FFI calls (this is ${getNative().name})`,
+        );
       }
       return new NonblockingWaker(efd, onWake);
     case "thread":
       return new ThreadWaker(efd, onWake);
     case "stream": {
       const probe = getNative().fdReader(efd);
-      if (!probe) throw new TypeError(`the "stream" waker needs Bun's fd streams (this is ${getNative().name})`);
+      if (!probe) {
+        throw new TypeError(`the "stream" waker needs Bun's fd streams (this is ${getNative().name})`);
+      }
       probe.cancel();
       return new StreamWaker(efd, onWake);
     }

@@ -16,11 +16,18 @@
  * - The process stays alive while operations are in flight and can exit when
  *   none are (the waker holds the loop only then).
  *
+ * Limits: a buffer transferred *after* submit cannot be caught (the ring
+ * holds the detached view, not the moved memory: keep buffers you hand to
+ * the ring until their promise settles). A chain or an op with a timeout is
+ * submitted whole unless the SQ fills while it is being built (chains longer
+ * than the SQ are split). COOP_TASKRUN rings need DEFER_TASKRUN as well.
+ *
  * @module
  */
-import { Ring, type IoBuffer, type Timeout, AT_FDCWD, decodeStatx, type Statx } from "../ring/ring.ts";
+import { AT_FDCWD, decodeStatx, type IoBuffer, Ring, type Statx, type Timeout } from "../ring/ring.ts";
 import type { RingOptions } from "../ring/setup.ts";
-import { eventfd, closeFd } from "../ring/ring.ts";
+import { closeFd, eventfd } from "../ring/ring.ts";
+import { checkBuffer, cString, timespec } from "../ring/_args.ts";
 import { CqeFlag, SetupFlag, SqeFlag, TimeoutFlag } from "../abi/flags.ts";
 import { Op } from "../abi/opcodes.ts";
 import * as sqe from "../ops/sqe.ts";
@@ -49,6 +56,8 @@ export interface AsyncOpOptions {
   signal?: AbortSignal;
   /** Give up after this long (a linked IORING_OP_LINK_TIMEOUT); rejects with a `TimeoutError`. */
   timeout?: Timeout;
+  /** The `fd` is an index into the ring's registered file table (IOSQE_FIXED_FILE). */
+  fixedFile?: boolean;
 }
 
 /**
@@ -137,19 +146,12 @@ class LinkTimeoutTag {
 }
 
 function isDetached(b: IoBuffer | readonly IoBuffer[]): boolean {
+  // A detached buffer's views report byteLength 0: test the cheap getter first.
   // deno-lint-ignore no-explicit-any
-  if (ArrayBuffer.isView(b)) return (b.buffer as any).detached === true;
+  if (ArrayBuffer.isView(b)) return b.byteLength === 0 && (b.buffer as any).detached === true;
   // deno-lint-ignore no-explicit-any
   for (const x of b as readonly IoBuffer[]) if ((x.buffer as any).detached === true) return true;
   return false;
-}
-
-function checkBuffer(buf: unknown, what = "buffer"): asserts buf is IoBuffer {
-  if (!ArrayBuffer.isView(buf)) {
-    throw new TypeError(`${what} must be a TypedArray or DataView, got ${typeof buf}`);
-  }
-  // deno-lint-ignore no-explicit-any
-  if ((buf.buffer as any).detached) throw new TypeError(`${what} is detached (transferred)`);
 }
 
 function timeoutError(name: string): Error {
@@ -214,7 +216,9 @@ export class Multishot implements AsyncIterableIterator<MultishotResult> {
     if (item) {
       this.#deliver({ res, flags });
     } else if (!(res === -Errno.ECANCELED && (closing || this.#opts.signal?.aborted))) {
-      this.#error = res === -Errno.ECANCELED && closing ? undefined : new UringError(-res, this.#opts.name ?? "multishot");
+      this.#error = res === -Errno.ECANCELED && closing
+        ? undefined
+        : new UringError(-res, this.#opts.name ?? "multishot");
     }
     if (this.#ended) this.#finish();
   }
@@ -341,6 +345,14 @@ export class AsyncRing implements Disposable, AsyncDisposable {
   constructor(ring: Ring, waker: WakerKind = defaultWaker()) {
     this.ring = ring;
     this.#defer = (ring.flags & SetupFlag.DEFER_TASKRUN) !== 0;
+    if ((ring.flags & SetupFlag.COOP_TASKRUN) && !this.#defer) {
+      // Task work queued without notification runs only when this thread
+      // enters the kernel for io_uring; asleep in the runtime's own epoll it
+      // never would, no CQE would be posted and the eventfd never fire.
+      throw new TypeError(
+        "AsyncRing cannot use a COOP_TASKRUN ring without DEFER_TASKRUN: completions would wait for an enter that never comes",
+      );
+    }
     this.#efd = eventfd(0, 0o2000000 | 0o4000); // EFD_CLOEXEC | EFD_NONBLOCK
     try {
       ring.registerEventfd(this.#efd);
@@ -515,9 +527,10 @@ export class AsyncRing implements Disposable, AsyncDisposable {
     return new UringError(-res, p.name);
   }
 
-  #sqe(): number {
+  /** The next SQE; with `need` 2 the SQE after it is free too (an op and its linked timeout). */
+  #sqe(need = 1): number {
     if (this.#closed) throw new TypeError("ring is closed");
-    if (this.ring.sqSpace === 0) {
+    if (this.ring.sqSpace < need) {
       // Submit what is queued (with the detach checks) before taking more.
       this.#submitQueued();
       this.ring.reap(this.#onCqe);
@@ -532,14 +545,18 @@ export class AsyncRing implements Disposable, AsyncDisposable {
     const timeout = options?.timeout;
     let flags = this.#linkFlags;
     if (timeout !== undefined) flags |= SqeFlag.IO_LINK;
+    if (options?.fixedFile) flags |= SqeFlag.FIXED_FILE;
     p.at = at;
     p.ud = this.ring.track(at, p, flags, keep);
     this.#queued.push(p);
     if (timeout !== undefined) {
       p.hasTimeout = true;
-      // Inside a chain the timeout SQE carries IO_LINK on to the next op.
-      this.ring.linkTimeout(timeout, { tag: new LinkTimeoutTag(p), flags: this.#linkFlags });
-      this.#lastAt = -1;
+      // Inside a chain the timeout SQE carries IO_LINK on to the next op
+      // (and, being the last SQE written, has it cleared if it ends the chain).
+      const ts = timespec(timeout);
+      const tat = this.#sqe();
+      sqe.prepLinkTimeout(this.ring.sqes, tat, getNative().addressOf(ts), 0);
+      this.ring.track(tat, new LinkTimeoutTag(p), this.#linkFlags, ts);
     }
     const signal = options?.signal;
     if (signal) {
@@ -593,7 +610,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
     const p = this.#start(name, options);
     if (!(p instanceof Pending)) return p;
     try {
-      const at = this.#sqe();
+      const at = this.#sqe(options?.timeout === undefined ? 1 : 2);
       prep(this.ring.sqes, at);
       if (options?.buffers) p.buf = options.buffers;
       return this.#track(p, at, keep, options);
@@ -615,7 +632,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
   nop(options?: AsyncOpOptions): Promise<number> {
     const p = this.#start("nop", options);
     if (!(p instanceof Pending)) return p;
-    const at = this.#sqe();
+    const at = this.#sqe(options?.timeout === undefined ? 1 : 2);
     sqe.prepNop(this.ring.sqes, at);
     return this.#track(p, at, undefined, options);
   }
@@ -652,7 +669,14 @@ export class AsyncRing implements Disposable, AsyncDisposable {
     return this.#rw(Op.WRITE, "write", fd, buffer, offset, options);
   }
 
-  #rw(op: number, name: string, fd: number, buffer: IoBuffer, offset: number, options?: AsyncOpOptions): Promise<number> {
+  #rw(
+    op: number,
+    name: string,
+    fd: number,
+    buffer: IoBuffer,
+    offset: number,
+    options?: AsyncOpOptions,
+  ): Promise<number> {
     const p = this.#start(name, options);
     if (!(p instanceof Pending)) return p;
     try {
@@ -660,7 +684,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
       if (!Number.isInteger(fd)) throw new RangeError(`file descriptor must be an integer, got ${fd}`);
       if (!Number.isSafeInteger(offset) || offset < -1) throw new RangeError(`bad offset ${offset}`);
       const addr = getNative().addressOf(buffer);
-      const at = this.#sqe();
+      const at = this.#sqe(options?.timeout === undefined ? 1 : 2);
       sqe.prepRw(this.ring.sqes, at, op, fd, addr, buffer.byteLength, offset);
       p.buf = buffer;
       return this.#track(p, at, buffer, options);
@@ -684,13 +708,19 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    * // fd: a connected socket (see connect() for the ready-made one)
    * ```
    */
-  send(fd: number, buffer: IoBuffer, msgFlags = 0, zeroCopy = false, options?: AsyncOpOptions): Promise<number> {
+  send(
+    fd: number,
+    buffer: IoBuffer,
+    msgFlags = 0,
+    zeroCopy = false,
+    options?: AsyncOpOptions,
+  ): Promise<number> {
     const p = this.#start(zeroCopy ? "send_zc" : "send", options);
     if (!(p instanceof Pending)) return p;
     try {
       checkBuffer(buffer);
       const addr = getNative().addressOf(buffer);
-      const at = this.#sqe();
+      const at = this.#sqe(options?.timeout === undefined ? 1 : 2);
       sqe.prepRw(this.ring.sqes, at, zeroCopy ? Op.SEND_ZC : Op.SEND, fd, addr, buffer.byteLength, 0);
       this.ring.sqes.u32[(at >>> 2) + 7] = msgFlags | MSG_NOSIGNAL;
       p.buf = buffer;
@@ -717,7 +747,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
     try {
       checkBuffer(buffer);
       const addr = getNative().addressOf(buffer);
-      const at = this.#sqe();
+      const at = this.#sqe(options?.timeout === undefined ? 1 : 2);
       sqe.prepRw(this.ring.sqes, at, Op.RECV, fd, addr, buffer.byteLength, 0);
       this.ring.sqes.u32[(at >>> 2) + 7] = msgFlags;
       p.buf = buffer;
@@ -741,7 +771,13 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    * await ring.readFixed(openSync("/etc/hostname", "r"), buf, 0, 0);
    * ```
    */
-  readFixed(fd: number, buffer: IoBuffer, offset: number, index: number, options?: AsyncOpOptions): Promise<number> {
+  readFixed(
+    fd: number,
+    buffer: IoBuffer,
+    offset: number,
+    index: number,
+    options?: AsyncOpOptions,
+  ): Promise<number> {
     return this.#rwFixed(Op.READ_FIXED, "readFixed", fd, buffer, offset, index, options);
   }
 
@@ -757,7 +793,13 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    * await ring.writeFixed(1, buf, -1, 0);
    * ```
    */
-  writeFixed(fd: number, buffer: IoBuffer, offset: number, index: number, options?: AsyncOpOptions): Promise<number> {
+  writeFixed(
+    fd: number,
+    buffer: IoBuffer,
+    offset: number,
+    index: number,
+    options?: AsyncOpOptions,
+  ): Promise<number> {
     return this.#rwFixed(Op.WRITE_FIXED, "writeFixed", fd, buffer, offset, index, options);
   }
 
@@ -774,8 +816,10 @@ export class AsyncRing implements Disposable, AsyncDisposable {
     if (!(p instanceof Pending)) return p;
     try {
       checkBuffer(buffer);
-      if (!Number.isInteger(index) || index < 0 || index > 0xffff) throw new RangeError(`bad buffer index ${index}`);
-      const at = this.#sqe();
+      if (!Number.isInteger(index) || index < 0 || index > 0xffff) {
+        throw new RangeError(`bad buffer index ${index}`);
+      }
+      const at = this.#sqe(options?.timeout === undefined ? 1 : 2);
       sqe.prepRw(this.ring.sqes, at, op, fd, getNative().addressOf(buffer), buffer.byteLength, offset);
       this.ring.sqes.u16[(at >>> 1) + 20] = index;
       p.buf = buffer;
@@ -815,7 +859,14 @@ export class AsyncRing implements Disposable, AsyncDisposable {
     return this.#rwv(Op.WRITEV, "writev", fd, buffers, offset, options);
   }
 
-  #rwv(op: number, name: string, fd: number, buffers: readonly IoBuffer[], offset: number, options?: AsyncOpOptions) {
+  #rwv(
+    op: number,
+    name: string,
+    fd: number,
+    buffers: readonly IoBuffer[],
+    offset: number,
+    options?: AsyncOpOptions,
+  ) {
     const p = this.#start(name, options);
     if (!(p instanceof Pending)) return p;
     try {
@@ -829,7 +880,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
         sqe.putU64(iov, i * 4, native.addressOf(b));
         sqe.putU64(iov, i * 4 + 2, b.byteLength);
       });
-      const at = this.#sqe();
+      const at = this.#sqe(options?.timeout === undefined ? 1 : 2);
       sqe.prepRw(this.ring.sqes, at, op, fd, native.addressOf(iov), buffers.length, offset);
       const held = buffers.slice();
       p.buf = held;
@@ -875,7 +926,12 @@ export class AsyncRing implements Disposable, AsyncDisposable {
   ): Promise<number> {
     const name = cString(path);
     const dirfd = options?.dirfd ?? AT_FDCWD;
-    return this.op("openat", (s, at) => sqe.prepOpenat(s, at, dirfd, getNative().addressOf(name), flags, mode), name, options);
+    return this.op(
+      "openat",
+      (s, at) => sqe.prepOpenat(s, at, dirfd, getNative().addressOf(name), flags, mode),
+      name,
+      options,
+    );
   }
 
   /**
@@ -914,7 +970,15 @@ export class AsyncRing implements Disposable, AsyncDisposable {
     await this.op(
       "statx",
       (s, at) =>
-        sqe.prepStatx(s, at, dirfd, native.addressOf(name), options?.atFlags ?? 0, options?.mask ?? 0x7ff, native.addressOf(out)),
+        sqe.prepStatx(
+          s,
+          at,
+          dirfd,
+          native.addressOf(name),
+          options?.atFlags ?? 0,
+          options?.mask ?? 0x7ff,
+          native.addressOf(out),
+        ),
       [name, out],
       options,
     );
@@ -934,7 +998,12 @@ export class AsyncRing implements Disposable, AsyncDisposable {
   async sleep(timeout: Timeout, options?: { signal?: AbortSignal }): Promise<void> {
     const ts = timespec(timeout);
     try {
-      await this.op("timeout", (s, at) => sqe.prepTimeout(s, at, getNative().addressOf(ts), 0, 0), ts, options);
+      await this.op(
+        "timeout",
+        (s, at) => sqe.prepTimeout(s, at, getNative().addressOf(ts), 0, 0),
+        ts,
+        options,
+      );
     } catch (e) {
       if (e instanceof UringError && e.errno === Errno.ETIME) return;
       throw e;
@@ -1049,7 +1118,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    */
   poll(fd: number, events: number, options: { signal?: AbortSignal } = {}): Multishot {
     return this.multishot((s, at) => {
-      sqe.prepRw(s, at, Op.POLL_ADD, fd, 0, 1 /* IORING_POLL_ADD_MULTI */, 0);
+      sqe.prepRw(s, at, Op.POLL_ADD, fd, 0, 1, /* IORING_POLL_ADD_MULTI */ 0);
       s.u32[(at >>> 2) + 7] = events;
     }, { signal: options.signal, name: "poll" });
   }
@@ -1099,34 +1168,3 @@ export class AsyncRing implements Disposable, AsyncDisposable {
   }
 }
 
-const TEXT = new TextEncoder();
-
-/** A NUL-terminated path. */
-export function cString(path: string | Uint8Array): Uint8Array {
-  if (typeof path !== "string") {
-    if (path.at(-1) !== 0) throw new TypeError("a path given as bytes must end with a NUL byte");
-    return path;
-  }
-  if (path.includes("\0")) throw new TypeError("path contains a NUL character");
-  const bytes = new Uint8Array(path.length * 3 + 1);
-  const { written } = TEXT.encodeInto(path, bytes);
-  return bytes.subarray(0, written + 1);
-}
-
-/** A `__kernel_timespec` for `t` (milliseconds, or seconds and nanoseconds). */
-export function timespec(t: Timeout): Uint8Array {
-  let sec: number, nsec: number;
-  if (typeof t === "number") {
-    if (!(t >= 0) || !Number.isFinite(t)) throw new RangeError(`timeout must be ≥ 0 ms, got ${t}`);
-    sec = Math.floor(t / 1000);
-    nsec = Math.round((t - sec * 1000) * 1e6);
-  } else {
-    sec = t.sec;
-    nsec = t.nsec ?? 0;
-  }
-  const ts = new Uint8Array(16);
-  const w = new Uint32Array(ts.buffer);
-  sqe.putU64(w, 0, sec);
-  sqe.putU64(w, 2, nsec);
-  return ts;
-}

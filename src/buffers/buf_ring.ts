@@ -25,7 +25,7 @@
  *
  * @module
  */
-import { io_uring_buf_reg, MmapOffset, PbufFlag, Register } from "../abi/mod.ts";
+import { io_uring_buf_reg, io_uring_buf_status, MmapOffset, PbufFlag, Register } from "../abi/mod.ts";
 import { type MemoryRequest, PAGE_SIZE } from "../memory/arena.ts";
 import { getNative } from "../runtime/_ffi.ts";
 import { libjsuring } from "../runtime/libs.ts";
@@ -52,10 +52,6 @@ export const MAX_RING_ENTRIES = 32768;
 /** Bytes of one `struct io_uring_buf` descriptor. */
 export const BUF_DESC_SIZE = 16;
 
-/** `IORING_REGISTER_PBUF_STATUS` (6.8). */
-const REGISTER_PBUF_STATUS = 26;
-/** `sizeof(struct io_uring_buf_status)`: buf_group, head, resv[8]. */
-const BUF_STATUS_SIZE = 40;
 
 /** Memory for the descriptor ring: an address and size (a `Slice` fits), page aligned. */
 export interface RingMemoryArea {
@@ -426,10 +422,11 @@ export class BufferRing extends BufferGroup {
    */
   kernelHead(): number {
     this.assertOpen();
-    const arg = new Uint32Array(BUF_STATUS_SIZE / 4);
-    arg[0] = this.id;
-    this.ring.register(REGISTER_PBUF_STATUS, arg, 1, `PBUF_STATUS group ${this.id}`);
-    return arg[1];
+    const f = io_uring_buf_status.fields;
+    const arg = new Uint32Array(io_uring_buf_status.size / 4);
+    arg[f.buf_group[0] >> 2] = this.id;
+    this.ring.register(Register.REGISTER_PBUF_STATUS, arg, 1, `PBUF_STATUS group ${this.id}`);
+    return arg[f.head[0] >> 2];
   }
 
   #unregister(): void {

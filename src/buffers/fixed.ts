@@ -11,17 +11,14 @@
  *
  * @module
  */
-import { iovec, Register } from "../abi/mod.ts";
+import { io_uring_rsrc_register, io_uring_rsrc_update2, iovec, Misc, Register } from "../abi/mod.ts";
 import type { Slice } from "../memory/arena.ts";
 import { getNative } from "../runtime/_ffi.ts";
 import type { Completion, IoBuffer, OpOptions, Ring } from "../ring/ring.ts";
 import { putU64 } from "../ops/sqe.ts";
 import { ArmedOps, cancelAndWait, LEAKED } from "./_group.ts";
 
-/** `IORING_RSRC_REGISTER_SPARSE`. */
-const RSRC_REGISTER_SPARSE = 1;
-/** `sizeof(struct io_uring_rsrc_register)` and `sizeof(struct io_uring_rsrc_update2)`. */
-const RSRC_ARG_SIZE = 32;
+const REG = io_uring_rsrc_register, UPD = io_uring_rsrc_update2;
 /** `IORING_MAX_REG_BUFFERS`. */
 export const MAX_FIXED_BUFFERS = 16384;
 /** Largest registered buffer: 1 GiB (`SZ_1G` in io_buffer_validate). */
@@ -113,10 +110,10 @@ export class FixedBuffers implements Disposable {
       throw new RangeError(`buffers must hold 1..${MAX_FIXED_BUFFERS} entries`);
     }
     const { iov, views } = iovecs(buffers);
-    const arg = new Uint32Array(RSRC_ARG_SIZE / 4);
-    arg[0] = buffers.length;
-    putU64(arg, 4, getNative().addressOf(iov));
-    ring.register(Register.REGISTER_BUFFERS2, arg, RSRC_ARG_SIZE, "BUFFERS2");
+    const arg = new Uint32Array(REG.size / 4);
+    arg[REG.fields.nr[0] >> 2] = buffers.length;
+    putU64(arg, REG.fields.data[0] >> 2, getNative().addressOf(iov));
+    ring.register(Register.REGISTER_BUFFERS2, arg, REG.size, "BUFFERS2");
     return new FixedBuffers(ring, buffers.length, views);
   }
 
@@ -135,10 +132,10 @@ export class FixedBuffers implements Disposable {
     if (!Number.isInteger(slots) || slots < 1 || slots > MAX_FIXED_BUFFERS) {
       throw new RangeError(`slots must be 1..${MAX_FIXED_BUFFERS}, got ${slots}`);
     }
-    const arg = new Uint32Array(RSRC_ARG_SIZE / 4);
-    arg[0] = slots;
-    arg[1] = RSRC_REGISTER_SPARSE;
-    ring.register(Register.REGISTER_BUFFERS2, arg, RSRC_ARG_SIZE, "BUFFERS2 (sparse)");
+    const arg = new Uint32Array(REG.size / 4);
+    arg[REG.fields.nr[0] >> 2] = slots;
+    arg[REG.fields.flags[0] >> 2] = Misc.RSRC_REGISTER_SPARSE;
+    ring.register(Register.REGISTER_BUFFERS2, arg, REG.size, "BUFFERS2 (sparse)");
     return new FixedBuffers(ring, slots, new Array(slots).fill(undefined));
   }
 
@@ -166,11 +163,11 @@ export class FixedBuffers implements Disposable {
       );
     }
     const { iov, views } = iovecs(buffers);
-    const arg = new Uint32Array(RSRC_ARG_SIZE / 4);
-    arg[0] = index;
-    putU64(arg, 2, getNative().addressOf(iov));
-    arg[6] = buffers.length;
-    this.ring.register(Register.REGISTER_BUFFERS_UPDATE, arg, RSRC_ARG_SIZE, "BUFFERS_UPDATE");
+    const arg = new Uint32Array(UPD.size / 4);
+    arg[UPD.fields.offset[0] >> 2] = index;
+    putU64(arg, UPD.fields.data[0] >> 2, getNative().addressOf(iov));
+    arg[UPD.fields.nr[0] >> 2] = buffers.length;
+    this.ring.register(Register.REGISTER_BUFFERS_UPDATE, arg, UPD.size, "BUFFERS_UPDATE");
     const old = this.#views.slice(index, index + buffers.length);
     const live = this.#armed.live(this.ring);
     if (live.length) this.#retired.push({ views: old, uds: live });

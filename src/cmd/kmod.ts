@@ -24,10 +24,10 @@ import { closeFd as closeFdSync, type Completion, type CompletionHandler, type R
 import { ParamRegion, type RegionSlice } from "../region/region.ts";
 import { prepUringCmd } from "./uring_cmd.ts";
 import {
-  JSK_DEVICE_PATH,
   jsk_buf_op,
   jsk_buf_register,
   jsk_buf_unregister,
+  JSK_DEVICE_PATH,
   jsk_probe,
   JskBufFlag,
   JskCmd,
@@ -36,7 +36,17 @@ import {
   JskFeature,
 } from "./uapi.ts";
 
-/** Name of the region slice the client exchanges its structs through. */
+/**
+ * Name of the region slice the client exchanges its structs through.
+ *
+ * @example
+ * ```ts
+ * import { createRingWithRegion, KernelModule, KMOD_SLICE } from "../../mod.ts";
+ * using r = createRingWithRegion({ entries: 16, region: { size: 4096 } });
+ * using kmod = KernelModule.open(r.ring);
+ * console.log(r.region!.get(KMOD_SLICE) === kmod.slice); // true
+ * ```
+ */
 export const KMOD_SLICE = "jsuring.kmod";
 /** Bytes of that slice: the largest request struct. */
 const SLICE_BYTES = jsk_probe.size;
@@ -81,6 +91,12 @@ export interface CommandOptions {
 /**
  * What {@linkcode KernelModule.probe} returns: `struct jsk_probe`, in camelCase.
  * The buffer counters are module-global and only grow.
+ *
+ * @example
+ * ```ts
+ * import type { ModuleProbe } from "./kmod.ts";
+ * const allReleased = (p: ModuleProbe) => p.bufsLive === 0 && p.bufsRegistered === p.bufsReleased;
+ * ```
  */
 export interface ModuleProbe {
   /** `JSK_VERSION` of the loaded module. */
@@ -127,7 +143,15 @@ export interface RegisterBufferOptions {
   source?: boolean;
 }
 
-/** A kernel buffer registered by {@linkcode KernelModule.registerBuffer}. */
+/**
+ * A kernel buffer registered by {@linkcode KernelModule.registerBuffer}.
+ *
+ * @example
+ * ```ts
+ * import type { KernelBuffer } from "./kmod.ts";
+ * const pages = (b: KernelBuffer) => b.size / 4096;
+ * ```
+ */
 export interface KernelBuffer {
   /** The module's handle for fill / checksum (never 0). */
   readonly bufId: number;
@@ -171,7 +195,9 @@ function bufId(v: number): number {
 }
 
 function bool(name: string, v: unknown): boolean {
-  if (v !== undefined && typeof v !== "boolean") throw new TypeError(`${name} must be a boolean, got ${typeof v}`);
+  if (v !== undefined && typeof v !== "boolean") {
+    throw new TypeError(`${name} must be a boolean, got ${typeof v}`);
+  }
   return v === true;
 }
 
@@ -219,9 +245,8 @@ export function kmodHint(cmdOp: number, errno: number): string | undefined {
         case "BUF_FILL":
         case "BUF_CHECKSUM":
           return "length 0, a range past the buffer's end, flags not 0, or a seed given to CHECKSUM";
-        default:
-          return "bad request: wrong struct size, region offset not a multiple of 8, a non-zero reserved or unused SQE field";
       }
+      return "bad request: wrong struct size, region offset not a multiple of 8, a non-zero reserved or unused SQE field";
     case Errno.EBUSY:
       return name === "BUF_UNREGISTER"
         ? "the slot holds a user buffer, not a kernel buffer"
@@ -277,7 +302,15 @@ function openHint(errno: number, path: string): string | undefined {
   }
 }
 
-/** Per-call SQE tweak (tests): runs after the SQE is written, before it is submitted. */
+/**
+ * Per-call SQE tweak (tests): runs after the SQE is written, before it is submitted.
+ *
+ * @example
+ * ```ts
+ * import type { SqePatch } from "./kmod.ts";
+ * const nonZeroIoprio: SqePatch = (s, at) => void (s.u16[(at >> 1) + 1] = 1);
+ * ```
+ */
 export type SqePatch = (sqes: SqeViews, at: number) => void;
 
 /**
@@ -333,7 +366,14 @@ export class KernelModule implements Disposable {
   #other: CompletionHandler;
   #kept: Completion[] = [];
 
-  private constructor(ring: Ring, region: ParamRegion, slice: RegionSlice, path: string, fd: number, o: KernelModuleOptions) {
+  private constructor(
+    ring: Ring,
+    region: ParamRegion,
+    slice: RegionSlice,
+    path: string,
+    fd: number,
+    o: KernelModuleOptions,
+  ) {
     this.ring = ring;
     this.region = region;
     this.slice = slice;
@@ -428,7 +468,11 @@ export class KernelModule implements Disposable {
       if (ring.ready === 0) {
         const left = deadline - Date.now();
         if (left <= 0 || !ring.waitFor(1, Math.min(left, 1000)) && Date.now() >= deadline) {
-          throw new UringError(Errno.ETIME, `jsuring_kmod.${what}`, `no completion within ${this.#timeoutMs} ms`);
+          throw new UringError(
+            Errno.ETIME,
+            `jsuring_kmod.${what}`,
+            `no completion within ${this.#timeoutMs} ms`,
+          );
         }
       }
       ring.reap(handler);
@@ -473,18 +517,25 @@ export class KernelModule implements Disposable {
     if (options.offset === undefined) this.slice.bytes.set(request);
     const ring = this.ring;
     const at = ring.getSqe();
-    prepUringCmd(ring.sqes, at, this.fd, u32("cmdOp", cmdOp), offset, len);
+    this.#prep(at, u32("cmdOp", cmdOp), offset, len);
     const token = {};
     ring.track(at, token, options.async ? SqeFlag.ASYNC : 0);
     options.patch?.(ring.sqes, at);
     return this.#await(token, jskCmdName(cmdOp));
   }
 
+  /** The URING_CMD SQE; on an SQE128 ring the second half (command area) is cleared too. */
+  #prep(at: number, cmdOp: number, offset: number, len: number): void {
+    const s = this.ring.sqes;
+    prepUringCmd(s, at, this.fd, cmdOp, offset, len);
+    if (this.ring.layout.sqeSize === 128) s.u32.fill(0, (at >>> 2) + 16, (at >>> 2) + 32);
+  }
+
   /** Typed path: write the struct (already in the slice), issue, check. */
   #call(cmdOp: number, size: number, options?: CommandOptions): void {
     const ring = this.ring;
     const at = ring.getSqe();
-    prepUringCmd(ring.sqes, at, this.fd, cmdOp, this.slice.offset, size);
+    this.#prep(at, cmdOp, this.slice.offset, size);
     const token = {};
     ring.track(at, token, options?.async ? SqeFlag.ASYNC : 0);
     checkKmod(this.#await(token, jskCmdName(cmdOp)), cmdOp);
@@ -555,7 +606,9 @@ export class KernelModule implements Disposable {
     }
     const flags = (bool("dest", request.dest) ? JskBufFlag.DEST : 0) |
       (bool("source", request.source) ? JskBufFlag.SOURCE : 0);
-    if (!flags) throw new TypeError("a kernel buffer needs a direction: dest (READ_FIXED) and/or source (WRITE_FIXED)");
+    if (!flags) {
+      throw new TypeError("a kernel buffer needs a direction: dest (READ_FIXED) and/or source (WRITE_FIXED)");
+    }
     const F = jsk_buf_register.fields, dv = this.#dv;
     this.slice.bytes.fill(0, 0, jsk_buf_register.size);
     dv.setUint32(F.index[0], index, true);

@@ -28,7 +28,18 @@ function struct<F extends string>(cName: string, size: number, fields: Record<F,
  * console.log(jsk_probe.size, jsk_probe.fields.page_size[0]); // 64 60
  * ```
  */
-export const jsk_probe = struct("jsk_probe", 64, {
+export const jsk_probe: Struct<
+  | "version"
+  | "features"
+  | "commands"
+  | "bufs_allocated"
+  | "bufs_freed"
+  | "bufs_registered"
+  | "bufs_released"
+  | "bufs_live"
+  | "max_pages"
+  | "page_size"
+> = struct("jsk_probe", 64, {
   version: [0, 4],
   features: [4, 4],
   commands: [8, 8],
@@ -51,14 +62,18 @@ export const jsk_probe = struct("jsk_probe", 64, {
  * console.log(jsk_buf_register.fields.buf_id[0]); // 16
  * ```
  */
-export const jsk_buf_register = struct("jsk_buf_register", 32, {
-  index: [0, 4],
-  nr_pages: [4, 4],
-  flags: [8, 4],
-  __resv: [12, 4],
-  buf_id: [16, 8],
-  size: [24, 8],
-});
+export const jsk_buf_register: Struct<"index" | "nr_pages" | "flags" | "__resv" | "buf_id" | "size"> = struct(
+  "jsk_buf_register",
+  32,
+  {
+    index: [0, 4],
+    nr_pages: [4, 4],
+    flags: [8, 4],
+    __resv: [12, 4],
+    buf_id: [16, 8],
+    size: [24, 8],
+  },
+);
 
 /**
  * `struct jsk_buf_unregister` (8 bytes): `index` in, `flags` zero.
@@ -69,7 +84,7 @@ export const jsk_buf_register = struct("jsk_buf_register", 32, {
  * console.log(jsk_buf_unregister.size); // 8
  * ```
  */
-export const jsk_buf_unregister = struct("jsk_buf_unregister", 8, {
+export const jsk_buf_unregister: Struct<"index" | "flags"> = struct("jsk_buf_unregister", 8, {
   index: [0, 4],
   flags: [4, 4],
 });
@@ -84,14 +99,18 @@ export const jsk_buf_unregister = struct("jsk_buf_unregister", 8, {
  * console.log(jsk_buf_op.fields.fnv1a[0]); // 24
  * ```
  */
-export const jsk_buf_op = struct("jsk_buf_op", 32, {
-  buf_id: [0, 8],
-  offset: [8, 4],
-  length: [12, 4],
-  seed: [16, 4],
-  flags: [20, 4],
-  fnv1a: [24, 8],
-});
+export const jsk_buf_op: Struct<"buf_id" | "offset" | "length" | "seed" | "flags" | "fnv1a"> = struct(
+  "jsk_buf_op",
+  32,
+  {
+    buf_id: [0, 8],
+    offset: [8, 4],
+    length: [12, 4],
+    seed: [16, 4],
+    flags: [20, 4],
+    fnv1a: [24, 8],
+  },
+);
 
 /**
  * Every struct of the header, for the ABI test.
@@ -114,7 +133,15 @@ function iowr(type: number, nr: number, size: number): number {
   return ((3 << 30) | (size << 16) | (type << 8) | nr) >>> 0;
 }
 
-/** `JSK_IOC_TYPE`: the ioctl-style type byte of every command, `'j'`. */
+/**
+ * `JSK_IOC_TYPE`: the ioctl-style type byte of every command, `'j'`.
+ *
+ * @example
+ * ```ts
+ * import { JSK_IOC_TYPE, JskCmd } from "./uapi.ts";
+ * console.log(((JskCmd.PROBE >>> 8) & 0xff) === JSK_IOC_TYPE); // true
+ * ```
+ */
 export const JSK_IOC_TYPE: number = 0x6a;
 
 /**
@@ -126,7 +153,13 @@ export const JSK_IOC_TYPE: number = 0x6a;
  * console.log(JskCmd.PROBE.toString(16)); // "c0406a00"
  * ```
  */
-export const JskCmd = Object.freeze({
+export const JskCmd: Readonly<{
+  PROBE: number;
+  BUF_REGISTER: number;
+  BUF_UNREGISTER: number;
+  BUF_FILL: number;
+  BUF_CHECKSUM: number;
+}> = Object.freeze({
   /** Version, features, supported commands, module-global buffer counters. */
   PROBE: iowr(JSK_IOC_TYPE, 0, jsk_probe.size),
   /** Allocate zeroed pages and register them in the ring's fixed-buffer table. */
@@ -139,8 +172,17 @@ export const JskCmd = Object.freeze({
   BUF_CHECKSUM: iowr(JSK_IOC_TYPE, 4, jsk_buf_op.size),
 });
 
-/** A command name: `"PROBE"`, `"BUF_REGISTER"`, ... */
-export type JskCmdName = keyof typeof JskCmd;
+/**
+ * A command name: `"PROBE"`, `"BUF_REGISTER"`, ...
+ *
+ * @example
+ * ```ts
+ * import { JskCmd, type JskCmdName } from "./uapi.ts";
+ * const name: JskCmdName = "BUF_FILL";
+ * console.log(JskCmd[name].toString(16)); // "c0206a03"
+ * ```
+ */
+export type JskCmdName = "PROBE" | "BUF_REGISTER" | "BUF_UNREGISTER" | "BUF_FILL" | "BUF_CHECKSUM";
 
 /**
  * The struct each command exchanges through the region, by command name.
@@ -182,7 +224,7 @@ export function jskCmdName(cmdOp: number): string {
  * console.log(JskFeature.BVEC_REG); // 2
  * ```
  */
-export const JskFeature = Object.freeze({
+export const JskFeature: Readonly<{ REGION: number; BVEC_REG: number }> = Object.freeze({
   /** The param-region lookup (always). */
   REGION: 1 << 0,
   /** `io_buffer_register_bvec()` exists: the buffer commands work (Linux 7.3). */
@@ -198,7 +240,7 @@ export const JskFeature = Object.freeze({
  * console.log(JskBufFlag.DEST | JskBufFlag.SOURCE); // 3
  * ```
  */
-export const JskBufFlag = Object.freeze({
+export const JskBufFlag: Readonly<{ DEST: number; SOURCE: number }> = Object.freeze({
   /** I/O may write into it: READ_FIXED. */
   DEST: 1 << 0,
   /** I/O may read from it: WRITE_FIXED. */
@@ -214,7 +256,7 @@ export const JskBufFlag = Object.freeze({
  * console.log(JskConst.VERSION, JskConst.MAX_PAGES); // 1 256
  * ```
  */
-export const JskConst = Object.freeze({
+export const JskConst: Readonly<{ VERSION: number; MAX_PAGES: number }> = Object.freeze({
   /** `JSK_VERSION`: what PROBE reports in `version`. */
   VERSION: 1,
   /** `JSK_MAX_PAGES`: upper bound of `nr_pages`. */
@@ -230,7 +272,7 @@ export const JskConst = Object.freeze({
  * console.log(JSK_DEVICE_PATH); // "/dev/jsuring"
  * ```
  */
-export const JSK_DEVICE_PATH = "/dev/jsuring";
+export const JSK_DEVICE_PATH: string = "/dev/jsuring";
 
 /**
  * `JSK_FNV1A_BASIS` and `JSK_FNV1A_PRIME`: the 64-bit FNV-1a parameters of

@@ -11,9 +11,10 @@
  * @module
  */
 import { constants } from "node:fs";
-import { AsyncRing, type AsyncOpOptions } from "../async/async_ring.ts";
+import { type AsyncOpOptions, AsyncRing } from "../async/async_ring.ts";
 import type { Statx } from "../ring/ring.ts";
 import { UringError } from "../errors/uring_error.ts";
+import { FileTable } from "./_files.ts";
 import { Errno } from "../errors/errno.ts";
 
 export type { Statx } from "../ring/ring.ts";
@@ -76,6 +77,7 @@ const FLAGS: Record<string, number> = {
   "wx+": O.O_RDWR | O.O_CREAT | O.O_EXCL,
 };
 const O_CLOEXEC = 0o2000000;
+const FIXED: AsyncOpOptions = Object.freeze({ fixedFile: true });
 const AT_EMPTY_PATH = 0x1000;
 const EMPTY_PATH = new Uint8Array(1);
 
@@ -106,6 +108,8 @@ export class File implements AsyncDisposable {
   fd: number;
   /** The ring its operations go through. */
   readonly ring: AsyncRing;
+  /** Its slot in the ring's registered file table, or -1 (reads and writes then use the fd). */
+  index: number = -1;
 
   /**
    * Wrap an open file descriptor (the File closes it).
@@ -124,6 +128,32 @@ export class File implements AsyncDisposable {
   }
 
   /**
+   * Put the file in the ring's registered file table (see `open`'s
+   * `register`): reads and writes then skip the kernel's per-op file lookup.
+   *
+   * @returns whether it got a slot (false: table full or not available)
+   *
+   * @example
+   * ```ts
+   * import { File, defaultRing } from "../../mod.ts";
+   * import { openSync } from "node:fs";
+   * await using f = new File(openSync("/etc/hostname", "r"), defaultRing());
+   * console.log(f.register(), f.index);
+   * ```
+   */
+  register(): boolean {
+    if (this.index >= 0) return true;
+    if (this.fd < 0) throw new TypeError("file is closed");
+    this.index = FileTable.of(this.ring)?.add(this.fd) ?? -1;
+    return this.index >= 0;
+  }
+
+  #target(options: AsyncOpOptions | undefined): [number, AsyncOpOptions | undefined] {
+    if (this.index < 0) return [this.fd, options];
+    return [this.index, options ? { ...options, fixedFile: true } : FIXED];
+  }
+
+  /**
    * Read into `buffer` at `position` (-1 or omitted: the file position).
    *
    * @returns the bytes read (0 at end of file)
@@ -136,7 +166,8 @@ export class File implements AsyncDisposable {
    * ```
    */
   read(buffer: ArrayBufferView, position = -1, options?: AsyncOpOptions): Promise<number> {
-    return this.ring.read(this.fd, buffer, position, options);
+    const [fd, o] = this.#target(options);
+    return this.ring.read(fd, buffer, position, o);
   }
 
   /**
@@ -152,7 +183,8 @@ export class File implements AsyncDisposable {
    * ```
    */
   write(buffer: ArrayBufferView, position = -1, options?: AsyncOpOptions): Promise<number> {
-    return this.ring.write(this.fd, buffer, position, options);
+    const [fd, o] = this.#target(options);
+    return this.ring.write(fd, buffer, position, o);
   }
 
   /**
@@ -169,7 +201,7 @@ export class File implements AsyncDisposable {
     const bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
     let done = 0;
     while (done < bytes.length) {
-      const n = await this.ring.write(this.fd, bytes.subarray(done), position < 0 ? -1 : position + done, options);
+      const n = await this.write(bytes.subarray(done), position < 0 ? -1 : position + done, options);
       if (n === 0) throw new UringError(Errno.EIO, "write", "the file accepted no bytes");
       done += n;
     }
@@ -200,7 +232,8 @@ export class File implements AsyncDisposable {
    * ```
    */
   async sync(how: { datasync?: boolean } = {}): Promise<void> {
-    await this.ring.fsync(this.fd, how);
+    const [fd, o] = this.#target(undefined);
+    await this.ring.fsync(fd, how, o);
   }
 
   /**
@@ -217,6 +250,11 @@ export class File implements AsyncDisposable {
     if (this.fd < 0) return;
     const fd = this.fd;
     this.fd = -1;
+    if (this.index >= 0) {
+      const index = this.index;
+      this.index = -1;
+      FileTable.of(this.ring)?.remove(index);
+    }
     await this.ring.closeFd(fd);
   }
 
@@ -227,7 +265,9 @@ export class File implements AsyncDisposable {
 }
 
 /**
- * Open `path` (IORING_OP_OPENAT).
+ * Open `path` (IORING_OP_OPENAT). Unless `register: false`, the file also
+ * takes a slot in the ring's registered file table (a sparse table of 1024,
+ * IORING_REGISTER_FILES2): its reads and writes carry IOSQE_FIXED_FILE.
  *
  * @param flags `"r"` (default), `"w"`, `"a"`, ... or numeric `O_*` flags
  *
@@ -240,11 +280,13 @@ export class File implements AsyncDisposable {
 export async function open(
   path: string,
   flags: OpenFlags = "r",
-  options: FsOptions & { mode?: number } = {},
+  options: FsOptions & { mode?: number; register?: boolean } = {},
 ): Promise<File> {
   const ring = options.ring ?? defaultRing();
   const fd = await ring.openat(path, openFlags(flags), options.mode ?? 0o666, opts(options));
-  return new File(fd, ring);
+  const f = new File(fd, ring);
+  if (options.register ?? true) f.register();
+  return f;
 }
 
 /**
@@ -388,14 +430,14 @@ export async function copyFile(src: string, dst: string, options: FsOptions = {}
           const len = Math.min(COPY_CHUNK, size - at);
           const b = buf.subarray(0, len);
           try {
-            await ring.chain((r) => [r.read(input.fd, b, at, o), r.write(output.fd, b, at, o)]);
+            await ring.chain(() => [input.read(b, at, o), output.write(b, at, o)]);
           } catch (e) {
             // A short read breaks the link (the write is cancelled): finish
             // this chunk by hand.
             if (!(e instanceof UringError && e.errno === Errno.ECANCELED)) throw e;
             let done = 0;
             while (done < len) {
-              const n = await ring.read(input.fd, b.subarray(done), at + done, o);
+              const n = await input.read(b.subarray(done), at + done, o);
               if (n === 0) break;
               done += n;
             }

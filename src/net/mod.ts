@@ -166,10 +166,15 @@ export class TcpListener implements AsyncIterable<TcpConn>, AsyncDisposable {
    * ```
    */
   async accept(options?: AsyncOpOptions): Promise<TcpConn> {
-    const fd = await this.ring.op("accept", (s, at) => {
-      sqe.prepRw(s, at, Op.ACCEPT, this.fd, 0, 0, 0);
-      s.u32[(at >>> 2) + 7] = SOCK_CLOEXEC;
-    }, undefined, options);
+    const fd = await this.ring.op(
+      "accept",
+      (s, at) => {
+        sqe.prepRw(s, at, Op.ACCEPT, this.fd, 0, 0, 0);
+        s.u32[(at >>> 2) + 7] = SOCK_CLOEXEC;
+      },
+      undefined,
+      options,
+    );
     return TcpConn.adopt(fd, this.ring);
   }
 
@@ -250,9 +255,16 @@ export class TcpListener implements AsyncIterable<TcpConn>, AsyncDisposable {
 export function listen(options: ListenOptions = {}): TcpListener {
   const ring = options.ring ?? defaultRing();
   const port = options.port ?? 0;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`port must be 0..65535, got ${port}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new RangeError(`port must be 0..65535, got ${port}`);
+  }
   const out = new BigUint64Array(1);
-  const fd = libjsuring().jsu_tcp_listen(ipv4(options.host ?? "127.0.0.1"), port, options.backlog ?? 511, out);
+  const fd = libjsuring().jsu_tcp_listen(
+    ipv4(options.host ?? "127.0.0.1"),
+    port,
+    options.backlog ?? 511,
+    out,
+  );
   if (fd < 0) throw new UringError(-fd, "listen");
   return new TcpListener(fd, Number(out[0]), ring);
 }
@@ -403,7 +415,11 @@ export class TcpConn implements AsyncDisposable {
     return this.send(buffer, options).then((n) => n === len ? undefined : this.#sendRest(buffer, n, options));
   }
 
-  async #sendRest(buffer: ArrayBufferView, sent: number, options?: AsyncOpOptions & { zeroCopy?: boolean }): Promise<void> {
+  async #sendRest(
+    buffer: ArrayBufferView,
+    sent: number,
+    options?: AsyncOpOptions & { zeroCopy?: boolean },
+  ): Promise<void> {
     let bytes = new Uint8Array(buffer.buffer, buffer.byteOffset + sent, buffer.byteLength - sent);
     while (bytes.length > 0) {
       const n = await this.send(bytes, options);

@@ -330,6 +330,10 @@ export class Ring implements Disposable {
     // bound says full, not once per SQE.
     if (((this.#sqeTail - this.#sqHeadSeen) >>> 0) > this.#sqMask && this.sqSpace === 0) {
       this.submit();
+      // SQPOLL: the kernel thread may post a batch's CQEs before moving the SQ
+      // head; wait for it to take SQEs (IORING_ENTER_SQ_WAIT, as liburing's
+      // io_uring_sqring_wait) instead of failing.
+      if (this.sqSpace === 0 && this.flags & SetupFlag.SQPOLL) this.#enter(0, 0, EnterFlag.SQ_WAIT);
       if (this.sqSpace === 0) {
         throw new UringError(Errno.EBUSY, "getSqe", "the submission queue is full; reap completions or wait");
       }
@@ -745,7 +749,7 @@ export class Ring implements Disposable {
       // The SQ thread submits; enter only to wake it or to wait.
       if (Atomics.load(this.#ringU32, this.#sqFlags) & RingFlag.SQ_NEED_WAKEUP) {
         flags |= EnterFlag.SQ_WAKEUP;
-      } else if (!(flags & EnterFlag.GETEVENTS)) {
+      } else if (!(flags & (EnterFlag.GETEVENTS | EnterFlag.SQ_WAIT))) {
         return toSubmit;
       }
     }

@@ -15,6 +15,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { closeSync, ftruncateSync, mkdtempSync, openSync, readSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { spawnSync } from "node:child_process";
 import {
   checkKmod,
   closeFd,
@@ -356,6 +357,33 @@ test("commands work from io-wq (IOSQE_ASYNC): the unlocked path", () => {
   e.kmod.unregisterBuffer(7, a);
 });
 
+/** The kernel log's lines (busybox dmesg), or [] where it cannot be read. */
+function klog(): string[] {
+  const r = spawnSync("dmesg", [], { encoding: "utf8" });
+  return r.status === 0 ? r.stdout.split("\n").filter(Boolean) : [];
+}
+
+test("an SQE128 + CQE32 ring: commands work, the 80-byte command area must be zero", () => {
+  using r = createRingWithRegion({ entries: 16, sqe128: true, cqe32: true, region: { size: 4096 } });
+  using kmod = KernelModule.open(r.ring);
+  assert.equal(r.ring.layout.sqeSize, 128);
+  // dirty the whole SQE array first: the client must clear the second half
+  r.ring.sqes.u8.fill(0xee);
+  assert.equal(kmod.probe().version, 1);
+  for (const word of [16, 24, 31]) {
+    const res = kmod.command(JskCmd.PROBE, new Uint8Array(64), {
+      patch: (s, at) => s.u32[(at >> 2) + word] = 1,
+    });
+    assert.equal(res, -EINVAL, `SQE word ${word}`);
+  }
+  if (info.bvec) {
+    using table = FixedBuffers.sparse(r.ring, 4);
+    const b = kmod.registerBuffer({ index: 0, pages: 1, source: true });
+    assert.equal(kmod.fill(b.bufId, { length: 4096, seed: 1 }), fnv1a64(expectedFill(1, 0, 4096)));
+    kmod.unregisterBuffer(0);
+  }
+});
+
 /** SQE fields the module must see as zero, set one at a time. */
 const SQE_FIELD_PATCHES: Array<[string, (u8: Uint8Array, u16: Uint16Array, u32: Uint32Array, at: number) => void]> = [
   ["ioprio", (_u8, u16, _u32, at) => u16[(at >> 1) + 1] = 1],
@@ -486,11 +514,14 @@ test("bad input: a clean errno each, region untouched, the client's error names 
     table.push(["register without bvec support", () => k.command(JskCmd.BUF_REGISTER, new Uint8Array(32)), -EOPNOTSUPP]);
   }
   const problems: string[] = [];
+  const log0 = klog();
   for (const [name, run, want] of table) {
     const got = run();
     if (got !== want) problems.push(`${name}: got ${got}, want ${want}`);
   }
+  const log1 = klog();
   assert.deepEqual(problems, []);
+  assert.deepEqual(log1.slice(log0.length), [], "bad input is quiet in dmesg");
   console.log(`# bad input: ${table.length} cases`);
   // The typed methods turn the same errors into UringErrors with the command and a hint.
   if (info.bvec) {
