@@ -284,4 +284,25 @@ p("```sh\nbash scripts/setup.sh   # once: deno, bun, the companion library\nbash
 p();
 p("Raw JSON lines of this run: `bench/out/results.jsonl` (not committed).");
 
+// The feature benchmarks (param region waits, buffers, async API): every line,
+// grouped by benchmark, with the fields each one reports.
+const core = new Set(["nop", "randread"]);
+const extra = all.filter((l) => !core.has(String(l.bench)));
+if (extra.length) {
+  p("## Feature benchmarks");
+  p();
+  p("Registered waits (`bench/wait.ts`), streaming and whole-file reads (`bench/stream.ts`, `bench/readfile.ts`, `bench/c/stream.c`), the async API (`bench/async_read.ts`, `bench/echo.ts`, `bench/idle.ts`), as each printed them in this run.");
+  for (const bench of [...new Set(extra.map((l) => String(l.bench)))]) {
+    const group = extra.filter((l) => l.bench === bench);
+    const keys = [...new Set(group.flatMap((l) => Object.keys(l)))].filter((k) => k !== "bench");
+    p();
+    p(`### ${bench}`);
+    p();
+    p(table(keys, group.map((l) => keys.map((k) => {
+      const v = (l as unknown as Record<string, unknown>)[k];
+      return typeof v === "number" && !Number.isInteger(v) ? v.toFixed(3) : String(v ?? "");
+    })), "---"));
+  }
+  p();
+}
 console.log(out.join("\n"));

@@ -110,6 +110,28 @@ fi
 ts deno randread.ts "$file"
 ts bun randread.ts "$file"
 
+# The feature benchmarks of the region, buffer and async issues: their JSON
+# lines land in the same results file; report.ts lists them after the tables.
+if [ "${BENCH_FEATURES:-1}" = 1 ]; then
+  log "registered waits (param region)"
+  collect "$deno" run -A "$here/wait.ts" --seconds="$secs"
+  collect "$bun" "$here/wait.ts" --seconds="$secs"
+  log "streaming and whole-file reads (buffers)"
+  collect "$out/stream" "$file"
+  collect "$deno" run -A "$here/stream.ts" "$file"
+  collect "$bun" "$here/stream.ts" "$file"
+  collect "$out/stream" --readfile "$file"
+  collect "$deno" run -A --v8-flags=--expose-gc "$here/readfile.ts" "$file"
+  collect "$bun" "$here/readfile.ts" "$file"
+  log "async reads, TCP echo, idle CPU (async API)"
+  collect "$deno" run -A "$here/async_read.ts" "$file"
+  collect "$bun" "$here/async_read.ts" "$file"
+  collect "$deno" run -A "$here/echo.ts"
+  collect "$bun" "$here/echo.ts"
+  collect "$deno" run -A "$here/idle.ts"
+  collect "$bun" "$here/idle.ts"
+fi
+
 meta loadavg_end "$(cut -d' ' -f1-3 /proc/loadavg)"
 meta finished "$(date -u '+%Y-%m-%d %H:%M:%S UTC')"
 log "rendering $report"

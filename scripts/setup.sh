@@ -24,8 +24,11 @@ fi
 # Deno and Bun come from the npm registry as local dev dependencies.
 if [ ! -x node_modules/.bin/deno ] || [ ! -x node_modules/.bin/bun ] ||
    [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  log "npm ci (deno, bun)"
-  npm ci --no-audit --no-fund --loglevel=error >/dev/null
+  # `npm install --no-save`, not `npm ci`: npm 11 leaves the deno package's
+  # other-platform optional dependencies out of the lock and then refuses its
+  # own lock in `npm ci`. Versions are pinned exactly in package.json.
+  log "npm install (deno, bun)"
+  npm install --no-save --no-audit --no-fund --loglevel=error >/dev/null
 fi
 
 log "building the companion library (ffi/)"
