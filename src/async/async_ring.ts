@@ -154,6 +154,25 @@ function isDetached(b: IoBuffer | readonly IoBuffer[]): boolean {
   return false;
 }
 
+function checkRw(fd: number, offset: number): void {
+  if (!Number.isInteger(fd)) throw new RangeError(`file descriptor must be an integer, got ${fd}`);
+  if (!Number.isSafeInteger(offset) || offset < -1) throw new RangeError(`bad offset ${offset}`);
+}
+
+function checkBufIndex(_fd: number, _offset: number, index: number): void {
+  if (!Number.isInteger(index) || index < 0 || index > 0xffff) throw new RangeError(`bad buffer index ${index}`);
+}
+
+/** The SQE's op-specific flags word (msg_flags for send/recv). */
+function setOpFlags(s: sqe.SqeViews, at: number, flags: number): void {
+  s.u32[(at >>> 2) + 7] = flags;
+}
+
+/** The SQE's buf_index (READ_FIXED / WRITE_FIXED). */
+function setBufIndex(s: sqe.SqeViews, at: number, index: number): void {
+  s.u16[(at >>> 1) + 20] = index;
+}
+
 function timeoutError(name: string): Error {
   return new DOMException(`${name}: the operation timed out`, "TimeoutError");
 }
@@ -677,15 +696,35 @@ export class AsyncRing implements Disposable, AsyncDisposable {
     offset: number,
     options?: AsyncOpOptions,
   ): Promise<number> {
+    return this.#bufferOp(name, op, fd, buffer, offset, 0, options, checkRw);
+  }
+
+  /**
+   * The shape every single-buffer operation shares: start the pending op,
+   * check the buffer (and `check` the rest), write one SQE with the buffer's
+   * address and length, let `finish` set op-specific fields from `extra`, keep
+   * the buffer until the completion. `check` and `finish` are module-level
+   * functions: nothing is allocated per operation.
+   */
+  #bufferOp(
+    name: string,
+    op: number,
+    fd: number,
+    buffer: IoBuffer,
+    offset: number,
+    extra: number,
+    options: AsyncOpOptions | undefined,
+    check?: (fd: number, offset: number, extra: number) => void,
+    finish?: (s: sqe.SqeViews, at: number, extra: number) => void,
+  ): Promise<number> {
     const p = this.#start(name, options);
     if (!(p instanceof Pending)) return p;
     try {
       checkBuffer(buffer);
-      if (!Number.isInteger(fd)) throw new RangeError(`file descriptor must be an integer, got ${fd}`);
-      if (!Number.isSafeInteger(offset) || offset < -1) throw new RangeError(`bad offset ${offset}`);
-      const addr = getNative().addressOf(buffer);
+      check?.(fd, offset, extra);
       const at = this.#sqe(options?.timeout === undefined ? 1 : 2);
-      sqe.prepRw(this.ring.sqes, at, op, fd, addr, buffer.byteLength, offset);
+      sqe.prepRw(this.ring.sqes, at, op, fd, getNative().addressOf(buffer), buffer.byteLength, offset);
+      finish?.(this.ring.sqes, at, extra);
       p.buf = buffer;
       return this.#track(p, at, buffer, options);
     } catch (e) {
@@ -715,19 +754,17 @@ export class AsyncRing implements Disposable, AsyncDisposable {
     zeroCopy = false,
     options?: AsyncOpOptions,
   ): Promise<number> {
-    const p = this.#start(zeroCopy ? "send_zc" : "send", options);
-    if (!(p instanceof Pending)) return p;
-    try {
-      checkBuffer(buffer);
-      const addr = getNative().addressOf(buffer);
-      const at = this.#sqe(options?.timeout === undefined ? 1 : 2);
-      sqe.prepRw(this.ring.sqes, at, zeroCopy ? Op.SEND_ZC : Op.SEND, fd, addr, buffer.byteLength, 0);
-      this.ring.sqes.u32[(at >>> 2) + 7] = msgFlags | MSG_NOSIGNAL;
-      p.buf = buffer;
-      return this.#track(p, at, buffer, options);
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    return this.#bufferOp(
+      zeroCopy ? "send_zc" : "send",
+      zeroCopy ? Op.SEND_ZC : Op.SEND,
+      fd,
+      buffer,
+      0,
+      msgFlags | MSG_NOSIGNAL,
+      options,
+      undefined,
+      setOpFlags,
+    );
   }
 
   /**
@@ -742,19 +779,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    * ```
    */
   recv(fd: number, buffer: IoBuffer, msgFlags = 0, options?: AsyncOpOptions): Promise<number> {
-    const p = this.#start("recv", options);
-    if (!(p instanceof Pending)) return p;
-    try {
-      checkBuffer(buffer);
-      const addr = getNative().addressOf(buffer);
-      const at = this.#sqe(options?.timeout === undefined ? 1 : 2);
-      sqe.prepRw(this.ring.sqes, at, Op.RECV, fd, addr, buffer.byteLength, 0);
-      this.ring.sqes.u32[(at >>> 2) + 7] = msgFlags;
-      p.buf = buffer;
-      return this.#track(p, at, buffer, options);
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    return this.#bufferOp("recv", Op.RECV, fd, buffer, 0, msgFlags, options, undefined, setOpFlags);
   }
 
   /**
@@ -812,21 +837,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
     index: number,
     options?: AsyncOpOptions,
   ): Promise<number> {
-    const p = this.#start(name, options);
-    if (!(p instanceof Pending)) return p;
-    try {
-      checkBuffer(buffer);
-      if (!Number.isInteger(index) || index < 0 || index > 0xffff) {
-        throw new RangeError(`bad buffer index ${index}`);
-      }
-      const at = this.#sqe(options?.timeout === undefined ? 1 : 2);
-      sqe.prepRw(this.ring.sqes, at, op, fd, getNative().addressOf(buffer), buffer.byteLength, offset);
-      this.ring.sqes.u16[(at >>> 1) + 20] = index;
-      p.buf = buffer;
-      return this.#track(p, at, buffer, options);
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    return this.#bufferOp(name, op, fd, buffer, offset, index, options, checkBufIndex, setBufIndex);
   }
 
   /**
