@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { keepForever } from "../memory/_keep.ts";
 import { CqeFlag, Op, SqeFlag } from "../abi/mod.ts";
 import { Arena, type MemoryRequest, type Slice } from "../memory/arena.ts";
 import { getNative } from "../runtime/_ffi.ts";
@@ -192,9 +193,6 @@ export function waitUntil(ring: Ring, done: () => boolean, graceMs: number, out:
 
 /** Arenas of closed groups whose buffers the application still held: unmapped once unreachable. */
 const HELD = new FinalizationRegistry<Arena>((arena) => arena[Symbol.dispose]());
-
-/** Memory that could not be released because the kernel might still use it: kept for the life of the process. */
-export const LEAKED: Set<unknown> = new Set();
 
 function checkFd(fd: number): void {
   if (!Number.isInteger(fd) || fd < 0 || fd > 0x7fffffff) {
@@ -511,7 +509,7 @@ export abstract class BufferGroup implements Disposable {
   #release(leak: boolean): void {
     this.releaseExtra(leak);
     if (leak) {
-      LEAKED.add(this.#owned ?? this.#keep);
+      keepForever(this.#owned ?? this.#keep);
     } else if (this.#owned && this.holdsViews()) {
       // The application still holds buffers (views into this memory): unmap
       // once nothing can reach them, not under its feet.

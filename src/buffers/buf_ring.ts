@@ -25,6 +25,7 @@
  *
  * @module
  */
+import { keepForever } from "../memory/_keep.ts";
 import { io_uring_buf_reg, io_uring_buf_status, MmapOffset, PbufFlag, Register } from "../abi/mod.ts";
 import { type MemoryRequest, PAGE_SIZE } from "../memory/arena.ts";
 import { getNative } from "../runtime/_ffi.ts";
@@ -39,7 +40,6 @@ import {
   BufferGroup,
   type BufferMemory,
   claimGroup,
-  LEAKED,
   releaseGroup,
   resolveMemory,
   type TakenBuffer,
@@ -449,7 +449,7 @@ export class BufferRing extends BufferGroup {
   /** Unmap a kernel-allocated descriptor ring (or keep it, if leaking). */
   protected override releaseExtra(leak: boolean): void {
     if (leak) {
-      if (this.#unmap) LEAKED.add(this.#unmap);
+      if (this.#unmap) keepForever(this.#unmap);
     } else {
       this.#unmap?.();
     }

@@ -16,7 +16,8 @@ import type { Slice } from "../memory/arena.ts";
 import { getNative } from "../runtime/_ffi.ts";
 import type { Completion, IoBuffer, OpOptions, Ring } from "../ring/ring.ts";
 import { putU64 } from "../ops/sqe.ts";
-import { ArmedOps, cancelAndWait, LEAKED } from "./_group.ts";
+import { ArmedOps, cancelAndWait } from "./_group.ts";
+import { keepForever } from "../memory/_keep.ts";
 
 const REG = io_uring_rsrc_register, UPD = io_uring_rsrc_update2;
 /** `IORING_MAX_REG_BUFFERS`. */
@@ -269,7 +270,7 @@ export class FixedBuffers implements Disposable {
     const clean = cancelAndWait(this.ring, this.#armed.live(this.ring), graceMs, out);
     this.ring.register(Register.UNREGISTER_BUFFERS, null, 0, "UNREGISTER_BUFFERS");
     this.#closed = true;
-    if (!clean) LEAKED.add([this.#views, this.#retired]);
+    if (!clean) keepForever([this.#views, this.#retired]);
     this.#views = [];
     this.#retired = [];
     return out;
@@ -283,7 +284,7 @@ export class FixedBuffers implements Disposable {
   #onRingClose(): void {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.ring.inFlight > 0) LEAKED.add([this.#views, this.#retired]);
+    if (this.ring.inFlight > 0) keepForever([this.#views, this.#retired]);
     this.#views = [];
     this.#retired = [];
   }

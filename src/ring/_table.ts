@@ -76,18 +76,6 @@ export class OpTable {
     return slot !== 0 && this.#userData[slot] === userData;
   }
 
-  /** Forget an operation whose SQE never reached the kernel. */
-  drop(userData: number): void {
-    if (this.owns(userData)) this.#release(userData % SLOT_SPAN);
-  }
-
-  /** Every live operation's tag, for reporting at close. */
-  liveTags(): unknown[] {
-    const out: unknown[] = [];
-    for (let s = 1; s < this.#next; s++) if (this.#userData[s] > 0) out.push(this.#tags[s]);
-    return out;
-  }
-
   #release(slot: number): void {
     this.#userData[slot] = -this.#userData[slot];
     this.#tags[slot] = undefined;

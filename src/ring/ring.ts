@@ -38,6 +38,7 @@ import { Errno } from "../errors/errno.ts";
 import { kernelAtLeast, registerHint, setupHint } from "../errors/hints.ts";
 import * as sqe from "../ops/sqe.ts";
 import { INTERNAL_USER_DATA, OpTable } from "./_table.ts";
+import { keepForever } from "../memory/_keep.ts";
 import { checkBuffer, checkFd, checkOffset, cString, iovecs, type IoBuffer, type Timeout, timespec, timespecParts } from "./_args.ts";
 import { ringLayout, type RingLayout, type RingMemory, type RingOptions, setupFlags } from "./setup.ts";
 
@@ -1203,7 +1204,7 @@ export class Ring implements Disposable {
         this.reap(collect);
       }
     }
-    if (this.#table.size > 0) LEAKED.add(this.#table); // never free under the kernel
+    if (this.#table.size > 0) keepForever(this.#table); // never free under the kernel
     libjsuring().jsu_close(this.fd);
     this.fd = -1;
     this.#unmap?.();
@@ -1236,9 +1237,6 @@ export class Ring implements Disposable {
 class InternalOp {
   constructor(readonly onComplete: (res: number, flags: number) => void) {}
 }
-
-/** Tables of operations that never completed before their ring closed. */
-const LEAKED = new Set<unknown>();
 
 /**
  * Decoded fields of a `struct statx` (see {@linkcode Ring.statx}).
