@@ -31,6 +31,7 @@ import { checkBuffer, cString, timespec } from "../ring/_args.ts";
 import { CqeFlag, SetupFlag, SqeFlag, TimeoutFlag } from "../abi/flags.ts";
 import { Op } from "../abi/opcodes.ts";
 import * as sqe from "../ops/sqe.ts";
+import { prepPollMultishot } from "../ops/poll.ts";
 import { getNative } from "../runtime/_ffi.ts";
 import { libjsuring } from "../runtime/libs.ts";
 import { setImmediate } from "node:timers";
@@ -161,16 +162,6 @@ function checkRw(fd: number, offset: number): void {
 
 function checkBufIndex(_fd: number, _offset: number, index: number): void {
   if (!Number.isInteger(index) || index < 0 || index > 0xffff) throw new RangeError(`bad buffer index ${index}`);
-}
-
-/** The SQE's op-specific flags word (msg_flags for send/recv). */
-function setOpFlags(s: sqe.SqeViews, at: number, flags: number): void {
-  s.u32[(at >>> 2) + 7] = flags;
-}
-
-/** The SQE's buf_index (READ_FIXED / WRITE_FIXED). */
-function setBufIndex(s: sqe.SqeViews, at: number, index: number): void {
-  s.u16[(at >>> 1) + 20] = index;
 }
 
 function timeoutError(name: string): Error {
@@ -457,10 +448,10 @@ export class AsyncRing implements Disposable, AsyncDisposable {
       if (p.buf !== undefined && isDetached(p.buf)) {
         // Refused before submit: the SQE becomes a NOP (keeping its flags,
         // so a chain stays a chain) and its completion rejects.
-        const flags = this.ring.sqes.u8[p.at + 1];
+        const flags = sqe.getSqeFlags(this.ring.sqes, p.at);
         sqe.prepNop(this.ring.sqes, p.at);
         sqe.setUserData(this.ring.sqes, p.at, p.ud);
-        this.ring.sqes.u8[p.at + 1] = flags;
+        sqe.setSqeFlags(this.ring.sqes, p.at, flags);
         p.refused = new TypeError(`${p.name}: the buffer was detached (transferred) before submit`);
       }
       p.at = -1;
@@ -763,7 +754,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
       msgFlags | MSG_NOSIGNAL,
       options,
       undefined,
-      setOpFlags,
+      sqe.setOpFlags,
     );
   }
 
@@ -779,7 +770,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    * ```
    */
   recv(fd: number, buffer: IoBuffer, msgFlags = 0, options?: AsyncOpOptions): Promise<number> {
-    return this.#bufferOp("recv", Op.RECV, fd, buffer, 0, msgFlags, options, undefined, setOpFlags);
+    return this.#bufferOp("recv", Op.RECV, fd, buffer, 0, msgFlags, options, undefined, sqe.setOpFlags);
   }
 
   /**
@@ -837,7 +828,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
     index: number,
     options?: AsyncOpOptions,
   ): Promise<number> {
-    return this.#bufferOp(name, op, fd, buffer, offset, index, options, checkBufIndex, setBufIndex);
+    return this.#bufferOp(name, op, fd, buffer, offset, index, options, checkBufIndex, sqe.setBufIndex);
   }
 
   /**
@@ -1048,7 +1039,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
       this.#linkFlags = 0;
     }
     // The chain ends at the last SQE written.
-    if (this.#lastAt >= 0) this.ring.sqes.u8[this.#lastAt + 1] &= ~SqeFlag.IO_LINK;
+    if (this.#lastAt >= 0) sqe.clearSqeFlags(this.ring.sqes, this.#lastAt, SqeFlag.IO_LINK);
     const settled = await Promise.allSettled(promises);
     const failed = settled.find((s) => s.status === "rejected");
     if (failed) throw (failed as PromiseRejectedResult).reason;
@@ -1062,14 +1053,11 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { AsyncRing, Op, prepRw } from "../../mod.ts";
+   * import { AsyncRing, POLL, prepPollMultishot } from "../../mod.ts";
    * await using ring = AsyncRing.create();
    * const ac = new AbortController();
    * // Multishot poll of stdin for POLLIN (what ring.poll() does).
-   * const it = ring.multishot((s, at) => {
-   *   prepRw(s, at, Op.POLL_ADD, 0, 0, 1, 0); // len 1: IORING_POLL_ADD_MULTI
-   *   s.u32[(at >>> 2) + 7] = 1;
-   * }, { signal: ac.signal });
+   * const it = ring.multishot((s, at) => prepPollMultishot(s, at, 0, POLL.IN), { signal: ac.signal });
    * ac.abort();
    * for await (const _ of it) {}
    * ```
@@ -1083,7 +1071,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
     }
     const at = this.#sqe();
     prep(this.ring.sqes, at);
-    m.ud = this.ring.track(at, m, this.ring.sqes.u8[at + 1], options.keep);
+    m.ud = this.ring.track(at, m, sqe.getSqeFlags(this.ring.sqes, at), options.keep);
     const signal = options.signal;
     if (signal) {
       m.onAbort = () => this._cancelUserData(m.ud);
@@ -1128,10 +1116,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    * ```
    */
   poll(fd: number, events: number, options: { signal?: AbortSignal } = {}): Multishot {
-    return this.multishot((s, at) => {
-      sqe.prepRw(s, at, Op.POLL_ADD, fd, 0, 1, /* IORING_POLL_ADD_MULTI */ 0);
-      s.u32[(at >>> 2) + 7] = events;
-    }, { signal: options.signal, name: "poll" });
+    return this.multishot((s, at) => prepPollMultishot(s, at, fd, events), { signal: options.signal, name: "poll" });
   }
 
   // ------------------------------------------------------------------ close

@@ -554,7 +554,7 @@ export class Ring implements Disposable {
     const ud = this.#rw(op, fd, buffer, offset, options);
     // #rw wrote the SQE at the tail just taken: set buf_index there.
     const at = (((this.#sqeTail - 1) >>> 0) & this.#sqMask) << this.#sqeShift;
-    this.sqes.u16[(at >>> 1) + 20] = index;
+    sqe.setBufIndex(this.sqes, at, index);
     return ud;
   }
 
