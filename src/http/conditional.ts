@@ -10,17 +10,17 @@ import { parseHttpDate } from "./date.ts";
 
 /**
  * A strong ETag for a file version: inode, size and modification time in
- * nanoseconds (what changes when the content does, short of a same-size
+ * microseconds (what changes when the content does, short of a same-size
  * write within one timestamp tick).
  *
  * @example
  * ```ts
  * import { fileEtag } from "jsr:@jsuring/jsuring";
- * console.log(fileEtag(12, 4096, 1700000000123456789n)); // "\"c-1000-179a8d2c7e8a0b15\""
+ * console.log(fileEtag(12, 4096, 1700000000123.456)); // "\"c-1000-60a2418202240\""
  * ```
  */
-export function fileEtag(ino: number | bigint, size: number, mtimeNs: bigint): string {
-  return `"${ino.toString(16)}-${size.toString(16)}-${mtimeNs.toString(16)}"`;
+export function fileEtag(ino: number, size: number, mtimeMs: number): string {
+  return `"${ino.toString(16)}-${size.toString(16)}-${Math.round(mtimeMs * 1000).toString(16)}"`;
 }
 
 /** The entity-tags of an If-Match / If-None-Match value ("*" → ["*"]). */
