@@ -13,6 +13,7 @@ import { getNative } from "../runtime/_ffi.ts";
 import { UringError } from "../errors/uring_error.ts";
 import { hugepageHint } from "../errors/hints.ts";
 import { Errno } from "../errors/errno.ts";
+import { show } from "../ring/_args.ts";
 
 /** What backs an arena. */
 export type MemoryKind = "hugetlb" | "thp" | "pages";
@@ -220,10 +221,10 @@ export function createArena(options: ArenaOptions, knob: "memory" | "hugepages")
   const size = options.size ?? 2 << 20;
   const memory = options.memory ?? "auto";
   if (!Number.isSafeInteger(size) || size <= 0) {
-    throw new RangeError(`arena size must be a positive integer, got ${quote(size)}`);
+    throw new RangeError(`arena size must be a positive integer, got ${show(size)}`);
   }
   if (typeof memory !== "string" || !Object.hasOwn(MODE, memory)) {
-    throw new TypeError(`${knob} must be "auto", "hugetlb", "thp" or "pages", got ${quote(memory)}`);
+    throw new TypeError(`${knob} must be "auto", "hugetlb", "thp" or "pages", got ${show(memory)}`);
   }
   const out = new BigUint64Array(4);
   const ret = libjsuring().jsu_alloc(size, MODE[memory], out);
@@ -246,6 +247,3 @@ export function createArena(options: ArenaOptions, knob: "memory" | "hugepages")
   return make(Number(out[0]), Number(out[1]), kind, Number(out[3]), fallback);
 }
 
-function quote(v: unknown): string {
-  return typeof v === "string" ? `${JSON.stringify(v)} (string)` : `${String(v)} (${typeof v})`;
-}
