@@ -13,7 +13,7 @@
  */
 import { keepForever } from "../memory/_keep.ts";
 import { CqeFlag, Op, SqeFlag } from "../abi/mod.ts";
-import { Arena, type MemoryRequest, type Slice } from "../memory/arena.ts";
+import { type Arena, createArena, type MemoryRequest, type Slice } from "../memory/arena.ts";
 import { getNative } from "../runtime/_ffi.ts";
 import { UringError } from "../errors/uring_error.ts";
 import { Errno } from "../errors/errno.ts";
@@ -112,7 +112,7 @@ export function resolveMemory(
   what: string,
 ): ResolvedMemory {
   if (memory === undefined) {
-    const arena = Arena.create({ size: need, memory: hugepages ?? "auto" });
+    const arena = createArena({ size: need, memory: hugepages ?? "auto" }, "hugepages");
     return { address: arena.address, bytes: arena.bytes.subarray(0, need), owned: arena, keep: arena };
   }
   if (memory instanceof Uint8Array) {

@@ -27,12 +27,12 @@ import {
   SetupFlag,
   statx as statxLayout,
 } from "../abi/mod.ts";
-import { Arena, type MemoryKind, PAGE_SIZE } from "../memory/arena.ts";
+import { type Arena, createArena, type MemoryKind, PAGE_SIZE } from "../memory/arena.ts";
 import { libjsuring, liburing } from "../runtime/libs.ts";
 import { getNative } from "../runtime/_ffi.ts";
 import { check, UringError } from "../errors/uring_error.ts";
 import { Errno } from "../errors/errno.ts";
-import { kernelAtLeast, registerHint, setupHint } from "../errors/hints.ts";
+import { kernelAtLeast, kernelRelease, registerHint, setupHint } from "../errors/hints.ts";
 import * as sqe from "../ops/sqe.ts";
 import { INTERNAL_USER_DATA, OpTable } from "./_table.ts";
 import { keepForever } from "../memory/_keep.ts";
@@ -155,6 +155,17 @@ export class Ring implements Disposable {
   #ownsArena: boolean;
   #engine: EnterEngine;
   #probe: Uint8Array | undefined;
+  #fallback: readonly string[] = [];
+
+  /**
+   * What this ring does without that jsuring would have used by default, each
+   * with the reason and the fix (an old kernel, no reserved hugepages, …);
+   * empty when it got everything. A feature asked for explicitly never falls
+   * back: it throws instead.
+   */
+  get fallback(): readonly string[] {
+    return this.#fallback;
+  }
 
   private constructor(
     fd: number,
@@ -229,6 +240,13 @@ export class Ring implements Disposable {
     let flags = setupFlags(options);
     if (options.noSqArray === undefined && kernelAtLeast("6.6")) flags |= SetupFlag.NO_SQARRAY;
     const memory = options.memory ?? (kernelAtLeast("6.5") ? "user" : "kernel");
+    const fallback: string[] = [];
+    if (options.memory === undefined && memory === "kernel") {
+      fallback.push(`memory: "kernel": rings in application memory (IORING_SETUP_NO_MMAP) need Linux 6.5, this is Linux ${kernelRelease()}`);
+    }
+    if (options.noSqArray === undefined && !(flags & SetupFlag.NO_SQARRAY)) {
+      fallback.push(`noSqArray: false: IORING_SETUP_NO_SQARRAY needs Linux 6.6, this is Linux ${kernelRelease()}`);
+    }
     if (memory !== "user" && memory !== "kernel") {
       throw new TypeError(`memory must be "user" or "kernel", got ${memory}`);
     }
@@ -255,7 +273,7 @@ export class Ring implements Disposable {
       const sqesBytes = Math.ceil(layout.sqesBytes / PAGE_SIZE) * PAGE_SIZE;
       arena = options.arena;
       if (!arena) {
-        arena = Arena.create({ size: ringsBytes + sqesBytes, memory: options.hugepages ?? "auto" });
+        arena = createArena({ size: ringsBytes + sqesBytes, memory: options.hugepages ?? "auto" }, "hugepages");
         ownsArena = true;
       }
       try {
@@ -289,7 +307,8 @@ export class Ring implements Disposable {
           `kernel's struct io_rings header is ${cqes} bytes, jsuring sized it for ${IO_RINGS.cqes}: use memory: "kernel"`,
         );
       }
-      return new Ring(
+      if (ownsArena && arena!.fallback) fallback.push(`hugepages: got "${arena!.kind}": ${arena!.fallback}`);
+      const ring = new Ring(
         fd,
         params,
         layout,
@@ -302,8 +321,12 @@ export class Ring implements Disposable {
         ownsArena,
         undefined,
       );
+      ring.#fallback = fallback;
+      return ring;
     }
-    return Ring.#mapKernelRings(fd, params, layout);
+    const ring = Ring.#mapKernelRings(fd, params, layout);
+    ring.#fallback = fallback;
+    return ring;
   }
 
   static #mapKernelRings(fd: number, params: Uint32Array, layout: RingLayout): Ring {
