@@ -39,8 +39,17 @@ export {
 export { ringLayout, type RingLayout, type RingMemory, type RingOptions, setupFlags } from "./src/ring/setup.ts";
 export { Arena, type ArenaOptions, type MemoryKind, type MemoryRequest, PAGE_SIZE, type Slice } from "./src/memory/arena.ts";
 export { check, UringError } from "./src/errors/uring_error.ts";
-export { Errno, errnoName } from "./src/errors/errno.ts";
-export { kernelAtLeast, kernelVersion } from "./src/errors/hints.ts";
+export { Errno, errnoMessage, errnoName, type ErrnoName } from "./src/errors/errno.ts";
+export {
+  hugepageHint,
+  kernelAtLeast,
+  kernelRelease,
+  kernelVersion,
+  memlockHint,
+  memlockLimit,
+  registerHint,
+  setupHint,
+} from "./src/errors/hints.ts";
 export * from "./src/ops/mod.ts";
 export {
   AcceptFlag,
@@ -205,3 +214,30 @@ export {
   KMOD_STRUCTS,
 } from "./src/cmd/uapi.ts";
 export type { Field, Struct } from "./src/abi/layout.ts";
+// The static file server (issue 13) and its HTTP/1.1 pieces.
+export {
+  contentType,
+  DEFAULT_CONTENT_TYPE,
+  DEFAULT_LIMITS,
+  encodePath,
+  errorResponse,
+  evaluatePreconditions,
+  fileEtag,
+  formatHttpDate,
+  Header,
+  type HeadLimits,
+  httpDateNow,
+  ifRangeMatches,
+  Method,
+  parseHttpDate,
+  parseRange,
+  parseRequest,
+  type Preconditions,
+  type RangeResult,
+  RequestHead,
+  resolvePath,
+  type ResolvedPath,
+  responseHead,
+  STATUS_TEXT,
+  strongMatch,
+} from "./src/http/mod.ts";
