@@ -39,8 +39,17 @@ export {
 export { ringLayout, type RingLayout, type RingMemory, type RingOptions, setupFlags } from "./src/ring/setup.ts";
 export { Arena, type ArenaOptions, type MemoryKind, type MemoryRequest, PAGE_SIZE, type Slice } from "./src/memory/arena.ts";
 export { check, UringError } from "./src/errors/uring_error.ts";
-export { Errno, errnoName } from "./src/errors/errno.ts";
-export { kernelAtLeast, kernelVersion } from "./src/errors/hints.ts";
+export { Errno, errnoMessage, errnoName, type ErrnoName } from "./src/errors/errno.ts";
+export {
+  hugepageHint,
+  kernelAtLeast,
+  kernelRelease,
+  kernelVersion,
+  memlockHint,
+  memlockLimit,
+  registerHint,
+  setupHint,
+} from "./src/errors/hints.ts";
 export * from "./src/ops/sqe.ts";
 export {
   CancelFlag,

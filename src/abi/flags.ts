@@ -175,8 +175,8 @@ export const Feature = {
  *
  * @example
  * ```ts
- * import { Register } from "./flags.ts";
- * console.log(Register.PROBE); // 8
+ * import { Register } from "@jsuring/jsuring";
+ * console.log(Register.REGISTER_PROBE); // 8
  * ```
  */
 export const Register = {

@@ -15,7 +15,7 @@ import { responseHead } from "./response.ts";
  *
  * @example
  * ```ts
- * import type { FetchHandler } from "jsr:@jsuring/jsuring";
+ * import type { FetchHandler } from "@jsuring/jsuring";
  * const api: FetchHandler = (req) => new Response(`hello ${new URL(req.url).pathname}`);
  * ```
  */

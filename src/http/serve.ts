@@ -17,7 +17,7 @@
  * @example
  * ```ts ignore
  * // deno run --allow-ffi --allow-read=. jsr:@jsuring/jsuring/serve . --port 0
- * import "jsr:@jsuring/jsuring/serve";
+ * import "@jsuring/jsuring/serve";
  * ```
  *
  * @module
@@ -39,7 +39,7 @@ function fail(message: string): never {
  *
  * @example
  * ```ts ignore
- * import { main } from "jsr:@jsuring/jsuring/serve";
+ * import { main } from "@jsuring/jsuring/serve";
  * await main(["./public", "--port", "0"]);
  * ```
  */

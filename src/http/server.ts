@@ -28,7 +28,7 @@ export type { FetchHandler } from "./_fetch.ts";
  *
  * @example
  * ```ts
- * import type { ServerLimits } from "jsr:@jsuring/jsuring";
+ * import type { ServerLimits } from "@jsuring/jsuring";
  * const limits: Partial<ServerLimits> = { headerTimeout: 5000, maxConnections: 2000 };
  * ```
  */
@@ -50,7 +50,7 @@ export interface ServerLimits extends HeadLimits {
  *
  * @example
  * ```ts
- * import { DEFAULT_SERVER_LIMITS } from "jsr:@jsuring/jsuring";
+ * import { DEFAULT_SERVER_LIMITS } from "@jsuring/jsuring";
  * console.log(DEFAULT_SERVER_LIMITS.headerTimeout); // 10000
  * ```
  */
@@ -68,7 +68,7 @@ export const DEFAULT_SERVER_LIMITS: Readonly<ServerLimits> = Object.freeze({
  *
  * @example
  * ```ts
- * import type { ServeDirOptions } from "jsr:@jsuring/jsuring";
+ * import type { ServeDirOptions } from "@jsuring/jsuring";
  * const opts: ServeDirOptions = { root: "./public", port: 8080, cors: true, limits: { idleTimeout: 5000 } };
  * ```
  */
@@ -110,7 +110,7 @@ export interface ServeDirOptions {
  *
  * @example
  * ```ts
- * import type { ServerCounters } from "jsr:@jsuring/jsuring";
+ * import type { ServerCounters } from "@jsuring/jsuring";
  * const c: ServerCounters = { requests: 0, bytes: 0, connections: 0, errors: 0, timeouts: 0, accepted: 0 };
  * ```
  */
@@ -158,7 +158,7 @@ class Conn {
  *
  * @example
  * ```ts
- * import { serveDir } from "jsr:@jsuring/jsuring";
+ * import { serveDir } from "@jsuring/jsuring";
  * await using server = await serveDir({ root: ".", port: 0, hostname: "127.0.0.1" });
  * console.log(server.url, server.counters.requests);
  * await server.shutdown();
@@ -614,7 +614,7 @@ export class FileServer implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { serveDir } from "jsr:@jsuring/jsuring";
+   * import { serveDir } from "@jsuring/jsuring";
    * const server = await serveDir({ root: ".", port: 0 });
    * await server.shutdown();
    * ```
@@ -675,7 +675,7 @@ const KNOWN_OPTIONS = new Set([
  *
  * @example
  * ```ts
- * import { serveDir } from "jsr:@jsuring/jsuring";
+ * import { serveDir } from "@jsuring/jsuring";
  * const server = await serveDir({ root: ".", port: 0, hostname: "127.0.0.1" });
  * const res = await fetch(`${server.url}deno.json`);
  * console.log(res.status, res.headers.get("content-type"));
