@@ -10,13 +10,11 @@
  * @module
  */
 import {
-  __kernel_timespec,
   CancelFlag,
   CqeFlag,
   EnterFlag,
   Feature,
   IO_RINGS,
-  io_uring_getevents_arg,
   io_uring_params,
   io_uring_probe,
   io_uring_probe_op,
@@ -26,7 +24,6 @@ import {
   OP_NAMES,
   type OpName,
   Register,
-  RingFlag,
   SetupFlag,
   statx as statxLayout,
 } from "../abi/mod.ts";
@@ -60,6 +57,7 @@ import {
   timespecParts,
   typeError,
 } from "./_args.ts";
+import { EnterEngine, setEngine } from "./_enter.ts";
 import { type RingLayout, ringLayout, type RingMemory, type RingOptions, setupFlags } from "./setup.ts";
 
 export type { RingMemory, RingOptions } from "./setup.ts";
@@ -155,9 +153,7 @@ export class Ring implements Disposable {
   #table = new OpTable();
   #unmap: (() => void) | undefined;
   #ownsArena: boolean;
-  #getevents = new Uint8Array(io_uring_getevents_arg.size);
-  #waitTs = new Uint32Array(__kernel_timespec.size / 4);
-  #waitArgReady = false;
+  #engine: EnterEngine;
   #probe: Uint8Array | undefined;
   #fallback: readonly string[] = [];
 
@@ -216,6 +212,13 @@ export class Ring implements Disposable {
     }
     this.#sqeTail = this.#ringU32[this.#sqTail];
     this.#sqHeadSeen = this.#ringU32[this.#sqHead];
+    this.#engine = new EnterEngine(this, this.flags, this.#ringU32, {
+      sqFlags: this.#sqFlags,
+      cqHead: this.#cqHead,
+      cqTail: this.#cqTail,
+      cqEntries: layout.cqEntries,
+    });
+    setEngine(this, this.#engine);
   }
 
   /**
@@ -417,7 +420,7 @@ export class Ring implements Disposable {
       // SQPOLL: the kernel thread may post a batch's CQEs before moving the SQ
       // head; wait for it to take SQEs (IORING_ENTER_SQ_WAIT, as liburing's
       // io_uring_sqring_wait) instead of failing.
-      if (this.sqSpace === 0 && this.flags & SetupFlag.SQPOLL) this.#enter(0, 0, EnterFlag.SQ_WAIT);
+      if (this.sqSpace === 0 && this.flags & SetupFlag.SQPOLL) this.#engine.enter(0, 0, EnterFlag.SQ_WAIT);
       if (this.sqSpace === 0) {
         throw new UringError(Errno.EBUSY, "getSqe", "the submission queue is full; reap completions or wait");
       }
@@ -856,29 +859,6 @@ export class Ring implements Disposable {
     return this.#publish();
   }
 
-  #enter(toSubmit: number, minComplete: number, flags: number): number {
-    if (this.flags & SetupFlag.SQPOLL) {
-      // The SQ thread submits; enter only to wake it or to wait.
-      if (Atomics.load(this.#ringU32, this.#sqFlags) & RingFlag.SQ_NEED_WAKEUP) {
-        flags |= EnterFlag.SQ_WAKEUP;
-      } else if (!(flags & (EnterFlag.GETEVENTS | EnterFlag.SQ_WAIT))) {
-        return toSubmit;
-      }
-    }
-    for (;;) {
-      const ret = liburing().io_uring_enter(this.fd, toSubmit, minComplete, flags, null);
-      if (ret >= 0) return ret;
-      if (ret === -Errno.EINTR) continue;
-      throw new UringError(
-        -ret,
-        "io_uring_enter",
-        ret === -Errno.EBUSY || ret === -Errno.EAGAIN
-          ? "completions are backing up: reap the CQ before submitting more"
-          : undefined,
-      );
-    }
-  }
-
   /**
    * Publish queued SQEs and submit them with one `io_uring_enter`.
    *
@@ -895,7 +875,7 @@ export class Ring implements Disposable {
   submit(): number {
     this.#assertOpen();
     const n = this.#publish();
-    return n ? this.#enter(n, 0, 0) : 0;
+    return n ? this.#engine.enter(n, 0, 0) : 0;
   }
 
   /**
@@ -915,19 +895,7 @@ export class Ring implements Disposable {
   submitAndWait(waitFor = 1): number {
     checkU32(waitFor, "submitAndWait waitFor");
     this.#assertOpen();
-    const n = this.#publish();
-    if (waitFor <= 0 || this.ready >= waitFor && !this.#needsFlush()) {
-      return n ? this.#enter(n, 0, 0) : 0;
-    }
-    const submitted = this.#enter(n, waitFor, EnterFlag.GETEVENTS);
-    // The kernel wakes every waiter when any timeout completes
-    // (io_should_wake() checks cq_timeouts), so fewer than waitFor CQEs may be
-    // ready: wait again, as liburing's io_uring_wait_cqe_nr() loop does.
-    // Not past what the CQ can show: the rest may sit in the overflow list,
-    // which reap() flushes.
-    const want = Math.min(waitFor, this.layout.cqEntries);
-    while (this.ready < want && !this.#overflowed()) this.#enter(0, want, EnterFlag.GETEVENTS);
-    return submitted;
+    return this.#engine.submitAndWait(this.#publish(), waitFor);
   }
 
   /**
@@ -947,43 +915,7 @@ export class Ring implements Disposable {
     checkU32(waitFor, "waitFor count");
     const [sec, nsec] = timespecParts(timeout);
     this.#assertOpen();
-    const n = this.#publish();
-    // Submit first: when the same enter submits, the kernel returns the
-    // submitted count and an expired timeout goes unreported.
-    if (n) this.#enter(n, 0, 0);
-    const want = Math.min(waitFor, this.layout.cqEntries);
-    const deadline = performance.now() + sec * 1e3 + nsec / 1e6;
-    const ts = this.#waitTs;
-    if (!this.#waitArgReady) {
-      // getevents.ts points at the ring's own timespec, written in place each wait.
-      sqe.putU64(
-        new Uint32Array(this.#getevents.buffer),
-        io_uring_getevents_arg.fields.ts[0] >> 2,
-        getNative().addressOf(ts),
-      );
-      this.#waitArgReady = true;
-    }
-    let first = true;
-    // Loop: a timeout completing elsewhere wakes waiters early (io_should_wake).
-    while (this.ready < want && !this.#overflowed()) {
-      const left = first ? sec * 1e3 + nsec / 1e6 : deadline - performance.now();
-      if (left <= 0) return false;
-      const whole = first ? sec : Math.floor(left / 1e3);
-      sqe.putU64(ts, 0, whole);
-      sqe.putU64(ts, 2, first ? nsec : Math.round((left - whole * 1e3) * 1e6));
-      first = false;
-      const ret = liburing().io_uring_enter2(
-        this.fd,
-        0,
-        want,
-        EnterFlag.GETEVENTS | EnterFlag.EXT_ARG,
-        this.#getevents,
-        io_uring_getevents_arg.size,
-      );
-      if (ret === -Errno.ETIME) return this.ready >= want;
-      if (ret < 0 && ret !== -Errno.EINTR) throw new UringError(-ret, "io_uring_enter2");
-    }
-    return true;
+    return this.#engine.waitTimed(this.#publish(), waitFor, sec, nsec);
   }
 
   /**
@@ -1006,7 +938,7 @@ export class Ring implements Disposable {
    */
   getEvents(): number {
     this.#assertOpen();
-    return this.#enter(this.#publish(), 0, EnterFlag.GETEVENTS);
+    return this.#engine.enter(this.#publish(), 0, EnterFlag.GETEVENTS);
   }
 
   // ---------------------------------------------------------------- CQ side
@@ -1014,15 +946,6 @@ export class Ring implements Disposable {
   /** CQEs ready to reap. */
   get ready(): number {
     return (Atomics.load(this.#ringU32, this.#cqTail) - this.#ringU32[this.#cqHead]) >>> 0;
-  }
-
-  #overflowed(): boolean {
-    return (Atomics.load(this.#ringU32, this.#sqFlags) & RingFlag.SQ_CQ_OVERFLOW) !== 0;
-  }
-
-  #needsFlush(): boolean {
-    return (Atomics.load(this.#ringU32, this.#sqFlags) &
-      (RingFlag.SQ_CQ_OVERFLOW | RingFlag.SQ_TASKRUN)) !== 0;
   }
 
   /**
@@ -1065,10 +988,10 @@ export class Ring implements Disposable {
       } finally {
         Atomics.store(u32, this.#cqHead, head);
       }
-      if (n >= max || !this.#needsFlush()) return n;
+      if (n >= max || !this.#engine.needsFlush()) return n;
       // liburing io_uring_peek_batch_cqe: overflow or deferred task work
       // pending, let the kernel flush it into the CQ, then look again.
-      this.#enter(0, 0, EnterFlag.GETEVENTS);
+      this.#engine.enter(0, 0, EnterFlag.GETEVENTS);
       if (this.ready === 0) return n;
     }
   }
