@@ -7,7 +7,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { openSync, closeSync } from "node:fs";
-import { OP_NAMES } from "../src/abi/mod.ts";
+import { Op, OP_NAMES } from "../src/abi/mod.ts";
 import { closeFd, OPERATIONS, Ring } from "../mod.ts";
 import { fileWith, pattern, tempDir } from "./_helpers.ts";
 
@@ -96,4 +96,14 @@ test("an operation's own options reach its SQE (statx mask, openat dirfd, timeou
   assert.equal(got.get("after two"), 0); // completed by the count, not the 60 s
   closeFd(got.get("open")!);
   closeSync(dirfd);
+});
+
+test("the probe gate: a description whose opcode this kernel lacks is refused before anything is queued", () => {
+  using ring = Ring.create({ entries: 8 });
+  // NOP128 (6.19) as a stand-in for a newer opcode: not on kernels before 6.19.
+  const NOP128 = { ...OPERATIONS.NOP, name: "nop128", opcode: Op.NOP128 };
+  if (ring.probe().has("NOP128")) return; // a kernel that has it: nothing to refuse
+  assert.throws(() => ring.queue(NOP128, []), { name: "UnsupportedOpError", message: /requires Linux 6\.19|does not offer/ });
+  assert.equal(ring.pending, 0);
+  assert.equal(ring.inFlight, 0);
 });

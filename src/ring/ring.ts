@@ -53,6 +53,7 @@ import {
 } from "./_args.ts";
 import { EnterEngine, setEngine } from "./_enter.ts";
 import * as ops from "./operations.ts";
+import { requireOp } from "../ops/require.ts";
 import { type RingLayout, ringLayout, type RingMemory, type RingOptions, setupFlags } from "./setup.ts";
 
 export type { RingMemory, RingOptions } from "./setup.ts";
@@ -154,6 +155,7 @@ export class Ring implements Disposable {
   #unmap: (() => void) | undefined;
   #ownsArena: boolean;
   #engine: EnterEngine;
+  #gated = new WeakSet<object>();
   #probe: Uint8Array | undefined;
   #fallback: readonly string[] = [];
 
@@ -788,6 +790,12 @@ export class Ring implements Disposable {
     args: A,
     options?: OpOptions & Partial<O>,
   ): number {
+    // Probe gate, once per description and ring: "requires Linux X.Y" before
+    // anything is queued, instead of the kernel's EINVAL in the CQE.
+    if (!this.#gated.has(op)) {
+      requireOp(this, op.opcode, op.name);
+      this.#gated.add(op);
+    }
     const flags = sqeFlags(options, op.name, ringKeys(op));
     const keep = op.check(args, options);
     const at = this.getSqe();
