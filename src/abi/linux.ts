@@ -368,7 +368,7 @@ export const EFD = { SEMAPHORE: 1, NONBLOCK: 0o4000, CLOEXEC: 0o2000000 } as con
  *
  * @example
  * ```ts
- * import { LINUX_CONSTANT_GROUPS } from "@jsuring/jsuring";
+ * import { LINUX_CONSTANT_GROUPS } from "./linux.ts"; // internal: not exported by the package
  * for (const [prefix] of LINUX_CONSTANT_GROUPS) console.log(prefix);
  * ```
  */
