@@ -383,6 +383,22 @@ test("graceful shutdown: requests in flight complete, then it stops", async () =
   assert.ok(!after || after.status === 0, "no longer accepting");
 });
 
+test("workers: two threads, each with its own ring, on one listening socket", async () => {
+  const s = await start({ workers: 2 });
+  assert.equal(s.workers, 2);
+  const u = `http://127.0.0.1:${s.port}`;
+  const results = await Promise.all(Array.from({ length: 12 }, (_, i) => curl([i % 2 ? `${u}/a.txt` : `${u}/big.bin`])));
+  for (const [i, r] of results.entries()) {
+    assert.equal(r.status, 200);
+    assert.equal(r.body.length, i % 2 ? fx.small.length : fx.big.length);
+  }
+  assert.equal(s.counters.requests, 12);
+  assert.ok(s.counters.bytes > 6 * fx.big.length);
+  await s.shutdown();
+  assert.equal(s.counters.connections, 0);
+  await assert.rejects(start({ workers: 2, fetch: () => new Response("") }), TypeError);
+});
+
 test("file server: stop", async () => {
   await server.shutdown();
   rmSync(fx.base, { recursive: true, force: true });
