@@ -50,13 +50,44 @@ export {
   registerHint,
   setupHint,
 } from "./src/errors/hints.ts";
-export * from "./src/ops/sqe.ts";
+export * from "./src/ops/mod.ts";
 export {
+  AcceptFlag,
+  AF,
+  AT,
   CancelFlag,
+  cmsghdr,
   CqeFlag,
+  EFD,
   EnterFlag,
+  FALLOC_FL,
   Feature,
+  io_uring_recvmsg_out,
+  MADV,
+  Misc,
+  MSG,
+  msghdr,
+  O,
   Op,
+  open_how,
+  POLL,
+  PollFlag,
+  POSIX_FADV,
+  RecvSendFlag,
+  RENAME,
+  RESOLVE,
+  SHUT,
+  SO,
+  SOCK,
+  sockaddr_in,
+  sockaddr_in6,
+  sockaddr_un,
+  SocketCmd,
+  SOL,
+  SPLICE_F,
+  SYNC_FILE_RANGE,
+  TCP,
+  XATTR,
   type OpName,
   PbufFlag,
   Register,
@@ -150,7 +181,6 @@ export {
 } from "./src/buffers/fixed.ts";
 // The synchronous whole-file reader (hugepage-backed); `readFile` is the async one in src/fs.
 export { FileBuffer, readFile as readFileSync, type ReadFileOptions } from "./src/buffers/read_file.ts";
-export { prepUringCmd } from "./src/cmd/uring_cmd.ts";
 export {
   type BufferRange,
   checkKmod,

@@ -309,8 +309,8 @@ export abstract class BufferGroup implements Disposable {
     const ring = this.ring;
     const at = ring.getSqe();
     sqe.prepRw(ring.sqes, at, op, fd, addr, len, offset);
-    if (opFlags) ring.sqes.u32[(at >>> 2) + 7] = opFlags; // msg_flags / rw_flags
-    ring.sqes.u16[(at >>> 1) + 20] = this.id; // buf_group
+    if (opFlags) sqe.setOpFlags(ring.sqes, at, opFlags); // msg_flags / rw_flags
+    sqe.setBufGroup(ring.sqes, at, this.id); // IOSQE_BUFFER_SELECT comes with the flags below
     const ud = ring.track(at, options?.tag, (options?.flags ?? 0) | SqeFlag.BUFFER_SELECT, keep ?? this);
     this.armed.add(ring, ud);
     return ud;

@@ -573,7 +573,7 @@ export class Ring implements Disposable {
     const at = this.getSqe();
     sqe.prepRw(this.sqes, at, op, fd, addr, buffer.byteLength, offset);
     // buf_index (READ_FIXED / WRITE_FIXED); prepRw zeroed it.
-    if (index) this.sqes.u16[(at >>> 1) + 20] = index;
+    if (index) sqe.setBufIndex(this.sqes, at, index);
     return this.track(at, tag, flags, buffer);
   }
 
