@@ -522,6 +522,7 @@ export async function startEngine(
       smallFile: o.smallFileSize ?? 64 * 1024,
       validMs: o.revalidate ?? 1000,
       maxEntries: 4096,
+      followSymlinks: o.followSymlinks === true,
     });
     await cache.open();
     const listener = "fd" in on

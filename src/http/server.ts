@@ -77,6 +77,11 @@ export interface ServeDirOptions {
   signal?: AbortSignal;
   /** The file served for a directory (default "index.html"; false: none). */
   index?: string | false;
+  /**
+   * Follow symlinks that stay inside the root (default false: no symlink is
+   * followed; one leading outside the root is refused either way).
+   */
+  followSymlinks?: boolean;
   /** Serve files and directories whose name starts with "." (default false: 404). */
   dotfiles?: boolean;
   /** CORS: true adds `Access-Control-Allow-Origin: *`; a string names the allowed origin. */
@@ -218,6 +223,7 @@ const KNOWN_OPTIONS = new Set([
   "entries",
   "workers",
   "revalidate",
+  "followSymlinks",
 ]);
 
 /**
