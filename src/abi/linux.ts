@@ -449,7 +449,7 @@ export const S_IF = {
  *
  * @example
  * ```ts
- * import { LINUX_CONSTANT_GROUPS } from "@jsuring/jsuring";
+ * import { LINUX_CONSTANT_GROUPS } from "./linux.ts"; // internal: not exported by the package
  * for (const [prefix] of LINUX_CONSTANT_GROUPS) console.log(prefix);
  * ```
  */
