@@ -580,10 +580,17 @@ say "the VM ran $(($(date +%s) - T0)) s (boot to poweroff, $KVER)"
 # one failure. A suite that exits non-zero without a failed test counts as one
 # failure. One "suite NAME: ..." line each on stderr, with its duration.
 P=0 F=0 S=0
-sp=0 sf=0 ss=0 suite=
+sp=0 sf=0 ss=0 suite= recap=0
 while IFS= read -r line; do
+	# Bun repeats the failed and skipped tests after "N tests failed:" /
+	# "N tests skipped:": counted once, before that recap.
 	case $line in
-	JSK-SUITE-BEGIN\ *) suite=${line#JSK-SUITE-BEGIN } sp=0 sf=0 ss=0 ;;
+	[0-9]*" tests failed:"|[0-9]*" tests skipped:"|[0-9]*" tests todo:"|[0-9]*" test failed:"|[0-9]*" test skipped:"|[0-9]*" test todo:")
+		recap=1; continue ;;
+	"("*) [ $recap = 0 ] || continue ;;
+	esac
+	case $line in
+	JSK-SUITE-BEGIN\ *) suite=${line#JSK-SUITE-BEGIN } sp=0 sf=0 ss=0 recap=0 ;;
 	JSK-RESULT\ *)
 		p=$(sed -n 's/.*passed=\([0-9]*\).*/\1/p' <<<"$line")
 		f=$(sed -n 's/.*failed=\([0-9]*\).*/\1/p' <<<"$line")
@@ -610,7 +617,7 @@ while IFS= read -r line; do
 	*" ... FAILED"|*" ... FAILED ("*) sf=$((sf + 1)) ;;
 	*" ... ignored"|*" ... ignored ("*) ss=$((ss + 1)) ;;
 	esac
-done < <(grep -aE '^(JSK-SUITE-BEGIN |JSK-RESULT |JSK-TIMEOUT |\((pass|fail|skip|todo)\) )|JSK-SUITE-END | \.\.\. (ok|FAILED|ignored)( \(.*\))?$' "$LOG")
+done < <(grep -aE '^(JSK-SUITE-BEGIN |JSK-RESULT |JSK-TIMEOUT |\((pass|fail|skip|todo)\) |[0-9]+ tests? (failed|skipped|todo):$)|JSK-SUITE-END | \.\.\. (ok|FAILED|ignored)( \(.*\))?$' "$LOG")
 if [ -n "$suite" ]; then	# the VM died inside a suite
 	say "suite $suite did not end: $sp passed, $sf failed, $ss skipped so far"
 	P=$((P + sp)) F=$((F + sf)) S=$((S + ss))
