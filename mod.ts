@@ -151,6 +151,7 @@ export {
   type KernelModuleOptions,
   KMOD_SLICE,
   kmodHint,
+  kmodOpenHint,
   type ModuleProbe,
   type RawCommandOptions,
   type RegisterBufferOptions,

@@ -24,6 +24,10 @@ import { prepRw, type SqeViews } from "../ops/sqe.ts";
  * @param cmdOp the command number (u32)
  * @param addr the `addr` field: a pointer or, for the jsuring module, a param-region offset
  * @param len the `len` field
+ * @param bufIndex when given, the command names fixed buffer `bufIndex`
+ *   (u16): `uring_cmd_flags = IORING_URING_CMD_FIXED` and `buf_index`, so
+ *   io_uring looks the slot up for the driver (`io_uring_cmd_import_fixed()`,
+ *   Linux 6.0), as liburing 2.9's `io_uring_prep_cmd_*` leave to the caller
  *
  * @example
  * ```ts
@@ -41,7 +45,18 @@ export function prepUringCmd(
   cmdOp: number,
   addr: number,
   len: number,
+  bufIndex?: number,
 ): void {
   prepRw(s, at, Op.URING_CMD, fd, addr, len, 0);
   s.u32[(at >>> 2) + 2] = cmdOp; // cmd_op; __pad1 (word 3) is 0 from prepRw's offset
+  if (bufIndex !== undefined) {
+    if (!Number.isInteger(bufIndex) || bufIndex < 0 || bufIndex > 0xffff) {
+      throw new RangeError(`bufIndex must be an integer in 0..65535 (u16 buf_index), got ${bufIndex}`);
+    }
+    s.u32[(at >>> 2) + 7] = IORING_URING_CMD_FIXED; // uring_cmd_flags (byte 28)
+    s.u16[(at >>> 1) + 20] = bufIndex; // buf_index (byte 40)
+  }
 }
+
+/** `IORING_URING_CMD_FIXED` (include/uapi/linux/io_uring.h, Linux 6.0): the command uses fixed buffer `buf_index`. */
+const IORING_URING_CMD_FIXED = 1;
