@@ -908,6 +908,27 @@ static long refcnt(void)
 	return n;
 }
 
+/*
+ * The module reference of a freed buffer is dropped after an RCU Tasks grace
+ * period (see jsk_module_put_deferred()): seconds under emulation.  Wait
+ * for the count to come down to `want`; returns the milliseconds it took,
+ * or -1.
+ */
+static long wait_refcnt(long want, int secs)
+{
+	struct timespec t0, t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (int i = 0; i < secs * 100; i++) {
+		if (refcnt() == want) {
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+			return (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+		}
+		msleep(10);
+	}
+	return -1;
+}
+
 /* rmmod is refused while a kernel buffer lives, works after; then reload */
 static int t_rmmod(void)
 {
@@ -917,6 +938,11 @@ static int t_rmmod(void)
 	NEED_BVEC();
 	if (!ko_path)
 		SKIP("no .ko path given");
+	long ms;
+
+	/* earlier tests' buffers are freed; their module references follow */
+	CHECK((ms = wait_refcnt(1, 60)) >= 0);	/* 1: devfd */
+	printf("# module references of earlier buffers dropped %ld ms after this test started\n", ms);
 	CHECK(!ring_open(&t, true, TABLE_SIZE));
 	CHECK_EQ(buf_register(&t, 0, 2, JSK_BUF_SOURCE, NULL), 0);
 	close(devfd);	/* only the buffer pins the module now */
@@ -925,9 +951,8 @@ static int t_rmmod(void)
 	CHECK_EQ(syscall(SYS_delete_module, "jsuring", O_NONBLOCK), -1);
 	CHECK(errno == EWOULDBLOCK || errno == EBUSY);
 	ring_close(&t);
-	for (i = 0; i < 500 && refcnt() != 0; i++)
-		msleep(10);
-	CHECK_EQ(refcnt(), 0);
+	CHECK((ms = wait_refcnt(0, 60)) >= 0);
+	printf("# last module reference dropped %ld ms after the ring closed\n", ms);
 	CHECK_EQ(syscall(SYS_delete_module, "jsuring", O_NONBLOCK), 0);
 	CHECK(access(JSK_DEVICE_PATH, F_OK) != 0);
 	CHECK((fd = open(ko_path, O_RDONLY | O_CLOEXEC)) >= 0);
@@ -1594,13 +1619,14 @@ static int t_rmmod_race(void)
 		close(devfd);
 		devfd = -1;
 		CHECK(!pthread_create(&th, NULL, close_thread, &ca));
-		for (int i = 0; i < 20000 && !gone; i++, tries++) {
+		/* spin hard at first (the race), then poll for up to ~60 s */
+		for (int i = 0; i < 2000 + 6000 && !gone; i++, tries++) {
 			if (syscall(SYS_delete_module, "jsuring", O_NONBLOCK) == 0)
 				gone = 1;
 			else if (errno != EWOULDBLOCK && errno != EBUSY)
 				FAIL("delete_module: %s", strerror(errno));
-			else if (i > 100)
-				msleep(1);
+			else if (i >= 2000)
+				msleep(10);
 		}
 		pthread_join(th, NULL);
 		if (!gone)

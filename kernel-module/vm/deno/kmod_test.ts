@@ -457,11 +457,12 @@ test("bad input: a clean errno each, region untouched, the client's error names 
       dv.setUint32(jsk_buf_register.fields.__resv[0], resv, true);
       return () => k.command(JskCmd.BUF_REGISTER, b, { len });
     };
-    const unreg = (index: number, flags = 0, bufIndex: number | undefined = index) => {
+    // bufIndex -1: the SQE does not name the slot
+    const unreg = (index: number, flags = 0, bufIndex = index) => {
       const b = new Uint8Array(8), dv = new DataView(b.buffer);
       dv.setUint32(0, index, true);
       dv.setUint32(4, flags, true);
-      return () => k.command(JskCmd.BUF_UNREGISTER, b, { bufIndex });
+      return () => k.command(JskCmd.BUF_UNREGISTER, b, { bufIndex: bufIndex < 0 ? undefined : bufIndex });
     };
     const bop = (op: number, buf: () => number, offset: number, length: number, seed: number, flags = 0) => () => {
       const b = new Uint8Array(32), dv = new DataView(b.buffer);
@@ -498,7 +499,7 @@ test("bad input: a clean errno each, region untouched, the client's error names 
       ["unregister: empty slot", unreg(3), -EINVAL],
       ["unregister: past the table", unreg(TABLE_SIZE), -EINVAL],
       ["unregister: flags 1", unreg(2, 1), -EINVAL],
-      ["unregister: slot not named in the SQE", unreg(2, 0, undefined), -EINVAL],
+      ["unregister: slot not named in the SQE", unreg(2, 0, -1), -EINVAL],
       ["unregister: the SQE names another slot", unreg(2, 0, 3), -EINVAL],
       ["unregister through another open file: EPERM", () => {
         const b = new Uint8Array(8);
