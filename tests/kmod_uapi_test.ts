@@ -13,6 +13,7 @@ import assert from "node:assert/strict";
 import { chmodSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
+  IORING_URING_CMD_FIXED,
   JSK_CMD_STRUCT,
   JSK_DEVICE_PATH,
   JSK_FNV1A,
@@ -54,6 +55,8 @@ function items(): Item[] {
   for (const [k, v] of Object.entries(JskBufFlag)) c(`JSK_BUF_${k}`, v);
   for (const [k, v] of Object.entries(JskConst)) c(`JSK_${k}`, v);
   c("JSK_IOC_TYPE", JSK_IOC_TYPE);
+  // the one io_uring constant the client adds to an SQE (UNREGISTER names its slot)
+  c("IORING_URING_CMD_FIXED", IORING_URING_CMD_FIXED);
   c("JSK_FNV1A_BASIS", JSK_FNV1A.BASIS);
   c("JSK_FNV1A_PRIME", JSK_FNV1A.PRIME);
   // The command numbers decode to the struct each command exchanges.
@@ -78,6 +81,7 @@ function uapiSource(): string {
   return [
     "#include <stdio.h>",
     "#include <stddef.h>",
+    "#include <linux/io_uring.h>",
     "#include <string.h>",
     '#include "jsuring_kmod.h"',
     '#define P(key, value) printf("%s %llu\\n", key, (unsigned long long)(value))',

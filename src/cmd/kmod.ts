@@ -22,8 +22,10 @@ import { SqeFlag } from "../abi/flags.ts";
 import type { SqeViews } from "../ops/sqe.ts";
 import { closeFd as closeFdSync, type Completion, type CompletionHandler, type Ring } from "../ring/ring.ts";
 import { ParamRegion, type RegionSlice } from "../region/region.ts";
-import { prepUringCmd } from "./uring_cmd.ts";
+import { clearSqe128Cmd, prepUringCmd } from "./uring_cmd.ts";
+import { setBufIndex, setOpFlags } from "../ops/sqe.ts";
 import {
+  IORING_URING_CMD_FIXED,
   jsk_buf_op,
   jsk_buf_register,
   jsk_buf_unregister,
@@ -582,8 +584,13 @@ export class KernelModule implements Disposable {
   /** The URING_CMD SQE; on an SQE128 ring the second half (command area) is cleared too. */
   #prep(at: number, cmdOp: number, offset: number, len: number, bufIndex?: number): void {
     const s = this.ring.sqes;
-    prepUringCmd(s, at, this.fd, cmdOp, offset, len, bufIndex);
-    if (this.ring.layout.sqeSize === 128) s.u32.fill(0, (at >>> 2) + 16, (at >>> 2) + 32);
+    prepUringCmd(s, at, this.fd, cmdOp, offset, len);
+    if (bufIndex !== undefined) {
+      // UNREGISTER names its slot to io_uring (liburing callers set these two by hand)
+      setOpFlags(s, at, IORING_URING_CMD_FIXED); // uring_cmd_flags
+      setBufIndex(s, at, bufIndex);
+    }
+    if (this.ring.layout.sqeSize === 128) clearSqe128Cmd(s, at);
   }
 
   /** Typed path: write the struct (already in the slice), issue, check. */

@@ -289,3 +289,16 @@ export const JSK_FNV1A: Readonly<{ BASIS: bigint; PRIME: bigint }> = Object.free
   BASIS: 0xcbf29ce484222325n,
   PRIME: 0x100000001b3n,
 });
+
+/**
+ * `IORING_URING_CMD_FIXED` (include/uapi/linux/io_uring.h, Linux 6.1): the
+ * `uring_cmd_flags` bit saying the command uses fixed buffer `buf_index`.
+ * `JSK_CMD_BUF_UNREGISTER` sets it to name its slot to io_uring.
+ *
+ * @example
+ * ```ts
+ * import { IORING_URING_CMD_FIXED } from "./uapi.ts";
+ * console.log(IORING_URING_CMD_FIXED); // 1
+ * ```
+ */
+export const IORING_URING_CMD_FIXED = 1;

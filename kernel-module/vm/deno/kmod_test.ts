@@ -25,6 +25,7 @@ import {
   expectedFill,
   FixedBuffers,
   fnv1a64,
+  IORING_URING_CMD_FIXED,
   jsk_buf_op,
   jsk_buf_register,
   jsk_buf_unregister,
@@ -40,6 +41,8 @@ import {
   prepWriteFixed,
   Ring,
   type RingWithRegion,
+  setBufIndex,
+  setOpFlags,
   SqeFlag,
   UringError,
 } from "../../../mod.ts";
@@ -739,8 +742,12 @@ test("fuzz: a few thousand random URING_CMD SQEs (SUBMIT_ALL), counters consiste
         if (r % 19 === 0) len = rnd() % 80;
         let wild = false;
         if (r % 23 === 0) wild = true;
+        prepUringCmd(s, at, fd, op, off, len);
         // UNREGISTER names its slot in the SQE half of the time (the rest are EINVAL)
-        prepUringCmd(s, at, fd, op, off, len, k === 2 && rnd() % 2 ? u32[w] % 24 : undefined);
+        if (k === 2 && rnd() % 2) {
+          setOpFlags(s, at, IORING_URING_CMD_FIXED);
+          setBufIndex(s, at, u32[w] % 24);
+        }
         if (wild) { // an offset anywhere in the u64 space
           s.u32[(at >> 2) + 4] = Math.imul(rnd(), 2654435761) >>> 0;
           s.u32[(at >> 2) + 5] = rnd() << (rnd() % 8);
