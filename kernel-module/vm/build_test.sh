@@ -57,17 +57,25 @@ P=0 F=0
 ok() { echo "ok - $*"; P=$((P + 1)); }
 bad() { echo "not ok - $*"; F=$((F + 1)); }
 
-# build [make args...]: stdin is a pipe that stays open for 120 s; prints the
-# log to $TMP/log, returns make's status (124: timed out after 60 s)
+# build [make args...]: stdin is a pipe whose writer stays open (as a
+# terminal would); the log goes to $TMP/log; returns make's status (124:
+# still running after 60 s)
 build() {
-	local b=$ROOT/build/gate
+	local b=$ROOT/build/gate rc writer
 	rm -rf "$b"
 	mkdir -p "$b"
 	cp -r "$KMOD/Kbuild" "$KMOD/Makefile" "$KMOD"/*.c "$KMOD/include" "$b/"
 	[ -d "$KMOD/conftest" ] && cp -r "$KMOD/conftest" "$b/"
-	sleep 120 | timeout 60 chroot "$ROOT" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C.UTF-8 \
-		make -C /build/gate KDIR="/usr/src/linux-headers-$KVER" "$@" >"$TMP/log" 2>&1
-	return "${PIPESTATUS[1]}"
+	rm -f "$TMP/stdin"
+	mkfifo "$TMP/stdin"
+	sleep 90 >"$TMP/stdin" &
+	writer=$!
+	timeout 60 chroot "$ROOT" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C.UTF-8 \
+		make -C /build/gate KDIR="/usr/src/linux-headers-$KVER" "$@" <"$TMP/stdin" >"$TMP/log" 2>&1
+	rc=$?
+	kill "$writer" 2>/dev/null
+	wait "$writer" 2>/dev/null
+	return $rc
 }
 imports_bvec() { nm -u "$ROOT/build/gate/jsuring.ko" 2>/dev/null | grep -qw io_buffer_register_bvec; }
 
