@@ -54,21 +54,8 @@ export function sqeViews(buffer: ArrayBufferLike, byteOffset = 0, byteLength?: n
   };
 }
 
-/**
- * Write a u64 (number < 2^53, or -1 for all ones) as two u32 words at word
- * index `w` of `u32`. Unchecked: for structs the library builds itself
- * (iovecs, timespecs, register arguments); SQE fields go through the writers.
- *
- * @example
- * ```ts
- * import { putU64 } from "@jsuring/jsuring";
- * const words = new Uint32Array(2);
- * putU64(words, 0, 2 ** 32 + 5); // words: [5, 1]
- * ```
- */
-export function putU64(u32: Uint32Array, w: number, value: number): void {
-  put64(u32, w, value);
-}
+// The u64 splitter is src/memory/u64.ts; re-exported where it always was.
+export { putU64 } from "../memory/u64.ts";
 
 /**
  * liburing `io_uring_prep_rw` (after `io_uring_initialize_sqe`, as
@@ -630,48 +617,3 @@ export function setPersonality(s: SqeViews, at: number, id: number): void {
   checkU16(id, "setPersonality", "id");
   s.u16[(at >>> 1) + H_PERSONALITY] = id;
 }
-
-/**
- * One row per operation: opcode, the kernel that added it and the liburing
- * prep function each writer matches. The ring's probe checks `opcode` before
- * an operation is used; the SQE test iterates this table.
- *
- * @example
- * ```ts
- * import { OPCODES } from "./sqe.ts";
- * console.log(OPCODES.read.since); // "5.6"
- * ```
- */
-export const OPCODES = {
-  nop: { opcode: Op.NOP, since: "5.1", liburing: "io_uring_prep_nop" },
-  read: { opcode: Op.READ, since: "5.6", liburing: "io_uring_prep_read" },
-  write: { opcode: Op.WRITE, since: "5.6", liburing: "io_uring_prep_write" },
-  readv: { opcode: Op.READV, since: "5.1", liburing: "io_uring_prep_readv" },
-  writev: { opcode: Op.WRITEV, since: "5.1", liburing: "io_uring_prep_writev" },
-  readFixed: { opcode: Op.READ_FIXED, since: "5.1", liburing: "io_uring_prep_read_fixed" },
-  writeFixed: { opcode: Op.WRITE_FIXED, since: "5.1", liburing: "io_uring_prep_write_fixed" },
-  fsync: { opcode: Op.FSYNC, since: "5.1", liburing: "io_uring_prep_fsync" },
-  openat: { opcode: Op.OPENAT, since: "5.6", liburing: "io_uring_prep_openat" },
-  close: { opcode: Op.CLOSE, since: "5.6", liburing: "io_uring_prep_close" },
-  statx: { opcode: Op.STATX, since: "5.6", liburing: "io_uring_prep_statx" },
-  timeout: { opcode: Op.TIMEOUT, since: "5.4", liburing: "io_uring_prep_timeout" },
-  linkTimeout: { opcode: Op.LINK_TIMEOUT, since: "5.5", liburing: "io_uring_prep_link_timeout" },
-  cancel: { opcode: Op.ASYNC_CANCEL, since: "5.5", liburing: "io_uring_prep_cancel64" },
-  provideBuffers: {
-    opcode: Op.PROVIDE_BUFFERS,
-    since: "5.7",
-    liburing: "io_uring_prep_provide_buffers",
-  },
-  removeBuffers: {
-    opcode: Op.REMOVE_BUFFERS,
-    since: "5.7",
-    liburing: "io_uring_prep_remove_buffers",
-  },
-  // The writer is prepUringCmd in src/cmd/uring_cmd.ts; liburing 2.3 has no
-  // generic prep, its io_uring_prep_cmd_sock() starts the same way.
-  uringCmd: {
-    opcode: Op.URING_CMD,
-    since: "5.19",
-    liburing: "io_uring_prep_rw(IORING_OP_URING_CMD) + cmd_op",
-  },
-} as const;
