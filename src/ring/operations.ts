@@ -17,6 +17,7 @@ import { Misc, Op, statx as statxLayout } from "../abi/mod.ts";
 import { getNative } from "../runtime/_ffi.ts";
 import * as sqe from "../ops/sqe.ts";
 import { prepRecv, prepSend, prepSendZc } from "../ops/net.ts";
+import { MSG } from "../abi/linux.ts";
 import {
   AT_FDCWD,
   checkBool,
@@ -287,7 +288,7 @@ export const CANCEL: OpDescription<[target: number, cancelFlags: number]> = {
 };
 
 /** MSG_NOSIGNAL: a send to a closed peer fails with EPIPE instead of raising SIGPIPE. */
-const MSG_NOSIGNAL = 0x4000;
+const MSG_NOSIGNAL = MSG.NOSIGNAL;
 
 type SocketArgs = [fd: number, buffer: IoBuffer, msgFlags: number];
 
