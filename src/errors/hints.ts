@@ -130,6 +130,22 @@ export function memlockHint(needed?: number): string {
     "raise it (ulimit -l, LimitMEMLOCK= in systemd, --ulimit memlock=-1 in Docker)";
 }
 
+// The Ring.create option behind each setup flag, and how to do without it.
+const RING_OPTION_OF: Partial<Record<keyof typeof SetupFlag, readonly [string, string]>> = {
+  SQPOLL: ["sqpoll", "drop sqpoll"],
+  CQSIZE: ["cqEntries", "drop cqEntries"],
+  R_DISABLED: ["disabled: true", "drop disabled"],
+  SUBMIT_ALL: ["submitAll: true", "drop submitAll"],
+  COOP_TASKRUN: ["coopTaskrun: true", "drop coopTaskrun"],
+  TASKRUN_FLAG: ["taskrunFlag: true", "drop taskrunFlag"],
+  SQE128: ["sqe128: true", "drop sqe128"],
+  CQE32: ["cqe32: true", "drop cqe32"],
+  SINGLE_ISSUER: ["singleIssuer: true", "drop singleIssuer"],
+  DEFER_TASKRUN: ["deferTaskrun: true", "drop deferTaskrun"],
+  NO_MMAP: ['memory: "user"', 'pass memory: "kernel" (or leave memory unset: the default follows the kernel)'],
+  NO_SQARRAY: ["noSqArray: true", "drop noSqArray (unset, it follows the kernel)"],
+};
+
 /**
  * A hint for an `io_uring_setup` failure with `flags`.
  *
@@ -171,7 +187,11 @@ export function setupHint(
     const names = Object.keys(SetupFlag) as (keyof typeof SetupFlag)[];
     const reasons = names
       .filter((name) => flags & SetupFlag[name] && !kernelAtLeast(SETUP_FLAG_SINCE[name], running))
-      .map((name) => `IORING_SETUP_${name} needs Linux ${SETUP_FLAG_SINCE[name]}`);
+      .map((name) => {
+        const option = RING_OPTION_OF[name];
+        return `IORING_SETUP_${name}${option ? ` (${option[0]})` : ""} needs Linux ${SETUP_FLAG_SINCE[name]}` +
+          (option ? `: ${option[1]} or run a newer kernel` : "");
+      });
     const known = names.reduce((all, name) => all | SetupFlag[name], 0);
     const unknown = (flags & ~known) >>> 0;
     if (unknown) reasons.push(`setup flag bits 0x${unknown.toString(16)} are unknown to jsuring and this kernel`);
