@@ -210,9 +210,10 @@ test("Ring.create({ hugepages: \"hugetlb\" }) without hugepages: the hint says h
     using ring = Ring.create({ entries: 8 });
     assert.notEqual(ring.memoryKind, "hugetlb");
     assert.equal(ring.fallback.length, 1, ring.fallback.join("; "));
-    assert.match(ring.fallback[0], /^hugepages: got "(thp|pages)": no hugetlb page .*vm\.nr_hugepages=0/);
+    assert.match(ring.fallback[0], /^hugepages: got "(thp|pages)": no hugetlb page: .*vm\.nr_hugepages=0/);
     using arena = Arena.create({ size: 4096 });
-    assert.match(arena.fallback ?? "", /pass memory: "auto"/);
+    assert.match(arena.fallback ?? "", /^no hugetlb page: no hugepages are reserved \(vm\.nr_hugepages=0\): reserve some/);
+    assert.doesNotMatch(ring.fallback[0] + arena.fallback, /pass (memory|hugepages):/, "auto already fell back");
   } finally {
     writeFileSync(path, saved);
   }

@@ -230,12 +230,23 @@ export function registerHint(errno: number, needed?: number): string | undefined
  * ```
  */
 export function hugepageHint(knob: "memory" | "hugepages" = "memory"): string {
+  return `${hugepageShortage()}, or pass ${knob}: "auto" (falls back to transparent hugepages, then pages), "thp" or "pages"`;
+}
+
+/**
+ * Why no hugetlb page could be had and how to get one (without the
+ * alternative knob: for a fallback that already took it).
+ *
+ * @example
+ * ```ts
+ * import { hugepageShortage } from "@jsuring/jsuring";
+ * console.log(hugepageShortage());
+ * ```
+ */
+export function hugepageShortage(): string {
   const n = readProc("/proc/sys/vm/nr_hugepages");
-  const other = `or pass ${knob}: "auto" (falls back to transparent hugepages, then pages), "thp" or "pages"`;
-  if (n === undefined) {
-    return `no free hugetlb page: reserve some (as root: sysctl vm.nr_hugepages=16), ${other}`;
-  }
+  if (n === undefined) return "no free hugetlb page: reserve some (as root: sysctl vm.nr_hugepages=16)";
   return n === "0"
-    ? `no hugepages are reserved (vm.nr_hugepages=0): reserve some (as root: sysctl vm.nr_hugepages=16), ${other}`
-    : `all ${n} reserved hugepages are in use: reserve more (sysctl vm.nr_hugepages), ${other}`;
+    ? "no hugepages are reserved (vm.nr_hugepages=0): reserve some (as root: sysctl vm.nr_hugepages=16)"
+    : `all ${n} reserved hugepages are in use: reserve more (sysctl vm.nr_hugepages)`;
 }
