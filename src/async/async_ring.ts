@@ -56,6 +56,7 @@ import { libjsuring } from "../runtime/libs.ts";
 import { setImmediate } from "node:timers";
 import { UringError } from "../errors/uring_error.ts";
 import { Errno } from "../errors/errno.ts";
+import { kernelAtLeast, kernelVersion } from "../errors/hints.ts";
 import { createWaker, defaultWaker, type Waker, type WakerKind } from "./_waker.ts";
 
 export type { WakerKind } from "./_waker.ts";
@@ -241,6 +242,13 @@ export class Multishot implements AsyncIterableIterator<MultishotResult> {
   /** Whether the kernel has posted the final completion. */
   get ended(): boolean {
     return this.#ended;
+  }
+
+  /** @internal End before any SQE was written: `next()` rejects with `error`. */
+  fail(error: unknown): void {
+    this.#ended = true;
+    this.#error = error;
+    this.#finish();
   }
 
   /** @internal A CQE arrived for this operation. */
@@ -1196,7 +1204,8 @@ export class AsyncRing implements Disposable, AsyncDisposable {
 
   /**
    * A repeating timer on the ring (multishot IORING_OP_TIMEOUT, 6.4): yields
-   * once per `interval`, `count` times (0: until stopped).
+   * once per `interval`, `count` times (0: until stopped). Before Linux 6.4
+   * iterating it rejects with a UringError (EINVAL) "requires Linux 6.4".
    *
    * @example
    * ```ts
@@ -1210,6 +1219,22 @@ export class AsyncRing implements Disposable, AsyncDisposable {
     checkOptions(options, "ticks options", ["count", "signal"]);
     const count = checkU32(options.count ?? 0, "ticks count");
     if (options.signal !== undefined) checkSignal(options.signal);
+    if (!kernelAtLeast("6.4")) {
+      // Before 6.4 the kernel answers the MULTISHOT flag with a CQE of -EINVAL,
+      // which would look like a tick: refuse it by name instead.
+      if (this.#closed) throw new TypeError("ring is closed");
+      const m = new Multishot(this, { name: "timeout" });
+      m.fail(
+        new UringError(
+          Errno.EINVAL,
+          "timeout",
+          `ticks(): multishot timeouts (IORING_TIMEOUT_MULTISHOT) requires Linux 6.4 (this is Linux ${
+            kernelVersion().join(".")
+          }): await ring.sleep() per tick`,
+        ),
+      );
+      return m;
+    }
     return this.multishot(
       (s, at) => sqe.prepTimeout(s, at, getNative().addressOf(ts), count, TimeoutFlag.MULTISHOT),
       { keep: ts, signal: options.signal, name: "timeout", negativeItems: true },
