@@ -210,13 +210,13 @@ export function setupHint(
       .filter((name) => flags & SetupFlag[name] && !kernelAtLeast(SETUP_FLAG_SINCE[name], running))
       .map((name) => {
         const option = RING_OPTION_OF[name];
-        return `IORING_SETUP_${name}${option ? ` (${option[0]})` : ""} needs Linux ${SETUP_FLAG_SINCE[name]}` +
-          (option ? `: ${option[1]} or run a newer kernel` : "");
+        return `IORING_SETUP_${name} needs Linux ${SETUP_FLAG_SINCE[name]} (this is Linux ${running[0]}.${running[1]})` +
+          (option ? `: ${option[0]} asks for it; ${option[1]}, or run a newer kernel` : "");
       });
     const known = names.reduce((all, name) => all | SetupFlag[name], 0);
     const unknown = (flags & ~known) >>> 0;
     if (unknown) reasons.push(`setup flag bits 0x${unknown.toString(16)} are unknown to jsuring and this kernel`);
-    if (reasons.length) return `${reasons.join("; ")} (this is Linux ${running[0]}.${running[1]})`;
+    if (reasons.length) return reasons.join("; ");
   }
   return undefined;
 }
