@@ -252,6 +252,7 @@ export {
   type KernelModuleOptions,
   KMOD_SLICE,
   kmodHint,
+  kmodOpenHint,
   type ModuleProbe,
   type RawCommandOptions,
   type RegisterBufferOptions,
@@ -259,6 +260,7 @@ export {
 } from "./src/cmd/kmod.ts";
 export { expectedFill, fillByte, fnv1a64 } from "./src/cmd/fnv.ts";
 export {
+  IORING_URING_CMD_FIXED,
   JSK_CMD_STRUCT,
   JSK_DEVICE_PATH,
   JSK_FNV1A,
