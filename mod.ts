@@ -97,6 +97,7 @@ export { check, UringError } from "./src/errors/uring_error.ts";
 export { Errno, errnoMessage, errnoName, type ErrnoName } from "./src/errors/errno.ts";
 export {
   hugepageHint,
+  hugepageShortage,
   kernelAtLeast,
   kernelRelease,
   kernelVersion,
