@@ -460,6 +460,9 @@ if [ $LIB = 1 ]; then
 	# the kernel uapi header the ABI test pins against (fetched on the host)
 	sh "$REPO/scripts/uapi.sh" >/dev/null 2>"$CACHE/uapi.log" || say "scripts/uapi.sh failed, see $CACHE/uapi.log"
 	[ -d "$REPO/.cache/uapi" ] && PACKS+=("$REPO/.cache/uapi:/repo/.cache/uapi")
+	# and the newest liburing.h the SQE golden test compiles against
+	sh "$REPO/scripts/liburing.sh" >/dev/null 2>"$CACHE/liburing-new.log" || say "scripts/liburing.sh failed, see $CACHE/liburing-new.log"
+	[ -d "$REPO/.cache/liburing-new" ] && PACKS+=("$REPO/.cache/liburing-new:/repo/.cache/liburing-new")
 fi
 cp "$ROOT/usr/bin/busybox" "$STAGE/bin/busybox"
 mknod -m 600 "$STAGE/dev/console" c 5 1
