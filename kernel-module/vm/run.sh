@@ -462,7 +462,7 @@ if [ $LIB = 1 ]; then
 	[ -d "$REPO/.cache/uapi" ] && PACKS+=("$REPO/.cache/uapi:/repo/.cache/uapi")
 	# and the newest liburing.h the SQE golden test compiles against
 	sh "$REPO/scripts/liburing.sh" >/dev/null 2>"$CACHE/liburing-new.log" || say "scripts/liburing.sh failed, see $CACHE/liburing-new.log"
-	[ -d "$REPO/.cache/liburing-new" ] && PACKS+=("$REPO/.cache/liburing-new:/repo/.cache/liburing-new")
+	[ -d "$REPO/.cache/liburing-new/root" ] && PACKS+=("$REPO/.cache/liburing-new/root:/repo/.cache/liburing-new/root")
 fi
 cp "$ROOT/usr/bin/busybox" "$STAGE/bin/busybox"
 mknod -m 600 "$STAGE/dev/console" c 5 1
