@@ -81,7 +81,8 @@
 # JSK_VM_REFRESH=1 refreshes the root's package lists (a newer 7.3.x then
 # gets picked up); JSK_VM_CACHE, JSK_VM_MEM (MiB, 2048, 3072 with --lib),
 # JSK_VM_TIMEOUT (s, 900, 2700 with --lib; whole VM), JSK_SUITE_TIMEOUT (s,
-# 300 per suite; JSK_LIB_TIMEOUT, 1200, for the whole-library suites) and
+# 300 per suite; JSK_LIB_TIMEOUT, 1200, for the whole-library suites),
+# JSK_STALL (s, 300: a suite with no output for that long is stopped as hung) and
 # JSK_VM_CPU (qemu -cpu model: qemu64, or max with --bun/--lib) tune the rest.
 set -euo pipefail
 
@@ -519,8 +520,11 @@ NOTRUN=()
 	done
 } >"$STAGE/suites"
 
-cat >"$STAGE/init" <<'EOF'
-#!/bin/busybox sh
+{
+	echo '#!/bin/busybox sh'
+	echo "JSK_STALL=${JSK_STALL:-300}"
+} >"$STAGE/init"
+cat >>"$STAGE/init" <<'EOF'
 /bin/busybox --install -s /bin
 export PATH=/usr/local/bin:/bin:/sbin:/usr/bin:/usr/sbin HOME=/tmp DENO_DIR=/tmp/deno NO_COLOR=1
 mount -t proc proc /proc
@@ -540,17 +544,45 @@ if [ -e /jsuring.ko ]; then
 	fi
 fi
 T=$(printf '\t')
+up() { cut -d. -f1 /proc/uptime; }
 while IFS="$T" read -r name need to cmd; do
 	[ "$need" = + ] || [ $mod = 1 ] || continue
 	echo "JSK-SUITE-BEGIN $name"
-	t0=$(cut -d. -f1 /proc/uptime)
-	timeout "$to" sh -c "$cmd"
+	t0=$(up)
+	rm -f /tmp/out.fifo /tmp/stalled
+	mkfifo /tmp/out.fifo
+	up >/tmp/last
+	# The suite's output, passed on as it comes; every line but Deno's "has
+	# been running for over" notes restarts the stall clock.
+	(while IFS= read -r l || [ -n "$l" ]; do
+		printf '%s
+' "$l"
+		case $l in *"has been running for over"*) ;; *) up >/tmp/last ;; esac
+	done </tmp/out.fifo) &
+	rpid=$!
+	timeout "$to" sh -c "$cmd" >/tmp/out.fifo 2>&1 </dev/null &
+	spid=$!
+	# A hung test (nothing printed for JSK_STALL s) stops the suite instead
+	# of holding it until its timeout: the tests that finished keep counting.
+	(while sleep 10; do
+		[ $(($(up) - $(cat /tmp/last))) -ge "$JSK_STALL" ] || continue
+		touch /tmp/stalled
+		killall -TERM deno bun bun.exe 2>/dev/null
+		break
+	done) &
+	wpid=$!
+	wait $spid
 	rc=$?
-	if [ $rc = 143 ] || [ $rc = 124 ]; then
+	kill $wpid 2>/dev/null
+	wait $rpid
+	if [ -e /tmp/stalled ]; then
+		echo "JSK-TIMEOUT suite $name stopped: no test finished for ${JSK_STALL}s (a hung test)"
+		echo w >/proc/sysrq-trigger	# blocked tasks into dmesg
+	elif [ $rc = 143 ] || [ $rc = 124 ]; then
 		echo "JSK-TIMEOUT suite $name timed out after ${to}s"
 		echo w >/proc/sysrq-trigger	# blocked tasks into dmesg
 	fi
-	echo "JSK-SUITE-END $name rc=$rc secs=$(($(cut -d. -f1 /proc/uptime) - t0))"
+	echo "JSK-SUITE-END $name rc=$rc secs=$(($(up) - t0))"
 done </suites
 echo JSK-DMESG-BEGIN
 dmesg
