@@ -40,11 +40,12 @@
 #   --bun              with --deno/--core, also run the same suites with Bun
 #                      (node_modules/.bin/bun's binary); see kernel-module/README.md
 #   --no-c             skip the C suite
-#   --lib              the library's whole suites: `deno test` and `bun test` of
+#   --lib[=deno|=bun]  the library's whole suites: `deno test` and `bun test` of
 #                      tests/ ("lib:deno", "lib:bun"), with the host's gcc-12
 #                      toolchain, make and headers packed in (the ABI, SQE golden
 #                      and companion tests compile C) and the uapi header cache.
 #                      These run whether or not the module builds for the kernel.
+#                      --lib=deno / --lib=bun: one runtime only.
 #   --kernel SERIES    7.3 (default), 7.2: trixie-backports; 6.12: trixie;
 #                      6.1: bookworm (linux-image-6.1.0-NN-cloud-amd64, looked up
 #                      with a private apt list in the cache). The module is built
@@ -80,8 +81,9 @@
 # changed; host packages are installed only when missing.  Must run as root.
 # JSK_VM_REFRESH=1 refreshes the root's package lists (a newer 7.3.x then
 # gets picked up); JSK_VM_CACHE, JSK_VM_MEM (MiB, 2048, 3072 with --lib),
-# JSK_VM_TIMEOUT (s, 900, 2700 with --lib; whole VM), JSK_SUITE_TIMEOUT (s,
-# 300 per suite; JSK_LIB_TIMEOUT, 1200, for the whole-library suites),
+# JSK_VM_TIMEOUT (s, 900; with --lib 5400, one runtime 3000; whole VM),
+# JSK_SUITE_TIMEOUT (s, 300 per suite; JSK_LIB_TIMEOUT, 2400, for the
+# whole-library suites),
 # JSK_STALL (s, 300: a suite with no output for that long is stopped as hung) and
 # JSK_VM_CPU (qemu -cpu model: qemu64, or max with --bun/--lib) tune the rest.
 set -euo pipefail
@@ -121,7 +123,7 @@ RUN_C=1
 MEM=${JSK_VM_MEM:-2048}
 TIMEOUT=${JSK_VM_TIMEOUT:-900}
 PACKS=() BINS=() SUITES=()
-DENO_PAYLOAD=0 RUN_BUN=0 LIB=0 LIBURING=host
+DENO_PAYLOAD=0 RUN_BUN=0 LIB=0 LIB_RT= LIBURING=host
 CORE_TESTS=${JSK_VM_CORE_TESTS:-tests/ring_test.ts tests/ops_test.ts tests/region_test.ts tests/keepalive_test.ts tests/errors_test.ts}
 
 say() { echo "[vm $(date +%T)] $*" >&2; }
@@ -177,8 +179,9 @@ while [ $# -gt 0 ]; do
 		done
 		;;
 	--bun) RUN_BUN=1 ;;
-	--lib)
-		LIB=1
+	--lib|--lib=deno|--lib=bun)
+		LIB=1 LIB_RT=${1#--lib}
+		LIB_RT=${LIB_RT#=}
 		deno_payload
 		PACKS+=("$REPO/tests:/repo/tests" "$REPO/scripts:/repo/scripts")
 		# the npm packages tests read (not the runtimes' binaries: those are --bin)
@@ -220,10 +223,12 @@ if [ $RUN_BUN = 1 ]; then
 fi
 if [ $LIB = 1 ]; then
 	# "+" marks suites that run whether or not the module loaded
-	SUITES+=("+lib:deno=echo 64 >/proc/sys/vm/nr_hugepages; cd /repo && deno test -A --no-check --v8-flags=--expose-gc tests/")
-	SUITES+=("+lib:bun=echo 64 >/proc/sys/vm/nr_hugepages; cd /repo && $(basename "$bun") test --timeout $BUN_TIMEOUT")
+	[ "$LIB_RT" = bun ] ||
+		SUITES+=("+lib:deno=echo 64 >/proc/sys/vm/nr_hugepages; cd /repo && deno test -A --no-check --v8-flags=--expose-gc tests/")
+	[ "$LIB_RT" = deno ] ||
+		SUITES+=("+lib:bun=echo 64 >/proc/sys/vm/nr_hugepages; cd /repo && $(basename "$bun") test --timeout $BUN_TIMEOUT")
 	MEM=${JSK_VM_MEM:-3072}
-	TIMEOUT=${JSK_VM_TIMEOUT:-2700}
+	TIMEOUT=${JSK_VM_TIMEOUT:-$([ -n "$LIB_RT" ] && echo 3000 || echo 5400)}
 fi
 CPU=${CPU:-${JSK_VM_CPU:-qemu64}}
 
@@ -515,7 +520,7 @@ NOTRUN=()
 			continue
 		fi
 		# per-suite timeout: the whole-library suites get longer
-		case $name in lib:*) to=${JSK_LIB_TIMEOUT:-1200} ;; *) to=${JSK_SUITE_TIMEOUT:-300} ;; esac
+		case $name in lib:*) to=${JSK_LIB_TIMEOUT:-2400} ;; *) to=${JSK_SUITE_TIMEOUT:-300} ;; esac
 		printf '%s\t%s\t%s\t%s\n' "$name" "$need" "$to" "$cmd"
 	done
 } >"$STAGE/suites"
