@@ -442,7 +442,8 @@ tools_tar() {
 		for f in "$gcc" "$(dirname "$gcc")/../lib/gcc/x86_64-linux-gnu/"*/cc1 "$(command -v as)" "$(command -v ld)" "$(command -v make)"; do
 			ldd "$(readlink -f "$f")" 2>/dev/null | grep -o '/[^ ]*'
 		done
-	} | grep -vE '^/usr/share/|^/etc/|/gconv/|/(lto1|cc1plus|lto-dump[^/]*|[^/]*ld\.gold|lib(t|l|hw)san\.a|libc\.a|libm-[0-9.]*\.a|libmvec\.a|[^/]*dwp|[^/]*gprofng[^/]*)$' |
+	} | sed -e 's|^/lib/|/usr/lib/|' -e 's|^/bin/|/usr/bin/|' -e 's|^/sbin/|/usr/sbin/|' |
+		grep -vE '^/usr/share/|^/etc/|/gconv/|/(lto1|cc1plus|lto-dump[^/]*|[^/]*ld\.gold|lib(t|l|hw)san\.a|libc\.a|libm-[0-9.]*\.a|libmvec\.a|[^/]*dwp|[^/]*gprofng[^/]*)$' |
 		sort -u | while read -r f; do
 		[ -d "$f" ] && continue
 		[ -e "$f" ] || [ -L "$f" ] || continue
@@ -458,10 +459,12 @@ tools_tar() {
 # ---- the initramfs ----------------------------------------------------------------
 STAGE=$CACHE/initramfs
 rm -rf "$STAGE"
-mkdir -p "$STAGE"/{bin,sbin,usr/bin,usr/sbin,usr/local/bin,proc,sys,dev,tmp,etc,extra}
+mkdir -p "$STAGE"/{bin,sbin,usr/bin,usr/sbin,usr/lib,usr/local/bin,proc,sys,dev,tmp,etc,extra}
+# merged /usr as on the host: /lib/x86_64-linux-gnu/X and /usr/lib/... are one file
+ln -s usr/lib "$STAGE/lib"
 if [ $LIB = 1 ]; then
 	tools_tar
-	tar -C "$STAGE" -xf "$CACHE/tools.tar"
+	tar -C "$STAGE" --keep-directory-symlink -xf "$CACHE/tools.tar"
 	ln -sf "$(basename "$(readlink -f "$(command -v gcc)")")" "$STAGE/usr/bin/cc"
 	# the kernel uapi header the ABI test pins against (fetched on the host)
 	sh "$REPO/scripts/uapi.sh" >/dev/null 2>"$CACHE/uapi.log" || say "scripts/uapi.sh failed, see $CACHE/uapi.log"
