@@ -43,7 +43,8 @@
 #   --lib[=deno|=bun]  the library's whole suites: `deno test` and `bun test` of
 #                      tests/ ("lib:deno", "lib:bun"), with the host's gcc-12
 #                      toolchain, make and headers packed in (the ABI, SQE golden
-#                      and companion tests compile C) and the uapi header cache.
+#                      and companion tests compile C), the uapi and liburing
+#                      header caches, curl, prlimit and setpriv.
 #                      These run whether or not the module builds for the kernel.
 #                      --lib=deno / --lib=bun: one runtime only.
 #   --kernel SERIES    7.3 (default), 7.2: trixie-backports; 6.12: trixie;
@@ -184,6 +185,11 @@ while [ $# -gt 0 ]; do
 		LIB_RT=${LIB_RT#=}
 		deno_payload
 		PACKS+=("$REPO/tests:/repo/tests" "$REPO/scripts:/repo/scripts")
+		# the real clients and tools tests run (curl for the HTTP server, util-linux's
+		# prlimit and setpriv for the memlock test); chromium is left out (its test skips)
+		for t in curl prlimit setpriv; do
+			command -v "$t" >/dev/null && BINS+=("$(command -v "$t")")
+		done
 		# the npm packages tests read (not the runtimes' binaries: those are --bin)
 		for f in "$REPO"/node_modules/*; do
 			case ${f##*/} in bun|deno|@deno|@oven) ;; *) [ -e "$f" ] && PACKS+=("$f:/repo/node_modules/${f##*/}") ;; esac
