@@ -477,7 +477,12 @@ if [ $LIB = 1 ]; then
 	[ -d "$REPO/.cache/uapi" ] && PACKS+=("$REPO/.cache/uapi:/repo/.cache/uapi")
 	# and the newest liburing.h the SQE golden test compiles against
 	sh "$REPO/scripts/liburing.sh" >/dev/null 2>"$CACHE/liburing-new.log" || say "scripts/liburing.sh failed, see $CACHE/liburing-new.log"
-	[ -d "$REPO/.cache/liburing-new/root" ] && PACKS+=("$REPO/.cache/liburing-new/root:/repo/.cache/liburing-new/root")
+	# (the headers and the marker scripts/liburing.sh checks; its lib/ has
+	# dangling development symlinks)
+	for f in usr/include .complete; do
+		[ -e "$REPO/.cache/liburing-new/root/$f" ] &&
+			PACKS+=("$REPO/.cache/liburing-new/root/$f:/repo/.cache/liburing-new/root/$f")
+	done
 fi
 cp "$ROOT/usr/bin/busybox" "$STAGE/bin/busybox"
 mknod -m 600 "$STAGE/dev/console" c 5 1
