@@ -16,6 +16,7 @@ import type { Statx } from "../ring/ring.ts";
 import { UringError } from "../errors/uring_error.ts";
 import { FileTable } from "./_files.ts";
 import { Errno } from "../errors/errno.ts";
+import { AT, O as LINUX_O } from "../abi/linux.ts";
 
 export type { Statx } from "../ring/ring.ts";
 
@@ -76,9 +77,9 @@ const FLAGS: Record<string, number> = {
   "wx": O.O_WRONLY | O.O_CREAT | O.O_EXCL,
   "wx+": O.O_RDWR | O.O_CREAT | O.O_EXCL,
 };
-const O_CLOEXEC = 0o2000000;
+const O_CLOEXEC = LINUX_O.CLOEXEC;
 const FIXED: AsyncOpOptions = Object.freeze({ fixedFile: true });
-const AT_EMPTY_PATH = 0x1000;
+const AT_EMPTY_PATH = AT.EMPTY_PATH;
 const EMPTY_PATH = new Uint8Array(1);
 
 function openFlags(flags: OpenFlags): number {
