@@ -69,12 +69,15 @@ export {
   copyFile,
   defaultRing,
   File,
+  FsError,
   type FsOptions,
   open,
   type OpenFlags,
   readFile,
+  type ReadFileAsyncOptions,
   stat,
   writeFile,
+  type WriteFileOptions,
 } from "./src/fs/mod.ts";
 export {
   connect,

@@ -58,6 +58,12 @@ export interface AsyncOpOptions {
   timeout?: Timeout;
   /** The `fd` is an index into the ring's registered file table (IOSQE_FIXED_FILE). */
   fixedFile?: boolean;
+  /**
+   * Start the operation in the kernel's worker threads (IOSQE_ASYNC, 5.6)
+   * instead of inline in `io_uring_enter`: page-cached reads and writes then
+   * copy off the JS thread, several at once across CPUs.
+   */
+  async?: boolean;
 }
 
 /**
@@ -565,6 +571,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
     let flags = this.#linkFlags;
     if (timeout !== undefined) flags |= SqeFlag.IO_LINK;
     if (options?.fixedFile) flags |= SqeFlag.FIXED_FILE;
+    if (options?.async) flags |= SqeFlag.ASYNC;
     p.at = at;
     p.ud = this.ring.track(at, p, flags, keep);
     this.#queued.push(p);
