@@ -178,3 +178,30 @@ export {
   KMOD_STRUCTS,
 } from "./src/cmd/uapi.ts";
 export type { Field, Struct } from "./src/abi/layout.ts";
+// The static file server (issue 13) and its HTTP/1.1 pieces.
+export {
+  contentType,
+  DEFAULT_CONTENT_TYPE,
+  DEFAULT_LIMITS,
+  encodePath,
+  errorResponse,
+  evaluatePreconditions,
+  fileEtag,
+  formatHttpDate,
+  Header,
+  type HeadLimits,
+  httpDateNow,
+  ifRangeMatches,
+  Method,
+  parseHttpDate,
+  parseRange,
+  parseRequest,
+  type Preconditions,
+  type RangeResult,
+  RequestHead,
+  resolvePath,
+  type ResolvedPath,
+  responseHead,
+  STATUS_TEXT,
+  strongMatch,
+} from "./src/http/mod.ts";

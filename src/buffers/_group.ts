@@ -19,6 +19,7 @@ import { UringError } from "../errors/uring_error.ts";
 import { Errno } from "../errors/errno.ts";
 import type { Completion, OpOptions, Ring } from "../ring/ring.ts";
 import * as sqe from "../ops/sqe.ts";
+import { checkFd, checkInt, checkOffset } from "../ring/_args.ts";
 
 /** Memory for a group's buffers: an arena slice, or a byte array the group keeps referenced. */
 export type BufferMemory = Slice | Uint8Array;
@@ -194,22 +195,8 @@ export function waitUntil(ring: Ring, done: () => boolean, graceMs: number, out:
 /** Arenas of closed groups whose buffers the application still held: unmapped once unreachable. */
 const HELD = new FinalizationRegistry<Arena>((arena) => arena[Symbol.dispose]());
 
-function checkFd(fd: number): void {
-  if (!Number.isInteger(fd) || fd < 0 || fd > 0x7fffffff) {
-    throw new RangeError(`file descriptor must be a non-negative integer, got ${fd}`);
-  }
-}
-
 function checkLength(length: number): void {
-  if (!Number.isInteger(length) || length < 0 || length > MAX_RW_COUNT) {
-    throw new RangeError(`length must be 0..${MAX_RW_COUNT} (0: the whole buffer), got ${length}`);
-  }
-}
-
-function checkOffset(offset: number): void {
-  if (!Number.isSafeInteger(offset) || offset < -1) {
-    throw new RangeError(`offset must be a safe integer ≥ 0, or -1 for the file position; got ${offset}`);
-  }
+  checkInt(length, "length (0: the whole buffer)", 0, MAX_RW_COUNT);
 }
 
 /**

@@ -18,6 +18,7 @@ import type { Completion, IoBuffer, OpOptions, Ring } from "../ring/ring.ts";
 import { putU64 } from "../ops/sqe.ts";
 import { ArmedOps, cancelAndWait } from "./_group.ts";
 import { keepForever } from "../memory/_keep.ts";
+import { checkOptions, checkU16 } from "../ring/_args.ts";
 
 const REG = io_uring_rsrc_register, UPD = io_uring_rsrc_update2;
 /** `IORING_MAX_REG_BUFFERS`. */
@@ -192,6 +193,8 @@ export class FixedBuffers implements Disposable {
   }
 
   #rw(write: boolean, fd: number, index: number, offset: number, options?: FixedOptions): number {
+    checkOptions(options, write ? "write options" : "read options", ["tag", "flags", "at", "length"]);
+    checkU16(index, "fixed buffer index");
     this.#assertOpen();
     const view = this.#views[index];
     if (!view) {
@@ -208,9 +211,10 @@ export class FixedBuffers implements Disposable {
       );
     }
     const part = view.subarray(at, at + length);
+    const op = options && { tag: options.tag, flags: options.flags };
     const ud = write
-      ? this.ring.writeFixed(fd, part, offset, index, options)
-      : this.ring.readFixed(fd, part, offset, index, options);
+      ? this.ring.writeFixed(fd, part, offset, index, op)
+      : this.ring.readFixed(fd, part, offset, index, op);
     this.#armed.add(this.ring, ud);
     return ud;
   }

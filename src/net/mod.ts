@@ -27,6 +27,7 @@ import { libjsuring } from "../runtime/libs.ts";
 import { UringError } from "../errors/uring_error.ts";
 import { Errno } from "../errors/errno.ts";
 import { defaultRing } from "../fs/mod.ts";
+import { typeError } from "../ring/_args.ts";
 
 const AF_INET = 2;
 const SOCK_STREAM = 1;
@@ -395,8 +396,14 @@ export class TcpConn implements AsyncDisposable {
    * ```
    */
   send(buffer: ArrayBufferView, options?: AsyncOpOptions & { zeroCopy?: boolean }): Promise<number> {
-    const zc = options?.zeroCopy ?? buffer.byteLength >= SEND_ZC_THRESHOLD;
-    return this.ring.send(this.fd, buffer, 0, zc, options);
+    if (options === undefined) {
+      return this.ring.send(this.fd, buffer, 0, buffer.byteLength >= SEND_ZC_THRESHOLD);
+    }
+    const { zeroCopy, ...rest } = options;
+    if (zeroCopy !== undefined && typeof zeroCopy !== "boolean") {
+      return Promise.reject(typeError("zeroCopy", "a boolean", zeroCopy));
+    }
+    return this.ring.send(this.fd, buffer, 0, zeroCopy ?? buffer.byteLength >= SEND_ZC_THRESHOLD, rest);
   }
 
   /**

@@ -34,6 +34,7 @@ import { Errno } from "../errors/errno.ts";
 import { UringError } from "../errors/uring_error.ts";
 import { kernelAtLeast, kernelVersion } from "../errors/hints.ts";
 import type { Ring, Timeout } from "../ring/ring.ts";
+import { checkOptions, checkU32, timespecParts } from "../ring/_args.ts";
 import { ParamRegion, REGION_SINCE, SIGSET_SIZE, WAIT_SLOT_SIZE } from "./region.ts";
 
 /** How waits reach the kernel: registered slots, or a getevents argument per call. */
@@ -155,20 +156,6 @@ interface Parsed {
   maskHi: number;
 }
 
-function parseTimeout(t: Timeout): [number, number] {
-  if (typeof t === "number") {
-    if (!(t >= 0) || !Number.isFinite(t)) throw new RangeError(`timeout must be ≥ 0 ms, got ${t}`);
-    const sec = Math.floor(t / 1000);
-    return [sec, Math.min(999_999_999, Math.round((t - sec * 1000) * 1e6))];
-  }
-  if (t === null || typeof t !== "object") throw new TypeError("timeout must be ms or { sec, nsec }");
-  const sec = t.sec, nsec = t.nsec ?? 0;
-  if (!Number.isSafeInteger(sec) || sec < 0 || !Number.isInteger(nsec) || nsec < 0 || nsec >= 1e9) {
-    throw new RangeError(`timeout must have sec ≥ 0 and 0 ≤ nsec < 1e9, got ${sec}/${nsec}`);
-  }
-  return [sec, nsec];
-}
-
 function signalNumber(s: Signal): number {
   const n = typeof s === "number" ? s : SIGNALS[s];
   if (!Number.isInteger(n) || n < 1 || n > 64) throw new RangeError(`not a signal: ${String(s)}`);
@@ -187,13 +174,11 @@ function sigset(signals: readonly Signal[]): [number, number] {
 }
 
 function parse(o: WaitOptions): Parsed {
-  if (o === null || typeof o !== "object") throw new TypeError("wait options must be an object");
+  checkOptions(o, "wait options", ["timeout", "minWaitUsec", "sigmask"]);
+  if (o === undefined) throw new TypeError("wait options must be an object, got undefined");
   const hasTs = o.timeout !== undefined;
-  const [sec, nsec] = hasTs ? parseTimeout(o.timeout!) : [0, 0];
-  const minWait = o.minWaitUsec ?? 0;
-  if (!Number.isInteger(minWait) || minWait < 0 || minWait > 0xffffffff) {
-    throw new RangeError(`minWaitUsec must be an integer from 0 to 2^32-1, got ${minWait}`);
-  }
+  const [sec, nsec] = hasTs ? timespecParts(o.timeout!) : [0, 0];
+  const minWait = checkU32(o.minWaitUsec ?? 0, "minWaitUsec");
   const hasMask = o.sigmask !== undefined;
   const [maskLo, maskHi] = hasMask ? sigset(o.sigmask!) : [0, 0];
   return {

@@ -15,8 +15,8 @@ import {
   CqeFlag,
   EnterFlag,
   Feature,
-  io_uring_getevents_arg,
   IO_RINGS,
+  io_uring_getevents_arg,
   io_uring_params,
   io_uring_probe,
   io_uring_probe_op,
@@ -30,7 +30,7 @@ import {
   SetupFlag,
   statx as statxLayout,
 } from "../abi/mod.ts";
-import { Arena, PAGE_SIZE, type MemoryKind } from "../memory/arena.ts";
+import { Arena, type MemoryKind, PAGE_SIZE } from "../memory/arena.ts";
 import { libjsuring, liburing } from "../runtime/libs.ts";
 import { getNative } from "../runtime/_ffi.ts";
 import { check, UringError } from "../errors/uring_error.ts";
@@ -39,8 +39,28 @@ import { kernelAtLeast, registerHint, setupHint } from "../errors/hints.ts";
 import * as sqe from "../ops/sqe.ts";
 import { INTERNAL_USER_DATA, OpTable } from "./_table.ts";
 import { keepForever } from "../memory/_keep.ts";
-import { checkBuffer, checkFd, checkOffset, cString, iovecs, type IoBuffer, type Timeout, timespec, timespecParts } from "./_args.ts";
-import { ringLayout, type RingLayout, type RingMemory, type RingOptions, setupFlags } from "./setup.ts";
+import {
+  AT_FDCWD as FDCWD,
+  checkBuffer,
+  checkDirfd,
+  checkFd,
+  checkFn,
+  checkInt,
+  checkOffset,
+  checkOptions,
+  checkU16,
+  checkU32,
+  checkU64,
+  cString,
+  type IoBuffer,
+  iovecs,
+  rangeError,
+  type Timeout,
+  timespec,
+  timespecParts,
+  typeError,
+} from "./_args.ts";
+import { type RingLayout, ringLayout, type RingMemory, type RingOptions, setupFlags } from "./setup.ts";
 
 export type { RingMemory, RingOptions } from "./setup.ts";
 
@@ -70,7 +90,23 @@ export type { IoBuffer, Timeout } from "./_args.ts";
 const PARAMS = io_uring_params.fields;
 
 /** AT_FDCWD: paths relative to the current directory. */
-export const AT_FDCWD: number = -100;
+export const AT_FDCWD: number = FDCWD;
+
+const OP_KEYS = ["tag", "flags"];
+const PATH_OP_KEYS = ["tag", "flags", "dirfd"];
+const STATX_KEYS = ["tag", "flags", "dirfd", "mask", "atFlags"];
+const TIMEOUT_KEYS = ["tag", "flags", "count", "timeoutFlags"];
+
+/**
+ * Check an operation's options (no unknown key, `flags` an IOSQE_* byte) and
+ * return its SQE flags. Called before the SQE is reserved.
+ */
+function sqeFlags(options: OpOptions | undefined, what: string, known: readonly string[] = OP_KEYS): number {
+  if (options === undefined) return 0;
+  checkOptions(options, `${what} options`, known);
+  const flags = options.flags;
+  return flags === undefined ? 0 : checkInt(flags, `${what} options.flags`, 0, 0xff);
+}
 
 /**
  * An io_uring instance.
@@ -250,7 +286,19 @@ export class Ring implements Disposable {
           `kernel's struct io_rings header is ${cqes} bytes, jsuring sized it for ${IO_RINGS.cqes}: use memory: "kernel"`,
         );
       }
-      return new Ring(fd, params, layout, ringsAddr, layout.ringsBytes, sqesAddr, memory, arena!.kind, arena, ownsArena, undefined);
+      return new Ring(
+        fd,
+        params,
+        layout,
+        ringsAddr,
+        layout.ringsBytes,
+        sqesAddr,
+        memory,
+        arena!.kind,
+        arena,
+        ownsArena,
+        undefined,
+      );
     }
     return Ring.#mapKernelRings(fd, params, layout);
   }
@@ -286,7 +334,19 @@ export class Ring implements Disposable {
       lib.jsu_free(sqesAddr, layout.sqesBytes);
       lib.jsu_free(ringAddr, ringBytes);
     };
-    return new Ring(fd, params, layout, ringAddr, ringBytes, sqesAddr, "kernel", "pages", undefined, false, unmap);
+    return new Ring(
+      fd,
+      params,
+      layout,
+      ringAddr,
+      ringBytes,
+      sqesAddr,
+      "kernel",
+      "pages",
+      undefined,
+      false,
+      unmap,
+    );
   }
 
   // ---------------------------------------------------------------- SQ side
@@ -359,6 +419,7 @@ export class Ring implements Disposable {
    * ```
    */
   track(at: number, tag?: unknown, flags = 0, keep?: unknown): number {
+    if (flags !== 0) checkInt(flags, "flags", 0, 0xff);
     const ud = this.#table.add(tag, keep);
     // user_data as two words, written here rather than through setUserData ->
     // putU64: two calls fewer keeps nop()/read() within V8's inlining budget
@@ -387,7 +448,12 @@ export class Ring implements Disposable {
    * ring.reap(() => {}); // prints "internal nop 0"; the handler is not called
    * ```
    */
-  trackInternal(at: number, onComplete: (res: number, flags: number) => void, flags = 0, keep?: unknown): number {
+  trackInternal(
+    at: number,
+    onComplete: (res: number, flags: number) => void,
+    flags = 0,
+    keep?: unknown,
+  ): number {
     return this.track(at, new InternalOp(onComplete), flags, keep);
   }
 
@@ -424,9 +490,10 @@ export class Ring implements Disposable {
    * ```
    */
   nop(options?: OpOptions): number {
+    const flags = options === undefined ? 0 : sqeFlags(options, "nop");
     const at = this.getSqe();
     sqe.prepNop(this.sqes, at);
-    return this.track(at, options?.tag, options?.flags);
+    return this.track(at, options?.tag, flags);
   }
 
   /**
@@ -446,7 +513,7 @@ export class Ring implements Disposable {
    * ```
    */
   read(fd: number, buffer: IoBuffer, offset = -1, options?: OpOptions): number {
-    return this.#rw(Op.READ, fd, buffer, offset, options);
+    return this.#rw(Op.READ, fd, buffer, offset, sqeFlags(options, "read"), options?.tag);
   }
 
   /**
@@ -461,17 +528,27 @@ export class Ring implements Disposable {
    * ```
    */
   write(fd: number, buffer: IoBuffer, offset = -1, options?: OpOptions): number {
-    return this.#rw(Op.WRITE, fd, buffer, offset, options);
+    return this.#rw(Op.WRITE, fd, buffer, offset, sqeFlags(options, "write"), options?.tag);
   }
 
-  #rw(op: number, fd: number, buffer: IoBuffer, offset: number, options?: OpOptions): number {
+  #rw(
+    op: number,
+    fd: number,
+    buffer: IoBuffer,
+    offset: number,
+    flags: number,
+    tag: unknown,
+    index = 0,
+  ): number {
     checkFd(fd);
     checkBuffer(buffer);
     checkOffset(offset);
     const addr = getNative().addressOf(buffer);
     const at = this.getSqe();
     sqe.prepRw(this.sqes, at, op, fd, addr, buffer.byteLength, offset);
-    return this.track(at, options?.tag, options?.flags, buffer);
+    // buf_index (READ_FIXED / WRITE_FIXED); prepRw zeroed it.
+    if (index) this.sqes.u16[(at >>> 1) + 20] = index;
+    return this.track(at, tag, flags, buffer);
   }
 
   /**
@@ -486,7 +563,7 @@ export class Ring implements Disposable {
    * ```
    */
   readv(fd: number, buffers: readonly IoBuffer[], offset = -1, options?: OpOptions): number {
-    return this.#rwv(Op.READV, fd, buffers, offset, options);
+    return this.#rwv(Op.READV, fd, buffers, offset, sqeFlags(options, "readv"), options?.tag);
   }
 
   /**
@@ -502,16 +579,23 @@ export class Ring implements Disposable {
    * ```
    */
   writev(fd: number, buffers: readonly IoBuffer[], offset = -1, options?: OpOptions): number {
-    return this.#rwv(Op.WRITEV, fd, buffers, offset, options);
+    return this.#rwv(Op.WRITEV, fd, buffers, offset, sqeFlags(options, "writev"), options?.tag);
   }
 
-  #rwv(op: number, fd: number, buffers: readonly IoBuffer[], offset: number, options?: OpOptions): number {
+  #rwv(
+    op: number,
+    fd: number,
+    buffers: readonly IoBuffer[],
+    offset: number,
+    flags: number,
+    tag: unknown,
+  ): number {
     checkFd(fd);
     checkOffset(offset);
     const iov = iovecs(buffers); // at most IOV_MAX (1024)
     const at = this.getSqe();
     sqe.prepRw(this.sqes, at, op, fd, getNative().addressOf(iov), buffers.length, offset);
-    return this.track(at, options?.tag, options?.flags, [iov, buffers.slice()]);
+    return this.track(at, tag, flags, [iov, buffers.slice()]);
   }
 
   /**
@@ -528,7 +612,8 @@ export class Ring implements Disposable {
    * ```
    */
   readFixed(fd: number, buffer: IoBuffer, offset: number, index: number, options?: OpOptions): number {
-    return this.#rwFixed(Op.READ_FIXED, fd, buffer, offset, index, options);
+    checkU16(index, "registered buffer index");
+    return this.#rw(Op.READ_FIXED, fd, buffer, offset, sqeFlags(options, "readFixed"), options?.tag, index);
   }
 
   /**
@@ -544,18 +629,8 @@ export class Ring implements Disposable {
    * ```
    */
   writeFixed(fd: number, buffer: IoBuffer, offset: number, index: number, options?: OpOptions): number {
-    return this.#rwFixed(Op.WRITE_FIXED, fd, buffer, offset, index, options);
-  }
-
-  #rwFixed(op: number, fd: number, buffer: IoBuffer, offset: number, index: number, options?: OpOptions): number {
-    if (!Number.isInteger(index) || index < 0 || index > 0xffff) {
-      throw new RangeError(`registered buffer index must be 0..65535, got ${index}`);
-    }
-    const ud = this.#rw(op, fd, buffer, offset, options);
-    // #rw wrote the SQE at the tail just taken: set buf_index there.
-    const at = (((this.#sqeTail - 1) >>> 0) & this.#sqMask) << this.#sqeShift;
-    this.sqes.u16[(at >>> 1) + 20] = index;
-    return ud;
+    checkU16(index, "registered buffer index");
+    return this.#rw(Op.WRITE_FIXED, fd, buffer, offset, sqeFlags(options, "writeFixed"), options?.tag, index);
   }
 
   /**
@@ -570,9 +645,11 @@ export class Ring implements Disposable {
    */
   fsync(fd: number, how: { datasync?: boolean } = {}, options?: OpOptions): number {
     checkFd(fd);
+    const fsyncFlags = fsyncHow(how);
+    const flags = sqeFlags(options, "fsync");
     const at = this.getSqe();
-    sqe.prepFsync(this.sqes, at, fd, how.datasync ? Misc.FSYNC_DATASYNC : 0);
-    return this.track(at, options?.tag, options?.flags);
+    sqe.prepFsync(this.sqes, at, fd, fsyncFlags);
+    return this.track(at, options?.tag, flags);
   }
 
   /**
@@ -591,13 +668,20 @@ export class Ring implements Disposable {
    * ring.reap((fd) => console.log("fd", fd));
    * ```
    */
-  openat(path: string | Uint8Array, flags = 0, mode = 0o644, options?: OpOptions & { dirfd?: number }): number {
+  openat(
+    path: string | Uint8Array,
+    flags = 0,
+    mode = 0o644,
+    options?: OpOptions & { dirfd?: number },
+  ): number {
     const name = cString(path);
-    const dirfd = options?.dirfd ?? AT_FDCWD;
-    checkFd(dirfd);
+    checkU32(flags, "openat flags");
+    checkU32(mode, "openat mode");
+    const sqeFl = sqeFlags(options, "openat", PATH_OP_KEYS);
+    const dirfd = checkDirfd(options?.dirfd ?? AT_FDCWD);
     const at = this.getSqe();
     sqe.prepOpenat(this.sqes, at, dirfd, getNative().addressOf(name), flags, mode);
-    return this.track(at, options?.tag, options?.flags, name);
+    return this.track(at, options?.tag, sqeFl, name);
   }
 
   /**
@@ -612,9 +696,10 @@ export class Ring implements Disposable {
    */
   closeFd(fd: number, options?: OpOptions): number {
     checkFd(fd);
+    const flags = sqeFlags(options, "closeFd");
     const at = this.getSqe();
     sqe.prepClose(this.sqes, at, fd);
-    return this.track(at, options?.tag, options?.flags);
+    return this.track(at, options?.tag, flags);
   }
 
   /**
@@ -641,12 +726,15 @@ export class Ring implements Disposable {
       throw new RangeError(`statx needs a ${statxLayout.size}-byte buffer, got ${out.byteLength}`);
     }
     const name = cString(path);
-    const dirfd = options?.dirfd ?? AT_FDCWD;
+    const flags = sqeFlags(options, "statx", STATX_KEYS);
+    const dirfd = checkDirfd(options?.dirfd ?? AT_FDCWD);
+    // STATX_BASIC_STATS (0x7ff) unless a mask is given.
+    const atFlags = checkU32(options?.atFlags ?? 0, "statx atFlags");
+    const mask = checkU32(options?.mask ?? 0x7ff, "statx mask");
     const native = getNative();
     const at = this.getSqe();
-    // STATX_BASIC_STATS (0x7ff) unless a mask is given.
-    sqe.prepStatx(this.sqes, at, dirfd, native.addressOf(name), options?.atFlags ?? 0, options?.mask ?? 0x7ff, native.addressOf(out));
-    return this.track(at, options?.tag, options?.flags, [name, out]);
+    sqe.prepStatx(this.sqes, at, dirfd, native.addressOf(name), atFlags, mask, native.addressOf(out));
+    return this.track(at, options?.tag, flags, [name, out]);
   }
 
   /**
@@ -664,13 +752,12 @@ export class Ring implements Disposable {
    */
   timeout(timeout: Timeout, options?: OpOptions & { count?: number; timeoutFlags?: number }): number {
     const ts = timespec(timeout);
-    const count = options?.count ?? 0;
-    if (!Number.isInteger(count) || count < 0 || count > 0xffffffff) {
-      throw new RangeError(`count must be a u32, got ${count}`);
-    }
+    const flags = sqeFlags(options, "timeout", TIMEOUT_KEYS);
+    const count = checkU32(options?.count ?? 0, "timeout count");
+    const timeoutFlags = checkU32(options?.timeoutFlags ?? 0, "timeoutFlags");
     const at = this.getSqe();
-    sqe.prepTimeout(this.sqes, at, getNative().addressOf(ts), count, options?.timeoutFlags ?? 0);
-    return this.track(at, options?.tag, options?.flags, ts);
+    sqe.prepTimeout(this.sqes, at, getNative().addressOf(ts), count, timeoutFlags);
+    return this.track(at, options?.tag, flags, ts);
   }
 
   /**
@@ -686,9 +773,10 @@ export class Ring implements Disposable {
    */
   linkTimeout(timeout: Timeout, options?: OpOptions): number {
     const ts = timespec(timeout);
+    const flags = sqeFlags(options, "linkTimeout");
     const at = this.getSqe();
     sqe.prepLinkTimeout(this.sqes, at, getNative().addressOf(ts), 0);
-    return this.track(at, options?.tag, options?.flags, ts);
+    return this.track(at, options?.tag, flags, ts);
   }
 
   /**
@@ -706,12 +794,12 @@ export class Ring implements Disposable {
    * ```
    */
   cancel(target: number, cancelFlags = 0, options?: OpOptions): number {
-    if (!Number.isSafeInteger(target) || target < 0) {
-      throw new RangeError(`cancel target must be a user_data, got ${target}`);
-    }
+    checkU64(target, "cancel target (a user_data)");
+    checkU32(cancelFlags, "cancelFlags");
+    const flags = sqeFlags(options, "cancel");
     const at = this.getSqe();
     sqe.prepCancel(this.sqes, at, target, cancelFlags);
-    return this.track(at, options?.tag, options?.flags);
+    return this.track(at, options?.tag, flags);
   }
 
   // --------------------------------------------------------- submit / wait
@@ -802,6 +890,7 @@ export class Ring implements Disposable {
    * ```
    */
   submitAndWait(waitFor = 1): number {
+    checkU32(waitFor, "submitAndWait waitFor");
     this.#assertOpen();
     const n = this.#publish();
     if (waitFor <= 0 || this.ready >= waitFor && !this.#needsFlush()) {
@@ -832,8 +921,9 @@ export class Ring implements Disposable {
    * ```
    */
   waitFor(waitFor: number, timeout: Timeout): boolean {
-    this.#assertOpen();
+    checkU32(waitFor, "waitFor count");
     const [sec, nsec] = timespecParts(timeout);
+    this.#assertOpen();
     const n = this.#publish();
     // Submit first: when the same enter submits, the kernel returns the
     // submitted count and an expired timeout goes unreported.
@@ -843,7 +933,11 @@ export class Ring implements Disposable {
     const ts = this.#waitTs;
     if (!this.#waitArgReady) {
       // getevents.ts points at the ring's own timespec, written in place each wait.
-      sqe.putU64(new Uint32Array(this.#getevents.buffer), io_uring_getevents_arg.fields.ts[0] >> 2, getNative().addressOf(ts));
+      sqe.putU64(
+        new Uint32Array(this.#getevents.buffer),
+        io_uring_getevents_arg.fields.ts[0] >> 2,
+        getNative().addressOf(ts),
+      );
       this.#waitArgReady = true;
     }
     let first = true;
@@ -925,6 +1019,8 @@ export class Ring implements Disposable {
    * ```
    */
   reap(handler: CompletionHandler, max = Infinity): number {
+    checkFn(handler, "reap handler");
+    if (max !== Infinity) checkInt(max, "reap max", 0, Number.MAX_SAFE_INTEGER);
     if (this.fd < 0) return 0;
     const u32 = this.#ringU32, i32 = this.#ringI32, table = this.#table;
     let n = 0;
@@ -967,6 +1063,7 @@ export class Ring implements Disposable {
    * ```
    */
   completions(max = Infinity): Completion[] {
+    if (max !== Infinity) checkInt(max, "completions max", 0, Number.MAX_SAFE_INTEGER);
     const out: Completion[] = [];
     this.reap((res, flags, tag) => out.push({ res, flags, tag }), max);
     return out;
@@ -1020,8 +1117,10 @@ export class Ring implements Disposable {
    * ```
    */
   registerFiles(fds: readonly number[]): void {
-    if (!fds.length || fds.length > 0x7fffffff) throw new RangeError("fds must not be empty");
-    fds.forEach(checkFd);
+    if (!Array.isArray(fds)) throw typeError("fds", "an array of file descriptors", fds);
+    // IORING_MAX_FIXED_FILES: 1 << 20; -1 leaves a slot empty.
+    if (fds.length === 0 || fds.length > 1 << 20) throw rangeError("fds.length", "1 to 1048576", fds.length);
+    fds.forEach((fd, i) => fd === -1 || checkFd(fd, `fds[${i}]`));
     this.#register(Register.REGISTER_FILES, Int32Array.from(fds), fds.length, "FILES");
   }
 
@@ -1092,7 +1191,7 @@ export class Ring implements Disposable {
    * ```
    */
   registerEventfd(eventfd: number): void {
-    checkFd(eventfd);
+    checkFd(eventfd, "eventfd");
     this.#register(Register.REGISTER_EVENTFD, Int32Array.of(eventfd), 1, "EVENTFD");
   }
 
@@ -1187,6 +1286,7 @@ export class Ring implements Disposable {
    * ```
    */
   close(graceMs = 5000): Completion[] {
+    checkInt(graceMs, "close graceMs", 0, 2 ** 31 - 1);
     if (this.fd < 0) return [];
     const drained: Completion[] = [];
     const collect: CompletionHandler = (res, flags, tag) => drained.push({ res, flags, tag });
@@ -1231,6 +1331,14 @@ export class Ring implements Disposable {
   [Symbol.dispose](): void {
     this.close();
   }
+}
+
+/** fsync's `how` → IORING_FSYNC_* flags. */
+function fsyncHow(how: { datasync?: boolean }): number {
+  checkOptions(how, "fsync how", ["datasync"]);
+  const d = how.datasync;
+  if (d !== undefined && typeof d !== "boolean") throw typeError("datasync", "a boolean", d);
+  return d ? Misc.FSYNC_DATASYNC : 0;
 }
 
 /** The tag of an operation issued with {@linkcode Ring.trackInternal}. */
@@ -1300,6 +1408,8 @@ export function decodeStatx(buf: Uint8Array): Statx {
  * ```
  */
 export function eventfd(initval = 0, flags = 0o2000000 /* EFD_CLOEXEC */): number {
+  checkU32(initval, "eventfd initval");
+  checkU32(flags, "eventfd flags");
   return check(libjsuring().jsu_eventfd(initval, flags), "eventfd");
 }
 
@@ -1313,5 +1423,6 @@ export function eventfd(initval = 0, flags = 0o2000000 /* EFD_CLOEXEC */): numbe
  * ```
  */
 export function closeFd(fd: number): void {
+  checkFd(fd);
   check(libjsuring().jsu_close(fd), "close");
 }
