@@ -67,6 +67,8 @@ export {
 } from "./src/async/async_ring.ts";
 export {
   copyFile,
+  type CopyFileOptions,
+  type CopyMethod,
   defaultRing,
   File,
   FsError,

@@ -27,7 +27,9 @@ export function checkChunking(op: string, chunk: unknown, depth: unknown): void 
 
 /** Check that `path` is a string without NUL bytes. */
 export function checkPath(op: string, path: unknown, what = "path"): string {
-  if (typeof path !== "string") throw new TypeError(`${op}: ${what} must be a string, got ${quote(path)}`);
+  if (typeof path !== "string") {
+    throw new TypeError(`${op}: ${what} must be a string path, got ${quote(path)}`);
+  }
   if (path.includes("\0")) {
     throw new TypeError(`${op}: ${what} must not contain NUL bytes, got ${quote(path)}`);
   }

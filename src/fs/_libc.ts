@@ -18,6 +18,18 @@ const LIBC = {
   getdents64_nb: { args: ["i32", "u64", "u64"], returns: "i32", nonblocking: true },
   /** int statx(int dirfd, const char *path, int flags, unsigned mask, struct statx *buf) (glibc 2.28) */
   statx: { args: ["i32", "u64", "i32", "u32", "u64"], returns: "i32" },
+  /** ssize_t copy_file_range(int fd_in, off64_t *off_in, int fd_out, off64_t *off_out, size_t len, unsigned flags) (glibc 2.27); i32: len < 2 GiB */
+  copy_file_range: { args: ["i32", "u64", "i32", "u64", "u64", "u32"], returns: "i32" },
+  /** The same on a runtime thread (Deno `nonblocking`). */
+  copy_file_range_nb: { args: ["i32", "u64", "i32", "u64", "u64", "u32"], returns: "i32", nonblocking: true },
+  /** int open(const char *path, int flags, mode_t mode) */
+  open: { args: ["u64", "i32", "u32"], returns: "i32" },
+  /** int close(int fd) */
+  close: { args: ["i32"], returns: "i32" },
+  /** int rename(const char *old, const char *new) */
+  rename: { args: ["u64", "u64"], returns: "i32" },
+  /** int unlink(const char *path) */
+  unlink: { args: ["u64"], returns: "i32" },
   /** int *__errno_location(void) */
   __errno_location: { args: [], returns: "u64" },
 } as const satisfies SymbolTable;
@@ -28,7 +40,10 @@ let lib: NativeLibrary | null | undefined;
 export function libc(): NativeLibrary | null {
   if (lib !== undefined) return lib;
   try {
-    lib = getNative().open("libc.so.6", LIBC, { getdents64_nb: "getdents64" });
+    lib = getNative().open("libc.so.6", LIBC, {
+      getdents64_nb: "getdents64",
+      copy_file_range_nb: "copy_file_range",
+    });
   } catch {
     lib = null;
   }
@@ -84,4 +99,10 @@ export function fstatSize(fd: number): { mode: number; size: number } | number {
   if (r !== 0) return -errno();
   // struct statx: stx_mode (u16) at 28, stx_size (u64) at 40 (include/uapi/linux/stat.h).
   return { mode: statxView.getUint16(28, true), size: Number(statxView.getBigUint64(40, true)) };
+}
+
+/** `s` as a NUL-terminated C string (kept alive by the caller for the call). */
+export function cString(s: string): Uint8Array {
+  const b = new TextEncoder().encode(s + "\0");
+  return b;
 }

@@ -8,5 +8,5 @@
  */
 export { defaultRing, File, type FsOptions, open, type OpenFlags, stat, type Statx } from "./file.ts";
 export { readFile, type ReadFileAsyncOptions, writeFile, type WriteFileOptions } from "./read_write.ts";
-export { copyFile } from "./copy.ts";
+export { copyFile, type CopyFileOptions, type CopyMethod } from "./copy.ts";
 export { FsError } from "./_check.ts";
