@@ -48,6 +48,7 @@ import { CqeFlag, Misc, SetupFlag, SqeFlag, TimeoutFlag } from "../abi/flags.ts"
 import { statx as statxLayout } from "../abi/layout.ts";
 import { Op } from "../abi/opcodes.ts";
 import * as sqe from "../ops/sqe.ts";
+import { prepPollMultishot } from "../ops/poll.ts";
 import { getNative } from "../runtime/_ffi.ts";
 import { libjsuring } from "../runtime/libs.ts";
 import { setImmediate } from "node:timers";
@@ -203,19 +204,9 @@ function checkFixedRw(fd: number, offset: number, index: number): void {
   checkU16(index, "registered buffer index");
 }
 
-/** The SQE's op-specific flags word (msg_flags for send/recv). */
-function setOpFlags(s: sqe.SqeViews, at: number, flags: number): void {
-  s.u32[(at >>> 2) + 7] = flags;
-}
-
 /** send's msg_flags, always with MSG_NOSIGNAL (a closed peer is EPIPE, not a signal). */
 function setSendFlags(s: sqe.SqeViews, at: number, flags: number): void {
-  s.u32[(at >>> 2) + 7] = (flags | MSG_NOSIGNAL) >>> 0;
-}
-
-/** The SQE's buf_index (READ_FIXED / WRITE_FIXED). */
-function setBufIndex(s: sqe.SqeViews, at: number, index: number): void {
-  s.u16[(at >>> 1) + 20] = index;
+  sqe.setOpFlags(s, at, (flags | MSG_NOSIGNAL) >>> 0);
 }
 
 function timeoutError(name: string): Error {
@@ -507,10 +498,10 @@ export class AsyncRing implements Disposable, AsyncDisposable {
       if (p.buf !== undefined && isDetached(p.buf)) {
         // Refused before submit: the SQE becomes a NOP (keeping its flags,
         // so a chain stays a chain) and its completion rejects.
-        const flags = this.ring.sqes.u8[p.at + 1];
+        const flags = sqe.getSqeFlags(this.ring.sqes, p.at);
         sqe.prepNop(this.ring.sqes, p.at);
         sqe.setUserData(this.ring.sqes, p.at, p.ud);
-        this.ring.sqes.u8[p.at + 1] = flags;
+        sqe.setSqeFlags(this.ring.sqes, p.at, flags);
         p.refused = new TypeError(`${p.name}: the buffer was detached (transferred) before submit`);
       }
       p.at = -1;
@@ -895,7 +886,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    * ```
    */
   recv(fd: number, buffer: IoBuffer, msgFlags = 0, options?: AsyncOpOptions): Promise<number> {
-    return this.#bufferOp("recv", Op.RECV, fd, buffer, 0, msgFlags, options, checkSocketOp, setOpFlags);
+    return this.#bufferOp("recv", Op.RECV, fd, buffer, 0, msgFlags, options, checkSocketOp, sqe.setOpFlags);
   }
 
   /**
@@ -953,7 +944,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
     index: number,
     options?: AsyncOpOptions,
   ): Promise<number> {
-    return this.#bufferOp(name, op, fd, buffer, offset, index, options, checkFixedRw, setBufIndex);
+    return this.#bufferOp(name, op, fd, buffer, offset, index, options, checkFixedRw, sqe.setBufIndex);
   }
 
   /**
@@ -1177,7 +1168,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
       this.#linkFlags = 0;
     }
     // The chain ends at the last SQE written.
-    if (this.#lastAt >= 0) this.ring.sqes.u8[this.#lastAt + 1] &= ~SqeFlag.IO_LINK;
+    if (this.#lastAt >= 0) sqe.clearSqeFlags(this.ring.sqes, this.#lastAt, SqeFlag.IO_LINK);
     const settled = await Promise.allSettled(promises);
     const failed = settled.find((s) => s.status === "rejected");
     if (failed) throw (failed as PromiseRejectedResult).reason;
@@ -1191,14 +1182,11 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { AsyncRing, Op, prepRw } from "../../mod.ts";
+   * import { AsyncRing, POLL, prepPollMultishot } from "../../mod.ts";
    * await using ring = AsyncRing.create();
    * const ac = new AbortController();
    * // Multishot poll of stdin for POLLIN (what ring.poll() does).
-   * const it = ring.multishot((s, at) => {
-   *   prepRw(s, at, Op.POLL_ADD, 0, 0, 1, 0); // len 1: IORING_POLL_ADD_MULTI
-   *   s.u32[(at >>> 2) + 7] = 1;
-   * }, { signal: ac.signal });
+   * const it = ring.multishot((s, at) => prepPollMultishot(s, at, 0, POLL.IN), { signal: ac.signal });
    * ac.abort();
    * for await (const _ of it) {}
    * ```
@@ -1212,7 +1200,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
     }
     const at = this.#sqe();
     prep(this.ring.sqes, at);
-    m.ud = this.ring.track(at, m, this.ring.sqes.u8[at + 1], options.keep);
+    m.ud = this.ring.track(at, m, sqe.getSqeFlags(this.ring.sqes, at), options.keep);
     const signal = options.signal;
     if (signal) {
       m.onAbort = () => this._cancelUserData(m.ud);
@@ -1263,10 +1251,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
     checkU32(events, "poll events");
     checkOptions(options, "poll options", ["signal"]);
     if (options.signal !== undefined) checkSignal(options.signal);
-    return this.multishot((s, at) => {
-      sqe.prepRw(s, at, Op.POLL_ADD, fd, 0, 1, /* IORING_POLL_ADD_MULTI */ 0);
-      s.u32[(at >>> 2) + 7] = events;
-    }, { signal: options.signal, name: "poll" });
+    return this.multishot((s, at) => prepPollMultishot(s, at, fd, events), { signal: options.signal, name: "poll" });
   }
 
   // ------------------------------------------------------------------ close

@@ -13,7 +13,7 @@
  */
 import { keepForever } from "../memory/_keep.ts";
 import { CqeFlag, Op, SqeFlag } from "../abi/mod.ts";
-import { Arena, type MemoryRequest, type Slice } from "../memory/arena.ts";
+import { type Arena, createArena, type MemoryRequest, type Slice } from "../memory/arena.ts";
 import { getNative } from "../runtime/_ffi.ts";
 import { UringError } from "../errors/uring_error.ts";
 import { Errno } from "../errors/errno.ts";
@@ -112,7 +112,7 @@ export function resolveMemory(
   what: string,
 ): ResolvedMemory {
   if (memory === undefined) {
-    const arena = Arena.create({ size: need, memory: hugepages ?? "auto" });
+    const arena = createArena({ size: need, memory: hugepages ?? "auto" }, "hugepages");
     return { address: arena.address, bytes: arena.bytes.subarray(0, need), owned: arena, keep: arena };
   }
   if (memory instanceof Uint8Array) {
@@ -309,8 +309,8 @@ export abstract class BufferGroup implements Disposable {
     const ring = this.ring;
     const at = ring.getSqe();
     sqe.prepRw(ring.sqes, at, op, fd, addr, len, offset);
-    if (opFlags) ring.sqes.u32[(at >>> 2) + 7] = opFlags; // msg_flags / rw_flags
-    ring.sqes.u16[(at >>> 1) + 20] = this.id; // buf_group
+    if (opFlags) sqe.setOpFlags(ring.sqes, at, opFlags); // msg_flags / rw_flags
+    sqe.setBufGroup(ring.sqes, at, this.id); // IOSQE_BUFFER_SELECT comes with the flags below
     const ud = ring.track(at, options?.tag, (options?.flags ?? 0) | SqeFlag.BUFFER_SELECT, keep ?? this);
     this.armed.add(ring, ud);
     return ud;

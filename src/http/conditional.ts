@@ -15,7 +15,7 @@ import { parseHttpDate } from "./date.ts";
  *
  * @example
  * ```ts
- * import { fileEtag } from "jsr:@jsuring/jsuring";
+ * import { fileEtag } from "@jsuring/jsuring";
  * console.log(fileEtag(12, 4096, 1700000000123.456)); // "\"c-1000-60a2418202240\""
  * ```
  */
@@ -42,7 +42,7 @@ function weakMatch(a: string, b: string): boolean {
  *
  * @example
  * ```ts
- * import { strongMatch } from "jsr:@jsuring/jsuring";
+ * import { strongMatch } from "@jsuring/jsuring";
  * console.log(strongMatch("\"a\"", "\"a\""), strongMatch("W/\"a\"", "W/\"a\"")); // true false
  * ```
  */
@@ -55,7 +55,7 @@ export function strongMatch(a: string, b: string): boolean {
  *
  * @example
  * ```ts
- * import type { Preconditions } from "jsr:@jsuring/jsuring";
+ * import type { Preconditions } from "@jsuring/jsuring";
  * const pre: Preconditions = { ifNoneMatch: '"abc"' };
  * ```
  */
@@ -78,7 +78,7 @@ export interface Preconditions {
  *
  * @example
  * ```ts
- * import { evaluatePreconditions } from "jsr:@jsuring/jsuring";
+ * import { evaluatePreconditions } from "@jsuring/jsuring";
  * console.log(evaluatePreconditions({ ifNoneMatch: '"a"' }, '"a"', 0)); // 304
  * console.log(evaluatePreconditions({ ifMatch: '"b"' }, '"a"', 0)); // 412
  * ```

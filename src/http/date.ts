@@ -17,7 +17,7 @@ const two = (n: number) => (n < 10 ? "0" : "") + n;
  *
  * @example
  * ```ts
- * import { formatHttpDate } from "jsr:@jsuring/jsuring";
+ * import { formatHttpDate } from "@jsuring/jsuring";
  * console.log(formatHttpDate(784111777000)); // "Sun, 06 Nov 1994 08:49:37 GMT"
  * ```
  */
@@ -36,7 +36,7 @@ let cachedDate = "";
  *
  * @example
  * ```ts
- * import { httpDateNow } from "jsr:@jsuring/jsuring";
+ * import { httpDateNow } from "@jsuring/jsuring";
  * console.log(httpDateNow().endsWith(" GMT")); // true
  * ```
  */
@@ -69,7 +69,7 @@ function utc(y: number, mon: string, d: number, h: number, mi: number, s: number
  *
  * @example
  * ```ts
- * import { parseHttpDate } from "jsr:@jsuring/jsuring";
+ * import { parseHttpDate } from "@jsuring/jsuring";
  * console.log(parseHttpDate("Sun, 06 Nov 1994 08:49:37 GMT")); // 784111777000
  * console.log(parseHttpDate("Sunday, 06-Nov-94 08:49:37 GMT")); // 784111777000
  * console.log(parseHttpDate("Sun Nov  6 08:49:37 1994")); // 784111777000

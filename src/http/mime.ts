@@ -32,7 +32,7 @@ export const DEFAULT_CONTENT_TYPE = "application/octet-stream";
  *
  * @example
  * ```ts
- * import { contentType } from "jsr:@jsuring/jsuring";
+ * import { contentType } from "@jsuring/jsuring";
  * console.log(contentType("/www/index.html")); // "text/html; charset=utf-8"
  * console.log(contentType("clip.mp4")); // "video/mp4"
  * ```

@@ -12,3 +12,12 @@ export { ifRangeMatches, parseRange, type RangeResult } from "./range.ts";
 export { contentType, DEFAULT_CONTENT_TYPE } from "./mime.ts";
 export { formatHttpDate, httpDateNow, parseHttpDate } from "./date.ts";
 export { encodePath, errorResponse, responseHead, STATUS_TEXT } from "./response.ts";
+export {
+  DEFAULT_SERVER_LIMITS,
+  type FetchHandler,
+  FileServer,
+  serveDir,
+  type ServeDirOptions,
+  type ServerCounters,
+  type ServerLimits,
+} from "./server.ts";

@@ -15,7 +15,7 @@
  *
  * @example
  * ```ts
- * import { Method } from "jsr:@jsuring/jsuring";
+ * import { Method } from "@jsuring/jsuring";
  * console.log(Method.GET, Method.HEAD); // 1 2
  * ```
  */
@@ -38,7 +38,7 @@ const METHOD_NAMES = ["", "GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PA
  *
  * @example
  * ```ts
- * import type { HeadLimits } from "jsr:@jsuring/jsuring";
+ * import type { HeadLimits } from "@jsuring/jsuring";
  * const limits: HeadLimits = { maxRequestLine: 8192, maxHeaderBytes: 16384, maxHeaders: 100, maxBody: 1 << 20 };
  * ```
  */
@@ -59,7 +59,7 @@ export interface HeadLimits {
  *
  * @example
  * ```ts
- * import { DEFAULT_LIMITS } from "jsr:@jsuring/jsuring";
+ * import { DEFAULT_LIMITS } from "@jsuring/jsuring";
  * console.log(DEFAULT_LIMITS.maxHeaders); // 100
  * ```
  */
@@ -89,7 +89,7 @@ const CR = 13, LF = 10, SP = 32, HT = 9, COLON = 58;
  *
  * @example
  * ```ts
- * import { Header } from "jsr:@jsuring/jsuring";
+ * import { Header } from "@jsuring/jsuring";
  * console.log(Header.RANGE); // 6
  * ```
  */
@@ -136,7 +136,7 @@ function latin1(buf: Uint8Array, s: number, e: number): string {
  *
  * @example
  * ```ts
- * import { parseRequest, RequestHead } from "jsr:@jsuring/jsuring";
+ * import { parseRequest, RequestHead } from "@jsuring/jsuring";
  * const bytes = new TextEncoder().encode("GET /a HTTP/1.1\r\nHost: x\r\n\r\n");
  * const head = new RequestHead();
  * console.log(parseRequest(bytes, 0, bytes.length, head), head.target()); // 28 "/a"
@@ -243,7 +243,7 @@ function hasToken(value: string, token: string): boolean {
  *
  * @example
  * ```ts
- * import { parseRequest, RequestHead, Header } from "jsr:@jsuring/jsuring";
+ * import { parseRequest, RequestHead, Header } from "@jsuring/jsuring";
  * const head = new RequestHead();
  * const req = new TextEncoder().encode("GET / HTTP/1.1\r\nHost: a\r\nRange: bytes=0-9\r\n\r\n");
  * parseRequest(req, 0, req.length, head);

@@ -16,7 +16,7 @@
  *
  * @example
  * ```ts
- * import { resolvePath, type ResolvedPath } from "jsr:@jsuring/jsuring";
+ * import { resolvePath, type ResolvedPath } from "@jsuring/jsuring";
  * const r: ResolvedPath = resolvePath("/a/../b/?q=1");
  * console.log(r); // { path: "/b/", dir: true, dotfile: false, query: "q=1" }
  * ```
@@ -46,7 +46,7 @@ function hex(c: number): number {
  *
  * @example
  * ```ts
- * import { resolvePath } from "jsr:@jsuring/jsuring";
+ * import { resolvePath } from "@jsuring/jsuring";
  * console.log(resolvePath("/docs/%E2%9C%93.txt")); // { path: "/docs/✓.txt", ... }
  * console.log(resolvePath("/../etc/passwd")); // { status: 400 }
  * console.log(resolvePath("/%2e%2e/etc/passwd")); // { status: 400 }

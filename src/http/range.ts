@@ -15,7 +15,7 @@ import { strongMatch } from "./conditional.ts";
  *
  * @example
  * ```ts
- * import { parseRange, type RangeResult } from "jsr:@jsuring/jsuring";
+ * import { parseRange, type RangeResult } from "@jsuring/jsuring";
  * const r: RangeResult = parseRange("bytes=0-99", 1000);
  * console.log(r); // { kind: "range", start: 0, end: 99 }
  * ```
@@ -34,7 +34,7 @@ const SPEC = /^\s*(\d*)\s*-\s*(\d*)\s*$/;
  *
  * @example
  * ```ts
- * import { parseRange } from "jsr:@jsuring/jsuring";
+ * import { parseRange } from "@jsuring/jsuring";
  * console.log(parseRange("bytes=-10", 1000)); // { kind: "range", start: 990, end: 999 }
  * console.log(parseRange("bytes=500-", 1000)); // { kind: "range", start: 500, end: 999 }
  * console.log(parseRange("bytes=2000-", 1000)); // { kind: "unsatisfiable" }
@@ -81,7 +81,7 @@ function one(spec: string, size: number): RangeResult | undefined {
  *
  * @example
  * ```ts
- * import { ifRangeMatches } from "jsr:@jsuring/jsuring";
+ * import { ifRangeMatches } from "@jsuring/jsuring";
  * console.log(ifRangeMatches('"v1"', '"v1"', 0)); // true
  * console.log(ifRangeMatches('"v0"', '"v1"', 0)); // false
  * ```

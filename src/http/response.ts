@@ -14,7 +14,7 @@ import { httpDateNow } from "./date.ts";
  *
  * @example
  * ```ts
- * import { STATUS_TEXT } from "jsr:@jsuring/jsuring";
+ * import { STATUS_TEXT } from "@jsuring/jsuring";
  * console.log(STATUS_TEXT[431]); // "Request Header Fields Too Large"
  * ```
  */
@@ -64,7 +64,7 @@ function connectionLine(minor: number, keepAlive: boolean): string {
  *
  * @example
  * ```ts
- * import { responseHead } from "jsr:@jsuring/jsuring";
+ * import { responseHead } from "@jsuring/jsuring";
  * const h = responseHead(200, 1, true, "Content-Type: text/plain\r\n", 5);
  * console.log(h.startsWith("HTTP/1.1 200 OK\r\n")); // true
  * ```
@@ -91,7 +91,7 @@ const ENCODER = new TextEncoder();
  *
  * @example
  * ```ts
- * import { errorResponse } from "jsr:@jsuring/jsuring";
+ * import { errorResponse } from "@jsuring/jsuring";
  * const bytes = errorResponse(404, 1, true, false);
  * console.log(new TextDecoder().decode(bytes).split("\r\n")[0]); // "HTTP/1.1 404 Not Found"
  * ```
@@ -120,7 +120,7 @@ export function errorResponse(
  *
  * @example
  * ```ts
- * import { encodePath } from "jsr:@jsuring/jsuring";
+ * import { encodePath } from "@jsuring/jsuring";
  * console.log(encodePath("/a b/✓/")); // "/a%20b/%E2%9C%93/"
  * ```
  */

@@ -10,13 +10,11 @@
  * @module
  */
 import {
-  __kernel_timespec,
   CancelFlag,
   CqeFlag,
   EnterFlag,
   Feature,
   IO_RINGS,
-  io_uring_getevents_arg,
   io_uring_params,
   io_uring_probe,
   io_uring_probe_op,
@@ -26,16 +24,15 @@ import {
   OP_NAMES,
   type OpName,
   Register,
-  RingFlag,
   SetupFlag,
   statx as statxLayout,
 } from "../abi/mod.ts";
-import { Arena, type MemoryKind, PAGE_SIZE } from "../memory/arena.ts";
+import { type Arena, createArena, type MemoryKind, PAGE_SIZE } from "../memory/arena.ts";
 import { libjsuring, liburing } from "../runtime/libs.ts";
 import { getNative } from "../runtime/_ffi.ts";
 import { check, UringError } from "../errors/uring_error.ts";
 import { Errno } from "../errors/errno.ts";
-import { kernelAtLeast, registerHint, setupHint } from "../errors/hints.ts";
+import { kernelAtLeast, kernelRelease, registerHint, setupHint } from "../errors/hints.ts";
 import * as sqe from "../ops/sqe.ts";
 import { INTERNAL_USER_DATA, OpTable } from "./_table.ts";
 import { keepForever } from "../memory/_keep.ts";
@@ -60,6 +57,7 @@ import {
   timespecParts,
   typeError,
 } from "./_args.ts";
+import { EnterEngine, setEngine } from "./_enter.ts";
 import { type RingLayout, ringLayout, type RingMemory, type RingOptions, setupFlags } from "./setup.ts";
 
 export type { RingMemory, RingOptions } from "./setup.ts";
@@ -155,10 +153,19 @@ export class Ring implements Disposable {
   #table = new OpTable();
   #unmap: (() => void) | undefined;
   #ownsArena: boolean;
-  #getevents = new Uint8Array(io_uring_getevents_arg.size);
-  #waitTs = new Uint32Array(__kernel_timespec.size / 4);
-  #waitArgReady = false;
+  #engine: EnterEngine;
   #probe: Uint8Array | undefined;
+  #fallback: readonly string[] = [];
+
+  /**
+   * What this ring does without that jsuring would have used by default, each
+   * with the reason and the fix (an old kernel, no reserved hugepages, …);
+   * empty when it got everything. A feature asked for explicitly never falls
+   * back: it throws instead.
+   */
+  get fallback(): readonly string[] {
+    return this.#fallback;
+  }
 
   private constructor(
     fd: number,
@@ -205,6 +212,13 @@ export class Ring implements Disposable {
     }
     this.#sqeTail = this.#ringU32[this.#sqTail];
     this.#sqHeadSeen = this.#ringU32[this.#sqHead];
+    this.#engine = new EnterEngine(this, this.flags, this.#ringU32, {
+      sqFlags: this.#sqFlags,
+      cqHead: this.#cqHead,
+      cqTail: this.#cqTail,
+      cqEntries: layout.cqEntries,
+    });
+    setEngine(this, this.#engine);
   }
 
   /**
@@ -226,6 +240,13 @@ export class Ring implements Disposable {
     let flags = setupFlags(options);
     if (options.noSqArray === undefined && kernelAtLeast("6.6")) flags |= SetupFlag.NO_SQARRAY;
     const memory = options.memory ?? (kernelAtLeast("6.5") ? "user" : "kernel");
+    const fallback: string[] = [];
+    if (options.memory === undefined && memory === "kernel") {
+      fallback.push(`memory: "kernel": rings in application memory (IORING_SETUP_NO_MMAP) need Linux 6.5, this is Linux ${kernelRelease()}`);
+    }
+    if (options.noSqArray === undefined && !(flags & SetupFlag.NO_SQARRAY)) {
+      fallback.push(`noSqArray: false: IORING_SETUP_NO_SQARRAY needs Linux 6.6, this is Linux ${kernelRelease()}`);
+    }
     if (memory !== "user" && memory !== "kernel") {
       throw new TypeError(`memory must be "user" or "kernel", got ${memory}`);
     }
@@ -252,7 +273,7 @@ export class Ring implements Disposable {
       const sqesBytes = Math.ceil(layout.sqesBytes / PAGE_SIZE) * PAGE_SIZE;
       arena = options.arena;
       if (!arena) {
-        arena = Arena.create({ size: ringsBytes + sqesBytes, memory: options.hugepages ?? "auto" });
+        arena = createArena({ size: ringsBytes + sqesBytes, memory: options.hugepages ?? "auto" }, "hugepages");
         ownsArena = true;
       }
       try {
@@ -286,7 +307,8 @@ export class Ring implements Disposable {
           `kernel's struct io_rings header is ${cqes} bytes, jsuring sized it for ${IO_RINGS.cqes}: use memory: "kernel"`,
         );
       }
-      return new Ring(
+      if (ownsArena && arena!.fallback) fallback.push(`hugepages: got "${arena!.kind}": ${arena!.fallback}`);
+      const ring = new Ring(
         fd,
         params,
         layout,
@@ -299,8 +321,12 @@ export class Ring implements Disposable {
         ownsArena,
         undefined,
       );
+      ring.#fallback = fallback;
+      return ring;
     }
-    return Ring.#mapKernelRings(fd, params, layout);
+    const ring = Ring.#mapKernelRings(fd, params, layout);
+    ring.#fallback = fallback;
+    return ring;
   }
 
   static #mapKernelRings(fd: number, params: Uint32Array, layout: RingLayout): Ring {
@@ -394,7 +420,7 @@ export class Ring implements Disposable {
       // SQPOLL: the kernel thread may post a batch's CQEs before moving the SQ
       // head; wait for it to take SQEs (IORING_ENTER_SQ_WAIT, as liburing's
       // io_uring_sqring_wait) instead of failing.
-      if (this.sqSpace === 0 && this.flags & SetupFlag.SQPOLL) this.#enter(0, 0, EnterFlag.SQ_WAIT);
+      if (this.sqSpace === 0 && this.flags & SetupFlag.SQPOLL) this.#engine.enter(0, 0, EnterFlag.SQ_WAIT);
       if (this.sqSpace === 0) {
         throw new UringError(Errno.EBUSY, "getSqe", "the submission queue is full; reap completions or wait");
       }
@@ -547,7 +573,7 @@ export class Ring implements Disposable {
     const at = this.getSqe();
     sqe.prepRw(this.sqes, at, op, fd, addr, buffer.byteLength, offset);
     // buf_index (READ_FIXED / WRITE_FIXED); prepRw zeroed it.
-    if (index) this.sqes.u16[(at >>> 1) + 20] = index;
+    if (index) sqe.setBufIndex(this.sqes, at, index);
     return this.track(at, tag, flags, buffer);
   }
 
@@ -833,29 +859,6 @@ export class Ring implements Disposable {
     return this.#publish();
   }
 
-  #enter(toSubmit: number, minComplete: number, flags: number): number {
-    if (this.flags & SetupFlag.SQPOLL) {
-      // The SQ thread submits; enter only to wake it or to wait.
-      if (Atomics.load(this.#ringU32, this.#sqFlags) & RingFlag.SQ_NEED_WAKEUP) {
-        flags |= EnterFlag.SQ_WAKEUP;
-      } else if (!(flags & (EnterFlag.GETEVENTS | EnterFlag.SQ_WAIT))) {
-        return toSubmit;
-      }
-    }
-    for (;;) {
-      const ret = liburing().io_uring_enter(this.fd, toSubmit, minComplete, flags, null);
-      if (ret >= 0) return ret;
-      if (ret === -Errno.EINTR) continue;
-      throw new UringError(
-        -ret,
-        "io_uring_enter",
-        ret === -Errno.EBUSY || ret === -Errno.EAGAIN
-          ? "completions are backing up: reap the CQ before submitting more"
-          : undefined,
-      );
-    }
-  }
-
   /**
    * Publish queued SQEs and submit them with one `io_uring_enter`.
    *
@@ -872,7 +875,7 @@ export class Ring implements Disposable {
   submit(): number {
     this.#assertOpen();
     const n = this.#publish();
-    return n ? this.#enter(n, 0, 0) : 0;
+    return n ? this.#engine.enter(n, 0, 0) : 0;
   }
 
   /**
@@ -892,19 +895,7 @@ export class Ring implements Disposable {
   submitAndWait(waitFor = 1): number {
     checkU32(waitFor, "submitAndWait waitFor");
     this.#assertOpen();
-    const n = this.#publish();
-    if (waitFor <= 0 || this.ready >= waitFor && !this.#needsFlush()) {
-      return n ? this.#enter(n, 0, 0) : 0;
-    }
-    const submitted = this.#enter(n, waitFor, EnterFlag.GETEVENTS);
-    // The kernel wakes every waiter when any timeout completes
-    // (io_should_wake() checks cq_timeouts), so fewer than waitFor CQEs may be
-    // ready: wait again, as liburing's io_uring_wait_cqe_nr() loop does.
-    // Not past what the CQ can show: the rest may sit in the overflow list,
-    // which reap() flushes.
-    const want = Math.min(waitFor, this.layout.cqEntries);
-    while (this.ready < want && !this.#overflowed()) this.#enter(0, want, EnterFlag.GETEVENTS);
-    return submitted;
+    return this.#engine.submitAndWait(this.#publish(), waitFor);
   }
 
   /**
@@ -924,43 +915,7 @@ export class Ring implements Disposable {
     checkU32(waitFor, "waitFor count");
     const [sec, nsec] = timespecParts(timeout);
     this.#assertOpen();
-    const n = this.#publish();
-    // Submit first: when the same enter submits, the kernel returns the
-    // submitted count and an expired timeout goes unreported.
-    if (n) this.#enter(n, 0, 0);
-    const want = Math.min(waitFor, this.layout.cqEntries);
-    const deadline = performance.now() + sec * 1e3 + nsec / 1e6;
-    const ts = this.#waitTs;
-    if (!this.#waitArgReady) {
-      // getevents.ts points at the ring's own timespec, written in place each wait.
-      sqe.putU64(
-        new Uint32Array(this.#getevents.buffer),
-        io_uring_getevents_arg.fields.ts[0] >> 2,
-        getNative().addressOf(ts),
-      );
-      this.#waitArgReady = true;
-    }
-    let first = true;
-    // Loop: a timeout completing elsewhere wakes waiters early (io_should_wake).
-    while (this.ready < want && !this.#overflowed()) {
-      const left = first ? sec * 1e3 + nsec / 1e6 : deadline - performance.now();
-      if (left <= 0) return false;
-      const whole = first ? sec : Math.floor(left / 1e3);
-      sqe.putU64(ts, 0, whole);
-      sqe.putU64(ts, 2, first ? nsec : Math.round((left - whole * 1e3) * 1e6));
-      first = false;
-      const ret = liburing().io_uring_enter2(
-        this.fd,
-        0,
-        want,
-        EnterFlag.GETEVENTS | EnterFlag.EXT_ARG,
-        this.#getevents,
-        io_uring_getevents_arg.size,
-      );
-      if (ret === -Errno.ETIME) return this.ready >= want;
-      if (ret < 0 && ret !== -Errno.EINTR) throw new UringError(-ret, "io_uring_enter2");
-    }
-    return true;
+    return this.#engine.waitTimed(this.#publish(), waitFor, sec, nsec);
   }
 
   /**
@@ -983,7 +938,7 @@ export class Ring implements Disposable {
    */
   getEvents(): number {
     this.#assertOpen();
-    return this.#enter(this.#publish(), 0, EnterFlag.GETEVENTS);
+    return this.#engine.enter(this.#publish(), 0, EnterFlag.GETEVENTS);
   }
 
   // ---------------------------------------------------------------- CQ side
@@ -991,15 +946,6 @@ export class Ring implements Disposable {
   /** CQEs ready to reap. */
   get ready(): number {
     return (Atomics.load(this.#ringU32, this.#cqTail) - this.#ringU32[this.#cqHead]) >>> 0;
-  }
-
-  #overflowed(): boolean {
-    return (Atomics.load(this.#ringU32, this.#sqFlags) & RingFlag.SQ_CQ_OVERFLOW) !== 0;
-  }
-
-  #needsFlush(): boolean {
-    return (Atomics.load(this.#ringU32, this.#sqFlags) &
-      (RingFlag.SQ_CQ_OVERFLOW | RingFlag.SQ_TASKRUN)) !== 0;
   }
 
   /**
@@ -1042,10 +988,10 @@ export class Ring implements Disposable {
       } finally {
         Atomics.store(u32, this.#cqHead, head);
       }
-      if (n >= max || !this.#needsFlush()) return n;
+      if (n >= max || !this.#engine.needsFlush()) return n;
       // liburing io_uring_peek_batch_cqe: overflow or deferred task work
       // pending, let the kernel flush it into the CQ, then look again.
-      this.#enter(0, 0, EnterFlag.GETEVENTS);
+      this.#engine.enter(0, 0, EnterFlag.GETEVENTS);
       if (this.ready === 0) return n;
     }
   }
