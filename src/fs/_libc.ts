@@ -24,6 +24,8 @@ const LIBC = {
   copy_file_range_nb: { args: ["i32", "u64", "i32", "u64", "u64", "u32"], returns: "i32", nonblocking: true },
   /** int open(const char *path, int flags, mode_t mode) */
   open: { args: ["u64", "i32", "u32"], returns: "i32" },
+  /** int ftruncate(int fd, off_t length) */
+  ftruncate: { args: ["i32", "u64"], returns: "i32" },
   /** int close(int fd) */
   close: { args: ["i32"], returns: "i32" },
   /** int rename(const char *old, const char *new) */

@@ -11,6 +11,15 @@ import type { Statx } from "../ring/ring.ts";
 import { UringError } from "../errors/uring_error.ts";
 import { FileTable } from "./_files.ts";
 import { Errno } from "../errors/errno.ts";
+import {
+  fadvise as fadviseOp,
+  fallocate as fallocateOp,
+  openat2 as openat2Op,
+  type Prepared,
+  syncFileRange as syncFileRangeOp,
+} from "./_ops.ts";
+import { checkPath, withPath } from "./_check.ts";
+import { ftruncate, run as runOp } from "./meta.ts";
 
 export type { Statx } from "../ring/ring.ts";
 
@@ -105,6 +114,8 @@ export class File implements AsyncDisposable {
   readonly ring: AsyncRing;
   /** Its slot in the ring's registered file table, or -1 (reads and writes then use the fd). */
   index: number = -1;
+  /** The path it was opened by (for errors), if known. */
+  path?: string;
 
   /**
    * Wrap an open file descriptor (the File closes it).
@@ -232,6 +243,90 @@ export class File implements AsyncDisposable {
   }
 
   /**
+   * Truncate or extend the file to `length` bytes (IORING_OP_FTRUNCATE, 6.9;
+   * a synchronous ftruncate(2) on older kernels).
+   *
+   * @example
+   * ```ts
+   * import { open } from "@jsuring/jsuring";
+   * await using f = await open("/tmp/jsuring-file-truncate", "w");
+   * await f.truncate(1000);
+   * ```
+   */
+  truncate(length = 0, options?: FsOptions): Promise<void> {
+    return ftruncate(this.fd, length, { ...options, ring: this.ring, path: this.path });
+  }
+
+  /**
+   * fallocate(2) (IORING_OP_FALLOCATE, 5.6): reserve `length` bytes at
+   * `offset` (`FALLOC_FL_*` mode; 0 also extends the size), e.g.
+   * {@linkcode File.punchHole}.
+   *
+   * @example
+   * ```ts
+   * import { open } from "@jsuring/jsuring";
+   * await using f = await open("/tmp/jsuring-file-allocate", "w");
+   * await f.allocate(0, 1 << 20);
+   * ```
+   */
+  allocate(offset: number, length: number, mode = 0, options?: FsOptions): Promise<void> {
+    return this.#run(() => fallocateOp(this.fd, mode, offset, length, this.path), options);
+  }
+
+  /**
+   * Deallocate `length` bytes at `offset`, keeping the size: reads there
+   * return zeros (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE).
+   *
+   * @example
+   * ```ts
+   * import { open } from "@jsuring/jsuring";
+   * await using f = await open("/tmp/jsuring-file-punch", "w+");
+   * await f.writeAll(new Uint8Array(65536).fill(1), 0);
+   * await f.punchHole(0, 4096);
+   * ```
+   */
+  punchHole(offset: number, length: number, options?: FsOptions): Promise<void> {
+    return this.allocate(offset, length, 0x3, options);
+  }
+
+  /**
+   * posix_fadvise(2) (IORING_OP_FADVISE, 5.6): `POSIX_FADV_*` advice for
+   * `length` bytes at `offset` (0: to the end).
+   *
+   * @example
+   * ```ts
+   * import { open, POSIX_FADV } from "@jsuring/jsuring";
+   * await using f = await open("/etc/hostname");
+   * await f.advise(0, 0, POSIX_FADV.SEQUENTIAL);
+   * ```
+   */
+  advise(offset: number, length: number, advice: number, options?: FsOptions): Promise<void> {
+    return this.#run(() => fadviseOp(this.fd, offset, length, advice, this.path), options);
+  }
+
+  /**
+   * sync_file_range(2) (IORING_OP_SYNC_FILE_RANGE, 5.2): start or wait for
+   * writeback of `length` bytes at `offset` (`SYNC_FILE_RANGE_*` flags:
+   * 1 WAIT_BEFORE, 2 WRITE, 4 WAIT_AFTER).
+   *
+   * @example
+   * ```ts
+   * import { open } from "@jsuring/jsuring";
+   * await using f = await open("/tmp/jsuring-file-syncrange", "w");
+   * await f.writeAll(new Uint8Array(4096), 0);
+   * await f.syncRange(0, 4096, 2);
+   * ```
+   */
+  syncRange(offset: number, length: number, flags = 2, options?: FsOptions): Promise<void> {
+    return this.#run(() => syncFileRangeOp(this.fd, offset, length, flags, this.path), options);
+  }
+
+  async #run(prepare: () => Prepared<void>, options: FsOptions | undefined): Promise<void> {
+    if (this.fd < 0) throw new TypeError("file is closed");
+    await runOp(this.ring, prepare(), options);
+  }
+
+  /**
    * Close the file (through the ring).
    *
    * @example
@@ -260,39 +355,64 @@ export class File implements AsyncDisposable {
 }
 
 /**
- * Open `path` (IORING_OP_OPENAT). Unless `register: false`, the file also
+ * Options of {@linkcode open}.
+ *
+ * @example
+ * ```ts
+ * import { open, RESOLVE, type OpenOptions } from "@jsuring/jsuring";
+ * const o: OpenOptions = { resolve: RESOLVE.NO_SYMLINKS, mode: 0o600 };
+ * await using f = await open("/tmp/jsuring-open-options", "w", o);
+ * ```
+ */
+export interface OpenOptions extends FsOptions {
+  /** Permission bits of a file this creates (default 0o666, less the umask). */
+  mode?: number;
+  /** Take a slot in the ring's registered file table (default true). */
+  register?: boolean;
+  /**
+   * `RESOLVE_*` flags: open with openat2(2) (IORING_OP_OPENAT2, 5.6), e.g.
+   * `RESOLVE.BENEATH` with `dirfd` to refuse paths that escape a directory,
+   * `RESOLVE.NO_SYMLINKS` to refuse any symlink on the way.
+   */
+  resolve?: number;
+  /** The directory `path` is relative to (an fd; default the current directory). */
+  dirfd?: number;
+}
+
+/**
+ * Open `path` (IORING_OP_OPENAT, or IORING_OP_OPENAT2 with `resolve`), like
+ * `fs.promises.open` / `Deno.open`. Unless `register: false`, the file also
  * takes a slot in the ring's registered file table (a sparse table of 1024,
  * IORING_REGISTER_FILES2): its reads and writes carry IOSQE_FIXED_FILE.
  *
  * @param flags `"r"` (default), `"w"`, `"a"`, ... or numeric `O_*` flags
+ * @throws {FsError} `ENOENT` with the path, `EACCES`, `EISDIR`, `ELOOP`/`EXDEV` (resolve)…
  *
  * @example
  * ```ts
- * import { open } from "../../mod.ts";
+ * import { open } from "@jsuring/jsuring";
  * await using f = await open("/etc/hostname", "r");
  * ```
  */
-export async function open(
-  path: string,
-  flags: OpenFlags = "r",
-  options: FsOptions & { mode?: number; register?: boolean } = {},
-): Promise<File> {
+export async function open(path: string, flags: OpenFlags = "r", options: OpenOptions = {}): Promise<File> {
+  checkPath("open", path);
   const ring = options.ring ?? defaultRing();
-  const fd = await ring.openat(path, openFlags(flags), options.mode ?? 0o666, opts(options));
-  const f = new File(fd, ring);
-  if (options.register ?? true) f.register();
-  return f;
-}
-
-/**
- * statx of `path`.
- *
- * @example
- * ```ts
- * import { stat } from "../../mod.ts";
- * console.log((await stat("/etc/hostname")).size);
- * ```
- */
-export function stat(path: string, options: FsOptions = {}): Promise<Statx> {
-  return (options.ring ?? defaultRing()).statx(path, opts(options));
+  const f = openFlags(flags);
+  const mode = options.mode ?? 0o666;
+  let fd: number;
+  if (options.resolve !== undefined || options.dirfd !== undefined) {
+    // openat2 refuses a mode without O_CREAT / O_TMPFILE (EINVAL), where openat ignores it.
+    const m = f & (O.O_CREAT | 0o20000000) ? mode : 0;
+    fd = await runOp(ring, openat2Op(path, f, m, options.resolve ?? 0, options.dirfd), options);
+  } else {
+    try {
+      fd = await ring.openat(path, f, mode, opts(options));
+    } catch (e) {
+      throw withPath(e, "open", path);
+    }
+  }
+  const file = new File(fd, ring);
+  file.path = path;
+  if (options.register ?? true) file.register();
+  return file;
 }
