@@ -14,6 +14,8 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
+import process from "node:process";
+import { execFileSync } from "node:child_process";
 import {
   AsyncRing,
   FALLOC_FL,
@@ -156,25 +158,52 @@ test("symlink() and link(): targets, hard link counts, EEXIST", async () => {
   );
 });
 
-test("EACCES for a path in a directory without search permission (when not privileged)", async (t) => {
+test("EACCES for a path in a directory without search permission (root: in a child without CAP_DAC_OVERRIDE)", async (t) => {
   using dir = tempDir();
   const locked = join(dir.path, "locked");
   mkdirSync(locked);
   fileWith(locked, "f", pattern(1, 1));
   chmodSync(locked, 0);
   try {
-    let root = false;
-    try {
-      readFileSync(join(locked, "f"));
-      root = true; // root (CAP_DAC_OVERRIDE) reads it anyway
-    } catch { /* not privileged */ }
-    if (root) {
-      t.skip(
-        "running with CAP_DAC_OVERRIDE (root): permissions are not enforced; EACCES is covered by openat2 RESOLVE below",
-      );
+    const code = `import { stat, mkdir, unlink } from ${
+      JSON.stringify(new URL("../mod.ts", import.meta.url).pathname)
+    };
+const r = [];
+for (const f of [() => stat(${JSON.stringify(join(locked, "f"))}), () => mkdir(${
+      JSON.stringify(join(locked, "d"))
+    }), () => unlink(${JSON.stringify(join(locked, "f"))})]) {
+  try { await f(); r.push("ok"); } catch (e) { r.push(e.code + " " + e.path); }
+}
+console.log(JSON.stringify(r));`;
+    const script = join(dir.path, "child.ts");
+    writeFileSync(script, code);
+    if (process.getuid?.() !== 0) {
+      // Unprivileged already: the kernel enforces the mode here.
+      await assert.rejects(stat(join(locked, "f")), isFsError("EACCES", join(locked, "f")));
       return;
     }
-    await assert.rejects(stat(join(locked, "f")), isFsError("EACCES", join(locked, "f")));
+    if (!existsSync("/usr/sbin/capsh")) {
+      t.skip("root without capsh: cannot drop CAP_DAC_OVERRIDE to make the kernel enforce permissions");
+      return;
+    }
+    const args = "Bun" in globalThis ? [script] : ["run", "-A", "--quiet", script];
+    const out = execFileSync(
+      "/usr/sbin/capsh",
+      [
+        "--drop=cap_dac_override,cap_dac_read_search",
+        "--",
+        "-c",
+        'exec "$0" "$@"',
+        process.execPath,
+        ...args,
+      ],
+      { encoding: "utf8" },
+    );
+    assert.deepEqual(JSON.parse(out.trim().split("\n").pop()!), [
+      `EACCES ${join(locked, "f")}`,
+      `EACCES ${join(locked, "d")}`,
+      `EACCES ${join(locked, "f")}`,
+    ]);
   } finally {
     chmodSync(locked, 0o700);
   }
