@@ -36,23 +36,11 @@ export {
   type Statx,
   type Timeout,
 } from "./src/ring/ring.ts";
-export {
-  type RingLayout,
-  ringLayout,
-  type RingMemory,
-  type RingOptions,
-  setupFlags,
-} from "./src/ring/setup.ts";
-export {
-  Arena,
-  type ArenaOptions,
-  type MemoryKind,
-  type MemoryRequest,
-  PAGE_SIZE,
-  type Slice,
-} from "./src/memory/arena.ts";
+export { ringLayout, type RingLayout, type RingMemory, type RingOptions, setupFlags } from "./src/ring/setup.ts";
+export { type OpDescription, OPERATIONS } from "./src/ring/operations.ts";
+export { Arena, type ArenaOptions, type MemoryKind, type MemoryRequest, PAGE_SIZE, type Slice } from "./src/memory/arena.ts";
 export { check, UringError } from "./src/errors/uring_error.ts";
-export { Errno, errnoMessage, type ErrnoName, errnoName } from "./src/errors/errno.ts";
+export { Errno, errnoMessage, errnoName, type ErrnoName } from "./src/errors/errno.ts";
 export {
   hugepageHint,
   kernelAtLeast,
@@ -82,18 +70,16 @@ export {
   msghdr,
   O,
   Op,
+  OP_NAMES,
+  OPCODES,
   open_how,
-  type OpName,
-  PbufFlag,
+  opSince,
   POLL,
   PollFlag,
   POSIX_FADV,
   RecvSendFlag,
-  Register,
   RENAME,
   RESOLVE,
-  RingFlag,
-  SetupFlag,
   SHUT,
   SO,
   SOCK,
@@ -103,15 +89,20 @@ export {
   SocketCmd,
   SOL,
   SPLICE_F,
-  SqeFlag,
   SYNC_FILE_RANGE,
   TCP,
-  TimeoutFlag,
   XATTR,
+  type OpName,
+  PbufFlag,
+  Register,
+  RingFlag,
+  SetupFlag,
+  SqeFlag,
+  TimeoutFlag,
 } from "./src/abi/mod.ts";
 export {
-  type AsyncOpOptions,
   AsyncRing,
+  type AsyncOpOptions,
   type AsyncRingOptions,
   Multishot,
   type MultishotOptions,
@@ -240,18 +231,18 @@ export {
 } from "./src/cmd/kmod.ts";
 export { expectedFill, fillByte, fnv1a64 } from "./src/cmd/fnv.ts";
 export {
-  jsk_buf_op,
-  jsk_buf_register,
-  jsk_buf_unregister,
   JSK_CMD_STRUCT,
   JSK_DEVICE_PATH,
   JSK_FNV1A,
   JSK_IOC_TYPE,
+  jsk_buf_op,
+  jsk_buf_register,
+  jsk_buf_unregister,
   jsk_probe,
   JskBufFlag,
   JskCmd,
-  type JskCmdName,
   jskCmdName,
+  type JskCmdName,
   JskConst,
   JskFeature,
   KMOD_STRUCTS,
@@ -281,13 +272,13 @@ export {
   type Preconditions,
   type RangeResult,
   RequestHead,
-  type ResolvedPath,
   resolvePath,
+  type ResolvedPath,
   responseHead,
-  serveDir,
   type ServeDirOptions,
   type ServerCounters,
   type ServerLimits,
+  serveDir,
   STATUS_TEXT,
   strongMatch,
 } from "./src/http/mod.ts";
