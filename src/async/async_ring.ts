@@ -47,6 +47,8 @@ import { checkRingOptions } from "../ring/setup.ts";
 import { CqeFlag, Misc, SetupFlag, SqeFlag, TimeoutFlag } from "../abi/flags.ts";
 import { statx as statxLayout } from "../abi/layout.ts";
 import { Op } from "../abi/opcodes.ts";
+import { MSG } from "../abi/linux.ts";
+import { isDetached } from "../memory/detached.ts";
 import * as sqe from "../ops/sqe.ts";
 import { prepPollMultishot } from "../ops/poll.ts";
 import { getNative } from "../runtime/_ffi.ts";
@@ -54,6 +56,7 @@ import { libjsuring } from "../runtime/libs.ts";
 import { setImmediate } from "node:timers";
 import { UringError } from "../errors/uring_error.ts";
 import { Errno } from "../errors/errno.ts";
+import { kernelAtLeast, kernelVersion } from "../errors/hints.ts";
 import { createWaker, defaultWaker, type Waker, type WakerKind } from "./_waker.ts";
 
 export type { WakerKind } from "./_waker.ts";
@@ -137,7 +140,7 @@ export interface MultishotOptions {
 }
 
 const INTERNAL = Symbol("jsuring internal op");
-const MSG_NOSIGNAL = 0x4000;
+const MSG_NOSIGNAL = MSG.NOSIGNAL;
 /** Flushes in a row that may reap before the ring yields to the macrotask queue. */
 const MICRO_TURNS = 64;
 
@@ -177,15 +180,6 @@ class Pending {
 
 class LinkTimeoutTag {
   constructor(readonly op: Pending) {}
-}
-
-function isDetached(b: IoBuffer | readonly IoBuffer[]): boolean {
-  // A detached buffer's views report byteLength 0: test the cheap getter first.
-  // deno-lint-ignore no-explicit-any
-  if (ArrayBuffer.isView(b)) return b.byteLength === 0 && (b.buffer as any).detached === true;
-  // deno-lint-ignore no-explicit-any
-  for (const x of b as readonly IoBuffer[]) if ((x.buffer as any).detached === true) return true;
-  return false;
 }
 
 function checkRw(fd: number, offset: number): void {
@@ -254,6 +248,13 @@ export class Multishot implements AsyncIterableIterator<MultishotResult> {
   /** Whether the kernel has posted the final completion. */
   get ended(): boolean {
     return this.#ended;
+  }
+
+  /** @internal End before any SQE was written: `next()` rejects with `error`. */
+  fail(error: unknown): void {
+    this.#ended = true;
+    this.#error = error;
+    this.#finish();
   }
 
   /** @internal A CQE arrived for this operation. */
@@ -1212,7 +1213,8 @@ export class AsyncRing implements Disposable, AsyncDisposable {
 
   /**
    * A repeating timer on the ring (multishot IORING_OP_TIMEOUT, 6.4): yields
-   * once per `interval`, `count` times (0: until stopped).
+   * once per `interval`, `count` times (0: until stopped). Before Linux 6.4
+   * iterating it rejects with a UringError (EINVAL) "requires Linux 6.4".
    *
    * @example
    * ```ts
@@ -1226,6 +1228,22 @@ export class AsyncRing implements Disposable, AsyncDisposable {
     checkOptions(options, "ticks options", ["count", "signal"]);
     const count = checkU32(options.count ?? 0, "ticks count");
     if (options.signal !== undefined) checkSignal(options.signal);
+    if (!kernelAtLeast("6.4")) {
+      // Before 6.4 the kernel answers the MULTISHOT flag with a CQE of -EINVAL,
+      // which would look like a tick: refuse it by name instead.
+      if (this.#closed) throw new TypeError("ring is closed");
+      const m = new Multishot(this, { name: "timeout" });
+      m.fail(
+        new UringError(
+          Errno.EINVAL,
+          "timeout",
+          `ticks(): multishot timeouts (IORING_TIMEOUT_MULTISHOT) requires Linux 6.4 (this is Linux ${
+            kernelVersion().join(".")
+          }): await ring.sleep() per tick`,
+        ),
+      );
+      return m;
+    }
     return this.multishot(
       (s, at) => sqe.prepTimeout(s, at, getNative().addressOf(ts), count, TimeoutFlag.MULTISHOT),
       { keep: ts, signal: options.signal, name: "timeout", negativeItems: true },
