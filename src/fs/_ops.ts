@@ -72,7 +72,7 @@ export function statx(
   path: string | Uint8Array,
   mask = 0x7ff,
   follow = true,
-  dirfd = AT_FDCWD,
+  dirfd: number = AT_FDCWD,
 ): Prepared<Statx & { mask: number }> {
   const p = cString(path);
   checkUint("stat", "mask", mask);
@@ -320,7 +320,7 @@ export function openat2(
   flags: number,
   mode: number,
   resolve: number,
-  dirfd = AT_FDCWD,
+  dirfd: number = AT_FDCWD,
 ): Prepared<number> {
   const p = cString(path);
   checkUint("open", "flags", flags);
