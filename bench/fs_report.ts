@@ -11,19 +11,29 @@ import { existsSync, readFileSync } from "node:fs";
 
 const here = new URL(".", import.meta.url).pathname;
 const label = (n: number) =>
-  n >= 1 << 30 ? `${n / 2 ** 30} GiB` : n >= 1 << 20 ? `${(n / 2 ** 20).toFixed(n % (1 << 20) ? 1 : 0)} MiB` : n >= 1024 ? `${n / 1024} KiB` : `${n}`;
-for (const bench of ["readfile", "writefile", "copyfile", "walk", "smallfiles"]) {
+  n >= 1 << 30
+    ? `${n / 2 ** 30} GiB`
+    : n >= 1 << 20
+    ? `${(n / 2 ** 20).toFixed(n % (1 << 20) ? 1 : 0)} MiB`
+    : n >= 1024
+    ? `${n / 1024} KiB`
+    : `${n}`;
+for (const bench of ["readfile", "writefile", "copyfile", "copyfile-small", "walk", "smallfiles"]) {
   for (const rt of ["deno", "bun"]) {
     const path = `${here}results/fs-${bench}-${rt}.jsonl`;
     if (!existsSync(path)) continue;
-    const recs = readFileSync(path, "utf8").split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
+    const recs = readFileSync(path, "utf8").split("\n").filter((l) => l.startsWith("{")).map((l) =>
+      JSON.parse(l)
+    );
     if (!recs.length) continue;
     console.log(`\n### ${bench} — ${rt}\n`);
     console.log("| size | variant | median GiB/s | calls/s | peak (× size) |");
     console.log("|---|---|---:|---:|---:|");
     for (const r of recs.filter((r) => r.variant)) {
       console.log(
-        `| ${bench === "walk" ? "tree" : label(r.size)} | ${r.variant} | ${r.gib_per_sec} | ${r.ops_per_sec} | ${r.peak_ratio ?? ""} |`,
+        `| ${
+          bench === "walk" ? "tree" : label(r.size)
+        } | ${r.variant} | ${r.gib_per_sec} | ${r.ops_per_sec} | ${r.peak_ratio ?? ""} |`,
       );
     }
     const ratios = recs.filter((r) => r.ratio);
@@ -32,7 +42,9 @@ for (const bench of ["readfile", "writefile", "copyfile", "walk", "smallfiles"])
       console.log("|---|---|---:|---|");
       for (const r of ratios) {
         const verdict = r.target ? `≥ ${r.target}×: ${r.value >= r.target ? "met" : "**missed**"}` : "";
-        console.log(`| ${bench === "walk" ? "tree" : label(r.size)} | ${r.ratio} | ${r.value}× | ${verdict} |`);
+        console.log(
+          `| ${bench === "walk" ? "tree" : label(r.size)} | ${r.ratio} | ${r.value}× | ${verdict} |`,
+        );
       }
     }
   }
