@@ -37,8 +37,10 @@ import { setImmediate } from "node:timers";
 import { UringError } from "../errors/uring_error.ts";
 import { Errno } from "../errors/errno.ts";
 import { createWaker, defaultWaker, type Waker, type WakerKind } from "./_waker.ts";
+import { Multishot, type MultishotOptions } from "./_multishot.ts";
 
 export type { WakerKind } from "./_waker.ts";
+export { Multishot, type MultishotOptions, type MultishotResult } from "./_multishot.ts";
 
 /**
  * Options every async operation takes.
@@ -72,44 +74,6 @@ export interface AsyncOpOptions {
 export interface AsyncRingOptions extends RingOptions {
   /** How completions wake the event loop; default per runtime (see `defaultWaker`). */
   waker?: WakerKind;
-}
-
-/**
- * One completion of a multishot operation.
- *
- * @example
- * ```ts
- * import type { MultishotResult } from "../../mod.ts";
- * const r: MultishotResult = { res: 5, flags: 2 }; // 2: IORING_CQE_F_MORE
- * ```
- */
-export interface MultishotResult {
-  /** The CQE's result (≥ 0; for timeouts `-ETIME`). */
-  readonly res: number;
-  /** The CQE's flags (`CqeFlag.F_BUFFER` and the buffer id for buffer-select ops). */
-  readonly flags: number;
-}
-
-/**
- * Options of {@linkcode AsyncRing.multishot}.
- *
- * @example
- * ```ts
- * import type { MultishotOptions } from "../../mod.ts";
- * const opts: MultishotOptions = { name: "accept", discard: (fd) => console.log("unused fd", fd) };
- * ```
- */
-export interface MultishotOptions {
-  /** Stop the operation: the iterator ends cleanly. */
-  signal?: AbortSignal;
-  /** Memory the kernel uses for the whole life of the operation. */
-  keep?: unknown;
-  /** A name for errors. */
-  name?: string;
-  /** Results that arrive after the consumer stopped (close accepted fds, recycle buffers). */
-  discard?: (res: number, flags: number) => void;
-  /** Whether negative results other than -ECANCELED are ordinary items (multishot timeouts: -ETIME). */
-  negativeItems?: boolean;
 }
 
 const INTERNAL = Symbol("jsuring internal op");
@@ -179,140 +143,6 @@ function timeoutError(name: string): Error {
 
 function closedError(name: string): UringError {
   return new UringError(Errno.ECANCELED, name, "the ring was closed");
-}
-
-/**
- * A multishot operation's completions as an async iterator. `break` (or
- * `return()`) cancels the operation; close of the ring or an abort ends it
- * cleanly; any other error ends it by throwing from `next()`.
- *
- * @example
- * ```ts
- * import { AsyncRing } from "../../mod.ts";
- * await using ring = AsyncRing.create();
- * const ticks = ring.ticks(1, { count: 2 }); // a Multishot
- * for await (const { res } of ticks) console.log(res); // -62 (ETIME), twice
- * ```
- */
-export class Multishot implements AsyncIterableIterator<MultishotResult> {
-  #ring: AsyncRing;
-  #items: MultishotResult[] = [];
-  #head = 0;
-  #waiting: ((r: IteratorResult<MultishotResult>) => void) | undefined;
-  #waitingReject: ((e: unknown) => void) | undefined;
-  #error: unknown = undefined;
-  #ended = false; // no more CQEs will come
-  #stopped = false; // the consumer stopped
-  #opts: MultishotOptions;
-  /** @internal */
-  ud = 0;
-  /** @internal */
-  onAbort: (() => void) | undefined;
-
-  /** @internal */
-  constructor(ring: AsyncRing, opts: MultishotOptions) {
-    this.#ring = ring;
-    this.#opts = opts;
-  }
-
-  /** Whether the kernel has posted the final completion. */
-  get ended(): boolean {
-    return this.#ended;
-  }
-
-  /** @internal A CQE arrived for this operation. */
-  push(res: number, flags: number, closing: boolean): void {
-    const more = (flags & CqeFlag.F_MORE) !== 0;
-    if (!more) {
-      this.#ended = true;
-      if (this.onAbort) this.#opts.signal?.removeEventListener("abort", this.onAbort);
-    }
-    const item = res >= 0 || (this.#opts.negativeItems && res !== -Errno.ECANCELED);
-    if (this.#stopped) {
-      if (item) this.#opts.discard?.(res, flags);
-      return;
-    }
-    if (item) {
-      this.#deliver({ res, flags });
-    } else if (!(res === -Errno.ECANCELED && (closing || this.#opts.signal?.aborted))) {
-      this.#error = res === -Errno.ECANCELED && closing
-        ? undefined
-        : new UringError(-res, this.#opts.name ?? "multishot");
-    }
-    if (this.#ended) this.#finish();
-  }
-
-  #deliver(item: MultishotResult): void {
-    const w = this.#waiting;
-    if (w) {
-      this.#waiting = this.#waitingReject = undefined;
-      w({ value: item, done: false });
-    } else {
-      this.#items.push(item);
-    }
-  }
-
-  #finish(): void {
-    const w = this.#waiting, rej = this.#waitingReject;
-    if (!w) return;
-    this.#waiting = this.#waitingReject = undefined;
-    if (this.#error !== undefined) {
-      const e = this.#error;
-      this.#error = undefined;
-      this.#stopped = true;
-      rej!(e);
-    } else {
-      w({ value: undefined, done: true });
-    }
-  }
-
-  /** The next completion, or done once the operation ended. */
-  next(): Promise<IteratorResult<MultishotResult>> {
-    if (this.#head < this.#items.length) {
-      const value = this.#items[this.#head++];
-      if (this.#head === this.#items.length) {
-        this.#items.length = 0;
-        this.#head = 0;
-      }
-      return Promise.resolve({ value, done: false });
-    }
-    if (this.#stopped) return Promise.resolve({ value: undefined, done: true });
-    if (this.#ended) {
-      this.#stopped = true;
-      if (this.#error !== undefined) {
-        const e = this.#error;
-        this.#error = undefined;
-        return Promise.reject(e);
-      }
-      return Promise.resolve({ value: undefined, done: true });
-    }
-    return new Promise((resolve, reject) => {
-      this.#waiting = resolve;
-      this.#waitingReject = reject;
-    });
-  }
-
-  /** Stop: cancel the operation (results still queued are handed to `discard`). */
-  return(): Promise<IteratorResult<MultishotResult>> {
-    if (!this.#stopped) {
-      this.#stopped = true;
-      for (let i = this.#head; i < this.#items.length; i++) {
-        this.#opts.discard?.(this.#items[i].res, this.#items[i].flags);
-      }
-      this.#items.length = 0;
-      this.#head = 0;
-      if (!this.#ended) this.#ring._cancelUserData(this.ud);
-      const w = this.#waiting;
-      this.#waiting = this.#waitingReject = undefined;
-      w?.({ value: undefined, done: true });
-    }
-    return Promise.resolve({ value: undefined, done: true });
-  }
-
-  /** The iterator itself (so `for await` works). */
-  [Symbol.asyncIterator](): AsyncIterableIterator<MultishotResult> {
-    return this;
-  }
 }
 
 /**
@@ -1076,21 +906,27 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    */
   multishot(prep: (sqes: sqe.SqeViews, at: number) => void, options: MultishotOptions = {}): Multishot {
     if (this.#closed) throw new TypeError("ring is closed");
-    const m = new Multishot(this, options);
-    if (options.signal?.aborted) {
-      m.push(-Errno.ECANCELED, 0, true);
-      return m;
-    }
+    const m = new Multishot(this, prep, options);
+    m._start();
+    return m;
+  }
+
+  /** @internal Queue a multishot request (first arm or re-arm); returns its user_data. */
+  _armMultishot(m: Multishot, prep: (sqes: sqe.SqeViews, at: number) => void, keep: unknown): number {
     const at = this.#sqe();
     prep(this.ring.sqes, at);
-    m.ud = this.ring.track(at, m, this.ring.sqes.u8[at + 1], options.keep);
-    const signal = options.signal;
-    if (signal) {
-      m.onAbort = () => this._cancelUserData(m.ud);
-      signal.addEventListener("abort", m.onAbort, { once: true });
-    }
+    const ud = this.ring.track(at, m, this.ring.sqes.u8[at + 1], keep);
     this.#schedule();
-    return m;
+    return ud;
+  }
+
+  /** @internal Queue an ASYNC_CANCEL of `userData` whose own result goes to `done` (no-op once closed). */
+  _cancelChecked(userData: number, done: (res: number) => void): void {
+    if (this.#closed || this.#closing) return;
+    const at = this.#sqe();
+    sqe.prepCancel(this.ring.sqes, at, userData, 0);
+    this.ring.trackInternal(at, done);
+    this.#schedule();
   }
 
   /**
@@ -1107,10 +943,21 @@ export class AsyncRing implements Disposable, AsyncDisposable {
   ticks(interval: Timeout, options: { count?: number; signal?: AbortSignal } = {}): Multishot {
     const ts = timespec(interval);
     const count = options.count ?? 0;
-    return this.multishot(
-      (s, at) => sqe.prepTimeout(s, at, getNative().addressOf(ts), count, TimeoutFlag.MULTISHOT),
-      { keep: ts, signal: options.signal, name: "timeout", negativeItems: true },
+    // A re-arm (the kernel could not post a tick: CQ full, io_timeout_complete
+    // then completes the request) asks for the ticks still owed.
+    let m: Multishot | undefined = undefined; // set once armed
+    m = this.multishot(
+      (s, at) =>
+        sqe.prepTimeout(s, at, getNative().addressOf(ts), count && count - (m?.received ?? 0), TimeoutFlag.MULTISHOT),
+      {
+        keep: ts,
+        signal: options.signal,
+        name: "timeout",
+        negativeItems: true,
+        ends: (res) => res !== -Errno.ETIME || (count > 0 && m!.received >= count),
+      },
     );
+    return m;
   }
 
   /**
