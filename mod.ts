@@ -39,15 +39,55 @@ export {
 export { ringLayout, type RingLayout, type RingMemory, type RingOptions, setupFlags } from "./src/ring/setup.ts";
 export { Arena, type ArenaOptions, type MemoryKind, type MemoryRequest, PAGE_SIZE, type Slice } from "./src/memory/arena.ts";
 export { check, UringError } from "./src/errors/uring_error.ts";
-export { Errno, errnoName } from "./src/errors/errno.ts";
-export { kernelAtLeast, kernelVersion } from "./src/errors/hints.ts";
-export * from "./src/ops/sqe.ts";
+export { Errno, errnoMessage, errnoName, type ErrnoName } from "./src/errors/errno.ts";
 export {
+  hugepageHint,
+  kernelAtLeast,
+  kernelRelease,
+  kernelVersion,
+  memlockHint,
+  memlockLimit,
+  registerHint,
+  setupHint,
+} from "./src/errors/hints.ts";
+export * from "./src/ops/mod.ts";
+export {
+  AcceptFlag,
+  AF,
+  AT,
   CancelFlag,
+  cmsghdr,
   CqeFlag,
+  EFD,
   EnterFlag,
+  FALLOC_FL,
   Feature,
+  io_uring_recvmsg_out,
+  MADV,
+  Misc,
+  MSG,
+  msghdr,
+  O,
   Op,
+  open_how,
+  POLL,
+  PollFlag,
+  POSIX_FADV,
+  RecvSendFlag,
+  RENAME,
+  RESOLVE,
+  SHUT,
+  SO,
+  SOCK,
+  sockaddr_in,
+  sockaddr_in6,
+  sockaddr_un,
+  SocketCmd,
+  SOL,
+  SPLICE_F,
+  SYNC_FILE_RANGE,
+  TCP,
+  XATTR,
   type OpName,
   PbufFlag,
   Register,
@@ -141,7 +181,6 @@ export {
 } from "./src/buffers/fixed.ts";
 // The synchronous whole-file reader (hugepage-backed); `readFile` is the async one in src/fs.
 export { FileBuffer, readFile as readFileSync, type ReadFileOptions } from "./src/buffers/read_file.ts";
-export { prepUringCmd } from "./src/cmd/uring_cmd.ts";
 export {
   type BufferRange,
   checkKmod,
@@ -175,3 +214,37 @@ export {
   KMOD_STRUCTS,
 } from "./src/cmd/uapi.ts";
 export type { Field, Struct } from "./src/abi/layout.ts";
+// The static file server (issue 13) and its HTTP/1.1 pieces.
+export {
+  contentType,
+  DEFAULT_CONTENT_TYPE,
+  DEFAULT_LIMITS,
+  DEFAULT_SERVER_LIMITS,
+  encodePath,
+  errorResponse,
+  evaluatePreconditions,
+  type FetchHandler,
+  fileEtag,
+  FileServer,
+  formatHttpDate,
+  Header,
+  type HeadLimits,
+  httpDateNow,
+  ifRangeMatches,
+  Method,
+  parseHttpDate,
+  parseRange,
+  parseRequest,
+  type Preconditions,
+  type RangeResult,
+  RequestHead,
+  resolvePath,
+  type ResolvedPath,
+  responseHead,
+  type ServeDirOptions,
+  type ServerCounters,
+  type ServerLimits,
+  serveDir,
+  STATUS_TEXT,
+  strongMatch,
+} from "./src/http/mod.ts";

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The companion library's interface; src/runtime/_symbols.ts mirrors it. */
+/* The companion library's interface; ffi/symbols.ts mirrors it. */
 #ifndef JSURING_H
 #define JSURING_H
 #include <stdint.h>

@@ -8,7 +8,7 @@
  */
 
 /** A parameter or result type, runtime-neutral. `buffer` is a TypedArray or null. */
-export type FfiType = "i32" | "u32" | "u64" | "buffer" | "void";
+export type FfiType = "i32" | "u32" | "i64" | "u64" | "buffer" | "void";
 
 /** One C function's signature. */
 export interface FfiSignature {
@@ -117,3 +117,31 @@ export const COMPANION_ALIASES: Readonly<Record<string, string>> = {
 
 /** The companion version this TypeScript expects (`JSU_VERSION` in jsuring.h). */
 export const COMPANION_VERSION = 1;
+
+/**
+ * The few libc (glibc `libc.so.6`) functions jsuring calls before the
+ * companion library is loaded, or instead of reading `/proc`: they need no
+ * permission beyond FFI. Pointers come back as `u64` numbers.
+ *
+ * @example
+ * ```ts
+ * import { LIBC } from "./symbols.ts";
+ * console.log(LIBC.uname.args);
+ * ```
+ */
+export const LIBC = {
+  // int memfd_create(const char *name, unsigned int flags)
+  memfd_create: { args: ["buffer", "u32"], returns: "i32" },
+  // ssize_t write(int fd, const void *buf, size_t count)
+  write: { args: ["i32", "buffer", "u64"], returns: "i64" },
+  // int close(int fd)
+  close: { args: ["i32"], returns: "i32" },
+  // int uname(struct utsname *buf) — 6 fields of 65 bytes on Linux
+  uname: { args: ["buffer"], returns: "i32" },
+  // char *getenv(const char *name)
+  getenv: { args: ["buffer"], returns: "u64" },
+  // int *__errno_location(void)
+  __errno_location: { args: [], returns: "u64" },
+  // int getrlimit(int resource, struct rlimit *rlim) — two u64
+  getrlimit: { args: ["i32", "buffer"], returns: "i32" },
+} as const satisfies SymbolTable;

@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 log() { printf 'setup: %s\n' "$*" >&2; }
 
 missing=()
-for pkg in liburing2 liburing-dev gcc make libc6-dev fio jq curl ca-certificates; do
+# gcc-aarch64-linux-gnu: scripts/build-companion.sh rebuilds the bundled aarch64 library.
+for pkg in liburing2 liburing-dev gcc gcc-aarch64-linux-gnu make libc6-dev fio jq curl ca-certificates; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
 command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
@@ -31,6 +32,6 @@ if [ ! -x node_modules/.bin/deno ] || [ ! -x node_modules/.bin/bun ] ||
   npm install --no-save --no-audit --no-fund --loglevel=error >/dev/null
 fi
 
-log "building the companion library (ffi/)"
+log "building the companion library (ffi/; the package itself carries src/runtime/_companion_*.ts)"
 make -s -C ffi
 log "ready: $(node_modules/.bin/deno --version | head -1), bun $(node_modules/.bin/bun --version), $(dpkg -s liburing2 | sed -n 's/^Version: /liburing /p')"

@@ -39,6 +39,8 @@ check lint "$deno" lint
 check doc-lint "$deno" doc --lint mod.ts
 check typecheck "$deno" check mod.ts
 check publish-dry-run "$deno" publish --dry-run --allow-dirty
+# The companion library bundled in src/runtime/_companion_*.ts is what ffi/ builds to, byte for byte.
+check companion-reproducible bash scripts/build-companion.sh --check
 
 # Each runner writes JUnit; leaf tests are counted the same way for both.
 suite() {

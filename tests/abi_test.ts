@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { CONSTANT_GROUPS, STRUCTS } from "../src/abi/mod.ts";
+import { CONSTANT_GROUPS, LINUX_CONSTANT_GROUPS, STRUCTS } from "../src/abi/mod.ts";
 import type { Struct } from "../src/abi/layout.ts";
 import { buildC, hasGcc, parseLines, runExe, runScript } from "./_cbuild.ts";
 import { skipIf } from "./_helpers.ts";
@@ -64,14 +64,32 @@ const GROUPS: ReadonlyArray<{ name: string; items: Item[] }> = [
     name: prefix ? `${prefix}* constants` : "other constants (full C names)",
     items: constantItems(prefix, table),
   })),
+  ...LINUX_CONSTANT_GROUPS.map(([prefix, table]) => ({
+    name: prefix ? `Linux ${prefix}* constants` : "other Linux constants (full C names)",
+    items: constantItems(prefix, table),
+  })),
   ...STRUCTS.map((s) => ({ name: `struct ${s.cName} size, field offsets and sizes`, items: structItems(s) })),
 ];
 
-const HEADER = `#include <stdio.h>
+// glibc's headers for the Linux constants and socket structs (x86-64 values
+// as user space sees them), the fetched kernel uapi for io_uring. <sys/uio.h>
+// rather than <linux/uio.h>: both define struct iovec, identically.
+const HEADER = `#define _GNU_SOURCE
+#include <stdio.h>
 #include <stddef.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/mman.h>
+#include <sys/xattr.h>
+#include <sys/eventfd.h>
+#include <sys/uio.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <linux/io_uring.h>
 #include <linux/stat.h>
-#include <linux/uio.h>
+#include <linux/openat2.h>
 #include <linux/time_types.h>
 #define P(key, value) printf("%s %lld\\n", key, (long long)(value))
 int main(void)

@@ -1,11 +1,27 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
-import { Arena, Errno, errnoName, Ring, SetupFlag, UringError } from "../mod.ts";
+import { spawnSync } from "node:child_process";
+import { release } from "node:os";
+import process from "node:process";
+import {
+  Arena,
+  Errno,
+  errnoMessage,
+  errnoName,
+  hugepageHint,
+  kernelAtLeast,
+  kernelRelease,
+  kernelVersion,
+  memlockLimit,
+  Ring,
+  SetupFlag,
+  UringError,
+} from "../mod.ts";
 import { setupHint } from "../src/errors/hints.ts";
 import { liburing } from "../src/runtime/libs.ts";
 import { io_uring_params } from "../src/abi/layout.ts";
-import { isRoot, skipIf } from "./_helpers.ts";
+import { fileWith, isRoot, skipIf, tempDir } from "./_helpers.ts";
 
 const DISABLED = "/proc/sys/kernel/io_uring_disabled";
 
@@ -112,4 +128,102 @@ test("kernel errors on the ring are UringErrors with the errno name and operatio
   });
   assert.equal(errnoName(-125), "ECANCELED");
   assert.equal(errnoName(4095), "E4095");
+});
+
+test("every errno has words, as strerror says them", () => {
+  for (let n = 1; n <= 133; n++) {
+    if (n === 41 || n === 58) continue; // unassigned on Linux
+    assert.doesNotMatch(errnoMessage(n), /^(unknown )?error \d+$/, `errno ${n} (${errnoName(n)})`);
+    assert.match(errnoName(n), /^E[A-Z0-9]+$/);
+  }
+  assert.equal(errnoMessage(Errno.EISDIR), "is a directory");
+  assert.equal(errnoMessage(-Errno.EADDRINUSE), "address already in use");
+  assert.equal(new UringError(-21, "read").message, "read: EISDIR (is a directory)");
+});
+
+test("the kernel version comes from uname(2), the same release the OS reports", () => {
+  assert.equal(kernelRelease(), release());
+  const [major, minor] = kernelVersion();
+  assert.ok(release().startsWith(`${major}.${minor}`));
+});
+
+test("memlockLimit() reads RLIMIT_MEMLOCK as /proc/self/limits shows it", () => {
+  const line = readFileSync("/proc/self/limits", "utf8").split("\n").find((l) => l.startsWith("Max locked memory"))!;
+  const [, soft, hard] = line.split(/\s{2,}/);
+  const n = (v: string) => v === "unlimited" ? Infinity : Number(v);
+  assert.deepEqual(memlockLimit(), { soft: n(soft), hard: n(hard) });
+});
+
+test("ENOMEM from a registration over RLIMIT_MEMLOCK states the bytes needed and the limit", {
+  skip: skipIf(
+    !isRoot() && "dropping CAP_IPC_LOCK for a child with setpriv needs root" ||
+      spawnSync("setpriv", ["--version"]).status !== 0 && "needs setpriv and prlimit (util-linux)",
+  ),
+}, () => {
+  // A child without CAP_IPC_LOCK and a 64 KiB limit registers 1 MiB.
+  const script = `
+    import { FixedBuffers, Ring } from ${JSON.stringify(new URL("../mod.ts", import.meta.url).href)};
+    using ring = Ring.create({ entries: 8 });
+    const buf = new Uint8Array(1 << 20);
+    try { FixedBuffers.register(ring, [buf]); console.log("registered"); }
+    catch (e) { console.log(e.name + " " + e.code + " " + e.hint); }`;
+  using dir = tempDir();
+  const file = fileWith(dir.path, "memlock.ts", new TextEncoder().encode(script));
+  const isBun = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined";
+  const r = spawnSync("prlimit", [
+    "--memlock=65536:65536",
+    "setpriv",
+    "--bounding-set",
+    "-ipc_lock",
+    "--inh-caps",
+    "-ipc_lock",
+    "--",
+    process.execPath,
+    ...(isBun ? [file] : ["run", "-A", file]),
+  ], { encoding: "utf8", timeout: 30_000, env: { ...process.env, NO_COLOR: "1" } });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^UringError ENOMEM .*RLIMIT_MEMLOCK/);
+  assert.match(r.stdout, /this needs 10(48576|52672) bytes \(1 MiB\) of locked memory, the limit is 65536 bytes \(64 KiB\)/);
+  assert.match(r.stdout, /ulimit -l/);
+});
+
+test("hugetlb hints name the knob of the object the caller holds", () => {
+  assert.match(hugepageHint("hugepages"), /pass hugepages: "auto"/);
+  assert.doesNotMatch(hugepageHint("hugepages"), /memory:/);
+  assert.match(hugepageHint("memory"), /pass memory: "auto"/);
+});
+
+test("Ring.create({ hugepages: \"hugetlb\" }) without hugepages: the hint says hugepages:, and auto says why in fallback", {
+  skip: skipIf(!isRoot() && "changing vm.nr_hugepages needs root"),
+}, () => {
+  const path = "/proc/sys/vm/nr_hugepages";
+  const saved = readFileSync(path, "utf8").trim();
+  try {
+    writeFileSync(path, "0");
+    assert.throws(() => Ring.create({ entries: 8, hugepages: "hugetlb" }), (e: unknown) => {
+      assert.ok(e instanceof UringError);
+      assert.equal(e.code, "ENOMEM");
+      assert.match(e.hint ?? "", /nr_hugepages=0.*pass hugepages: "auto"/);
+      assert.doesNotMatch(e.hint ?? "", /memory:/);
+      return true;
+    });
+    using ring = Ring.create({ entries: 8 });
+    assert.notEqual(ring.memoryKind, "hugetlb");
+    assert.equal(ring.fallback.length, 1, ring.fallback.join("; "));
+    assert.match(ring.fallback[0], /^hugepages: got "(thp|pages)": no hugetlb page .*vm\.nr_hugepages=0/);
+    using arena = Arena.create({ size: 4096 });
+    assert.match(arena.fallback ?? "", /pass memory: "auto"/);
+  } finally {
+    writeFileSync(path, saved);
+  }
+});
+
+test("a ring that got every default feature has an empty fallback", {
+  skip: skipIf(!kernelAtLeast("6.6") && "NO_MMAP and NO_SQARRAY defaults need Linux 6.6"),
+}, () => {
+  const reserved = Number(readFileSync("/proc/sys/vm/nr_hugepages", "utf8")) > 0;
+  using ring = Ring.create({ entries: 8 });
+  assert.equal(ring.memory, "user");
+  if (reserved && ring.memoryKind === "hugetlb") assert.deepEqual(ring.fallback, []);
+  else assert.ok(ring.fallback.every((f) => f.startsWith("hugepages:")), ring.fallback.join("; "));
 });

@@ -175,8 +175,8 @@ export const Feature = {
  *
  * @example
  * ```ts
- * import { Register } from "./flags.ts";
- * console.log(Register.PROBE); // 8
+ * import { Register } from "@jsuring/jsuring";
+ * console.log(Register.REGISTER_PROBE); // 8
  * ```
  */
 export const Register = {
@@ -314,7 +314,82 @@ export const PbufFlag = {
  */
 export const Misc = {
   FSYNC_DATASYNC: 1,
+  /** `IORING_FILE_INDEX_ALLOC` (~0U, 5.19): a direct op picks a free fixed-file slot. */
+  FILE_INDEX_ALLOC: 0xffffffff,
+  /** `IORING_FIXED_FD_NO_CLOEXEC` (6.8): IORING_OP_FIXED_FD_INSTALL without O_CLOEXEC. */
+  FIXED_FD_NO_CLOEXEC: 1,
   OP_SUPPORTED: 1,
   REGISTER_FILES_SKIP: -2,
   RSRC_REGISTER_SPARSE: 1, // 5.19
+} as const;
+
+/**
+ * `IORING_ACCEPT_*`: flags of `IORING_OP_ACCEPT` in the SQE's `ioprio`
+ * (the `accept_flags` word holds accept4(2)'s `SOCK_*` flags instead).
+ *
+ * @example
+ * ```ts
+ * import { AcceptFlag } from "@jsuring/jsuring";
+ * console.log(AcceptFlag.MULTISHOT); // 1
+ * ```
+ */
+export const AcceptFlag = {
+  MULTISHOT: 1 << 0, // 5.19
+  DONTWAIT: 1 << 1, // 6.10
+  POLL_FIRST: 1 << 2, // 6.10
+} as const;
+
+/**
+ * `IORING_RECVSEND_*`, `IORING_RECV_MULTISHOT`, `IORING_SEND_*`: flags of
+ * the send/recv family in the SQE's `ioprio`.
+ *
+ * @example
+ * ```ts
+ * import { RecvSendFlag } from "@jsuring/jsuring";
+ * console.log(RecvSendFlag.BUNDLE); // 16
+ * ```
+ */
+export const RecvSendFlag = {
+  POLL_FIRST: 1 << 0, // IORING_RECVSEND_POLL_FIRST, 5.19
+  RECV_MULTISHOT: 1 << 1, // IORING_RECV_MULTISHOT, 6.0
+  FIXED_BUF: 1 << 2, // IORING_RECVSEND_FIXED_BUF, 6.0
+  SEND_ZC_REPORT_USAGE: 1 << 3, // IORING_SEND_ZC_REPORT_USAGE, 6.2
+  BUNDLE: 1 << 4, // IORING_RECVSEND_BUNDLE, 6.10
+  SEND_VECTORIZED: 1 << 5, // IORING_SEND_VECTORIZED
+} as const;
+
+/**
+ * `IORING_POLL_*`: flags of `IORING_OP_POLL_ADD` / `POLL_REMOVE` in the
+ * SQE's `len` (the events mask is in `poll32_events`).
+ *
+ * @example
+ * ```ts
+ * import { PollFlag } from "@jsuring/jsuring";
+ * console.log(PollFlag.ADD_MULTI); // 1
+ * ```
+ */
+export const PollFlag = {
+  ADD_MULTI: 1 << 0, // 5.13
+  UPDATE_EVENTS: 1 << 1, // 5.13
+  UPDATE_USER_DATA: 1 << 2, // 5.13
+  ADD_LEVEL: 1 << 3,
+} as const;
+
+/**
+ * `SOCKET_URING_OP_*`: the `cmd_op` of an `IORING_OP_URING_CMD` on a socket
+ * (`prepCmdSock`); GETSOCKOPT and SETSOCKOPT need 6.7.
+ *
+ * @example
+ * ```ts
+ * import { SocketCmd } from "@jsuring/jsuring";
+ * console.log(SocketCmd.SETSOCKOPT); // 3
+ * ```
+ */
+export const SocketCmd = {
+  SIOCINQ: 0,
+  SIOCOUTQ: 1,
+  GETSOCKOPT: 2,
+  SETSOCKOPT: 3,
+  TX_TIMESTAMP: 4,
+  GETSOCKNAME: 5,
 } as const;

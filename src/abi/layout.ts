@@ -63,13 +63,31 @@ export const io_uring_sqe = struct("io_uring_sqe", 64, {
   open_flags: [28, 4],
   statx_flags: [28, 4],
   uring_cmd_flags: [28, 4],
+  poll32_events: [28, 4],
+  sync_range_flags: [28, 4],
+  msg_flags: [28, 4],
+  accept_flags: [28, 4],
+  fadvise_advice: [28, 4],
+  splice_flags: [28, 4],
+  rename_flags: [28, 4],
+  unlink_flags: [28, 4],
+  hardlink_flags: [28, 4],
+  xattr_flags: [28, 4],
+  install_fd_flags: [28, 4],
+  pipe_flags: [28, 4],
+  splice_off_in: [16, 8],
+  level: [16, 4],
+  optname: [20, 4],
   user_data: [32, 8],
   buf_index: [40, 2],
   buf_group: [40, 2],
   personality: [42, 2],
   splice_fd_in: [44, 4],
   file_index: [44, 4],
+  optlen: [44, 4],
+  addr_len: [44, 2],
   addr3: [48, 8],
+  optval: [48, 8],
   cmd: [48, 0],
 });
 
@@ -376,6 +394,127 @@ export const io_uring_buf_status = struct("io_uring_buf_status", 40, {
 });
 
 /**
+ * `struct open_how` (openat2(2), 5.6): what `prepOpenat2` points at.
+ *
+ * @example
+ * ```ts
+ * import { open_how } from "@jsuring/jsuring";
+ * console.log(open_how.fields.resolve[0]); // 16
+ * ```
+ */
+export const open_how: Struct<"flags" | "mode" | "resolve"> = struct("open_how", 24, {
+  flags: [0, 8],
+  mode: [8, 8],
+  resolve: [16, 8],
+});
+
+/**
+ * `struct msghdr` (x86-64 glibc / kernel `user_msghdr`): what
+ * `prepSendmsg` / `prepRecvmsg` point at.
+ *
+ * @example
+ * ```ts
+ * import { msghdr } from "@jsuring/jsuring";
+ * console.log(msghdr.size); // 56
+ * ```
+ */
+export const msghdr: Struct<
+  "msg_name" | "msg_namelen" | "msg_iov" | "msg_iovlen" | "msg_control" | "msg_controllen" | "msg_flags"
+> = struct("msghdr", 56, {
+  msg_name: [0, 8],
+  msg_namelen: [8, 4],
+  msg_iov: [16, 8],
+  msg_iovlen: [24, 8],
+  msg_control: [32, 8],
+  msg_controllen: [40, 8],
+  msg_flags: [48, 4],
+});
+
+/**
+ * `struct cmsghdr`: one control message in `msg_control`.
+ *
+ * @example
+ * ```ts
+ * import { cmsghdr } from "@jsuring/jsuring";
+ * console.log(cmsghdr.size); // 16
+ * ```
+ */
+export const cmsghdr: Struct<"cmsg_len" | "cmsg_level" | "cmsg_type"> = struct("cmsghdr", 16, {
+  cmsg_len: [0, 8],
+  cmsg_level: [8, 4],
+  cmsg_type: [12, 4],
+});
+
+/**
+ * `struct io_uring_recvmsg_out` (6.0): the header multishot recvmsg writes
+ * at the start of each provided buffer.
+ *
+ * @example
+ * ```ts
+ * import { io_uring_recvmsg_out } from "@jsuring/jsuring";
+ * console.log(io_uring_recvmsg_out.size); // 16
+ * ```
+ */
+export const io_uring_recvmsg_out: Struct<"namelen" | "controllen" | "payloadlen" | "flags"> = struct(
+  "io_uring_recvmsg_out",
+  16,
+  {
+    namelen: [0, 4],
+    controllen: [4, 4],
+    payloadlen: [8, 4],
+    flags: [12, 4],
+  },
+);
+
+/**
+ * `struct sockaddr_in` (port and address in network byte order).
+ *
+ * @example
+ * ```ts
+ * import { sockaddr_in } from "@jsuring/jsuring";
+ * console.log(sockaddr_in.fields.sin_addr[0]); // 4
+ * ```
+ */
+export const sockaddr_in: Struct<"sin_family" | "sin_port" | "sin_addr"> = struct("sockaddr_in", 16, {
+  sin_family: [0, 2],
+  sin_port: [2, 2],
+  sin_addr: [4, 4],
+});
+
+/**
+ * `struct sockaddr_in6`.
+ *
+ * @example
+ * ```ts
+ * import { sockaddr_in6 } from "@jsuring/jsuring";
+ * console.log(sockaddr_in6.size); // 28
+ * ```
+ */
+export const sockaddr_in6: Struct<
+  "sin6_family" | "sin6_port" | "sin6_flowinfo" | "sin6_addr" | "sin6_scope_id"
+> = struct("sockaddr_in6", 28, {
+  sin6_family: [0, 2],
+  sin6_port: [2, 2],
+  sin6_flowinfo: [4, 4],
+  sin6_addr: [8, 16],
+  sin6_scope_id: [24, 4],
+});
+
+/**
+ * `struct sockaddr_un` (Unix-domain socket path, up to 107 bytes + NUL).
+ *
+ * @example
+ * ```ts
+ * import { sockaddr_un } from "@jsuring/jsuring";
+ * console.log(sockaddr_un.size); // 110
+ * ```
+ */
+export const sockaddr_un: Struct<"sun_family" | "sun_path"> = struct("sockaddr_un", 110, {
+  sun_family: [0, 2],
+  sun_path: [2, 108],
+});
+
+/**
  * Every struct above, for the ABI pinning test.
  *
  * @example
@@ -403,6 +542,13 @@ export const STRUCTS: readonly Struct[] = [
   io_uring_rsrc_register,
   io_uring_rsrc_update2,
   io_uring_buf_status,
+  open_how,
+  msghdr,
+  cmsghdr,
+  io_uring_recvmsg_out,
+  sockaddr_in,
+  sockaddr_in6,
+  sockaddr_un,
 ];
 
 /**

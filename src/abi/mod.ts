@@ -7,8 +7,10 @@
 export * from "./opcodes.ts";
 export * from "./flags.ts";
 export * from "./layout.ts";
+export * from "./linux.ts";
 import { Op } from "./opcodes.ts";
 import {
+  AcceptFlag,
   CancelFlag,
   CqeFlag,
   EnterFlag,
@@ -16,10 +18,13 @@ import {
   Misc,
   MmapOffset,
   PbufFlag,
+  PollFlag,
+  RecvSendFlag,
   RegionFlag,
   Register,
   RingFlag,
   SetupFlag,
+  SocketCmd,
   SqeFlag,
   TimeoutFlag,
 } from "./flags.ts";
@@ -52,6 +57,9 @@ export const CONSTANT_GROUPS: ReadonlyArray<
   ],
   ["IORING_ASYNC_CANCEL_", CancelFlag],
   ["IOU_PBUF_RING_", PbufFlag],
+  ["IORING_ACCEPT_", AcceptFlag],
+  ["IORING_POLL_", PollFlag],
+  ["SOCKET_URING_OP_", SocketCmd],
   [
     "",
     {
@@ -67,6 +75,14 @@ export const CONSTANT_GROUPS: ReadonlyArray<
       IO_URING_OP_SUPPORTED: Misc.OP_SUPPORTED,
       IORING_REGISTER_FILES_SKIP: Misc.REGISTER_FILES_SKIP,
       IORING_RSRC_REGISTER_SPARSE: Misc.RSRC_REGISTER_SPARSE,
+      IORING_FILE_INDEX_ALLOC: Misc.FILE_INDEX_ALLOC,
+      IORING_FIXED_FD_NO_CLOEXEC: Misc.FIXED_FD_NO_CLOEXEC,
+      IORING_RECVSEND_POLL_FIRST: RecvSendFlag.POLL_FIRST,
+      IORING_RECV_MULTISHOT: RecvSendFlag.RECV_MULTISHOT,
+      IORING_RECVSEND_FIXED_BUF: RecvSendFlag.FIXED_BUF,
+      IORING_SEND_ZC_REPORT_USAGE: RecvSendFlag.SEND_ZC_REPORT_USAGE,
+      IORING_RECVSEND_BUNDLE: RecvSendFlag.BUNDLE,
+      IORING_SEND_VECTORIZED: RecvSendFlag.SEND_VECTORIZED,
     },
   ],
 ];

@@ -27,10 +27,28 @@
 import { AT_FDCWD, decodeStatx, type IoBuffer, Ring, type Statx, type Timeout } from "../ring/ring.ts";
 import type { RingOptions } from "../ring/setup.ts";
 import { closeFd, eventfd } from "../ring/ring.ts";
-import { checkBuffer, cString, timespec } from "../ring/_args.ts";
-import { CqeFlag, SetupFlag, SqeFlag, TimeoutFlag } from "../abi/flags.ts";
+import {
+  checkBool,
+  checkBuffer,
+  checkChoice,
+  checkDirfd,
+  checkFd,
+  checkFn,
+  checkOffset,
+  checkOptions,
+  checkSignal,
+  checkU16,
+  checkU32,
+  cString,
+  iovecs,
+  timespec,
+} from "../ring/_args.ts";
+import { checkRingOptions } from "../ring/setup.ts";
+import { CqeFlag, Misc, SetupFlag, SqeFlag, TimeoutFlag } from "../abi/flags.ts";
+import { statx as statxLayout } from "../abi/layout.ts";
 import { Op } from "../abi/opcodes.ts";
 import * as sqe from "../ops/sqe.ts";
+import { prepPollMultishot } from "../ops/poll.ts";
 import { getNative } from "../runtime/_ffi.ts";
 import { libjsuring } from "../runtime/libs.ts";
 import { setImmediate } from "node:timers";
@@ -81,6 +99,12 @@ const MSG_NOSIGNAL = 0x4000;
 /** Flushes in a row that may reap before the ring yields to the macrotask queue. */
 const MICRO_TURNS = 64;
 
+/** The keys of {@linkcode AsyncOpOptions}. */
+const ASYNC_KEYS = ["signal", "timeout", "fixedFile"];
+const PATH_KEYS = [...ASYNC_KEYS, "dirfd"];
+const STATX_KEYS = [...ASYNC_KEYS, "dirfd", "atFlags", "mask"];
+const OP_KEYS = [...ASYNC_KEYS, "buffers"];
+
 class Pending {
   resolve!: (value: number) => void;
   reject!: (reason: unknown) => void;
@@ -93,6 +117,10 @@ class Pending {
   onAbort: (() => void) | undefined = undefined;
   aborted = false;
   hasTimeout = false;
+  /** The linked timeout's timespec, checked before anything was queued. */
+  ts: Uint8Array | undefined = undefined;
+  /** IOSQE_* flags the options asked for (FIXED_FILE). */
+  sqeFlags = 0;
   refused: unknown = undefined;
   moreRes = 0;
 
@@ -119,22 +147,24 @@ function isDetached(b: IoBuffer | readonly IoBuffer[]): boolean {
 }
 
 function checkRw(fd: number, offset: number): void {
-  if (!Number.isInteger(fd)) throw new RangeError(`file descriptor must be an integer, got ${fd}`);
-  if (!Number.isSafeInteger(offset) || offset < -1) throw new RangeError(`bad offset ${offset}`);
+  checkFd(fd);
+  checkOffset(offset);
 }
 
-function checkBufIndex(_fd: number, _offset: number, index: number): void {
-  if (!Number.isInteger(index) || index < 0 || index > 0xffff) throw new RangeError(`bad buffer index ${index}`);
+function checkSocketOp(fd: number, _offset: number, msgFlags: number): void {
+  checkFd(fd);
+  checkU32(msgFlags, "msgFlags");
 }
 
-/** The SQE's op-specific flags word (msg_flags for send/recv). */
-function setOpFlags(s: sqe.SqeViews, at: number, flags: number): void {
-  s.u32[(at >>> 2) + 7] = flags;
+function checkFixedRw(fd: number, offset: number, index: number): void {
+  checkFd(fd);
+  checkOffset(offset);
+  checkU16(index, "registered buffer index");
 }
 
-/** The SQE's buf_index (READ_FIXED / WRITE_FIXED). */
-function setBufIndex(s: sqe.SqeViews, at: number, index: number): void {
-  s.u16[(at >>> 1) + 20] = index;
+/** send's msg_flags, always with MSG_NOSIGNAL (a closed peer is EPIPE, not a signal). */
+function setSendFlags(s: sqe.SqeViews, at: number, flags: number): void {
+  sqe.setOpFlags(s, at, (flags | MSG_NOSIGNAL) >>> 0);
 }
 
 function timeoutError(name: string): Error {
@@ -228,11 +258,16 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    * ```
    */
   static create(options: AsyncRingOptions = {}): AsyncRing {
-    const entries = options.entries ?? 256;
-    const cqEntries = options.cqEntries ?? Math.min(65536, Math.max(entries * 16, 4096));
-    const ring = Ring.create({ ...options, entries, cqEntries });
+    checkRingOptions(options, ["waker"]);
+    const { waker, ...ringOptions } = options;
+    if (waker !== undefined) {
+      checkChoice<WakerKind>(waker, "waker", ["nonblocking", "thread", "stream", "poll"]);
+    }
+    const entries = ringOptions.entries ?? 256;
+    const cqEntries = ringOptions.cqEntries ?? Math.min(65536, Math.max(entries * 16, 4096));
+    const ring = Ring.create({ ...ringOptions, entries, cqEntries });
     try {
-      return new AsyncRing(ring, options.waker);
+      return new AsyncRing(ring, waker);
     } catch (e) {
       ring.close();
       throw e;
@@ -287,10 +322,10 @@ export class AsyncRing implements Disposable, AsyncDisposable {
       if (p.buf !== undefined && isDetached(p.buf)) {
         // Refused before submit: the SQE becomes a NOP (keeping its flags,
         // so a chain stays a chain) and its completion rejects.
-        const flags = this.ring.sqes.u8[p.at + 1];
+        const flags = sqe.getSqeFlags(this.ring.sqes, p.at);
         sqe.prepNop(this.ring.sqes, p.at);
         sqe.setUserData(this.ring.sqes, p.at, p.ud);
-        this.ring.sqes.u8[p.at + 1] = flags;
+        sqe.setSqeFlags(this.ring.sqes, p.at, flags);
         p.refused = new TypeError(`${p.name}: the buffer was detached (transferred) before submit`);
       }
       p.at = -1;
@@ -391,18 +426,19 @@ export class AsyncRing implements Disposable, AsyncDisposable {
 
   /** Track the SQE at `at` as `p`, with the chain and timeout flags. */
   #track(p: Pending, at: number, keep: unknown, options: AsyncOpOptions | undefined): Promise<number> {
-    const timeout = options?.timeout;
-    let flags = this.#linkFlags;
-    if (timeout !== undefined) flags |= SqeFlag.IO_LINK;
-    if (options?.fixedFile) flags |= SqeFlag.FIXED_FILE;
+    // Every option was checked by #start, before the SQE was reserved: from
+    // here on nothing throws for a bad argument, so no SQE is left half-queued.
+    const ts = p.ts;
+    let flags = this.#linkFlags | p.sqeFlags;
+    if (ts !== undefined) flags |= SqeFlag.IO_LINK;
     p.at = at;
     p.ud = this.ring.track(at, p, flags, keep);
     this.#queued.push(p);
-    if (timeout !== undefined) {
+    if (ts !== undefined) {
       p.hasTimeout = true;
       // Inside a chain the timeout SQE carries IO_LINK on to the next op
       // (and, being the last SQE written, has it cleared if it ends the chain).
-      const ts = timespec(timeout);
+      // #sqe(2) reserved room for it: this cannot submit in between.
       const tat = this.#sqe();
       sqe.prepLinkTimeout(this.ring.sqes, tat, getNative().addressOf(ts), 0);
       this.ring.track(tat, new LinkTimeoutTag(p), this.#linkFlags, ts);
@@ -429,11 +465,64 @@ export class AsyncRing implements Disposable, AsyncDisposable {
     this.#schedule();
   }
 
-  #start(name: string, options: AsyncOpOptions | undefined): Pending | Promise<never> {
+  /**
+   * An SQE reserved for an operation that then failed before it was tracked
+   * (a `prep` callback threw): make it a NOP nobody waits for, so no stale
+   * SQE bytes reach the kernel.
+   */
+  #abandon(at: number): void {
+    sqe.prepNop(this.ring.sqes, at);
+    this.ring.track(at, INTERNAL, this.#linkFlags);
+  }
+
+  /**
+   * Check `options` (no unknown key; signal, timeout, fixedFile) and start
+   * the pending record, or a rejected promise: never a synchronous throw,
+   * and nothing reserved, tracked or queued yet.
+   */
+  #start(
+    name: string,
+    options: AsyncOpOptions | undefined,
+    known: readonly string[] = ASYNC_KEYS,
+  ): Pending | Promise<never> {
     if (this.#closed) return Promise.reject(new TypeError(`${name}: ring is closed`));
-    const signal = options?.signal;
-    if (signal?.aborted) return Promise.reject(signal.reason);
-    return new Pending(name);
+    if (options === undefined) return new Pending(name);
+    let p: Pending;
+    try {
+      checkOptions(options, `${name} options`, known);
+      const signal = options.signal;
+      if (signal !== undefined) checkSignal(signal, `${name} options.signal`);
+      p = new Pending(name);
+      if (options.timeout !== undefined) p.ts = timespec(options.timeout, `${name} options.timeout`);
+      if (options.fixedFile !== undefined && checkBool(options.fixedFile, `${name} options.fixedFile`)) {
+        p.sqeFlags |= SqeFlag.FIXED_FILE;
+      }
+      if (signal?.aborted) return Promise.reject(signal.reason);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return p;
+  }
+
+  /** Reserve, write with `prep`, track: the common tail of the operations. */
+  #queue(
+    p: Pending,
+    prep: (sqes: sqe.SqeViews, at: number) => void,
+    keep: unknown,
+    options: AsyncOpOptions | undefined,
+  ): Promise<number> {
+    try {
+      const at = this.#sqe(p.ts === undefined ? 1 : 2);
+      try {
+        prep(this.ring.sqes, at);
+      } catch (e) {
+        this.#abandon(at);
+        throw e;
+      }
+      return this.#track(p, at, keep, options);
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   // ------------------------------------------------------------ operations
@@ -456,16 +545,21 @@ export class AsyncRing implements Disposable, AsyncDisposable {
     keep?: unknown,
     options?: AsyncOpOptions & { buffers?: IoBuffer | readonly IoBuffer[] },
   ): Promise<number> {
-    const p = this.#start(name, options);
+    const p = this.#start(typeof name === "string" ? name : "op", options, OP_KEYS);
     if (!(p instanceof Pending)) return p;
     try {
-      const at = this.#sqe(options?.timeout === undefined ? 1 : 2);
-      prep(this.ring.sqes, at);
-      if (options?.buffers) p.buf = options.buffers;
-      return this.#track(p, at, keep, options);
+      if (typeof name !== "string") throw new TypeError(`op name must be a string, got ${typeof name}`);
+      checkFn(prep, "op prep");
+      const buffers = options?.buffers;
+      if (buffers !== undefined) {
+        if (Array.isArray(buffers)) buffers.forEach((b, i) => checkBuffer(b, `options.buffers[${i}]`));
+        else checkBuffer(buffers, "options.buffers");
+        p.buf = buffers;
+      }
     } catch (e) {
       return Promise.reject(e);
     }
+    return this.#queue(p, prep, keep, options);
   }
 
   /**
@@ -481,9 +575,13 @@ export class AsyncRing implements Disposable, AsyncDisposable {
   nop(options?: AsyncOpOptions): Promise<number> {
     const p = this.#start("nop", options);
     if (!(p instanceof Pending)) return p;
-    const at = this.#sqe(options?.timeout === undefined ? 1 : 2);
-    sqe.prepNop(this.ring.sqes, at);
-    return this.#track(p, at, undefined, options);
+    try {
+      const at = this.#sqe(p.ts === undefined ? 1 : 2);
+      sqe.prepNop(this.ring.sqes, at);
+      return this.#track(p, at, undefined, options);
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -544,15 +642,15 @@ export class AsyncRing implements Disposable, AsyncDisposable {
     offset: number,
     extra: number,
     options: AsyncOpOptions | undefined,
-    check?: (fd: number, offset: number, extra: number) => void,
+    check: (fd: number, offset: number, extra: number) => void,
     finish?: (s: sqe.SqeViews, at: number, extra: number) => void,
   ): Promise<number> {
     const p = this.#start(name, options);
     if (!(p instanceof Pending)) return p;
     try {
       checkBuffer(buffer);
-      check?.(fd, offset, extra);
-      const at = this.#sqe(options?.timeout === undefined ? 1 : 2);
+      check(fd, offset, extra);
+      const at = this.#sqe(p.ts === undefined ? 1 : 2);
       sqe.prepRw(this.ring.sqes, at, op, fd, getNative().addressOf(buffer), buffer.byteLength, offset);
       finish?.(this.ring.sqes, at, extra);
       p.buf = buffer;
@@ -590,10 +688,10 @@ export class AsyncRing implements Disposable, AsyncDisposable {
       fd,
       buffer,
       0,
-      msgFlags | MSG_NOSIGNAL,
+      msgFlags,
       options,
-      undefined,
-      setOpFlags,
+      checkSocketOp,
+      setSendFlags,
     );
   }
 
@@ -609,7 +707,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    * ```
    */
   recv(fd: number, buffer: IoBuffer, msgFlags = 0, options?: AsyncOpOptions): Promise<number> {
-    return this.#bufferOp("recv", Op.RECV, fd, buffer, 0, msgFlags, options, undefined, setOpFlags);
+    return this.#bufferOp("recv", Op.RECV, fd, buffer, 0, msgFlags, options, checkSocketOp, sqe.setOpFlags);
   }
 
   /**
@@ -667,7 +765,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
     index: number,
     options?: AsyncOpOptions,
   ): Promise<number> {
-    return this.#bufferOp(name, op, fd, buffer, offset, index, options, checkBufIndex, setBufIndex);
+    return this.#bufferOp(name, op, fd, buffer, offset, index, options, checkFixedRw, sqe.setBufIndex);
   }
 
   /**
@@ -711,18 +809,10 @@ export class AsyncRing implements Disposable, AsyncDisposable {
     const p = this.#start(name, options);
     if (!(p instanceof Pending)) return p;
     try {
-      if (!Array.isArray(buffers) || buffers.length === 0 || buffers.length > 1024) {
-        throw new RangeError("buffers must be an array of 1 to 1024 (IOV_MAX) buffers");
-      }
-      const native = getNative();
-      const iov = new Uint32Array(buffers.length * 4);
-      buffers.forEach((b, i) => {
-        checkBuffer(b, `buffers[${i}]`);
-        sqe.putU64(iov, i * 4, native.addressOf(b));
-        sqe.putU64(iov, i * 4 + 2, b.byteLength);
-      });
-      const at = this.#sqe(options?.timeout === undefined ? 1 : 2);
-      sqe.prepRw(this.ring.sqes, at, op, fd, native.addressOf(iov), buffers.length, offset);
+      checkRw(fd, offset);
+      const iov = iovecs(buffers); // at most IOV_MAX (1024)
+      const at = this.#sqe(p.ts === undefined ? 1 : 2);
+      sqe.prepRw(this.ring.sqes, at, op, fd, getNative().addressOf(iov), buffers.length, offset);
       const held = buffers.slice();
       p.buf = held;
       return this.#track(p, at, [iov, held], options);
@@ -743,7 +833,18 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    * ```
    */
   fsync(fd: number, how: { datasync?: boolean } = {}, options?: AsyncOpOptions): Promise<number> {
-    return this.op("fsync", (s, at) => sqe.prepFsync(s, at, fd, how.datasync ? 1 : 0), undefined, options);
+    const p = this.#start("fsync", options);
+    if (!(p instanceof Pending)) return p;
+    let fsyncFlags: number;
+    try {
+      checkFd(fd);
+      checkOptions(how, "fsync how", ["datasync"]);
+      if (how.datasync !== undefined) checkBool(how.datasync, "datasync");
+      fsyncFlags = how.datasync ? Misc.FSYNC_DATASYNC : 0;
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.#queue(p, (s, at) => sqe.prepFsync(s, at, fd, fsyncFlags), undefined, options);
   }
 
   /**
@@ -765,10 +866,19 @@ export class AsyncRing implements Disposable, AsyncDisposable {
     mode = 0o644,
     options?: AsyncOpOptions & { dirfd?: number },
   ): Promise<number> {
-    const name = cString(path);
-    const dirfd = options?.dirfd ?? AT_FDCWD;
-    return this.op(
-      "openat",
+    const p = this.#start("openat", options, PATH_KEYS);
+    if (!(p instanceof Pending)) return p;
+    let name: Uint8Array, dirfd: number;
+    try {
+      name = cString(path);
+      checkU32(flags, "openat flags");
+      checkU32(mode, "openat mode");
+      dirfd = checkDirfd(options?.dirfd ?? AT_FDCWD);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.#queue(
+      p,
       (s, at) => sqe.prepOpenat(s, at, dirfd, getNative().addressOf(name), flags, mode),
       name,
       options,
@@ -786,7 +896,14 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    * ```
    */
   closeFd(fd: number, options?: AsyncOpOptions): Promise<number> {
-    return this.op("close", (s, at) => sqe.prepClose(s, at, fd), undefined, options);
+    const p = this.#start("close", options);
+    if (!(p instanceof Pending)) return p;
+    try {
+      checkFd(fd);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.#queue(p, (s, at) => sqe.prepClose(s, at, fd), undefined, options);
   }
 
   /**
@@ -804,22 +921,18 @@ export class AsyncRing implements Disposable, AsyncDisposable {
     path: string | Uint8Array,
     options?: AsyncOpOptions & { dirfd?: number; atFlags?: number; mask?: number },
   ): Promise<Statx> {
+    const p = this.#start("statx", options, STATX_KEYS);
+    if (!(p instanceof Pending)) return p;
     const name = cString(path);
-    const out = new Uint8Array(256);
-    const dirfd = options?.dirfd ?? AT_FDCWD;
+    const dirfd = checkDirfd(options?.dirfd ?? AT_FDCWD);
+    // STATX_BASIC_STATS (0x7ff) unless a mask is given.
+    const atFlags = checkU32(options?.atFlags ?? 0, "statx atFlags");
+    const mask = checkU32(options?.mask ?? 0x7ff, "statx mask");
+    const out = new Uint8Array(statxLayout.size);
     const native = getNative();
-    await this.op(
-      "statx",
-      (s, at) =>
-        sqe.prepStatx(
-          s,
-          at,
-          dirfd,
-          native.addressOf(name),
-          options?.atFlags ?? 0,
-          options?.mask ?? 0x7ff,
-          native.addressOf(out),
-        ),
+    await this.#queue(
+      p,
+      (s, at) => sqe.prepStatx(s, at, dirfd, native.addressOf(name), atFlags, mask, native.addressOf(out)),
       [name, out],
       options,
     );
@@ -837,14 +950,11 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    * ```
    */
   async sleep(timeout: Timeout, options?: { signal?: AbortSignal }): Promise<void> {
+    const p = this.#start("sleep", options, ["signal"]);
+    if (!(p instanceof Pending)) return p;
     const ts = timespec(timeout);
     try {
-      await this.op(
-        "timeout",
-        (s, at) => sqe.prepTimeout(s, at, getNative().addressOf(ts), 0, 0),
-        ts,
-        options,
-      );
+      await this.#queue(p, (s, at) => sqe.prepTimeout(s, at, getNative().addressOf(ts), 0, 0), ts, options);
     } catch (e) {
       if (e instanceof UringError && e.errno === Errno.ETIME) return;
       throw e;
@@ -869,6 +979,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    * ```
    */
   async chain(build: (ring: AsyncRing) => Promise<number>[]): Promise<number[]> {
+    checkFn(build, "chain build");
     if (this.#linkFlags) throw new TypeError("chains do not nest");
     this.#linkFlags = SqeFlag.IO_LINK;
     let promises: Promise<number>[];
@@ -878,7 +989,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
       this.#linkFlags = 0;
     }
     // The chain ends at the last SQE written.
-    if (this.#lastAt >= 0) this.ring.sqes.u8[this.#lastAt + 1] &= ~SqeFlag.IO_LINK;
+    if (this.#lastAt >= 0) sqe.clearSqeFlags(this.ring.sqes, this.#lastAt, SqeFlag.IO_LINK);
     const settled = await Promise.allSettled(promises);
     const failed = settled.find((s) => s.status === "rejected");
     if (failed) throw (failed as PromiseRejectedResult).reason;
@@ -892,14 +1003,11 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { AsyncRing, Op, prepRw } from "../../mod.ts";
+   * import { AsyncRing, POLL, prepPollMultishot } from "../../mod.ts";
    * await using ring = AsyncRing.create();
    * const ac = new AbortController();
    * // Multishot poll of stdin for POLLIN (what ring.poll() does).
-   * const it = ring.multishot((s, at) => {
-   *   prepRw(s, at, Op.POLL_ADD, 0, 0, 1, 0); // len 1: IORING_POLL_ADD_MULTI
-   *   s.u32[(at >>> 2) + 7] = 1;
-   * }, { signal: ac.signal });
+   * const it = ring.multishot((s, at) => prepPollMultishot(s, at, 0, POLL.IN), { signal: ac.signal });
    * ac.abort();
    * for await (const _ of it) {}
    * ```
@@ -915,7 +1023,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
   _armMultishot(m: Multishot, prep: (sqes: sqe.SqeViews, at: number) => void, keep: unknown): number {
     const at = this.#sqe();
     prep(this.ring.sqes, at);
-    const ud = this.ring.track(at, m, this.ring.sqes.u8[at + 1], keep);
+    const ud = this.ring.track(at, m, sqe.getSqeFlags(this.ring.sqes, at), keep);
     this.#schedule();
     return ud;
   }
@@ -941,8 +1049,10 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    * ```
    */
   ticks(interval: Timeout, options: { count?: number; signal?: AbortSignal } = {}): Multishot {
-    const ts = timespec(interval);
-    const count = options.count ?? 0;
+    const ts = timespec(interval, "ticks interval");
+    checkOptions(options, "ticks options", ["count", "signal"]);
+    const count = checkU32(options.count ?? 0, "ticks count");
+    if (options.signal !== undefined) checkSignal(options.signal);
     // A re-arm (the kernel could not post a tick: CQ full, io_timeout_complete
     // then completes the request) asks for the ticks still owed.
     let m: Multishot | undefined = undefined; // set once armed
@@ -975,10 +1085,11 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    * ```
    */
   poll(fd: number, events: number, options: { signal?: AbortSignal } = {}): Multishot {
-    return this.multishot((s, at) => {
-      sqe.prepRw(s, at, Op.POLL_ADD, fd, 0, 1, /* IORING_POLL_ADD_MULTI */ 0);
-      s.u32[(at >>> 2) + 7] = events;
-    }, { signal: options.signal, name: "poll" });
+    checkFd(fd);
+    checkU32(events, "poll events");
+    checkOptions(options, "poll options", ["signal"]);
+    if (options.signal !== undefined) checkSignal(options.signal);
+    return this.multishot((s, at) => prepPollMultishot(s, at, fd, events), { signal: options.signal, name: "poll" });
   }
 
   // ------------------------------------------------------------------ close
@@ -1025,4 +1136,3 @@ export class AsyncRing implements Disposable, AsyncDisposable {
     return Promise.resolve();
   }
 }
-

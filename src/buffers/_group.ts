@@ -13,12 +13,13 @@
  */
 import { keepForever } from "../memory/_keep.ts";
 import { CqeFlag, Op, SqeFlag } from "../abi/mod.ts";
-import { Arena, type MemoryRequest, type Slice } from "../memory/arena.ts";
+import { type Arena, createArena, type MemoryRequest, type Slice } from "../memory/arena.ts";
 import { getNative } from "../runtime/_ffi.ts";
 import { UringError } from "../errors/uring_error.ts";
 import { Errno } from "../errors/errno.ts";
 import type { Completion, OpOptions, Ring } from "../ring/ring.ts";
 import * as sqe from "../ops/sqe.ts";
+import { checkFd, checkInt, checkOffset } from "../ring/_args.ts";
 
 /** Memory for a group's buffers: an arena slice, or a byte array the group keeps referenced. */
 export type BufferMemory = Slice | Uint8Array;
@@ -111,7 +112,7 @@ export function resolveMemory(
   what: string,
 ): ResolvedMemory {
   if (memory === undefined) {
-    const arena = Arena.create({ size: need, memory: hugepages ?? "auto" });
+    const arena = createArena({ size: need, memory: hugepages ?? "auto" }, "hugepages");
     return { address: arena.address, bytes: arena.bytes.subarray(0, need), owned: arena, keep: arena };
   }
   if (memory instanceof Uint8Array) {
@@ -194,22 +195,8 @@ export function waitUntil(ring: Ring, done: () => boolean, graceMs: number, out:
 /** Arenas of closed groups whose buffers the application still held: unmapped once unreachable. */
 const HELD = new FinalizationRegistry<Arena>((arena) => arena[Symbol.dispose]());
 
-function checkFd(fd: number): void {
-  if (!Number.isInteger(fd) || fd < 0 || fd > 0x7fffffff) {
-    throw new RangeError(`file descriptor must be a non-negative integer, got ${fd}`);
-  }
-}
-
 function checkLength(length: number): void {
-  if (!Number.isInteger(length) || length < 0 || length > MAX_RW_COUNT) {
-    throw new RangeError(`length must be 0..${MAX_RW_COUNT} (0: the whole buffer), got ${length}`);
-  }
-}
-
-function checkOffset(offset: number): void {
-  if (!Number.isSafeInteger(offset) || offset < -1) {
-    throw new RangeError(`offset must be a safe integer ≥ 0, or -1 for the file position; got ${offset}`);
-  }
+  checkInt(length, "length (0: the whole buffer)", 0, MAX_RW_COUNT);
 }
 
 /**
@@ -322,8 +309,8 @@ export abstract class BufferGroup implements Disposable {
     const ring = this.ring;
     const at = ring.getSqe();
     sqe.prepRw(ring.sqes, at, op, fd, addr, len, offset);
-    if (opFlags) ring.sqes.u32[(at >>> 2) + 7] = opFlags; // msg_flags / rw_flags
-    ring.sqes.u16[(at >>> 1) + 20] = this.id; // buf_group
+    if (opFlags) sqe.setOpFlags(ring.sqes, at, opFlags); // msg_flags / rw_flags
+    sqe.setBufGroup(ring.sqes, at, this.id); // IOSQE_BUFFER_SELECT comes with the flags below
     const ud = ring.track(at, options?.tag, (options?.flags ?? 0) | SqeFlag.BUFFER_SELECT, keep ?? this);
     this.armed.add(ring, ud);
     return ud;

@@ -12,12 +12,16 @@
  * @module
  */
 import { io_uring_rsrc_register, io_uring_rsrc_update2, iovec, Misc, Register } from "../abi/mod.ts";
-import type { Slice } from "../memory/arena.ts";
+import { PAGE_SIZE, type Slice } from "../memory/arena.ts";
+import { UringError } from "../errors/uring_error.ts";
+import { Errno } from "../errors/errno.ts";
+import { memlockHint } from "../errors/hints.ts";
 import { getNative } from "../runtime/_ffi.ts";
 import type { Completion, IoBuffer, OpOptions, Ring } from "../ring/ring.ts";
 import { putU64 } from "../ops/sqe.ts";
 import { ArmedOps, cancelAndWait } from "./_group.ts";
 import { keepForever } from "../memory/_keep.ts";
+import { checkOptions, checkU16 } from "../ring/_args.ts";
 
 const REG = io_uring_rsrc_register, UPD = io_uring_rsrc_update2;
 /** `IORING_MAX_REG_BUFFERS`. */
@@ -56,6 +60,26 @@ function iovecs(
     return v;
   });
   return { iov, views };
+}
+
+/**
+ * Run a registration that pins `views`; its ENOMEM (RLIMIT_MEMLOCK) says how
+ * many bytes the kernel was asked to pin: whole pages, as the kernel charges.
+ */
+function pinning(views: readonly (Uint8Array | undefined)[], register: () => void): void {
+  try {
+    register();
+  } catch (e) {
+    if (!(e instanceof UringError) || e.errno !== Errno.ENOMEM) throw e;
+    const native = getNative();
+    let bytes = 0;
+    for (const v of views) {
+      if (!v) continue;
+      const start = native.addressOf(v);
+      bytes += (Math.ceil((start + v.byteLength) / PAGE_SIZE) - Math.floor(start / PAGE_SIZE)) * PAGE_SIZE;
+    }
+    throw new UringError(e.errno, e.op, memlockHint(bytes), { cause: e });
+  }
 }
 
 /**
@@ -114,7 +138,7 @@ export class FixedBuffers implements Disposable {
     const arg = new Uint32Array(REG.size / 4);
     arg[REG.fields.nr[0] >> 2] = buffers.length;
     putU64(arg, REG.fields.data[0] >> 2, getNative().addressOf(iov));
-    ring.register(Register.REGISTER_BUFFERS2, arg, REG.size, "BUFFERS2");
+    pinning(views, () => ring.register(Register.REGISTER_BUFFERS2, arg, REG.size, "BUFFERS2"));
     return new FixedBuffers(ring, buffers.length, views);
   }
 
@@ -168,7 +192,7 @@ export class FixedBuffers implements Disposable {
     arg[UPD.fields.offset[0] >> 2] = index;
     putU64(arg, UPD.fields.data[0] >> 2, getNative().addressOf(iov));
     arg[UPD.fields.nr[0] >> 2] = buffers.length;
-    this.ring.register(Register.REGISTER_BUFFERS_UPDATE, arg, UPD.size, "BUFFERS_UPDATE");
+    pinning(views, () => this.ring.register(Register.REGISTER_BUFFERS_UPDATE, arg, UPD.size, "BUFFERS_UPDATE"));
     const old = this.#views.slice(index, index + buffers.length);
     const live = this.#armed.live(this.ring);
     if (live.length) this.#retired.push({ views: old, uds: live });
@@ -192,6 +216,8 @@ export class FixedBuffers implements Disposable {
   }
 
   #rw(write: boolean, fd: number, index: number, offset: number, options?: FixedOptions): number {
+    checkOptions(options, write ? "write options" : "read options", ["tag", "flags", "at", "length"]);
+    checkU16(index, "fixed buffer index");
     this.#assertOpen();
     const view = this.#views[index];
     if (!view) {
@@ -208,9 +234,10 @@ export class FixedBuffers implements Disposable {
       );
     }
     const part = view.subarray(at, at + length);
+    const op = options && { tag: options.tag, flags: options.flags };
     const ud = write
-      ? this.ring.writeFixed(fd, part, offset, index, options)
-      : this.ring.readFixed(fd, part, offset, index, options);
+      ? this.ring.writeFixed(fd, part, offset, index, op)
+      : this.ring.readFixed(fd, part, offset, index, op);
     this.#armed.add(this.ring, ud);
     return ud;
   }

@@ -66,8 +66,8 @@ export class FileBuffer implements Disposable {
    *
    * @example
    * ```ts
-   * import { readFile } from "../../mod.ts";
-   * const f = readFile("/etc/os-release");
+   * import { readFileSync } from "@jsuring/jsuring";
+   * const f = readFileSync("/etc/os-release");
    * f[Symbol.dispose]();
    * ```
    */

@@ -22,7 +22,7 @@ import { SqeFlag } from "../abi/flags.ts";
 import type { SqeViews } from "../ops/sqe.ts";
 import { closeFd as closeFdSync, type Completion, type CompletionHandler, type Ring } from "../ring/ring.ts";
 import { ParamRegion, type RegionSlice } from "../region/region.ts";
-import { prepUringCmd } from "./uring_cmd.ts";
+import { clearSqe128Cmd, prepUringCmd } from "./uring_cmd.ts";
 import {
   jsk_buf_op,
   jsk_buf_register,
@@ -528,7 +528,7 @@ export class KernelModule implements Disposable {
   #prep(at: number, cmdOp: number, offset: number, len: number): void {
     const s = this.ring.sqes;
     prepUringCmd(s, at, this.fd, cmdOp, offset, len);
-    if (this.ring.layout.sqeSize === 128) s.u32.fill(0, (at >>> 2) + 16, (at >>> 2) + 32);
+    if (this.ring.layout.sqeSize === 128) clearSqe128Cmd(s, at);
   }
 
   /** Typed path: write the struct (already in the slice), issue, check. */

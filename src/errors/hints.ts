@@ -7,9 +7,18 @@
  */
 import { readFileSync } from "node:fs";
 import { SETUP_FLAG_SINCE, SetupFlag } from "../abi/mod.ts";
+import { libc } from "../runtime/libs.ts";
 import { Errno } from "./errno.ts";
 
+// Hints only: a file the process may not read (Deno without --allow-read)
+// gives undefined, and the hint then says it does not know. Deno is asked
+// first so that a terminal never shows a permission prompt for a hint.
 function readProc(path: string): string | undefined {
+  // deno-lint-ignore no-explicit-any
+  const D = (globalThis as any).Deno;
+  if (D?.permissions?.querySync && D.permissions.querySync({ name: "read", path }).state !== "granted") {
+    return undefined;
+  }
   try {
     return readFileSync(path, "utf8").trim();
   } catch {
@@ -17,18 +26,42 @@ function readProc(path: string): string | undefined {
   }
 }
 
+let release: string | undefined;
+
 /**
- * The running kernel's version as `[major, minor]`, from `/proc/sys/kernel/osrelease`.
+ * The running kernel's release string (`"6.18.0-1-amd64"`), from `uname(2)`
+ * through libc: it needs only FFI permission (Deno 2.9 lets
+ * `/proc/sys/kernel/osrelease` be read only with `--allow-all`).
  *
  * @example
  * ```ts
- * import { kernelVersion } from "./hints.ts";
+ * import { kernelRelease } from "@jsuring/jsuring";
+ * console.log(kernelRelease()); // e.g. "6.18.0-1-amd64"
+ * ```
+ */
+export function kernelRelease(): string {
+  if (release !== undefined) return release;
+  // struct utsname on Linux: six char[65] fields; release is the third.
+  const uts = new Uint8Array(6 * 65);
+  const ret = libc().uname(uts);
+  if (ret !== 0) throw new Error(`uname(2) failed (${ret}): cannot tell the kernel version`);
+  const field = uts.subarray(2 * 65, 3 * 65);
+  return release = new TextDecoder().decode(field.subarray(0, field.indexOf(0)));
+}
+
+/**
+ * The running kernel's version as `[major, minor]`, from `uname(2)` (see
+ * {@linkcode kernelRelease}).
+ *
+ * @example
+ * ```ts
+ * import { kernelVersion } from "@jsuring/jsuring";
  * const [major, minor] = kernelVersion();
+ * console.log(`Linux ${major}.${minor}`);
  * ```
  */
 export function kernelVersion(): [number, number] {
-  const release = readProc("/proc/sys/kernel/osrelease") ?? "0.0";
-  const m = /^(\d+)\.(\d+)/.exec(release);
+  const m = /^(\d+)\.(\d+)/.exec(kernelRelease());
   return m ? [Number(m[1]), Number(m[2])] : [0, 0];
 }
 
@@ -37,7 +70,7 @@ export function kernelVersion(): [number, number] {
  *
  * @example
  * ```ts
- * import { kernelAtLeast } from "./hints.ts";
+ * import { kernelAtLeast } from "@jsuring/jsuring";
  * if (!kernelAtLeast("6.5")) console.log("no NO_MMAP rings here");
  * ```
  */
@@ -47,13 +80,54 @@ export function kernelAtLeast(version: string, running: [number, number] = kerne
   return major > want || (major === want && minor >= wantMinor);
 }
 
-function memlockHint(): string {
-  const limits = readProc("/proc/self/limits") ?? "";
-  const line = limits.split("\n").find((l) => l.startsWith("Max locked memory"));
-  const soft = line?.split(/\s{2,}/)[1];
-  return `io_uring charges ring and registered memory to RLIMIT_MEMLOCK (now ${
-    soft ?? "unknown"
-  } bytes) unless the process has CAP_IPC_LOCK: raise it (ulimit -l, LimitMEMLOCK= in systemd, --ulimit memlock in Docker)`;
+const RLIMIT_MEMLOCK = 8;
+const RLIM_INFINITY = 0xffffffffffffffffn;
+
+/**
+ * The locked-memory limit (`RLIMIT_MEMLOCK`), soft and hard, in bytes
+ * (`Infinity` when unlimited), from `getrlimit(2)` through libc.
+ *
+ * @example
+ * ```ts
+ * import { memlockLimit } from "@jsuring/jsuring";
+ * const { soft } = memlockLimit();
+ * console.log(`locked memory limit: ${soft} bytes`);
+ * ```
+ */
+export function memlockLimit(): { soft: number; hard: number } {
+  const lim = new BigUint64Array(2);
+  if (libc().getrlimit(RLIMIT_MEMLOCK, lim) !== 0) return { soft: NaN, hard: NaN };
+  const n = (v: bigint) => v === RLIM_INFINITY ? Infinity : Number(v);
+  return { soft: n(lim[0]), hard: n(lim[1]) };
+}
+
+function bytes(n: number): string {
+  if (!Number.isFinite(n)) return Number.isNaN(n) ? "unknown" : "unlimited";
+  const units = [[1 << 30, "GiB"], [1 << 20, "MiB"], [1 << 10, "KiB"]] as const;
+  for (const [size, unit] of units) if (n >= size) return `${n} bytes (${+(n / size).toFixed(1)} ${unit})`;
+  return `${n} bytes`;
+}
+
+/**
+ * A hint for ENOMEM from memory the kernel pins and charges to
+ * `RLIMIT_MEMLOCK` (registered buffers, param regions, buffer rings in user
+ * memory; ring memory itself before Linux 5.12).
+ *
+ * @param needed bytes the failed operation tried to pin, when known
+ * @returns a sentence naming the bytes needed, the current limit and how to raise it
+ *
+ * @example
+ * ```ts
+ * import { memlockHint } from "@jsuring/jsuring";
+ * console.log(memlockHint(1 << 20));
+ * ```
+ */
+export function memlockHint(needed?: number): string {
+  const { soft, hard } = memlockLimit();
+  const need = needed === undefined ? "" : `this needs ${bytes(needed)} of locked memory, `;
+  return `io_uring charges pinned memory to RLIMIT_MEMLOCK unless the process has CAP_IPC_LOCK: ${need}` +
+    `the limit is ${bytes(soft)}, hard limit ${bytes(hard)}, shared with the process's other registrations; ` +
+    "raise it (ulimit -l, LimitMEMLOCK= in systemd, --ulimit memlock=-1 in Docker)";
 }
 
 /**
@@ -83,7 +157,11 @@ export function setupHint(
     if (disabled === "1") {
       return "sysctl kernel.io_uring_disabled=1 limits io_uring to members of kernel.io_uring_group and CAP_SYS_ADMIN";
     }
-    return "io_uring_setup was refused: a seccomp filter (container runtimes' default profiles block io_uring) or an LSM policy denies it";
+    const sysctl = disabled === undefined
+      ? "the sysctl kernel.io_uring_disabled (6.6+; unreadable here: check it with `sysctl kernel.io_uring_disabled`), "
+      : "";
+    return `io_uring_setup was refused: ${sysctl}a seccomp filter (container runtimes' default profiles block io_uring) ` +
+      "or an LSM policy denies it";
   }
   if (errno === Errno.ENOSYS) {
     return "the kernel has no io_uring (CONFIG_IO_URING off, or a seccomp filter answers ENOSYS)";
@@ -105,28 +183,39 @@ export function setupHint(
 /**
  * A hint for a registration (`io_uring_register`) failure.
  *
+ * @param errno positive errno
+ * @param needed bytes the registration pins, when known (for ENOMEM)
+ *
  * @example
  * ```ts
- * import { registerHint } from "./hints.ts";
- * console.log(registerHint(12));
+ * import { registerHint } from "@jsuring/jsuring";
+ * console.log(registerHint(12, 65536));
  * ```
  */
-export function registerHint(errno: number): string | undefined {
-  return errno === Errno.ENOMEM ? memlockHint() : undefined;
+export function registerHint(errno: number, needed?: number): string | undefined {
+  return errno === Errno.ENOMEM ? memlockHint(needed) : undefined;
 }
 
 /**
  * A hint when hugetlb memory could not be had.
  *
+ * @param knob the option, on the object the caller holds, that picks another
+ *   kind of memory: `"memory"` for `Arena.create`, `"hugepages"`
+ *   for `Ring.create`, `AsyncRing.create` and `createRingWithRegion`
+ *
  * @example
  * ```ts
- * import { hugepageHint } from "./hints.ts";
- * console.log(hugepageHint());
+ * import { hugepageHint } from "@jsuring/jsuring";
+ * console.log(hugepageHint("hugepages"));
  * ```
  */
-export function hugepageHint(): string {
+export function hugepageHint(knob: "memory" | "hugepages" = "memory"): string {
   const n = readProc("/proc/sys/vm/nr_hugepages");
-  return n === "0" || n === undefined
-    ? "no hugepages are reserved: reserve some with `echo 16 > /proc/sys/vm/nr_hugepages` (root), or use memory: \"thp\"/\"pages\""
-    : `all ${n} reserved hugepages are in use: reserve more in /proc/sys/vm/nr_hugepages`;
+  const other = `or pass ${knob}: "auto" (falls back to transparent hugepages, then pages), "thp" or "pages"`;
+  if (n === undefined) {
+    return `no free hugetlb page: reserve some (as root: sysctl vm.nr_hugepages=16), ${other}`;
+  }
+  return n === "0"
+    ? `no hugepages are reserved (vm.nr_hugepages=0): reserve some (as root: sysctl vm.nr_hugepages=16), ${other}`
+    : `all ${n} reserved hugepages are in use: reserve more (sysctl vm.nr_hugepages), ${other}`;
 }

@@ -11,7 +11,7 @@ import { errnoMessage, errnoName } from "./errno.ts";
  *
  * @example
  * ```ts
- * import { UringError } from "./uring_error.ts";
+ * import { UringError } from "@jsuring/jsuring";
  * try {
  *   throw new UringError(-22, "io_uring_setup", "NO_MMAP needs Linux 6.5");
  * } catch (e) {
@@ -57,7 +57,7 @@ export class UringError extends Error {
  *
  * @example
  * ```ts
- * import { check } from "./uring_error.ts";
+ * import { check } from "@jsuring/jsuring";
  * const n = check(4096, "read"); // 4096
  * ```
  */

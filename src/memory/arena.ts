@@ -13,6 +13,7 @@ import { getNative } from "../runtime/_ffi.ts";
 import { UringError } from "../errors/uring_error.ts";
 import { hugepageHint } from "../errors/hints.ts";
 import { Errno } from "../errors/errno.ts";
+import { show } from "../ring/_args.ts";
 
 /** What backs an arena. */
 export type MemoryKind = "hugetlb" | "thp" | "pages";
@@ -45,6 +46,8 @@ export interface Slice {
 const MODE: Record<MemoryRequest, number> = { auto: 0, hugetlb: 1, thp: 2, pages: 3 };
 const KIND: Record<number, MemoryKind> = { 1: "hugetlb", 2: "thp", 3: "pages" };
 
+let make: (address: number, size: number, kind: MemoryKind, pageSize: number, fallback?: string) => Arena;
+
 /** 4 KiB: the kernel's page size on x86-64, the alignment of ring memory. */
 export const PAGE_SIZE = 4096;
 
@@ -53,7 +56,7 @@ export const PAGE_SIZE = 4096;
  *
  * @example
  * ```ts
- * import { Arena } from "./arena.ts";
+ * import { Arena } from "@jsuring/jsuring";
  * using arena = Arena.create({ size: 2 << 20 });
  * console.log(arena.kind); // "hugetlb", "thp" or "pages"
  * const s = arena.alloc(4096);
@@ -71,12 +74,24 @@ export class Arena {
   readonly pageSize: number;
   /** A view of the whole arena. */
   readonly bytes: Uint8Array;
+  /**
+   * Why an `"auto"` arena got less than a hugetlb page (what was unavailable,
+   * and what would give it); undefined when it got what was asked for.
+   */
+  readonly fallback: string | undefined;
   #used = 0;
   #users = 0;
   #disposed = false;
   #freed = false;
 
-  private constructor(address: number, size: number, kind: MemoryKind, pageSize: number) {
+  private constructor(
+    address: number,
+    size: number,
+    kind: MemoryKind,
+    pageSize: number,
+    fallback: string | undefined,
+  ) {
+    this.fallback = fallback;
     this.address = address;
     this.size = size;
     this.kind = kind;
@@ -93,31 +108,17 @@ export class Arena {
    *
    * @example
    * ```ts
-   * import { Arena } from "./arena.ts";
+   * import { Arena } from "@jsuring/jsuring";
    * using arena = Arena.create({ memory: "pages", size: 65536 });
    * console.log(arena.size); // 65536
    * ```
    */
   static create(options: ArenaOptions = {}): Arena {
-    const size = options.size ?? 2 << 20;
-    const memory = options.memory ?? "auto";
-    if (!Number.isSafeInteger(size) || size <= 0) {
-      throw new RangeError(`arena size must be a positive integer, got ${size}`);
-    }
-    if (!(memory in MODE)) {
-      throw new TypeError(`memory must be "auto", "hugetlb", "thp" or "pages", got ${memory}`);
-    }
-    const out = new BigUint64Array(4);
-    const ret = libjsuring().jsu_alloc(size, MODE[memory], out);
-    if (ret < 0) {
-      const hint = memory === "hugetlb"
-        ? hugepageHint()
-        : memory === "thp"
-        ? "transparent hugepages are unavailable (see /sys/kernel/mm/transparent_hugepage/enabled)"
-        : undefined;
-      throw new UringError(-ret, `mmap(${memory})`, hint);
-    }
-    return new Arena(Number(out[0]), Number(out[1]), KIND[Number(out[2])], Number(out[3]));
+    return createArena(options, "memory");
+  }
+
+  static {
+    make = (address, size, kind, pageSize, fallback) => new Arena(address, size, kind, pageSize, fallback);
   }
 
   /** Bytes handed out so far. */
@@ -138,7 +139,7 @@ export class Arena {
    *
    * @example
    * ```ts
-   * import { Arena } from "./arena.ts";
+   * import { Arena } from "@jsuring/jsuring";
    * using arena = Arena.create({ memory: "pages", size: 8192 });
    * const a = arena.alloc(100, 64);
    * console.log(a.address % 64); // 0
@@ -192,7 +193,7 @@ export class Arena {
    *
    * @example
    * ```ts
-   * import { Arena } from "./arena.ts";
+   * import { Arena } from "@jsuring/jsuring";
    * const arena = Arena.create({ memory: "pages", size: 4096 });
    * arena[Symbol.dispose]();
    * ```
@@ -208,3 +209,41 @@ export class Arena {
     libjsuring().jsu_free(this.address, this.size);
   }
 }
+
+/**
+ * {@linkcode Arena.create}, with the hint naming the option of the object the
+ * caller holds (`memory` on an arena, `hugepages` on a ring).
+ *
+ * @param options size and kind of memory
+ * @param knob the caller's option that picks the memory kind
+ */
+export function createArena(options: ArenaOptions, knob: "memory" | "hugepages"): Arena {
+  const size = options.size ?? 2 << 20;
+  const memory = options.memory ?? "auto";
+  if (!Number.isSafeInteger(size) || size <= 0) {
+    throw new RangeError(`arena size must be a positive integer, got ${show(size)}`);
+  }
+  if (typeof memory !== "string" || !Object.hasOwn(MODE, memory)) {
+    throw new TypeError(`${knob} must be "auto", "hugetlb", "thp" or "pages", got ${show(memory)}`);
+  }
+  const out = new BigUint64Array(4);
+  const ret = libjsuring().jsu_alloc(size, MODE[memory], out);
+  if (ret < 0) {
+    const hint = memory === "hugetlb"
+      ? hugepageHint(knob)
+      : memory === "thp"
+      ? `transparent hugepages are unavailable (/sys/kernel/mm/transparent_hugepage/enabled is "never"): pass ${knob}: "auto" or "pages"`
+      : ret === -Errno.ENOMEM
+      ? `the system is out of memory, or RLIMIT_AS/the cgroup's memory limit stops a ${size}-byte mapping`
+      : undefined;
+    throw new UringError(-ret, `mmap(${memory}, ${size} bytes)`, hint);
+  }
+  const kind = KIND[Number(out[2])];
+  let fallback: string | undefined;
+  if (memory === "auto" && kind !== "hugetlb") {
+    fallback = `no hugetlb page (${hugepageHint(knob)})` +
+      (kind === "pages" ? "; transparent hugepages are off too (/sys/kernel/mm/transparent_hugepage/enabled)" : "");
+  }
+  return make(Number(out[0]), Number(out[1]), kind, Number(out[3]), fallback);
+}
+

@@ -22,22 +22,28 @@
 import { setImmediate } from "node:timers";
 import type { AsyncOpOptions, AsyncRing, Multishot } from "../async/async_ring.ts";
 import { BufferRing } from "../buffers/buf_ring.ts";
-import { CqeFlag, SqeFlag } from "../abi/flags.ts";
-import { Op } from "../abi/opcodes.ts";
-import * as sqe from "../ops/sqe.ts";
+import { CqeFlag } from "../abi/flags.ts";
+import { setBufferSelect } from "../ops/sqe.ts";
+import {
+  prepAccept,
+  prepConnect,
+  prepMultishotAccept,
+  prepRecvMultishot,
+  prepShutdown,
+  prepSocket,
+} from "../ops/net.ts";
 import { getNative } from "../runtime/_ffi.ts";
 import { libjsuring } from "../runtime/libs.ts";
 import { UringError } from "../errors/uring_error.ts";
 import { Errno } from "../errors/errno.ts";
 import { defaultRing } from "../fs/mod.ts";
+import { typeError } from "../ring/_args.ts";
 
 const AF_INET = 2;
 const SOCK_STREAM = 1;
 const SOCK_CLOEXEC = 0o2000000;
 const IPPROTO_TCP = 6;
 const TCP_NODELAY = 1;
-const ACCEPT_MULTISHOT = 1; // IORING_ACCEPT_MULTISHOT, 5.19
-const RECV_MULTISHOT = 2; // IORING_RECV_MULTISHOT, 6.0
 const RECV_GROUP = 0xfff0;
 
 /**
@@ -70,10 +76,6 @@ function sockaddrIn(ip: number, port: number): Uint8Array {
   sa[6] = (ip >>> 8) & 0xff;
   sa[7] = ip & 0xff;
   return sa;
-}
-
-function setIoprio(s: sqe.SqeViews, at: number, v: number): void {
-  s.u16[(at >>> 1) + 1] |= v;
 }
 
 const RECV_RINGS = new WeakMap<AsyncRing, BufferRing>();
@@ -172,8 +174,7 @@ export class TcpListener implements AsyncIterable<TcpConn>, AsyncDisposable {
     const fd = await this.ring.op(
       "accept",
       (s, at) => {
-        sqe.prepRw(s, at, Op.ACCEPT, this.fd, 0, 0, 0);
-        s.u32[(at >>> 2) + 7] = SOCK_CLOEXEC;
+        prepAccept(s, at, this.fd, 0, 0, SOCK_CLOEXEC);
       },
       undefined,
       options,
@@ -197,9 +198,7 @@ export class TcpListener implements AsyncIterable<TcpConn>, AsyncDisposable {
     if (this.fd < 0) return;
     const ring = this.ring;
     const ms = ring.multishot((s, at) => {
-      sqe.prepRw(s, at, Op.ACCEPT, this.fd, 0, 0, 0);
-      s.u32[(at >>> 2) + 7] = SOCK_CLOEXEC;
-      setIoprio(s, at, ACCEPT_MULTISHOT);
+      prepMultishotAccept(s, at, this.fd, 0, 0, SOCK_CLOEXEC);
     }, {
       signal: options.signal,
       name: "accept",
@@ -233,8 +232,11 @@ export class TcpListener implements AsyncIterable<TcpConn>, AsyncDisposable {
   async close(): Promise<void> {
     if (this.fd < 0) return;
     const fd = this.fd;
+    // Stop every accept first, synchronously: a re-arm queued by a stopped
+    // multishot is dropped, so none is ever written with a closed (or
+    // reused) descriptor.
+    for (const ms of this.#accepts) void ms.return();
     this.fd = -1;
-    for (const ms of this.#accepts) await ms.return();
     if (!this.ring.closed) await this.ring.closeFd(fd).catch(() => {});
     else libjsuring().jsu_close(fd);
   }
@@ -307,12 +309,12 @@ export async function connect(options: ConnectOptions): Promise<TcpConn> {
   const ring = options.ring ?? defaultRing();
   const sa = sockaddrIn(ipv4(options.host ?? "127.0.0.1"), options.port);
   const fd = await ring.op("socket", (s, at) => {
-    sqe.prepRw(s, at, Op.SOCKET, AF_INET, 0, 0, SOCK_STREAM | SOCK_CLOEXEC);
+    prepSocket(s, at, AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0, 0);
   });
   try {
     await ring.op(
       "connect",
-      (s, at) => sqe.prepRw(s, at, Op.CONNECT, fd, getNative().addressOf(sa), 0, 16),
+      (s, at) => prepConnect(s, at, fd, getNative().addressOf(sa), 16),
       sa,
       { signal: options.signal, timeout: options.timeout },
     );
@@ -398,8 +400,14 @@ export class TcpConn implements AsyncDisposable {
    * ```
    */
   send(buffer: ArrayBufferView, options?: AsyncOpOptions & { zeroCopy?: boolean }): Promise<number> {
-    const zc = options?.zeroCopy ?? buffer.byteLength >= SEND_ZC_THRESHOLD;
-    return this.ring.send(this.fd, buffer, 0, zc, options);
+    if (options === undefined) {
+      return this.ring.send(this.fd, buffer, 0, buffer.byteLength >= SEND_ZC_THRESHOLD);
+    }
+    const { zeroCopy, ...rest } = options;
+    if (zeroCopy !== undefined && typeof zeroCopy !== "boolean") {
+      return Promise.reject(typeError("zeroCopy", "a boolean", zeroCopy));
+    }
+    return this.ring.send(this.fd, buffer, 0, zeroCopy ?? buffer.byteLength >= SEND_ZC_THRESHOLD, rest);
   }
 
   /**
@@ -440,7 +448,7 @@ export class TcpConn implements AsyncDisposable {
    */
   async shutdown(how: "read" | "write" | "both" = "write"): Promise<void> {
     const h = how === "read" ? 0 : how === "write" ? 1 : 2;
-    await this.ring.op("shutdown", (s, at) => sqe.prepRw(s, at, Op.SHUTDOWN, this.fd, 0, h, 0));
+    await this.ring.op("shutdown", (s, at) => prepShutdown(s, at, this.fd, h));
   }
 
   /**
@@ -497,11 +505,8 @@ class RecvStream implements AsyncIterableIterator<Uint8Array> {
   #arm(): Multishot {
     const br = this.#br, fd = this.#conn.fd;
     return this.#conn.ring.multishot((s, at) => {
-      sqe.prepRw(s, at, Op.RECV, fd, 0, 0, 0);
-      s.u32[(at >>> 2) + 7] = 0; // msg_flags
-      setIoprio(s, at, RECV_MULTISHOT);
-      s.u8[at + 1] = SqeFlag.BUFFER_SELECT;
-      s.u16[(at >>> 1) + 20] = br.id;
+      prepRecvMultishot(s, at, fd, 0, 0, 0);
+      setBufferSelect(s, at, br.id);
     }, {
       signal: this.#signal,
       name: "recv",

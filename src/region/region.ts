@@ -29,12 +29,12 @@ import {
   RegionFlag,
   Register,
 } from "../abi/mod.ts";
-import { Arena, type MemoryKind, type MemoryRequest, PAGE_SIZE } from "../memory/arena.ts";
+import { type Arena, createArena, type MemoryKind, type MemoryRequest, PAGE_SIZE } from "../memory/arena.ts";
 import { getNative } from "../runtime/_ffi.ts";
 import { libjsuring } from "../runtime/libs.ts";
 import { Errno } from "../errors/errno.ts";
 import { UringError } from "../errors/uring_error.ts";
-import { kernelAtLeast, kernelVersion } from "../errors/hints.ts";
+import { kernelAtLeast, kernelVersion, memlockHint } from "../errors/hints.ts";
 import { putU64 } from "../ops/sqe.ts";
 import { Ring, type RingOptions } from "../ring/ring.ts";
 import { ringLayout, setupFlags } from "../ring/setup.ts";
@@ -127,7 +127,7 @@ export function requireRegions(running: [number, number] = kernelVersion()): voi
   );
 }
 
-function regionHint(errno: number, waitArgs: boolean, memory: RegionMemory): string | undefined {
+function regionHint(errno: number, waitArgs: boolean, memory: RegionMemory, size: number): string | undefined {
   switch (errno) {
     case Errno.EBUSY:
       return "a ring has at most one param region, and this one already has it";
@@ -146,7 +146,7 @@ function regionHint(errno: number, waitArgs: boolean, memory: RegionMemory): str
       }
       return undefined;
     case Errno.ENOMEM:
-      return "the region is charged to RLIMIT_MEMLOCK unless the process has CAP_IPC_LOCK: raise the limit (ulimit -l)";
+      return memlockHint(size);
     case Errno.EFAULT:
       return "the kernel could not pin or read the region's memory";
     default:
@@ -312,7 +312,7 @@ export class ParamRegion implements Disposable {
     if (memory === "user") {
       arena = options.arena;
       if (!arena) {
-        arena = Arena.create({ size, memory: options.hugepages ?? "auto" });
+        arena = createArena({ size, memory: options.hugepages ?? "auto" }, "hugepages");
         ownsArena = true;
       }
       try {
@@ -328,7 +328,7 @@ export class ParamRegion implements Disposable {
     const ret = ring.fd < 0 ? -Errno.EBADF : registerRaw(ring, reg);
     if (ret < 0) {
       if (ownsArena) arena![Symbol.dispose]();
-      throw new UringError(-ret, `io_uring_register(${what})`, regionHint(-ret, waitSlots > 0, memory));
+      throw new UringError(-ret, `io_uring_register(${what})`, regionHint(-ret, waitSlots > 0, memory, size));
     }
     let free: () => void;
     let mmapOffset = 0;
@@ -597,10 +597,10 @@ export function createRingWithRegion(options: RingWithRegionOptions = {}): RingW
     // retain it, so it is unmapped once both are done with it.
     // An upper bound: with the SQ array, whether or not the kernel drops it.
     const probe = ringLayout(ringOptions.entries ?? 256, ringOptions.cqEntries, setupFlags(ringOptions));
-    arena = Arena.create({
+    arena = createArena({
       size: pageRound(probe.ringsBytes) + pageRound(probe.sqesBytes) + regionBytes,
       memory: ringOptions.hugepages ?? ro.hugepages ?? "auto",
-    });
+    }, "hugepages");
     ro.arena = arena;
   } else if ((ro.memory ?? "user") === "user" && !ro.arena && ringOptions.arena) {
     ro.arena = ringOptions.arena;

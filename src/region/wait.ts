@@ -26,14 +26,15 @@ import {
   io_uring_getevents_arg,
   io_uring_reg_wait,
   RegionFlag,
-  SetupFlag,
 } from "../abi/mod.ts";
 import { getNative } from "../runtime/_ffi.ts";
-import { liburing } from "../runtime/libs.ts";
 import { Errno } from "../errors/errno.ts";
 import { UringError } from "../errors/uring_error.ts";
 import { kernelAtLeast, kernelVersion } from "../errors/hints.ts";
 import type { Ring, Timeout } from "../ring/ring.ts";
+import { checkOptions, checkU32, timespecParts } from "../ring/_args.ts";
+import { type EnterEngine, engineOf } from "../ring/_enter.ts";
+import { type U64Arg, u64Arg } from "../runtime/enter.ts";
 import { ParamRegion, REGION_SINCE, SIGSET_SIZE, WAIT_SLOT_SIZE } from "./region.ts";
 
 /** How waits reach the kernel: registered slots, or a getevents argument per call. */
@@ -155,20 +156,6 @@ interface Parsed {
   maskHi: number;
 }
 
-function parseTimeout(t: Timeout): [number, number] {
-  if (typeof t === "number") {
-    if (!(t >= 0) || !Number.isFinite(t)) throw new RangeError(`timeout must be ≥ 0 ms, got ${t}`);
-    const sec = Math.floor(t / 1000);
-    return [sec, Math.min(999_999_999, Math.round((t - sec * 1000) * 1e6))];
-  }
-  if (t === null || typeof t !== "object") throw new TypeError("timeout must be ms or { sec, nsec }");
-  const sec = t.sec, nsec = t.nsec ?? 0;
-  if (!Number.isSafeInteger(sec) || sec < 0 || !Number.isInteger(nsec) || nsec < 0 || nsec >= 1e9) {
-    throw new RangeError(`timeout must have sec ≥ 0 and 0 ≤ nsec < 1e9, got ${sec}/${nsec}`);
-  }
-  return [sec, nsec];
-}
-
 function signalNumber(s: Signal): number {
   const n = typeof s === "number" ? s : SIGNALS[s];
   if (!Number.isInteger(n) || n < 1 || n > 64) throw new RangeError(`not a signal: ${String(s)}`);
@@ -187,13 +174,11 @@ function sigset(signals: readonly Signal[]): [number, number] {
 }
 
 function parse(o: WaitOptions): Parsed {
-  if (o === null || typeof o !== "object") throw new TypeError("wait options must be an object");
+  checkOptions(o, "wait options", ["timeout", "minWaitUsec", "sigmask"]);
+  if (o === undefined) throw new TypeError("wait options must be an object, got undefined");
   const hasTs = o.timeout !== undefined;
-  const [sec, nsec] = hasTs ? parseTimeout(o.timeout!) : [0, 0];
-  const minWait = o.minWaitUsec ?? 0;
-  if (!Number.isInteger(minWait) || minWait < 0 || minWait > 0xffffffff) {
-    throw new RangeError(`minWaitUsec must be an integer from 0 to 2^32-1, got ${minWait}`);
-  }
+  const [sec, nsec] = hasTs ? timespecParts(o.timeout!) : [0, 0];
+  const minWait = checkU32(o.minWaitUsec ?? 0, "minWaitUsec");
   const hasMask = o.sigmask !== undefined;
   const [maskLo, maskHi] = hasMask ? sigset(o.sigmask!) : [0, 0];
   return {
@@ -208,11 +193,8 @@ function parse(o: WaitOptions): Parsed {
   };
 }
 
-// Deno takes its FFI fast path for a u64 parameter only when given a BigInt
-// (a number costs ~600 ns more per call, measured); Bun is faster with numbers.
-const BIGINT_U64 = getNative().name === "deno";
-type U64 = number | bigint;
-const u64 = (n: number): U64 => BIGINT_U64 ? BigInt(n) : n;
+type U64 = U64Arg;
+const u64 = u64Arg;
 
 class Slot implements WaitSlot {
   readonly index: number;
@@ -289,8 +271,7 @@ export class WaitSlots {
   #base: number; // native address of #u32's first byte
   #sigBase: number; // EXT_ARG_REG: address of the region's sigsets
   #sigWord: number; // EXT_ARG_REG: word index of sigset 0 in the region view
-  // deno-lint-ignore no-explicit-any
-  #enter2: (...args: any[]) => number;
+  #engine: EnterEngine;
 
   /**
    * Set up waits on `ring`.
@@ -334,7 +315,7 @@ export class WaitSlots {
     }
     this.path = path;
     this.reason = reason;
-    this.#enter2 = liburing().io_uring_enter2_raw;
+    this.#engine = engineOf(ring);
     if (path === "ext_arg_reg") {
       this.region = region!;
       this.capacity = region!.waitSlots;
@@ -671,22 +652,10 @@ export class WaitSlots {
   }
 
   #enter(waitNr: number, flags: number, arg: U64, argsz: U64): number {
-    if (!(waitNr >= 0 && waitNr <= 0xffffffff) || !Number.isInteger(waitNr)) {
-      throw new RangeError(`waitNr must be an integer ≥ 0, got ${waitNr}`);
-    }
-    // Alone, EXT_ARG_REG is ignored and the offset taken as a sigmask pointer.
-    if (flags & EnterFlag.EXT_ARG_REG && !(flags & EnterFlag.EXT_ARG)) {
-      throw new TypeError("IORING_ENTER_EXT_ARG_REG must be passed with IORING_ENTER_EXT_ARG");
-    }
-    const ring = this.ring;
-    let toSubmit: number;
-    if (ring.flags & SetupFlag.SQPOLL) {
-      ring.submit(); // the SQ thread submits; this wakes it if it sleeps
-      toSubmit = 0;
-    } else {
-      toSubmit = ring.flush();
-    }
-    return this.#enter2(ring.fd, toSubmit, waitNr, EnterFlag.GETEVENTS | flags, arg, argsz);
+    checkU32(waitNr, "waitNr");
+    // The ring's engine decides SQPOLL wake-up and overflow flush; this class
+    // only supplies the wait argument.
+    return this.#engine.once(this.ring.flush(), waitNr, EnterFlag.GETEVENTS | flags, arg, argsz);
   }
 
   #error(errno: number, offset: number): UringError {

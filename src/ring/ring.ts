@@ -10,12 +10,10 @@
  * @module
  */
 import {
-  __kernel_timespec,
   CancelFlag,
   CqeFlag,
   EnterFlag,
   Feature,
-  io_uring_getevents_arg,
   IO_RINGS,
   io_uring_params,
   io_uring_probe,
@@ -26,21 +24,41 @@ import {
   OP_NAMES,
   type OpName,
   Register,
-  RingFlag,
   SetupFlag,
   statx as statxLayout,
 } from "../abi/mod.ts";
-import { Arena, PAGE_SIZE, type MemoryKind } from "../memory/arena.ts";
+import { type Arena, createArena, type MemoryKind, PAGE_SIZE } from "../memory/arena.ts";
 import { libjsuring, liburing } from "../runtime/libs.ts";
 import { getNative } from "../runtime/_ffi.ts";
 import { check, UringError } from "../errors/uring_error.ts";
 import { Errno } from "../errors/errno.ts";
-import { kernelAtLeast, registerHint, setupHint } from "../errors/hints.ts";
+import { kernelAtLeast, kernelRelease, registerHint, setupHint } from "../errors/hints.ts";
 import * as sqe from "../ops/sqe.ts";
 import { INTERNAL_USER_DATA, OpTable } from "./_table.ts";
 import { keepForever } from "../memory/_keep.ts";
-import { checkBuffer, checkFd, checkOffset, cString, iovecs, type IoBuffer, type Timeout, timespec, timespecParts } from "./_args.ts";
-import { ringLayout, type RingLayout, type RingMemory, type RingOptions, setupFlags } from "./setup.ts";
+import {
+  AT_FDCWD as FDCWD,
+  checkBuffer,
+  checkDirfd,
+  checkFd,
+  checkFn,
+  checkInt,
+  checkOffset,
+  checkOptions,
+  checkU16,
+  checkU32,
+  checkU64,
+  cString,
+  type IoBuffer,
+  iovecs,
+  rangeError,
+  type Timeout,
+  timespec,
+  timespecParts,
+  typeError,
+} from "./_args.ts";
+import { EnterEngine, setEngine } from "./_enter.ts";
+import { type RingLayout, ringLayout, type RingMemory, type RingOptions, setupFlags } from "./setup.ts";
 
 export type { RingMemory, RingOptions } from "./setup.ts";
 
@@ -70,7 +88,23 @@ export type { IoBuffer, Timeout } from "./_args.ts";
 const PARAMS = io_uring_params.fields;
 
 /** AT_FDCWD: paths relative to the current directory. */
-export const AT_FDCWD: number = -100;
+export const AT_FDCWD: number = FDCWD;
+
+const OP_KEYS = ["tag", "flags"];
+const PATH_OP_KEYS = ["tag", "flags", "dirfd"];
+const STATX_KEYS = ["tag", "flags", "dirfd", "mask", "atFlags"];
+const TIMEOUT_KEYS = ["tag", "flags", "count", "timeoutFlags"];
+
+/**
+ * Check an operation's options (no unknown key, `flags` an IOSQE_* byte) and
+ * return its SQE flags. Called before the SQE is reserved.
+ */
+function sqeFlags(options: OpOptions | undefined, what: string, known: readonly string[] = OP_KEYS): number {
+  if (options === undefined) return 0;
+  checkOptions(options, `${what} options`, known);
+  const flags = options.flags;
+  return flags === undefined ? 0 : checkInt(flags, `${what} options.flags`, 0, 0xff);
+}
 
 /**
  * An io_uring instance.
@@ -119,10 +153,19 @@ export class Ring implements Disposable {
   #table = new OpTable();
   #unmap: (() => void) | undefined;
   #ownsArena: boolean;
-  #getevents = new Uint8Array(io_uring_getevents_arg.size);
-  #waitTs = new Uint32Array(__kernel_timespec.size / 4);
-  #waitArgReady = false;
+  #engine: EnterEngine;
   #probe: Uint8Array | undefined;
+  #fallback: readonly string[] = [];
+
+  /**
+   * What this ring does without that jsuring would have used by default, each
+   * with the reason and the fix (an old kernel, no reserved hugepages, …);
+   * empty when it got everything. A feature asked for explicitly never falls
+   * back: it throws instead.
+   */
+  get fallback(): readonly string[] {
+    return this.#fallback;
+  }
 
   private constructor(
     fd: number,
@@ -169,6 +212,13 @@ export class Ring implements Disposable {
     }
     this.#sqeTail = this.#ringU32[this.#sqTail];
     this.#sqHeadSeen = this.#ringU32[this.#sqHead];
+    this.#engine = new EnterEngine(this, this.flags, this.#ringU32, {
+      sqFlags: this.#sqFlags,
+      cqHead: this.#cqHead,
+      cqTail: this.#cqTail,
+      cqEntries: layout.cqEntries,
+    });
+    setEngine(this, this.#engine);
   }
 
   /**
@@ -190,6 +240,13 @@ export class Ring implements Disposable {
     let flags = setupFlags(options);
     if (options.noSqArray === undefined && kernelAtLeast("6.6")) flags |= SetupFlag.NO_SQARRAY;
     const memory = options.memory ?? (kernelAtLeast("6.5") ? "user" : "kernel");
+    const fallback: string[] = [];
+    if (options.memory === undefined && memory === "kernel") {
+      fallback.push(`memory: "kernel": rings in application memory (IORING_SETUP_NO_MMAP) need Linux 6.5, this is Linux ${kernelRelease()}`);
+    }
+    if (options.noSqArray === undefined && !(flags & SetupFlag.NO_SQARRAY)) {
+      fallback.push(`noSqArray: false: IORING_SETUP_NO_SQARRAY needs Linux 6.6, this is Linux ${kernelRelease()}`);
+    }
     if (memory !== "user" && memory !== "kernel") {
       throw new TypeError(`memory must be "user" or "kernel", got ${memory}`);
     }
@@ -216,7 +273,7 @@ export class Ring implements Disposable {
       const sqesBytes = Math.ceil(layout.sqesBytes / PAGE_SIZE) * PAGE_SIZE;
       arena = options.arena;
       if (!arena) {
-        arena = Arena.create({ size: ringsBytes + sqesBytes, memory: options.hugepages ?? "auto" });
+        arena = createArena({ size: ringsBytes + sqesBytes, memory: options.hugepages ?? "auto" }, "hugepages");
         ownsArena = true;
       }
       try {
@@ -250,9 +307,26 @@ export class Ring implements Disposable {
           `kernel's struct io_rings header is ${cqes} bytes, jsuring sized it for ${IO_RINGS.cqes}: use memory: "kernel"`,
         );
       }
-      return new Ring(fd, params, layout, ringsAddr, layout.ringsBytes, sqesAddr, memory, arena!.kind, arena, ownsArena, undefined);
+      if (ownsArena && arena!.fallback) fallback.push(`hugepages: got "${arena!.kind}": ${arena!.fallback}`);
+      const ring = new Ring(
+        fd,
+        params,
+        layout,
+        ringsAddr,
+        layout.ringsBytes,
+        sqesAddr,
+        memory,
+        arena!.kind,
+        arena,
+        ownsArena,
+        undefined,
+      );
+      ring.#fallback = fallback;
+      return ring;
     }
-    return Ring.#mapKernelRings(fd, params, layout);
+    const ring = Ring.#mapKernelRings(fd, params, layout);
+    ring.#fallback = fallback;
+    return ring;
   }
 
   static #mapKernelRings(fd: number, params: Uint32Array, layout: RingLayout): Ring {
@@ -286,7 +360,19 @@ export class Ring implements Disposable {
       lib.jsu_free(sqesAddr, layout.sqesBytes);
       lib.jsu_free(ringAddr, ringBytes);
     };
-    return new Ring(fd, params, layout, ringAddr, ringBytes, sqesAddr, "kernel", "pages", undefined, false, unmap);
+    return new Ring(
+      fd,
+      params,
+      layout,
+      ringAddr,
+      ringBytes,
+      sqesAddr,
+      "kernel",
+      "pages",
+      undefined,
+      false,
+      unmap,
+    );
   }
 
   // ---------------------------------------------------------------- SQ side
@@ -334,7 +420,7 @@ export class Ring implements Disposable {
       // SQPOLL: the kernel thread may post a batch's CQEs before moving the SQ
       // head; wait for it to take SQEs (IORING_ENTER_SQ_WAIT, as liburing's
       // io_uring_sqring_wait) instead of failing.
-      if (this.sqSpace === 0 && this.flags & SetupFlag.SQPOLL) this.#enter(0, 0, EnterFlag.SQ_WAIT);
+      if (this.sqSpace === 0 && this.flags & SetupFlag.SQPOLL) this.#engine.enter(0, 0, EnterFlag.SQ_WAIT);
       if (this.sqSpace === 0) {
         throw new UringError(Errno.EBUSY, "getSqe", "the submission queue is full; reap completions or wait");
       }
@@ -359,6 +445,7 @@ export class Ring implements Disposable {
    * ```
    */
   track(at: number, tag?: unknown, flags = 0, keep?: unknown): number {
+    if (flags !== 0) checkInt(flags, "flags", 0, 0xff);
     const ud = this.#table.add(tag, keep);
     // user_data as two words, written here rather than through setUserData ->
     // putU64: two calls fewer keeps nop()/read() within V8's inlining budget
@@ -387,7 +474,12 @@ export class Ring implements Disposable {
    * ring.reap(() => {}); // prints "internal nop 0"; the handler is not called
    * ```
    */
-  trackInternal(at: number, onComplete: (res: number, flags: number) => void, flags = 0, keep?: unknown): number {
+  trackInternal(
+    at: number,
+    onComplete: (res: number, flags: number) => void,
+    flags = 0,
+    keep?: unknown,
+  ): number {
     return this.track(at, new InternalOp(onComplete), flags, keep);
   }
 
@@ -424,9 +516,10 @@ export class Ring implements Disposable {
    * ```
    */
   nop(options?: OpOptions): number {
+    const flags = options === undefined ? 0 : sqeFlags(options, "nop");
     const at = this.getSqe();
     sqe.prepNop(this.sqes, at);
-    return this.track(at, options?.tag, options?.flags);
+    return this.track(at, options?.tag, flags);
   }
 
   /**
@@ -446,7 +539,7 @@ export class Ring implements Disposable {
    * ```
    */
   read(fd: number, buffer: IoBuffer, offset = -1, options?: OpOptions): number {
-    return this.#rw(Op.READ, fd, buffer, offset, options);
+    return this.#rw(Op.READ, fd, buffer, offset, sqeFlags(options, "read"), options?.tag);
   }
 
   /**
@@ -461,17 +554,27 @@ export class Ring implements Disposable {
    * ```
    */
   write(fd: number, buffer: IoBuffer, offset = -1, options?: OpOptions): number {
-    return this.#rw(Op.WRITE, fd, buffer, offset, options);
+    return this.#rw(Op.WRITE, fd, buffer, offset, sqeFlags(options, "write"), options?.tag);
   }
 
-  #rw(op: number, fd: number, buffer: IoBuffer, offset: number, options?: OpOptions): number {
+  #rw(
+    op: number,
+    fd: number,
+    buffer: IoBuffer,
+    offset: number,
+    flags: number,
+    tag: unknown,
+    index = 0,
+  ): number {
     checkFd(fd);
     checkBuffer(buffer);
     checkOffset(offset);
     const addr = getNative().addressOf(buffer);
     const at = this.getSqe();
     sqe.prepRw(this.sqes, at, op, fd, addr, buffer.byteLength, offset);
-    return this.track(at, options?.tag, options?.flags, buffer);
+    // buf_index (READ_FIXED / WRITE_FIXED); prepRw zeroed it.
+    if (index) sqe.setBufIndex(this.sqes, at, index);
+    return this.track(at, tag, flags, buffer);
   }
 
   /**
@@ -486,7 +589,7 @@ export class Ring implements Disposable {
    * ```
    */
   readv(fd: number, buffers: readonly IoBuffer[], offset = -1, options?: OpOptions): number {
-    return this.#rwv(Op.READV, fd, buffers, offset, options);
+    return this.#rwv(Op.READV, fd, buffers, offset, sqeFlags(options, "readv"), options?.tag);
   }
 
   /**
@@ -502,16 +605,23 @@ export class Ring implements Disposable {
    * ```
    */
   writev(fd: number, buffers: readonly IoBuffer[], offset = -1, options?: OpOptions): number {
-    return this.#rwv(Op.WRITEV, fd, buffers, offset, options);
+    return this.#rwv(Op.WRITEV, fd, buffers, offset, sqeFlags(options, "writev"), options?.tag);
   }
 
-  #rwv(op: number, fd: number, buffers: readonly IoBuffer[], offset: number, options?: OpOptions): number {
+  #rwv(
+    op: number,
+    fd: number,
+    buffers: readonly IoBuffer[],
+    offset: number,
+    flags: number,
+    tag: unknown,
+  ): number {
     checkFd(fd);
     checkOffset(offset);
     const iov = iovecs(buffers); // at most IOV_MAX (1024)
     const at = this.getSqe();
     sqe.prepRw(this.sqes, at, op, fd, getNative().addressOf(iov), buffers.length, offset);
-    return this.track(at, options?.tag, options?.flags, [iov, buffers.slice()]);
+    return this.track(at, tag, flags, [iov, buffers.slice()]);
   }
 
   /**
@@ -528,7 +638,8 @@ export class Ring implements Disposable {
    * ```
    */
   readFixed(fd: number, buffer: IoBuffer, offset: number, index: number, options?: OpOptions): number {
-    return this.#rwFixed(Op.READ_FIXED, fd, buffer, offset, index, options);
+    checkU16(index, "registered buffer index");
+    return this.#rw(Op.READ_FIXED, fd, buffer, offset, sqeFlags(options, "readFixed"), options?.tag, index);
   }
 
   /**
@@ -544,18 +655,8 @@ export class Ring implements Disposable {
    * ```
    */
   writeFixed(fd: number, buffer: IoBuffer, offset: number, index: number, options?: OpOptions): number {
-    return this.#rwFixed(Op.WRITE_FIXED, fd, buffer, offset, index, options);
-  }
-
-  #rwFixed(op: number, fd: number, buffer: IoBuffer, offset: number, index: number, options?: OpOptions): number {
-    if (!Number.isInteger(index) || index < 0 || index > 0xffff) {
-      throw new RangeError(`registered buffer index must be 0..65535, got ${index}`);
-    }
-    const ud = this.#rw(op, fd, buffer, offset, options);
-    // #rw wrote the SQE at the tail just taken: set buf_index there.
-    const at = (((this.#sqeTail - 1) >>> 0) & this.#sqMask) << this.#sqeShift;
-    this.sqes.u16[(at >>> 1) + 20] = index;
-    return ud;
+    checkU16(index, "registered buffer index");
+    return this.#rw(Op.WRITE_FIXED, fd, buffer, offset, sqeFlags(options, "writeFixed"), options?.tag, index);
   }
 
   /**
@@ -570,9 +671,11 @@ export class Ring implements Disposable {
    */
   fsync(fd: number, how: { datasync?: boolean } = {}, options?: OpOptions): number {
     checkFd(fd);
+    const fsyncFlags = fsyncHow(how);
+    const flags = sqeFlags(options, "fsync");
     const at = this.getSqe();
-    sqe.prepFsync(this.sqes, at, fd, how.datasync ? Misc.FSYNC_DATASYNC : 0);
-    return this.track(at, options?.tag, options?.flags);
+    sqe.prepFsync(this.sqes, at, fd, fsyncFlags);
+    return this.track(at, options?.tag, flags);
   }
 
   /**
@@ -591,13 +694,20 @@ export class Ring implements Disposable {
    * ring.reap((fd) => console.log("fd", fd));
    * ```
    */
-  openat(path: string | Uint8Array, flags = 0, mode = 0o644, options?: OpOptions & { dirfd?: number }): number {
+  openat(
+    path: string | Uint8Array,
+    flags = 0,
+    mode = 0o644,
+    options?: OpOptions & { dirfd?: number },
+  ): number {
     const name = cString(path);
-    const dirfd = options?.dirfd ?? AT_FDCWD;
-    checkFd(dirfd);
+    checkU32(flags, "openat flags");
+    checkU32(mode, "openat mode");
+    const sqeFl = sqeFlags(options, "openat", PATH_OP_KEYS);
+    const dirfd = checkDirfd(options?.dirfd ?? AT_FDCWD);
     const at = this.getSqe();
     sqe.prepOpenat(this.sqes, at, dirfd, getNative().addressOf(name), flags, mode);
-    return this.track(at, options?.tag, options?.flags, name);
+    return this.track(at, options?.tag, sqeFl, name);
   }
 
   /**
@@ -612,9 +722,10 @@ export class Ring implements Disposable {
    */
   closeFd(fd: number, options?: OpOptions): number {
     checkFd(fd);
+    const flags = sqeFlags(options, "closeFd");
     const at = this.getSqe();
     sqe.prepClose(this.sqes, at, fd);
-    return this.track(at, options?.tag, options?.flags);
+    return this.track(at, options?.tag, flags);
   }
 
   /**
@@ -641,12 +752,15 @@ export class Ring implements Disposable {
       throw new RangeError(`statx needs a ${statxLayout.size}-byte buffer, got ${out.byteLength}`);
     }
     const name = cString(path);
-    const dirfd = options?.dirfd ?? AT_FDCWD;
+    const flags = sqeFlags(options, "statx", STATX_KEYS);
+    const dirfd = checkDirfd(options?.dirfd ?? AT_FDCWD);
+    // STATX_BASIC_STATS (0x7ff) unless a mask is given.
+    const atFlags = checkU32(options?.atFlags ?? 0, "statx atFlags");
+    const mask = checkU32(options?.mask ?? 0x7ff, "statx mask");
     const native = getNative();
     const at = this.getSqe();
-    // STATX_BASIC_STATS (0x7ff) unless a mask is given.
-    sqe.prepStatx(this.sqes, at, dirfd, native.addressOf(name), options?.atFlags ?? 0, options?.mask ?? 0x7ff, native.addressOf(out));
-    return this.track(at, options?.tag, options?.flags, [name, out]);
+    sqe.prepStatx(this.sqes, at, dirfd, native.addressOf(name), atFlags, mask, native.addressOf(out));
+    return this.track(at, options?.tag, flags, [name, out]);
   }
 
   /**
@@ -664,13 +778,12 @@ export class Ring implements Disposable {
    */
   timeout(timeout: Timeout, options?: OpOptions & { count?: number; timeoutFlags?: number }): number {
     const ts = timespec(timeout);
-    const count = options?.count ?? 0;
-    if (!Number.isInteger(count) || count < 0 || count > 0xffffffff) {
-      throw new RangeError(`count must be a u32, got ${count}`);
-    }
+    const flags = sqeFlags(options, "timeout", TIMEOUT_KEYS);
+    const count = checkU32(options?.count ?? 0, "timeout count");
+    const timeoutFlags = checkU32(options?.timeoutFlags ?? 0, "timeoutFlags");
     const at = this.getSqe();
-    sqe.prepTimeout(this.sqes, at, getNative().addressOf(ts), count, options?.timeoutFlags ?? 0);
-    return this.track(at, options?.tag, options?.flags, ts);
+    sqe.prepTimeout(this.sqes, at, getNative().addressOf(ts), count, timeoutFlags);
+    return this.track(at, options?.tag, flags, ts);
   }
 
   /**
@@ -686,9 +799,10 @@ export class Ring implements Disposable {
    */
   linkTimeout(timeout: Timeout, options?: OpOptions): number {
     const ts = timespec(timeout);
+    const flags = sqeFlags(options, "linkTimeout");
     const at = this.getSqe();
     sqe.prepLinkTimeout(this.sqes, at, getNative().addressOf(ts), 0);
-    return this.track(at, options?.tag, options?.flags, ts);
+    return this.track(at, options?.tag, flags, ts);
   }
 
   /**
@@ -706,12 +820,12 @@ export class Ring implements Disposable {
    * ```
    */
   cancel(target: number, cancelFlags = 0, options?: OpOptions): number {
-    if (!Number.isSafeInteger(target) || target < 0) {
-      throw new RangeError(`cancel target must be a user_data, got ${target}`);
-    }
+    checkU64(target, "cancel target (a user_data)");
+    checkU32(cancelFlags, "cancelFlags");
+    const flags = sqeFlags(options, "cancel");
     const at = this.getSqe();
     sqe.prepCancel(this.sqes, at, target, cancelFlags);
-    return this.track(at, options?.tag, options?.flags);
+    return this.track(at, options?.tag, flags);
   }
 
   // --------------------------------------------------------- submit / wait
@@ -745,29 +859,6 @@ export class Ring implements Disposable {
     return this.#publish();
   }
 
-  #enter(toSubmit: number, minComplete: number, flags: number): number {
-    if (this.flags & SetupFlag.SQPOLL) {
-      // The SQ thread submits; enter only to wake it or to wait.
-      if (Atomics.load(this.#ringU32, this.#sqFlags) & RingFlag.SQ_NEED_WAKEUP) {
-        flags |= EnterFlag.SQ_WAKEUP;
-      } else if (!(flags & (EnterFlag.GETEVENTS | EnterFlag.SQ_WAIT))) {
-        return toSubmit;
-      }
-    }
-    for (;;) {
-      const ret = liburing().io_uring_enter(this.fd, toSubmit, minComplete, flags, null);
-      if (ret >= 0) return ret;
-      if (ret === -Errno.EINTR) continue;
-      throw new UringError(
-        -ret,
-        "io_uring_enter",
-        ret === -Errno.EBUSY || ret === -Errno.EAGAIN
-          ? "completions are backing up: reap the CQ before submitting more"
-          : undefined,
-      );
-    }
-  }
-
   /**
    * Publish queued SQEs and submit them with one `io_uring_enter`.
    *
@@ -784,7 +875,7 @@ export class Ring implements Disposable {
   submit(): number {
     this.#assertOpen();
     const n = this.#publish();
-    return n ? this.#enter(n, 0, 0) : 0;
+    return n ? this.#engine.enter(n, 0, 0) : 0;
   }
 
   /**
@@ -802,20 +893,9 @@ export class Ring implements Disposable {
    * ```
    */
   submitAndWait(waitFor = 1): number {
+    checkU32(waitFor, "submitAndWait waitFor");
     this.#assertOpen();
-    const n = this.#publish();
-    if (waitFor <= 0 || this.ready >= waitFor && !this.#needsFlush()) {
-      return n ? this.#enter(n, 0, 0) : 0;
-    }
-    const submitted = this.#enter(n, waitFor, EnterFlag.GETEVENTS);
-    // The kernel wakes every waiter when any timeout completes
-    // (io_should_wake() checks cq_timeouts), so fewer than waitFor CQEs may be
-    // ready: wait again, as liburing's io_uring_wait_cqe_nr() loop does.
-    // Not past what the CQ can show: the rest may sit in the overflow list,
-    // which reap() flushes.
-    const want = Math.min(waitFor, this.layout.cqEntries);
-    while (this.ready < want && !this.#overflowed()) this.#enter(0, want, EnterFlag.GETEVENTS);
-    return submitted;
+    return this.#engine.submitAndWait(this.#publish(), waitFor);
   }
 
   /**
@@ -832,41 +912,10 @@ export class Ring implements Disposable {
    * ```
    */
   waitFor(waitFor: number, timeout: Timeout): boolean {
-    this.#assertOpen();
+    checkU32(waitFor, "waitFor count");
     const [sec, nsec] = timespecParts(timeout);
-    const n = this.#publish();
-    // Submit first: when the same enter submits, the kernel returns the
-    // submitted count and an expired timeout goes unreported.
-    if (n) this.#enter(n, 0, 0);
-    const want = Math.min(waitFor, this.layout.cqEntries);
-    const deadline = performance.now() + sec * 1e3 + nsec / 1e6;
-    const ts = this.#waitTs;
-    if (!this.#waitArgReady) {
-      // getevents.ts points at the ring's own timespec, written in place each wait.
-      sqe.putU64(new Uint32Array(this.#getevents.buffer), io_uring_getevents_arg.fields.ts[0] >> 2, getNative().addressOf(ts));
-      this.#waitArgReady = true;
-    }
-    let first = true;
-    // Loop: a timeout completing elsewhere wakes waiters early (io_should_wake).
-    while (this.ready < want && !this.#overflowed()) {
-      const left = first ? sec * 1e3 + nsec / 1e6 : deadline - performance.now();
-      if (left <= 0) return false;
-      const whole = first ? sec : Math.floor(left / 1e3);
-      sqe.putU64(ts, 0, whole);
-      sqe.putU64(ts, 2, first ? nsec : Math.round((left - whole * 1e3) * 1e6));
-      first = false;
-      const ret = liburing().io_uring_enter2(
-        this.fd,
-        0,
-        want,
-        EnterFlag.GETEVENTS | EnterFlag.EXT_ARG,
-        this.#getevents,
-        io_uring_getevents_arg.size,
-      );
-      if (ret === -Errno.ETIME) return this.ready >= want;
-      if (ret < 0 && ret !== -Errno.EINTR) throw new UringError(-ret, "io_uring_enter2");
-    }
-    return true;
+    this.#assertOpen();
+    return this.#engine.waitTimed(this.#publish(), waitFor, sec, nsec);
   }
 
   /**
@@ -889,7 +938,7 @@ export class Ring implements Disposable {
    */
   getEvents(): number {
     this.#assertOpen();
-    return this.#enter(this.#publish(), 0, EnterFlag.GETEVENTS);
+    return this.#engine.enter(this.#publish(), 0, EnterFlag.GETEVENTS);
   }
 
   // ---------------------------------------------------------------- CQ side
@@ -897,15 +946,6 @@ export class Ring implements Disposable {
   /** CQEs ready to reap. */
   get ready(): number {
     return (Atomics.load(this.#ringU32, this.#cqTail) - this.#ringU32[this.#cqHead]) >>> 0;
-  }
-
-  #overflowed(): boolean {
-    return (Atomics.load(this.#ringU32, this.#sqFlags) & RingFlag.SQ_CQ_OVERFLOW) !== 0;
-  }
-
-  #needsFlush(): boolean {
-    return (Atomics.load(this.#ringU32, this.#sqFlags) &
-      (RingFlag.SQ_CQ_OVERFLOW | RingFlag.SQ_TASKRUN)) !== 0;
   }
 
   /**
@@ -925,6 +965,8 @@ export class Ring implements Disposable {
    * ```
    */
   reap(handler: CompletionHandler, max = Infinity): number {
+    checkFn(handler, "reap handler");
+    if (max !== Infinity) checkInt(max, "reap max", 0, Number.MAX_SAFE_INTEGER);
     if (this.fd < 0) return 0;
     const u32 = this.#ringU32, i32 = this.#ringI32, table = this.#table;
     let n = 0;
@@ -946,10 +988,10 @@ export class Ring implements Disposable {
       } finally {
         Atomics.store(u32, this.#cqHead, head);
       }
-      if (n >= max || !this.#needsFlush()) return n;
+      if (n >= max || !this.#engine.needsFlush()) return n;
       // liburing io_uring_peek_batch_cqe: overflow or deferred task work
       // pending, let the kernel flush it into the CQ, then look again.
-      this.#enter(0, 0, EnterFlag.GETEVENTS);
+      this.#engine.enter(0, 0, EnterFlag.GETEVENTS);
       if (this.ready === 0) return n;
     }
   }
@@ -967,6 +1009,7 @@ export class Ring implements Disposable {
    * ```
    */
   completions(max = Infinity): Completion[] {
+    if (max !== Infinity) checkInt(max, "completions max", 0, Number.MAX_SAFE_INTEGER);
     const out: Completion[] = [];
     this.reap((res, flags, tag) => out.push({ res, flags, tag }), max);
     return out;
@@ -1020,8 +1063,10 @@ export class Ring implements Disposable {
    * ```
    */
   registerFiles(fds: readonly number[]): void {
-    if (!fds.length || fds.length > 0x7fffffff) throw new RangeError("fds must not be empty");
-    fds.forEach(checkFd);
+    if (!Array.isArray(fds)) throw typeError("fds", "an array of file descriptors", fds);
+    // IORING_MAX_FIXED_FILES: 1 << 20; -1 leaves a slot empty.
+    if (fds.length === 0 || fds.length > 1 << 20) throw rangeError("fds.length", "1 to 1048576", fds.length);
+    fds.forEach((fd, i) => fd === -1 || checkFd(fd, `fds[${i}]`));
     this.#register(Register.REGISTER_FILES, Int32Array.from(fds), fds.length, "FILES");
   }
 
@@ -1092,7 +1137,7 @@ export class Ring implements Disposable {
    * ```
    */
   registerEventfd(eventfd: number): void {
-    checkFd(eventfd);
+    checkFd(eventfd, "eventfd");
     this.#register(Register.REGISTER_EVENTFD, Int32Array.of(eventfd), 1, "EVENTFD");
   }
 
@@ -1187,6 +1232,7 @@ export class Ring implements Disposable {
    * ```
    */
   close(graceMs = 5000): Completion[] {
+    checkInt(graceMs, "close graceMs", 0, 2 ** 31 - 1);
     if (this.fd < 0) return [];
     const drained: Completion[] = [];
     const collect: CompletionHandler = (res, flags, tag) => drained.push({ res, flags, tag });
@@ -1231,6 +1277,14 @@ export class Ring implements Disposable {
   [Symbol.dispose](): void {
     this.close();
   }
+}
+
+/** fsync's `how` → IORING_FSYNC_* flags. */
+function fsyncHow(how: { datasync?: boolean }): number {
+  checkOptions(how, "fsync how", ["datasync"]);
+  const d = how.datasync;
+  if (d !== undefined && typeof d !== "boolean") throw typeError("datasync", "a boolean", d);
+  return d ? Misc.FSYNC_DATASYNC : 0;
 }
 
 /** The tag of an operation issued with {@linkcode Ring.trackInternal}. */
@@ -1300,6 +1354,8 @@ export function decodeStatx(buf: Uint8Array): Statx {
  * ```
  */
 export function eventfd(initval = 0, flags = 0o2000000 /* EFD_CLOEXEC */): number {
+  checkU32(initval, "eventfd initval");
+  checkU32(flags, "eventfd flags");
   return check(libjsuring().jsu_eventfd(initval, flags), "eventfd");
 }
 
@@ -1313,5 +1369,6 @@ export function eventfd(initval = 0, flags = 0o2000000 /* EFD_CLOEXEC */): numbe
  * ```
  */
 export function closeFd(fd: number): void {
+  checkFd(fd);
   check(libjsuring().jsu_close(fd), "close");
 }

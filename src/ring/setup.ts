@@ -7,7 +7,8 @@
  */
 import { IO_RINGS, io_uring_cqe, io_uring_sqe, MAX_ENTRIES, SQ_ARRAY_ENTRY } from "../abi/layout.ts";
 import { SetupFlag } from "../abi/flags.ts";
-import type { Arena, MemoryRequest } from "../memory/arena.ts";
+import { Arena, type MemoryRequest } from "../memory/arena.ts";
+import { checkBool, checkChoice, checkInt, checkOptions, typeError } from "./_args.ts";
 
 /** Where the SQ/CQ rings and SQEs live. */
 export type RingMemory = "user" | "kernel";
@@ -79,8 +80,68 @@ function pow2(n: number): number {
 }
 
 function checkCount(name: string, n: number, max: number): void {
-  if (!Number.isSafeInteger(n) || n < 1 || n > max) {
-    throw new RangeError(`${name} must be an integer from 1 to ${max}, got ${n}`);
+  checkInt(n, name, 1, max);
+}
+
+/** The keys of {@linkcode RingOptions}: any other key is refused. */
+export const RING_OPTION_KEYS: readonly string[] = [
+  "entries",
+  "cqEntries",
+  "memory",
+  "arena",
+  "hugepages",
+  "sqpoll",
+  "singleIssuer",
+  "deferTaskrun",
+  "coopTaskrun",
+  "taskrunFlag",
+  "sqe128",
+  "cqe32",
+  "disabled",
+  "noSqArray",
+  "submitAll",
+];
+
+const BOOLEAN_OPTIONS = [
+  "singleIssuer",
+  "deferTaskrun",
+  "coopTaskrun",
+  "taskrunFlag",
+  "sqe128",
+  "cqe32",
+  "disabled",
+  "noSqArray",
+  "submitAll",
+] as const;
+
+/**
+ * Check every field of ring options for its type and range (unknown keys
+ * refused), before anything is allocated. `extraKeys`: keys a wrapper
+ * (AsyncRing, createRingWithRegion) adds and checks itself.
+ */
+export function checkRingOptions(options: RingOptions, extraKeys: readonly string[] = []): void {
+  checkOptions(
+    options,
+    "ring options",
+    extraKeys.length ? [...RING_OPTION_KEYS, ...extraKeys] : RING_OPTION_KEYS,
+  );
+  for (const key of BOOLEAN_OPTIONS) {
+    if (options[key] !== undefined) checkBool(options[key], key);
+  }
+  if (options.entries !== undefined) checkCount("entries", options.entries, MAX_ENTRIES.sq);
+  if (options.cqEntries !== undefined) checkCount("cqEntries", options.cqEntries, MAX_ENTRIES.cq);
+  if (options.memory !== undefined) checkChoice(options.memory, "memory", ["user", "kernel"]);
+  if (options.hugepages !== undefined) {
+    checkChoice(options.hugepages, "hugepages", ["auto", "hugetlb", "thp", "pages"]);
+  }
+  if (options.arena !== undefined && !(options.arena instanceof Arena)) {
+    throw typeError("arena", "an Arena", options.arena);
+  }
+  const sq = options.sqpoll;
+  if (sq !== undefined && typeof sq !== "boolean") {
+    checkOptions(sq, "sqpoll", ["idleMs", "cpu"]);
+    if (sq.idleMs !== undefined) checkInt(sq.idleMs, "sqpoll.idleMs", 0, 0xffffffff);
+    if (sq.cpu !== undefined) checkInt(sq.cpu, "sqpoll.cpu", 0, 0xffffffff);
   }
 }
 
@@ -98,6 +159,7 @@ function checkCount(name: string, n: number, max: number): void {
  * ```
  */
 export function setupFlags(options: RingOptions): number {
+  checkRingOptions(options);
   let f = 0;
   if (options.cqEntries !== undefined) f |= SetupFlag.CQSIZE;
   if (options.sqpoll) {
@@ -117,7 +179,9 @@ export function setupFlags(options: RingOptions): number {
   if (options.submitAll) f |= SetupFlag.SUBMIT_ALL;
   // The kernel's io_uring_create() rules, checked here for a clear message.
   if (f & SetupFlag.DEFER_TASKRUN && !(f & SetupFlag.SINGLE_ISSUER)) {
-    throw new TypeError("deferTaskrun requires singleIssuer (IORING_SETUP_DEFER_TASKRUN needs SINGLE_ISSUER)");
+    throw new TypeError(
+      "deferTaskrun requires singleIssuer (IORING_SETUP_DEFER_TASKRUN needs SINGLE_ISSUER)",
+    );
   }
   if (
     f & SetupFlag.SQPOLL &&
