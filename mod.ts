@@ -37,6 +37,7 @@ export {
   type Timeout,
 } from "./src/ring/ring.ts";
 export { ringLayout, type RingLayout, type RingMemory, type RingOptions, setupFlags } from "./src/ring/setup.ts";
+export { type OpDescription, OPERATIONS } from "./src/ring/operations.ts";
 export { Arena, type ArenaOptions, type MemoryKind, type MemoryRequest, PAGE_SIZE, type Slice } from "./src/memory/arena.ts";
 export { check, UringError } from "./src/errors/uring_error.ts";
 export { Errno, errnoMessage, errnoName, type ErrnoName } from "./src/errors/errno.ts";
@@ -69,7 +70,10 @@ export {
   msghdr,
   O,
   Op,
+  OP_NAMES,
+  OPCODES,
   open_how,
+  opSince,
   POLL,
   PollFlag,
   POSIX_FADV,

@@ -38,6 +38,8 @@ export function fixture(): Fixture {
   writeFileSync(join(root, "%2e%2e"), "literal name\n");
   symlinkSync(join(base, "secret.txt"), join(root, "out-link.txt"));
   symlinkSync(base, join(root, "out-dir"));
+  symlinkSync("a.txt", join(root, "in-link.txt"));
+  symlinkSync("../sub", join(root, "docs", "in-dir"));
   return { base, root, big, small };
 }
 

@@ -8,6 +8,9 @@ import { rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { curl, fixture } from "./_http.ts";
 
+// bun runs node:test with a 5 s default: these start servers, threads and processes under load.
+const T = { timeout: 120_000 };
+
 const SERVE = fileURLToPath(new URL("../src/http/serve.ts", import.meta.url));
 const DENO = fileURLToPath(new URL("../node_modules/.bin/deno", import.meta.url));
 const BUN = fileURLToPath(new URL("../node_modules/.bin/bun", import.meta.url));
@@ -49,7 +52,7 @@ const RUNTIMES: [string, (root: string, flags: string[]) => [string, string[]]][
 ];
 
 for (const [name, argv] of RUNTIMES) {
-  test(`serve CLI on ${name}: listening line, flags, access log, graceful SIGTERM`, async () => {
+  test(`serve CLI on ${name}: listening line, flags, access log, graceful SIGTERM`, T, async () => {
     const fx = fixture();
     try {
       const [cmd, args] = argv(fx.root, ["--port", "0", "--host", "127.0.0.1", "--cors", "--log"]);
@@ -73,7 +76,7 @@ for (const [name, argv] of RUNTIMES) {
     }
   });
 
-  test(`serve CLI on ${name}: --dotfiles, --no-index, --listing; SIGINT; bad flags`, async () => {
+  test(`serve CLI on ${name}: --dotfiles, --no-index, --listing; SIGINT; bad flags`, T, async () => {
     const fx = fixture();
     try {
       const [cmd, args] = argv(fx.root, [

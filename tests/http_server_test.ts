@@ -8,6 +8,9 @@ import { join } from "node:path";
 import { type FileServer, serveDir } from "../mod.ts";
 import { curl, type Fixture, fixture, parseResponses, raw, SECRET, sleep } from "./_http.ts";
 
+// bun runs node:test with a 5 s default: these start servers, threads and processes under load.
+const T = { timeout: 120_000 };
+
 const fx: Fixture = fixture();
 let server: FileServer;
 let U = "";
@@ -16,14 +19,14 @@ async function start(extra: Parameters<typeof serveDir>[0] | object = {}): Promi
   return await serveDir({ root: fx.root, port: 0, hostname: "127.0.0.1", ...extra });
 }
 
-test("file server: start", async () => {
+test("file server: start", T, async () => {
   server = await start({ limits: { headerTimeout: 1500, idleTimeout: 5000 } });
   assert.ok(server.port > 0);
   U = `http://127.0.0.1:${server.port}`;
   assert.equal(server.url, `${U}/`);
 });
 
-test("GET: status, headers and bytes (small file from memory, large file in chunks)", async () => {
+test("GET: status, headers and bytes (small file from memory, large file in chunks)", T, async () => {
   const r = await curl([`${U}/a.txt`]);
   assert.equal(r.status, 200);
   assert.equal(r.headers.get("content-type"), "text/plain; charset=utf-8");
@@ -47,7 +50,7 @@ test("GET: status, headers and bytes (small file from memory, large file in chun
   assert.equal(new TextDecoder().decode(lit.body), "literal name\n");
 });
 
-test("HTTP/1.0 closes by default, keeps alive on request; HTTP/1.1 reuses the connection", async () => {
+test("HTTP/1.0 closes by default, keeps alive on request; HTTP/1.1 reuses the connection", T, async () => {
   const r = await curl(["--http1.0", `${U}/a.txt`, `${U}/a.txt`]);
   assert.deepEqual(r.statuses, [200, 200]);
   assert.equal(r.headers.get("connection"), "close");
@@ -64,7 +67,7 @@ test("HTTP/1.0 closes by default, keeps alive on request; HTTP/1.1 reuses the co
   assert.match(close.text, /\r\nConnection: close\r\n/);
 });
 
-test("pipelined requests are answered in order", async () => {
+test("pipelined requests are answered in order", T, async () => {
   const reqs = ["/a.txt", "/sub/x.css", "/nope", "/index.html", "/a.txt"]
     .map((p) => `GET ${p} HTTP/1.1\r\nHost: x\r\n\r\n`).join("") +
     "HEAD /big.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
@@ -86,7 +89,7 @@ test("pipelined requests are answered in order", async () => {
   assert.deepEqual(parseResponses(s.bytes).statuses, [200, 200, 200, 200]);
 });
 
-test("Range: single, open, suffix, multi (whole body), unsatisfiable, If-Range", async () => {
+test("Range: single, open, suffix, multi (whole body), unsatisfiable, If-Range", T, async () => {
   const size = fx.big.length;
   const r1 = await curl(["-r", "0-9", `${U}/big.bin`]);
   assert.equal(r1.status, 206);
@@ -116,7 +119,7 @@ test("Range: single, open, suffix, multi (whole body), unsatisfiable, If-Range",
   assert.equal((await curl(["-r", "0-4", "-H", `If-Range: ${lm}`, `${U}/big.bin`])).status, 206);
 });
 
-test("conditionals: If-None-Match, If-Modified-Since → 304; If-Match → 412; precedence", async () => {
+test("conditionals: If-None-Match, If-Modified-Since → 304; If-Match → 412; precedence", T, async () => {
   const first = await curl([`${U}/a.txt`]);
   const etag = first.headers.get("etag")!, lm = first.headers.get("last-modified")!;
   const inm = await curl(["-H", `If-None-Match: ${etag}`, `${U}/a.txt`]);
@@ -143,7 +146,7 @@ test("conditionals: If-None-Match, If-Modified-Since → 304; If-Match → 412; 
   );
 });
 
-test("HEAD has the headers and no body", async () => {
+test("HEAD has the headers and no body", T, async () => {
   const r = await raw(server.port, "HEAD /big.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   const p = parseResponses(r.bytes);
   assert.equal(p.status, 200);
@@ -154,7 +157,7 @@ test("HEAD has the headers and no body", async () => {
   assert.equal(c.headers.get("content-length"), String(fx.small.length));
 });
 
-test("index.html, trailing-slash redirect, directories without index", async () => {
+test("index.html, trailing-slash redirect, directories without index", T, async () => {
   const root = await curl([`${U}/`]);
   assert.equal(root.status, 200);
   assert.match(new TextDecoder().decode(root.body), /home/);
@@ -169,7 +172,7 @@ test("index.html, trailing-slash redirect, directories without index", async () 
   assert.equal((await curl([`${U}/missing.txt`])).status, 404);
 });
 
-test("dotfiles are hidden unless enabled; the listing when enabled", async () => {
+test("dotfiles are hidden unless enabled; the listing when enabled", T, async () => {
   assert.equal((await curl([`${U}/.env`])).status, 404);
   assert.equal((await curl([`${U}/.git/config`])).status, 404);
   assert.equal((await curl(["--path-as-is", `${U}/sub/../.env`])).status, 404);
@@ -183,7 +186,7 @@ test("dotfiles are hidden unless enabled; the listing when enabled", async () =>
   assert.match(new TextDecoder().decode(list.body), /href="\/sub\/a%20b%20%E2%9C%93.txt"/);
 });
 
-test("each error status, with a tiny body, and the server keeps serving", async () => {
+test("each error status, with a tiny body, and the server keeps serving", T, async () => {
   const cases: [string, number][] = [
     ["GET / HTTP/1.1\r\n\r\n", 400],
     ["GARBAGE\r\n\r\n", 400],
@@ -222,7 +225,7 @@ test("each error status, with a tiny body, and the server keeps serving", async 
   assert.equal((await curl([`${U}/a.txt`])).status, 200, "still serving");
 });
 
-test("traversal list: never a byte from outside the root", async () => {
+test("traversal list: never a byte from outside the root", T, async () => {
   const attempts = [
     "/../secret.txt",
     "/../../../../etc/passwd",
@@ -256,44 +259,64 @@ test("traversal list: never a byte from outside the root", async () => {
   }
 });
 
+test("symlinks: none followed by default; with followSymlinks only those inside the root", T, async () => {
+  assert.equal((await curl([`${U}/in-link.txt`])).status, 404);
+  assert.equal((await curl([`${U}/docs/in-dir/x.css`])).status, 404);
+  await using s = await start({ followSymlinks: true });
+  const u = `http://127.0.0.1:${s.port}`;
+  const r = await curl([`${u}/in-link.txt`]);
+  assert.equal(r.status, 200);
+  assert.equal(new TextDecoder().decode(r.body), fx.small);
+  assert.equal((await curl([`${u}/docs/in-dir/x.css`])).status, 200);
+  for (const t of ["/out-link.txt", "/out-dir/secret.txt", "/out-dir/www/a.txt"]) {
+    const o = await curl([`${u}${t}`]);
+    assert.equal(o.status, 404, t);
+    assert.ok(!latinIncludes(o.body, SECRET));
+  }
+});
+
 function latinIncludes(b: Uint8Array, s: string): boolean {
   return new TextDecoder().decode(b).includes(s);
 }
 
-test("slowloris: a head dribbled byte by byte is cut at the header timeout, others are served", async () => {
-  const { connect } = await import("node:net");
-  const timeoutsBefore = server.counters.timeouts;
-  const slow = Array.from(
-    { length: 5 },
-    () =>
-      new Promise<{ closedAfter: number; sent: number }>((resolve) => {
-        const t0 = Date.now();
-        const sock = connect({ port: server.port, host: "127.0.0.1" });
-        const req = "GET /a.txt HTTP/1.1\r\nHost: x\r\nX-Slow: " + "z".repeat(100) + "\r\n\r\n";
-        let i = 0;
-        const timer = setInterval(() => {
-          if (i < req.length && !sock.destroyed) sock.write(req[i++]);
-        }, 100);
-        const end = () => {
-          clearInterval(timer);
-          sock.destroy();
-          resolve({ closedAfter: Date.now() - t0, sent: i });
-        };
-        sock.on("close", end);
-        sock.on("error", end);
-        sock.on("data", () => {}); // a 408-less close is expected, nothing is answered
-      }),
-  );
-  // Meanwhile the server answers others at once.
-  for (let k = 0; k < 10; k++) assert.equal((await curl([`${U}/a.txt`])).status, 200);
-  const results = await Promise.all(slow);
-  for (const r of results) {
-    assert.ok(r.sent < 130, `closed before the head was complete (sent ${r.sent} bytes)`);
-  }
-  assert.ok(server.counters.timeouts - timeoutsBefore >= 5);
-});
+test(
+  "slowloris: a head dribbled byte by byte is cut at the header timeout, others are served",
+  T,
+  async () => {
+    const { connect } = await import("node:net");
+    const timeoutsBefore = server.counters.timeouts;
+    const slow = Array.from(
+      { length: 5 },
+      () =>
+        new Promise<{ closedAfter: number; sent: number }>((resolve) => {
+          const t0 = Date.now();
+          const sock = connect({ port: server.port, host: "127.0.0.1" });
+          const req = "GET /a.txt HTTP/1.1\r\nHost: x\r\nX-Slow: " + "z".repeat(100) + "\r\n\r\n";
+          let i = 0;
+          const timer = setInterval(() => {
+            if (i < req.length && !sock.destroyed) sock.write(req[i++]);
+          }, 100);
+          const end = () => {
+            clearInterval(timer);
+            sock.destroy();
+            resolve({ closedAfter: Date.now() - t0, sent: i });
+          };
+          sock.on("close", end);
+          sock.on("error", end);
+          sock.on("data", () => {}); // a 408-less close is expected, nothing is answered
+        }),
+    );
+    // Meanwhile the server answers others at once.
+    for (let k = 0; k < 10; k++) assert.equal((await curl([`${U}/a.txt`])).status, 200);
+    const results = await Promise.all(slow);
+    for (const r of results) {
+      assert.ok(r.sent < 130, `closed before the head was complete (sent ${r.sent} bytes)`);
+    }
+    assert.ok(server.counters.timeouts - timeoutsBefore >= 5);
+  },
+);
 
-test("a file changed or deleted while served: no stale length, no crash", async () => {
+test("a file changed or deleted while served: no stale length, no crash", T, async () => {
   await using s = await start({ revalidate: 0, smallFileSize: 1024 });
   const u = `http://127.0.0.1:${s.port}`;
   const p = join(fx.root, "changing.txt");
@@ -320,7 +343,7 @@ test("a file changed or deleted while served: no stale length, no crash", async 
   rmSync(big);
 });
 
-test("fetch handler: routes, methods and bodies the static layer does not serve", async () => {
+test("fetch handler: routes, methods and bodies the static layer does not serve", T, async () => {
   await using s = await start({
     fetch: async (req: Request) => {
       const url = new URL(req.url);
@@ -363,7 +386,7 @@ test("fetch handler: routes, methods and bodies the static layer does not serve"
   assert.equal(new TextDecoder().decode(miss.body), "routed /nothing");
 });
 
-test("graceful shutdown: requests in flight complete, then it stops", async () => {
+test("graceful shutdown: requests in flight complete, then it stops", T, async () => {
   const s = await start();
   const u = `http://127.0.0.1:${s.port}`;
   const idle = raw(s.port, "GET /a.txt HTTP/1.1\r\nHost: x\r\n\r\n", 10_000); // then idles
@@ -383,7 +406,25 @@ test("graceful shutdown: requests in flight complete, then it stops", async () =
   assert.ok(!after || after.status === 0, "no longer accepting");
 });
 
-test("file server: stop", async () => {
+test("workers: two threads, each with its own ring, on one listening socket", T, async () => {
+  const s = await start({ workers: 2 });
+  assert.equal(s.workers, 2);
+  const u = `http://127.0.0.1:${s.port}`;
+  const results = await Promise.all(
+    Array.from({ length: 12 }, (_, i) => curl([i % 2 ? `${u}/a.txt` : `${u}/big.bin`])),
+  );
+  for (const [i, r] of results.entries()) {
+    assert.equal(r.status, 200);
+    assert.equal(r.body.length, i % 2 ? fx.small.length : fx.big.length);
+  }
+  assert.equal(s.counters.requests, 12);
+  assert.ok(s.counters.bytes > 6 * fx.big.length);
+  await s.shutdown();
+  assert.equal(s.counters.connections, 0);
+  await assert.rejects(start({ workers: 2, fetch: () => new Response("") }), TypeError);
+});
+
+test("file server: stop", T, async () => {
   await server.shutdown();
   rmSync(fx.base, { recursive: true, force: true });
 });

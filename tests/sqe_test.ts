@@ -369,7 +369,8 @@ const CASES: Readonly<Record<string, Case>> = {
 
 /**
  * Exports of src/ops/ that write no SQE bytes of their own, so have no golden
- * case: views, the unchecked u64 helper, the checks, and the two helpers
+ * case: views, the unchecked u64 helper, the checks, the probe gate
+ * (tests/opcodes_test.ts), and the two helpers
  * checked by composition (prepRw: every writer is prep_rw plus fields;
  * clearSqe128Cmd: a 64-byte memset of the SQE128 half).
  */
@@ -387,7 +388,9 @@ const NOT_WRITERS = new Set([
   "checkS32",
   "checkU64",
   "checkSize",
-  "OPCODES",
+  "requireOp",
+  "opSupported",
+  "UnsupportedOpError",
 ]);
 
 const hex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");

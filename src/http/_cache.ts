@@ -9,14 +9,20 @@
  * Confinement: paths reach here normalised (no `..`, no empty segments) and
  * are opened relative to the root directory's descriptor. Symlinks are the
  * one way out: files are opened with openat2(RESOLVE_BENEATH |
- * RESOLVE_NO_MAGICLINKS) where the ring has it; until then each component
- * is opened with O_NOFOLLOW (no symlink is followed at all).
+ * RESOLVE_NO_MAGICLINKS), plus RESOLVE_NO_SYMLINKS unless symlinks are
+ * allowed (then only those that stay inside the root resolve). On a kernel
+ * without IORING_OP_OPENAT2 (before 5.6) each component is opened with
+ * O_NOFOLLOW instead: no symlink is followed at all.
  *
  * @module
  */
 import type { AsyncRing } from "../async/async_ring.ts";
 import type { Statx } from "../ring/ring.ts";
 import { UringError } from "../errors/uring_error.ts";
+import { RESOLVE } from "../abi/linux.ts";
+import { prepOpenat2 } from "../ops/fs.ts";
+import { cString } from "../ring/_args.ts";
+import { getNative } from "../runtime/_ffi.ts";
 import { fileEtag } from "./conditional.ts";
 import { formatHttpDate } from "./date.ts";
 import { contentType } from "./mime.ts";
@@ -64,6 +70,8 @@ export interface CacheOptions {
   validMs: number;
   /** Most entries kept (LRU-ish: the oldest are dropped). */
   maxEntries: number;
+  /** Follow symlinks that resolve inside the root (default: no symlink is followed). */
+  followSymlinks: boolean;
 }
 
 function sameFile(e: Entry, st: Statx): boolean {
@@ -76,11 +84,13 @@ export class FileCache {
   #rootFd = -1;
   #map = new Map<string, Entry>();
   #opening = new Map<string, Promise<Lookup>>();
+  #openat2: boolean;
   /** Opens, revalidations, files found changed (visible to tests). */
   readonly stats = { opens: 0, statx: 0, changed: 0 };
 
   constructor(o: CacheOptions) {
     this.#o = o;
+    this.#openat2 = o.ring.ring.probe().has("OPENAT2");
   }
 
   /** Open the root directory. */
@@ -197,12 +207,30 @@ export class FileCache {
     }
   }
 
+  /** Open `rel` under the root, never resolving outside it. */
+  #openBeneath(rel: string): Promise<number> {
+    if (!this.#openat2) return this.#openWalk(rel);
+    const name = cString(rel);
+    // struct open_how { u64 flags; u64 mode; u64 resolve; } (linux/openat2.h)
+    const how = new BigUint64Array(3);
+    how[0] = BigInt(O_RDONLY | O_CLOEXEC);
+    how[2] = BigInt(
+      RESOLVE.BENEATH | RESOLVE.NO_MAGICLINKS | (this.#o.followSymlinks ? 0 : RESOLVE.NO_SYMLINKS),
+    );
+    const native = getNative();
+    return this.#o.ring.op(
+      "openat2",
+      (s, at) => prepOpenat2(s, at, this.#rootFd, native.addressOf(name), native.addressOf(how)),
+      [name, how],
+    );
+  }
+
   /**
-   * Interim confinement (until openat2): walk the path one component at a
-   * time from the root, each opened with O_NOFOLLOW, so no symlink is
+   * Confinement without openat2 (before 5.6): walk the path one component
+   * at a time from the root, each opened with O_NOFOLLOW, so no symlink is
    * followed (ELOOP → 404).
    */
-  async #openBeneath(rel: string): Promise<number> {
+  async #openWalk(rel: string): Promise<number> {
     const ring = this.#o.ring;
     if (rel === ".") return ring.openat(".", O_RDONLY | O_CLOEXEC, 0, { dirfd: this.#rootFd });
     const parts = rel.split("/");

@@ -1,25 +1,19 @@
 /**
- * `serveDir`: the static file server. One AsyncRing per server thread
- * (SINGLE_ISSUER + DEFER_TASKRUN where the kernel has them): multishot
- * accept, multishot receive into the ring's buffer ring with requests parsed
- * in place in the received bytes, a per-path cache of open files with their
- * prebuilt heads (304, HEAD, 404 and 416 need no file I/O), small files sent
- * with the head in front in one send, large ones read and sent in chunks.
- * Header-read, idle and send timeouts are swept by ONE multishot timer.
+ * `serveDir`: the static file server, in one thread or in one worker thread
+ * per core, each with its own ring (see `_engine.ts` for what one thread
+ * does). Workers accept on one listening socket the calling thread made
+ * (threads share descriptors, so no SO_REUSEPORT group is needed) and count
+ * into a shared array the calling thread sums on demand.
  *
  * @module
  */
-import { AsyncRing } from "../async/async_ring.ts";
-import { listen, type TcpConn, type TcpListener } from "../net/mod.ts";
-import { type Entry, FileCache } from "./_cache.ts";
-import { evaluatePreconditions } from "./conditional.ts";
-import { DEFAULT_LIMITS, Header, type HeadLimits, Method, parseRequest, RequestHead } from "./parse.ts";
-import { resolvePath } from "./path.ts";
-import { ifRangeMatches, parseRange } from "./range.ts";
-import { encodePath, errorResponse, responseHead } from "./response.ts";
-import { listDirectory } from "./_listing.ts";
-import { callFetch, type FetchHandler } from "./_fetch.ts";
 import { realpathSync } from "node:fs";
+import { listen } from "../net/mod.ts";
+import { defaultRing } from "../fs/mod.ts";
+import { DEFAULT_LIMITS, type HeadLimits } from "./parse.ts";
+import type { FetchHandler } from "./_fetch.ts";
+import { startEngine } from "./_engine.ts";
+import { FIELDS, SlotCounters, SumCounters } from "./_counters.ts";
 
 export type { FetchHandler } from "./_fetch.ts";
 
@@ -83,6 +77,11 @@ export interface ServeDirOptions {
   signal?: AbortSignal;
   /** The file served for a directory (default "index.html"; false: none). */
   index?: string | false;
+  /**
+   * Follow symlinks that stay inside the root (default false: no symlink is
+   * followed; one leading outside the root is refused either way).
+   */
+  followSymlinks?: boolean;
   /** Serve files and directories whose name starts with "." (default false: 404). */
   dotfiles?: boolean;
   /** CORS: true adds `Access-Control-Allow-Origin: *`; a string names the allowed origin. */
@@ -129,30 +128,6 @@ export interface ServerCounters {
   accepted: number;
 }
 
-const ENC = new TextEncoder();
-const FILE_CHUNK = 256 * 1024;
-
-class Conn {
-  tcp: TcpConn;
-  deadline: number;
-  busy = false;
-  idle = false;
-  killed = false;
-  requests = 0;
-  carry: Uint8Array | undefined;
-  carryLen = 0;
-  fileBuf: Uint8Array | undefined;
-  status = 0;
-  sent = 0;
-  /** The request being parsed/answered (offsets into this connection's bytes). */
-  head: RequestHead;
-  constructor(tcp: TcpConn, deadline: number, maxHeaders: number) {
-    this.tcp = tcp;
-    this.deadline = deadline;
-    this.head = new RequestHead(maxHeaders);
-  }
-}
-
 /**
  * A running file server (from {@linkcode serveDir}).
  *
@@ -161,7 +136,6 @@ class Conn {
  * import { serveDir } from "@jsuring/jsuring";
  * await using server = await serveDir({ root: ".", port: 0, hostname: "127.0.0.1" });
  * console.log(server.url, server.counters.requests);
- * await server.shutdown();
  * ```
  */
 export class FileServer implements AsyncDisposable {
@@ -169,443 +143,38 @@ export class FileServer implements AsyncDisposable {
   readonly hostname: string;
   /** The port bound. */
   readonly port: number;
-  /** Counters, live. */
-  readonly counters: ServerCounters = {
-    requests: 0,
-    bytes: 0,
-    connections: 0,
-    errors: 0,
-    timeouts: 0,
-    accepted: 0,
-  };
+  /** Counters, live (summed over the worker threads). */
+  readonly counters: ServerCounters;
+  /** Server threads. */
+  readonly workers: number;
   /** Resolves once the server has stopped. */
   readonly finished: Promise<void>;
-  #ring: AsyncRing;
-  #listener: TcpListener;
-  #cache: FileCache;
-  #o: ServeDirOptions;
-  #limits: ServerLimits;
-  #conns = new Set<Conn>();
-  #handlers = new Set<Promise<void>>();
-  #stopping = false;
-  #stopTicks = new AbortController();
-  #stopAccept = new AbortController();
-  #done!: () => void;
+  #stop: () => Promise<void>;
   #shutdown: Promise<void> | undefined;
-  #extra: string;
+  #done!: () => void;
 
   /** @internal */
   constructor(
-    ring: AsyncRing,
-    listener: TcpListener,
-    cache: FileCache,
-    o: ServeDirOptions,
-    limits: ServerLimits,
-    extra: string,
+    hostname: string,
+    port: number,
+    counters: ServerCounters,
+    workers: number,
+    stop: () => Promise<void>,
+    signal: AbortSignal | undefined,
   ) {
-    this.#ring = ring;
-    this.#listener = listener;
-    this.#cache = cache;
-    this.#o = o;
-    this.#limits = limits;
-    this.#extra = extra;
-    this.hostname = o.hostname ?? "0.0.0.0";
-    this.port = listener.port;
+    this.hostname = hostname;
+    this.port = port;
+    this.counters = counters;
+    this.workers = workers;
+    this.#stop = stop;
     this.finished = new Promise((r) => this.#done = r);
-    this.#acceptLoop();
-    this.#sweepLoop();
-    o.signal?.addEventListener("abort", () => void this.shutdown(), { once: true });
+    if (signal?.aborted) void this.shutdown();
+    else signal?.addEventListener("abort", () => void this.shutdown(), { once: true });
   }
 
-  /** `http://HOST:PORT/`. */
+  /** `http://HOST:PORT/` (127.0.0.1 when bound to every address). */
   get url(): string {
     return `http://${this.hostname === "0.0.0.0" ? "127.0.0.1" : this.hostname}:${this.port}/`;
-  }
-
-  /** The file cache's counters (opens, statx revalidations, files found changed). */
-  get cacheStats(): { opens: number; statx: number; changed: number } {
-    return this.#cache.stats;
-  }
-
-  async #acceptLoop(): Promise<void> {
-    try {
-      for await (const tcp of this.#listener.connections({ signal: this.#stopAccept.signal })) {
-        this.counters.accepted++;
-        if (this.#stopping || this.#conns.size >= this.#limits.maxConnections) {
-          await tcp.close();
-          continue;
-        }
-        const p = this.#serveConn(tcp);
-        this.#handlers.add(p);
-        p.finally(() => this.#handlers.delete(p));
-      }
-    } catch {
-      this.counters.errors++;
-    }
-  }
-
-  async #sweepLoop(): Promise<void> {
-    const l = this.#limits;
-    // One multishot timer for every connection's deadline; its period is a
-    // quarter of the shortest timeout (50 ms to 1 s).
-    const tick = Math.max(
-      50,
-      Math.min(1000, Math.floor(Math.min(l.headerTimeout, l.idleTimeout, l.sendTimeout) / 4)),
-    );
-    while (!this.#stopTicks.signal.aborted && !this.#ring.closed) {
-      try {
-        for await (const _ of this.#ring.ticks(tick, { signal: this.#stopTicks.signal })) {
-          const now = Date.now();
-          for (const c of this.#conns) {
-            if (!c.killed && c.deadline < now) {
-              this.counters.timeouts++;
-              this.#kill(c);
-            }
-          }
-        }
-      } catch {
-        // The kernel ended the timer (CQ overflow): arm it again.
-      }
-    }
-  }
-
-  #kill(c: Conn): void {
-    if (c.killed) return;
-    c.killed = true;
-    // shutdown(2) wakes the pending receive (0 bytes) and any stuck send (EPIPE).
-    if (c.tcp.fd >= 0) c.tcp.shutdown("both").catch(() => {});
-  }
-
-  async #serveConn(tcp: TcpConn): Promise<void> {
-    const l = this.#limits;
-    const c = new Conn(tcp, Date.now() + l.headerTimeout, l.maxHeaders);
-    this.#conns.add(c);
-    this.counters.connections++;
-    try {
-      for await (const chunk of tcp.chunks({ bufferSize: 16 * 1024, buffers: 512 })) {
-        if (c.killed) break;
-        if (c.idle) {
-          c.idle = false;
-          c.deadline = Date.now() + l.headerTimeout;
-        }
-        let buf = chunk, start = 0, end = chunk.length;
-        if (c.carryLen) {
-          this.#append(c, chunk);
-          buf = c.carry!;
-          end = c.carryLen;
-        }
-        let keep = true;
-        while (start < end) {
-          const head = c.head;
-          const n = parseRequest(buf, start, end, head, l);
-          if (n === 0) break;
-          if (n < 0) {
-            await this.#error(c, -n, head.minor, false, false);
-            keep = false;
-            break;
-          }
-          const bodyEnd = start + n + head.contentLength;
-          if (bodyEnd > end) break; // the body is still arriving
-          c.busy = true;
-          keep = await this.#respond(c, head, buf.subarray(start + n, bodyEnd));
-          c.busy = false;
-          start = bodyEnd;
-          if (!keep || this.#stopping || c.killed) {
-            keep = false;
-            break;
-          }
-          c.deadline = Date.now() + l.headerTimeout;
-        }
-        if (!keep || this.#stopping) break;
-        if (start < end) {
-          // A partial request: keep its bytes (the receive buffer goes back to the ring).
-          if (buf === c.carry) {
-            c.carry.copyWithin(0, start, end);
-            c.carryLen = end - start;
-          } else {
-            c.carryLen = 0;
-            this.#append(c, buf.subarray(start, end));
-          }
-        } else {
-          c.carryLen = 0;
-          c.idle = true;
-          c.deadline = Date.now() + l.idleTimeout;
-        }
-      }
-    } catch {
-      if (!c.killed && !this.#stopping) this.counters.errors++;
-    } finally {
-      this.#conns.delete(c);
-      this.counters.connections--;
-      await tcp.close().catch(() => {});
-    }
-  }
-
-  #append(c: Conn, bytes: Uint8Array): void {
-    const need = c.carryLen + bytes.length;
-    if (!c.carry || c.carry.length < need) {
-      const grown = new Uint8Array(Math.max(need, 2 * (c.carry?.length ?? 0), 4096));
-      if (c.carry) grown.set(c.carry.subarray(0, c.carryLen));
-      c.carry = grown;
-    }
-    c.carry.set(bytes, c.carryLen);
-    c.carryLen = need;
-  }
-
-  async #send(c: Conn, bytes: Uint8Array): Promise<void> {
-    c.deadline = Date.now() + this.#limits.sendTimeout;
-    await c.tcp.sendAll(bytes);
-    c.sent += bytes.length;
-    this.counters.bytes += bytes.length;
-  }
-
-  #log(c: Conn, head: RequestHead, target: string): void {
-    this.#o.onLog?.(
-      `${
-        new Date().toISOString()
-      } "${head.methodName()} ${target} HTTP/1.${head.minor}" ${c.status} ${c.sent}`,
-    );
-  }
-
-  async #error(
-    c: Conn,
-    status: number,
-    minor: number,
-    keepAlive: boolean,
-    isHead: boolean,
-    extra = "",
-  ): Promise<boolean> {
-    c.status = status;
-    if (status >= 400) this.counters.errors++;
-    await this.#send(c, errorResponse(status, minor, keepAlive, isHead, extra));
-    return keepAlive;
-  }
-
-  async #respond(c: Conn, head: RequestHead, body: Uint8Array): Promise<boolean> {
-    this.counters.requests++;
-    c.requests++;
-    c.status = 0;
-    c.sent = 0;
-    const keepAlive = head.keepAlive && c.requests < this.#limits.maxRequestsPerConnection && !this.#stopping;
-    const target = head.target();
-    try {
-      return await this.#route(c, head, target, body, keepAlive);
-    } finally {
-      if (this.#o.onLog) this.#log(c, head, target);
-    }
-  }
-
-  async #route(
-    c: Conn,
-    head: RequestHead,
-    target: string,
-    body: Uint8Array,
-    keepAlive: boolean,
-  ): Promise<boolean> {
-    const o = this.#o;
-    const isHead = head.method === Method.HEAD;
-    const r = resolvePath(target);
-    // A target that does not decode is a malformed request: answer and close, as nginx does.
-    if ("status" in r) return this.#error(c, r.status, head.minor, r.status === 404 && keepAlive, isHead);
-    if (head.method !== Method.GET && !isHead) {
-      if (o.fetch) return this.#fetch(c, head, target, body, keepAlive);
-      if (head.method === Method.OPTIONS && o.cors) return this.#preflight(c, head, keepAlive);
-      return this.#error(c, 405, head.minor, keepAlive, false, "Allow: GET, HEAD\r\n");
-    }
-    if (r.dotfile && !o.dotfiles) return this.#notFound(c, head, target, body, keepAlive, 404);
-    let e = this.#cache.get(r.path, Date.now());
-    if (e instanceof Promise) e = await e;
-    if (typeof e === "number") return this.#notFound(c, head, target, body, keepAlive, e);
-    try {
-      if (!e.dir) {
-        if (r.dir) return this.#notFound(c, head, target, body, keepAlive, 404);
-        return await this.#serveFile(c, head, e, isHead, keepAlive);
-      }
-      if (!r.dir) {
-        const loc = encodePath(r.path + "/") + (r.query ? "?" + r.query : "");
-        return this.#error(c, 301, head.minor, keepAlive, isHead, `Location: ${loc}\r\n`);
-      }
-      if (o.index !== false) {
-        let idx = this.#cache.get(r.path + (o.index ?? "index.html"), Date.now());
-        if (idx instanceof Promise) idx = await idx;
-        if (typeof idx !== "number") {
-          try {
-            if (!idx.dir) return await this.#serveFile(c, head, idx, isHead, keepAlive);
-          } finally {
-            this.#cache.release(idx);
-          }
-        }
-      }
-      if (o.listing) {
-        const html = await listDirectory(this.#rootReal, r.path, !!o.dotfiles);
-        if (html !== undefined) {
-          return this.#sendBody(
-            c,
-            head,
-            200,
-            "Content-Type: text/html; charset=utf-8\r\n" + this.#extra,
-            ENC.encode(html),
-            isHead,
-            keepAlive,
-          );
-        }
-      }
-      return this.#notFound(c, head, target, body, keepAlive, 404);
-    } finally {
-      this.#cache.release(e);
-    }
-  }
-
-  get #rootReal(): string {
-    return this.#o.root;
-  }
-
-  #notFound(
-    c: Conn,
-    head: RequestHead,
-    target: string,
-    body: Uint8Array,
-    keepAlive: boolean,
-    status: number,
-  ): Promise<boolean> {
-    if (this.#o.fetch) return this.#fetch(c, head, target, body, keepAlive);
-    return this.#error(c, status, head.minor, keepAlive, head.method === Method.HEAD);
-  }
-
-  #preflight(c: Conn, head: RequestHead, keepAlive: boolean): Promise<boolean> {
-    c.status = 204;
-    const h = responseHead(
-      204,
-      head.minor,
-      keepAlive,
-      `${this.#extra}Access-Control-Allow-Methods: GET, HEAD, OPTIONS\r\nAccess-Control-Allow-Headers: Range, If-None-Match, If-Modified-Since, If-Range\r\nAccess-Control-Max-Age: 86400\r\n`,
-      -1,
-    );
-    return this.#send(c, ENC.encode(h)).then(() => keepAlive);
-  }
-
-  async #sendBody(
-    c: Conn,
-    head: RequestHead,
-    status: number,
-    headers: string,
-    body: Uint8Array,
-    isHead: boolean,
-    keepAlive: boolean,
-  ): Promise<boolean> {
-    c.status = status;
-    const h = responseHead(status, head.minor, keepAlive, headers, body.length);
-    if (isHead) {
-      await this.#send(c, ENC.encode(h));
-      return keepAlive;
-    }
-    const out = new Uint8Array(h.length + body.length);
-    ENC.encodeInto(h, out);
-    out.set(body, h.length);
-    await this.#send(c, out);
-    return keepAlive;
-  }
-
-  async #serveFile(
-    c: Conn,
-    head: RequestHead,
-    e: Entry,
-    isHead: boolean,
-    keepAlive: boolean,
-  ): Promise<boolean> {
-    const minor = head.minor;
-    const known = head.known;
-    const pre = known[Header.IF_MATCH] < 0 && known[Header.IF_UNMODIFIED_SINCE] < 0 &&
-        known[Header.IF_NONE_MATCH] < 0 && known[Header.IF_MODIFIED_SINCE] < 0
-      ? 200
-      : evaluatePreconditions(
-        {
-          ifMatch: head.get(Header.IF_MATCH),
-          ifUnmodifiedSince: head.get(Header.IF_UNMODIFIED_SINCE),
-          ifNoneMatch: head.get(Header.IF_NONE_MATCH),
-          ifModifiedSince: head.get(Header.IF_MODIFIED_SINCE),
-        },
-        e.etag,
-        e.mtimeMs,
-      );
-    if (pre === 304) {
-      c.status = 304;
-      const lm = e.headers.indexOf("ETag:");
-      await this.#send(c, ENC.encode(responseHead(304, minor, keepAlive, e.headers.slice(lm), -1)));
-      return keepAlive;
-    }
-    if (pre === 412) return this.#error(c, 412, minor, keepAlive, isHead);
-    let start = 0, end = e.size - 1, status = 200, extra = "";
-    const range = head.get(Header.RANGE);
-    if (range !== undefined && ifRangeMatches(head.get(Header.IF_RANGE), e.etag, e.mtimeMs)) {
-      const r = parseRange(range, e.size);
-      if (r.kind === "unsatisfiable") {
-        return this.#error(c, 416, minor, keepAlive, isHead, `Content-Range: bytes */${e.size}\r\n`);
-      }
-      if (r.kind === "range") {
-        start = r.start;
-        end = r.end;
-        status = 206;
-        extra = `Content-Range: bytes ${start}-${end}/${e.size}\r\n`;
-      }
-    }
-    const len = end - start + 1;
-    c.status = status;
-    const h = responseHead(status, minor, keepAlive, e.headers + extra, len);
-    if (isHead || len === 0) {
-      await this.#send(c, ENC.encode(h));
-      return keepAlive;
-    }
-    if (e.body) {
-      // Small file: the head and the bytes in one send.
-      const out = new Uint8Array(h.length + len);
-      ENC.encodeInto(h, out);
-      out.set(e.body.subarray(start, end + 1), h.length);
-      await this.#send(c, out);
-      return keepAlive;
-    }
-    // Large file: the head with the first chunk, then chunk by chunk.
-    const buf = c.fileBuf ??= new Uint8Array(FILE_CHUNK);
-    let at = start, first = true;
-    while (at <= end) {
-      const off = first ? h.length : 0;
-      if (first) ENC.encodeInto(h, buf);
-      const want = Math.min(FILE_CHUNK - off, end + 1 - at);
-      const n = await this.#ring.read(e.fd, buf.subarray(off, off + want), at);
-      if (n <= 0) {
-        // The file shrank under us: the promised length cannot be sent.
-        this.#cache.invalidate(e);
-        this.counters.errors++;
-        if (first) return this.#error(c, 500, minor, false, false); // nothing sent yet
-        throw new Error("file shrank while being sent");
-      }
-      await this.#send(c, buf.subarray(0, off + n));
-      at += n;
-      first = false;
-    }
-    return keepAlive;
-  }
-
-  async #fetch(
-    c: Conn,
-    head: RequestHead,
-    target: string,
-    body: Uint8Array,
-    keepAlive: boolean,
-  ): Promise<boolean> {
-    const host = head.get(Header.HOST) ?? `${this.hostname}:${this.port}`;
-    return await callFetch(this.#o.fetch!, {
-      head,
-      url: `http://${host}${target.startsWith("/") ? target : "/"}`,
-      body,
-      keepAlive,
-      extra: this.#extra,
-      send: (b) => this.#send(c, b),
-      setStatus: (s) => {
-        c.status = s;
-        if (s >= 400) this.counters.errors++;
-      },
-    });
   }
 
   /**
@@ -620,21 +189,7 @@ export class FileServer implements AsyncDisposable {
    * ```
    */
   shutdown(): Promise<void> {
-    return this.#shutdown ??= this.#stop();
-  }
-
-  async #stop(): Promise<void> {
-    this.#stopping = true;
-    this.#stopAccept.abort();
-    await this.#listener.close();
-    for (const c of this.#conns) if (!c.busy) this.#kill(c);
-    while (this.#handlers.size) await Promise.allSettled([...this.#handlers]);
-    this.#stopTicks.abort();
-    this.#cache.close();
-    // Let the closes above reach the kernel before the ring goes.
-    await this.#ring.nop().catch(() => {});
-    this.#ring.close();
-    this.#done();
+    return this.#shutdown ??= this.#stop().then(() => this.#done());
   }
 
   /** Same as {@linkcode FileServer.shutdown}. */
@@ -668,6 +223,7 @@ const KNOWN_OPTIONS = new Set([
   "entries",
   "workers",
   "revalidate",
+  "followSymlinks",
 ]);
 
 /**
@@ -712,29 +268,94 @@ export async function serveDir(options: ServeDirOptions): Promise<FileServer> {
   ) {
     throw new TypeError(`index must be a file name or false, got ${JSON.stringify(index)} (${typeof index})`);
   }
-  const extra = corsHeaders(options.cors);
-  const root = realpathSync(options.root);
-  const o = { ...options, root };
-  let ring: AsyncRing;
-  try {
-    ring = AsyncRing.create({ entries: options.entries ?? 1024, singleIssuer: true, deferTaskrun: true });
-  } catch {
-    ring = AsyncRing.create({ entries: options.entries ?? 1024 }); // kernels before 6.1
+  const workers = options.workers ?? 1;
+  if (!Number.isInteger(workers) || workers < 1 || workers > 256) {
+    throw new RangeError(
+      `workers must be an integer 1..256, got ${JSON.stringify(workers)} (${typeof workers})`,
+    );
   }
-  try {
-    const cache = new FileCache({
-      ring,
-      root,
-      extraHeaders: extra,
-      smallFile: options.smallFileSize ?? 64 * 1024,
-      validMs: options.revalidate ?? 1000,
-      maxEntries: 4096,
+  if (workers > 1 && options.fetch) {
+    throw new TypeError(
+      "a fetch handler cannot cross to worker threads: use workers: 1, or start serveDir in each of your own workers",
+    );
+  }
+  const port = options.port ?? 8000;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new RangeError(`port must be an integer 0..65535, got ${JSON.stringify(port)} (${typeof port})`);
+  }
+  const extra = corsHeaders(options.cors);
+  const o: ServeDirOptions = { ...options, root: realpathSync(options.root) };
+  const hostname = o.hostname ?? "0.0.0.0";
+  const shared = new Float64Array(new SharedArrayBuffer(8 * FIELDS * workers));
+  if (workers === 1) {
+    const engine = await startEngine(o, limits, extra, new SlotCounters(shared, 0), { port });
+    return new FileServer(
+      hostname,
+      engine.port,
+      new SumCounters(shared, 1),
+      1,
+      () => engine.shutdown(),
+      o.signal,
+    );
+  }
+  // Worker threads: the listening socket is made here and shared.
+  const listener = listen({ host: hostname, port, ring: defaultRing() });
+  const { fetch: _f, signal: _s, onLog, ...plain } = o;
+  const threads: Worker[] = [];
+  const started: Promise<void>[] = [];
+  for (let i = 0; i < workers; i++) {
+    const w = new Worker(new URL("./_worker.ts", import.meta.url).href, { type: "module" });
+    threads.push(w);
+    started.push(
+      new Promise<void>((resolve, reject) => {
+        w.onmessage = (ev: MessageEvent) => {
+          const m = ev.data;
+          if (m.type === "ready") resolve();
+          else if (m.type === "error") reject(new Error(`serveDir worker ${i}: ${m.message}`));
+          else if (m.type === "log") onLog?.(m.line);
+        };
+        w.onerror = (e) => reject(new Error(`serveDir worker ${i}: ${(e as ErrorEvent).message ?? e}`));
+      }),
+    );
+    w.postMessage({
+      type: "start",
+      options: plain,
+      limits,
+      extra,
+      log: !!onLog,
+      counters: shared.buffer,
+      slot: i,
+      fd: listener.fd,
+      port: listener.port,
     });
-    await cache.open();
-    const listener = listen({ host: options.hostname ?? "0.0.0.0", port: options.port ?? 8000, ring });
-    return new FileServer(ring, listener, cache, o, limits, extra);
+  }
+  const stopAll = async () => {
+    await Promise.all(threads.map((w) =>
+      new Promise<void>((resolve) => {
+        const prev = w.onmessage;
+        w.onmessage = (ev: MessageEvent) => {
+          if (ev.data.type === "stopped") resolve();
+          else prev?.call(w, ev);
+        };
+        w.postMessage({ type: "stop" });
+      })
+    ));
+    for (const w of threads) w.terminate();
+    await listener.close();
+  };
+  try {
+    await Promise.all(started);
   } catch (e) {
-    ring.close();
+    for (const w of threads) w.terminate();
+    await listener.close();
     throw e;
   }
+  return new FileServer(
+    hostname,
+    listener.port,
+    new SumCounters(shared, workers),
+    workers,
+    stopAll,
+    o.signal,
+  );
 }

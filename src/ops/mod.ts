@@ -10,3 +10,4 @@ export * from "./fs.ts";
 export * from "./poll.ts";
 export * from "./check.ts";
 export * from "./cmd.ts";
+export * from "./require.ts";

@@ -20,7 +20,6 @@ import {
   io_uring_probe_op,
   Misc,
   MmapOffset,
-  Op,
   OP_NAMES,
   type OpName,
   Register,
@@ -39,25 +38,22 @@ import { keepForever } from "../memory/_keep.ts";
 import {
   AT_FDCWD as FDCWD,
   checkBuffer,
-  checkDirfd,
   checkFd,
   checkFn,
   checkInt,
   checkOffset,
   checkOptions,
-  checkU16,
   checkU32,
-  checkU64,
-  cString,
   type IoBuffer,
   iovecs,
   rangeError,
   type Timeout,
-  timespec,
   timespecParts,
   typeError,
 } from "./_args.ts";
 import { EnterEngine, setEngine } from "./_enter.ts";
+import * as ops from "./operations.ts";
+import { requireOp } from "../ops/require.ts";
 import { type RingLayout, ringLayout, type RingMemory, type RingOptions, setupFlags } from "./setup.ts";
 
 export type { RingMemory, RingOptions } from "./setup.ts";
@@ -91,9 +87,14 @@ const PARAMS = io_uring_params.fields;
 export const AT_FDCWD: number = FDCWD;
 
 const OP_KEYS = ["tag", "flags"];
-const PATH_OP_KEYS = ["tag", "flags", "dirfd"];
-const STATX_KEYS = ["tag", "flags", "dirfd", "mask", "atFlags"];
-const TIMEOUT_KEYS = ["tag", "flags", "count", "timeoutFlags"];
+const RING_KEYS = new WeakMap<object, readonly string[]>();
+
+/** The option keys `Ring.queue(op)` accepts: tag, flags and the operation's own. */
+function ringKeys(op: ops.OpDescription<never, object>): readonly string[] {
+  let keys = RING_KEYS.get(op);
+  if (!keys) RING_KEYS.set(op, keys = op.optionKeys.length ? [...OP_KEYS, ...op.optionKeys] : OP_KEYS);
+  return keys;
+}
 
 /**
  * Check an operation's options (no unknown key, `flags` an IOSQE_* byte) and
@@ -154,6 +155,7 @@ export class Ring implements Disposable {
   #unmap: (() => void) | undefined;
   #ownsArena: boolean;
   #engine: EnterEngine;
+  #gated = new WeakSet<object>();
   #probe: Uint8Array | undefined;
   #fallback: readonly string[] = [];
 
@@ -516,6 +518,8 @@ export class Ring implements Disposable {
    * ```
    */
   nop(options?: OpOptions): number {
+    // Inlined fast path (the generic queue(NOP) costs a description lookup
+    // and an argument array per op): see the note above Ring.read.
     const flags = options === undefined ? 0 : sqeFlags(options, "nop");
     const at = this.getSqe();
     sqe.prepNop(this.sqes, at);
@@ -539,7 +543,18 @@ export class Ring implements Disposable {
    * ```
    */
   read(fd: number, buffer: IoBuffer, offset = -1, options?: OpOptions): number {
-    return this.#rw(Op.READ, fd, buffer, offset, sqeFlags(options, "read"), options?.tag);
+    // Inlined fast path, not queue(READ, [fd, buffer, offset]): the same
+    // checks and writer, minus an argument array and two indirect calls per
+    // op. NOP and 4 KiB reads are where the per-op cost shows (bench/nop.ts,
+    // bench/randread.ts); the other operations go through queue().
+    const flags = sqeFlags(options, "read");
+    checkFd(fd);
+    checkBuffer(buffer);
+    checkOffset(offset);
+    const addr = getNative().addressOf(buffer);
+    const at = this.getSqe();
+    sqe.prepRead(this.sqes, at, fd, addr, buffer.byteLength, offset);
+    return this.track(at, options?.tag, flags, buffer);
   }
 
   /**
@@ -554,28 +569,10 @@ export class Ring implements Disposable {
    * ```
    */
   write(fd: number, buffer: IoBuffer, offset = -1, options?: OpOptions): number {
-    return this.#rw(Op.WRITE, fd, buffer, offset, sqeFlags(options, "write"), options?.tag);
+    return this.queue(ops.WRITE, [fd, buffer, offset], options);
   }
 
-  #rw(
-    op: number,
-    fd: number,
-    buffer: IoBuffer,
-    offset: number,
-    flags: number,
-    tag: unknown,
-    index = 0,
-  ): number {
-    checkFd(fd);
-    checkBuffer(buffer);
-    checkOffset(offset);
-    const addr = getNative().addressOf(buffer);
-    const at = this.getSqe();
-    sqe.prepRw(this.sqes, at, op, fd, addr, buffer.byteLength, offset);
-    // buf_index (READ_FIXED / WRITE_FIXED); prepRw zeroed it.
-    if (index) sqe.setBufIndex(this.sqes, at, index);
-    return this.track(at, tag, flags, buffer);
-  }
+
 
   /**
    * Queue a vectored read into `buffers` (IORING_OP_READV).
@@ -589,7 +586,7 @@ export class Ring implements Disposable {
    * ```
    */
   readv(fd: number, buffers: readonly IoBuffer[], offset = -1, options?: OpOptions): number {
-    return this.#rwv(Op.READV, fd, buffers, offset, sqeFlags(options, "readv"), options?.tag);
+    return this.queue(ops.READV, [fd, buffers, offset], options);
   }
 
   /**
@@ -605,24 +602,10 @@ export class Ring implements Disposable {
    * ```
    */
   writev(fd: number, buffers: readonly IoBuffer[], offset = -1, options?: OpOptions): number {
-    return this.#rwv(Op.WRITEV, fd, buffers, offset, sqeFlags(options, "writev"), options?.tag);
+    return this.queue(ops.WRITEV, [fd, buffers, offset], options);
   }
 
-  #rwv(
-    op: number,
-    fd: number,
-    buffers: readonly IoBuffer[],
-    offset: number,
-    flags: number,
-    tag: unknown,
-  ): number {
-    checkFd(fd);
-    checkOffset(offset);
-    const iov = iovecs(buffers); // at most IOV_MAX (1024)
-    const at = this.getSqe();
-    sqe.prepRw(this.sqes, at, op, fd, getNative().addressOf(iov), buffers.length, offset);
-    return this.track(at, tag, flags, [iov, buffers.slice()]);
-  }
+
 
   /**
    * Queue a read into registered buffer `index` (IORING_OP_READ_FIXED); `buffer`
@@ -638,8 +621,7 @@ export class Ring implements Disposable {
    * ```
    */
   readFixed(fd: number, buffer: IoBuffer, offset: number, index: number, options?: OpOptions): number {
-    checkU16(index, "registered buffer index");
-    return this.#rw(Op.READ_FIXED, fd, buffer, offset, sqeFlags(options, "readFixed"), options?.tag, index);
+    return this.queue(ops.READ_FIXED, [fd, buffer, offset, index], options);
   }
 
   /**
@@ -655,8 +637,7 @@ export class Ring implements Disposable {
    * ```
    */
   writeFixed(fd: number, buffer: IoBuffer, offset: number, index: number, options?: OpOptions): number {
-    checkU16(index, "registered buffer index");
-    return this.#rw(Op.WRITE_FIXED, fd, buffer, offset, sqeFlags(options, "writeFixed"), options?.tag, index);
+    return this.queue(ops.WRITE_FIXED, [fd, buffer, offset, index], options);
   }
 
   /**
@@ -670,12 +651,7 @@ export class Ring implements Disposable {
    * ```
    */
   fsync(fd: number, how: { datasync?: boolean } = {}, options?: OpOptions): number {
-    checkFd(fd);
-    const fsyncFlags = fsyncHow(how);
-    const flags = sqeFlags(options, "fsync");
-    const at = this.getSqe();
-    sqe.prepFsync(this.sqes, at, fd, fsyncFlags);
-    return this.track(at, options?.tag, flags);
+    return this.queue(ops.FSYNC, [fd, how], options);
   }
 
   /**
@@ -700,14 +676,7 @@ export class Ring implements Disposable {
     mode = 0o644,
     options?: OpOptions & { dirfd?: number },
   ): number {
-    const name = cString(path);
-    checkU32(flags, "openat flags");
-    checkU32(mode, "openat mode");
-    const sqeFl = sqeFlags(options, "openat", PATH_OP_KEYS);
-    const dirfd = checkDirfd(options?.dirfd ?? AT_FDCWD);
-    const at = this.getSqe();
-    sqe.prepOpenat(this.sqes, at, dirfd, getNative().addressOf(name), flags, mode);
-    return this.track(at, options?.tag, sqeFl, name);
+    return this.queue(ops.OPENAT, [path, flags, mode], options);
   }
 
   /**
@@ -721,11 +690,7 @@ export class Ring implements Disposable {
    * ```
    */
   closeFd(fd: number, options?: OpOptions): number {
-    checkFd(fd);
-    const flags = sqeFlags(options, "closeFd");
-    const at = this.getSqe();
-    sqe.prepClose(this.sqes, at, fd);
-    return this.track(at, options?.tag, flags);
+    return this.queue(ops.CLOSE, [fd], options);
   }
 
   /**
@@ -745,22 +710,9 @@ export class Ring implements Disposable {
   statx(
     path: string | Uint8Array,
     out: Uint8Array,
-    options?: OpOptions & { dirfd?: number; flags?: number; mask?: number; atFlags?: number },
+    options?: OpOptions & { dirfd?: number; mask?: number; atFlags?: number },
   ): number {
-    checkBuffer(out, "out");
-    if (out.byteLength < statxLayout.size) {
-      throw new RangeError(`statx needs a ${statxLayout.size}-byte buffer, got ${out.byteLength}`);
-    }
-    const name = cString(path);
-    const flags = sqeFlags(options, "statx", STATX_KEYS);
-    const dirfd = checkDirfd(options?.dirfd ?? AT_FDCWD);
-    // STATX_BASIC_STATS (0x7ff) unless a mask is given.
-    const atFlags = checkU32(options?.atFlags ?? 0, "statx atFlags");
-    const mask = checkU32(options?.mask ?? 0x7ff, "statx mask");
-    const native = getNative();
-    const at = this.getSqe();
-    sqe.prepStatx(this.sqes, at, dirfd, native.addressOf(name), atFlags, mask, native.addressOf(out));
-    return this.track(at, options?.tag, flags, [name, out]);
+    return this.queue(ops.STATX, [path, out], options);
   }
 
   /**
@@ -777,13 +729,7 @@ export class Ring implements Disposable {
    * ```
    */
   timeout(timeout: Timeout, options?: OpOptions & { count?: number; timeoutFlags?: number }): number {
-    const ts = timespec(timeout);
-    const flags = sqeFlags(options, "timeout", TIMEOUT_KEYS);
-    const count = checkU32(options?.count ?? 0, "timeout count");
-    const timeoutFlags = checkU32(options?.timeoutFlags ?? 0, "timeoutFlags");
-    const at = this.getSqe();
-    sqe.prepTimeout(this.sqes, at, getNative().addressOf(ts), count, timeoutFlags);
-    return this.track(at, options?.tag, flags, ts);
+    return this.queue(ops.TIMEOUT, [timeout], options);
   }
 
   /**
@@ -798,11 +744,7 @@ export class Ring implements Disposable {
    * ```
    */
   linkTimeout(timeout: Timeout, options?: OpOptions): number {
-    const ts = timespec(timeout);
-    const flags = sqeFlags(options, "linkTimeout");
-    const at = this.getSqe();
-    sqe.prepLinkTimeout(this.sqes, at, getNative().addressOf(ts), 0);
-    return this.track(at, options?.tag, flags, ts);
+    return this.queue(ops.LINK_TIMEOUT, [timeout], options);
   }
 
   /**
@@ -820,12 +762,45 @@ export class Ring implements Disposable {
    * ```
    */
   cancel(target: number, cancelFlags = 0, options?: OpOptions): number {
-    checkU64(target, "cancel target (a user_data)");
-    checkU32(cancelFlags, "cancelFlags");
-    const flags = sqeFlags(options, "cancel");
+    return this.queue(ops.CANCEL, [target, cancelFlags], options);
+  }
+
+  /**
+   * Queue any operation from its description (see `operations.ts`): its
+   * arguments and options are checked before an SQE is reserved, its memory
+   * is kept alive until the final completion. The per-operation methods are
+   * typed shorthands for this.
+   *
+   * @param op the description (`NOP`, `READ`, `OPENAT`, ...)
+   * @param args the operation's arguments, as a tuple
+   * @param options `tag`, `flags` (IOSQE_*), and the operation's own options
+   * @returns the operation's user_data
+   *
+   * @example
+   * ```ts
+   * import { OPERATIONS, Ring } from "@jsuring/jsuring";
+   * using ring = Ring.create();
+   * ring.queue(OPERATIONS.OPENAT, ["/etc/hostname", 0, 0], { tag: "open" });
+   * ring.submitAndWait(1);
+   * ring.reap((fd) => console.log("fd", fd));
+   * ```
+   */
+  queue<A extends readonly unknown[], O extends object>(
+    op: ops.OpDescription<A, O>,
+    args: A,
+    options?: OpOptions & Partial<O>,
+  ): number {
+    // Probe gate, once per description and ring: "requires Linux X.Y" before
+    // anything is queued, instead of the kernel's EINVAL in the CQE.
+    if (!this.#gated.has(op)) {
+      requireOp(this, op.opcode, op.name);
+      this.#gated.add(op);
+    }
+    const flags = sqeFlags(options, op.name, ringKeys(op));
+    const keep = op.check(args, options);
     const at = this.getSqe();
-    sqe.prepCancel(this.sqes, at, target, cancelFlags);
-    return this.track(at, options?.tag, flags);
+    op.write(this.sqes, at, args, options, keep);
+    return this.track(at, options?.tag, flags, keep);
   }
 
   // --------------------------------------------------------- submit / wait
@@ -1277,14 +1252,6 @@ export class Ring implements Disposable {
   [Symbol.dispose](): void {
     this.close();
   }
-}
-
-/** fsync's `how` → IORING_FSYNC_* flags. */
-function fsyncHow(how: { datasync?: boolean }): number {
-  checkOptions(how, "fsync how", ["datasync"]);
-  const d = how.datasync;
-  if (d !== undefined && typeof d !== "boolean") throw typeError("datasync", "a boolean", d);
-  return d ? Misc.FSYNC_DATASYNC : 0;
 }
 
 /** The tag of an operation issued with {@linkcode Ring.trackInternal}. */

@@ -1,0 +1,329 @@
+/**
+ * One description per operation, in the spirit of the Rust `io-uring`
+ * crate's opcode table: the opcode (for probe gating), the operation's own
+ * option keys with their defaults, the argument checks, which arguments are
+ * memory the kernel touches (kept alive until the final CQE), and the SQE
+ * writer from `src/ops/` that fills it. {@linkcode Ring.queue} queues any
+ * description and `AsyncRing.run` awaits one; the per-operation methods of
+ * both are thin typed wrappers over these entries.
+ *
+ * Adding an opcode: a `prep*` writer in `src/ops/` (with its golden case in
+ * tests/c/sqe_golden.c), one entry here, a wrapper on Ring/AsyncRing if it
+ * deserves a name, and its test.
+ *
+ * @module
+ */
+import { Misc, Op, statx as statxLayout } from "../abi/mod.ts";
+import { getNative } from "../runtime/_ffi.ts";
+import * as sqe from "../ops/sqe.ts";
+import {
+  AT_FDCWD,
+  checkBool,
+  checkBuffer,
+  checkDirfd,
+  checkFd,
+  checkOffset,
+  checkOptions,
+  checkU16,
+  checkU32,
+  checkU64,
+  cString,
+  iovecs,
+  type IoBuffer,
+  type Timeout,
+  timespec,
+} from "./_args.ts";
+
+/**
+ * An operation: what {@linkcode Ring.queue} and `AsyncRing.run` need to
+ * check its arguments, keep its memory alive and write its SQE.
+ *
+ * @typeParam A the argument tuple
+ * @typeParam O the operation's own options (besides tag/flags, or signal/timeout/fixedFile)
+ *
+ * @example
+ * ```ts
+ * import { OPERATIONS, Ring } from "@jsuring/jsuring";
+ * using ring = Ring.create();
+ * ring.queue(OPERATIONS.NOP, [], { tag: "described" });
+ * ring.submitAndWait(1);
+ * ```
+ */
+export interface OpDescription<A extends readonly unknown[], O extends object = Record<never, never>> {
+  /** The name used in error messages ("read", "openat"). */
+  readonly name: string;
+  /** The `IORING_OP_*` number: what a probe must report as supported. */
+  readonly opcode: number;
+  /** The operation's own option keys (beyond the common ones). */
+  readonly optionKeys: readonly string[];
+  /**
+   * Check the arguments and the operation's options (TypeError/RangeError),
+   * before anything is reserved, and return what the kernel reads or writes
+   * during the operation (kept alive until its final CQE), or undefined.
+   */
+  readonly check: (args: A, options: Partial<O> | undefined) => unknown;
+  /** Write the SQE at byte offset `at`, from the checked arguments and what `check` returned. */
+  readonly write: (s: sqe.SqeViews, at: number, args: A, options: Partial<O> | undefined, keep: unknown) => void;
+  /**
+   * The caller's buffers among the arguments, for the async ring's check
+   * that none was detached before submit.
+   */
+  readonly buffers?: (args: A) => IoBuffer | readonly IoBuffer[];
+}
+
+const addressOf = (v: ArrayBufferView): number => getNative().addressOf(v);
+const NO_KEYS: readonly string[] = [];
+const none = (): undefined => undefined;
+
+/** IORING_OP_NOP (5.1): completes with 0. */
+export const NOP: OpDescription<[]> = {
+  name: "nop",
+  opcode: Op.NOP,
+  optionKeys: NO_KEYS,
+  check: none,
+  write: (s, at) => sqe.prepNop(s, at),
+};
+
+type RwArgs = [fd: number, buffer: IoBuffer, offset: number];
+
+function checkRw(args: RwArgs): IoBuffer {
+  checkFd(args[0]);
+  checkBuffer(args[1]);
+  checkOffset(args[2]);
+  return args[1];
+}
+
+/** IORING_OP_READ (5.6): read into `buffer` from `fd` at `offset` (-1: the file position). */
+export const READ: OpDescription<RwArgs> = {
+  name: "read",
+  opcode: Op.READ,
+  optionKeys: NO_KEYS,
+  check: checkRw,
+  write: (s, at, [fd, buf, offset]) => sqe.prepRead(s, at, fd, addressOf(buf), buf.byteLength, offset),
+  buffers: (args) => args[1],
+};
+
+/** IORING_OP_WRITE (5.6): write `buffer` to `fd` at `offset` (-1: the file position). */
+export const WRITE: OpDescription<RwArgs> = {
+  name: "write",
+  opcode: Op.WRITE,
+  optionKeys: NO_KEYS,
+  check: checkRw,
+  write: (s, at, [fd, buf, offset]) => sqe.prepWrite(s, at, fd, addressOf(buf), buf.byteLength, offset),
+  buffers: (args) => args[1],
+};
+
+type RwvArgs = [fd: number, buffers: readonly IoBuffer[], offset: number];
+
+function checkRwv(args: RwvArgs): [Uint32Array, IoBuffer[]] {
+  checkFd(args[0]);
+  checkOffset(args[2]);
+  // At most IOV_MAX (1024); the copy keeps the caller's array from changing under the kernel.
+  return [iovecs(args[1]), args[1].slice()];
+}
+
+/** IORING_OP_READV (5.1): vectored read. */
+export const READV: OpDescription<RwvArgs> = {
+  name: "readv",
+  opcode: Op.READV,
+  optionKeys: NO_KEYS,
+  check: checkRwv,
+  write: (s, at, [fd, buffers, offset], _o, keep) =>
+    sqe.prepReadv(s, at, fd, addressOf((keep as [Uint32Array])[0]), buffers.length, offset),
+  buffers: (args) => args[1],
+};
+
+/** IORING_OP_WRITEV (5.1): vectored write. */
+export const WRITEV: OpDescription<RwvArgs> = {
+  name: "writev",
+  opcode: Op.WRITEV,
+  optionKeys: NO_KEYS,
+  check: checkRwv,
+  write: (s, at, [fd, buffers, offset], _o, keep) =>
+    sqe.prepWritev(s, at, fd, addressOf((keep as [Uint32Array])[0]), buffers.length, offset),
+  buffers: (args) => args[1],
+};
+
+type FixedArgs = [fd: number, buffer: IoBuffer, offset: number, index: number];
+
+function checkFixed(args: FixedArgs): IoBuffer {
+  checkRw(args as unknown as RwArgs);
+  checkU16(args[3], "registered buffer index");
+  return args[1];
+}
+
+/** IORING_OP_READ_FIXED (5.1): read into registered buffer `index` (`buffer` lies inside it). */
+export const READ_FIXED: OpDescription<FixedArgs> = {
+  name: "readFixed",
+  opcode: Op.READ_FIXED,
+  optionKeys: NO_KEYS,
+  check: checkFixed,
+  write: (s, at, [fd, buf, offset, index]) =>
+    sqe.prepReadFixed(s, at, fd, addressOf(buf), buf.byteLength, offset, index),
+  buffers: (args) => args[1],
+};
+
+/** IORING_OP_WRITE_FIXED (5.1): write from registered buffer `index`. */
+export const WRITE_FIXED: OpDescription<FixedArgs> = {
+  name: "writeFixed",
+  opcode: Op.WRITE_FIXED,
+  optionKeys: NO_KEYS,
+  check: checkFixed,
+  write: (s, at, [fd, buf, offset, index]) =>
+    sqe.prepWriteFixed(s, at, fd, addressOf(buf), buf.byteLength, offset, index),
+  buffers: (args) => args[1],
+};
+
+type FsyncArgs = [fd: number, how: { datasync?: boolean }];
+
+/** IORING_OP_FSYNC (5.1): fsync, or fdatasync with `{ datasync: true }`. */
+export const FSYNC: OpDescription<FsyncArgs> = {
+  name: "fsync",
+  opcode: Op.FSYNC,
+  optionKeys: NO_KEYS,
+  check: ([fd, how]) => {
+    checkFd(fd);
+    checkOptions(how, "fsync how", ["datasync"]);
+    if (how.datasync !== undefined) checkBool(how.datasync, "datasync");
+    return undefined;
+  },
+  write: (s, at, [fd, how]) => sqe.prepFsync(s, at, fd, how.datasync ? Misc.FSYNC_DATASYNC : 0),
+};
+
+type OpenatArgs = [path: string | Uint8Array, flags: number, mode: number];
+
+/** IORING_OP_OPENAT (5.6): completes with the new fd. Option `dirfd` (default AT_FDCWD). */
+export const OPENAT: OpDescription<OpenatArgs, { dirfd: number }> = {
+  name: "openat",
+  opcode: Op.OPENAT,
+  optionKeys: ["dirfd"],
+  check: ([path, flags, mode], o) => {
+    const name = cString(path);
+    checkU32(flags, "openat flags");
+    checkU32(mode, "openat mode");
+    if (o?.dirfd !== undefined) checkDirfd(o.dirfd);
+    return name;
+  },
+  write: (s, at, [, flags, mode], o, name) =>
+    sqe.prepOpenat(s, at, o?.dirfd ?? AT_FDCWD, addressOf(name as Uint8Array), flags, mode),
+};
+
+/** IORING_OP_CLOSE (5.6): close(2) of `fd`. */
+export const CLOSE: OpDescription<[fd: number]> = {
+  name: "closeFd",
+  opcode: Op.CLOSE,
+  optionKeys: NO_KEYS,
+  check: ([fd]) => void checkFd(fd),
+  write: (s, at, [fd]) => sqe.prepClose(s, at, fd),
+};
+
+type StatxArgs = [path: string | Uint8Array, out: Uint8Array];
+type StatxOptions = { dirfd: number; atFlags: number; mask: number };
+
+/**
+ * IORING_OP_STATX (5.6) into `out` (at least `sizeof(struct statx)`).
+ * Options `dirfd` (AT_FDCWD), `atFlags` (0), `mask` (STATX_BASIC_STATS, 0x7ff).
+ */
+export const STATX: OpDescription<StatxArgs, StatxOptions> = {
+  name: "statx",
+  opcode: Op.STATX,
+  optionKeys: ["dirfd", "atFlags", "mask"],
+  check: ([path, out], o) => {
+    checkBuffer(out, "out");
+    if (out.byteLength < statxLayout.size) {
+      throw new RangeError(`statx needs a ${statxLayout.size}-byte buffer, got ${out.byteLength} bytes`);
+    }
+    const name = cString(path);
+    if (o?.dirfd !== undefined) checkDirfd(o.dirfd);
+    if (o?.atFlags !== undefined) checkU32(o.atFlags, "statx atFlags");
+    if (o?.mask !== undefined) checkU32(o.mask, "statx mask");
+    return [name, out];
+  },
+  write: (s, at, _args, o, keep) => {
+    const [name, out] = keep as [Uint8Array, Uint8Array];
+    sqe.prepStatx(s, at, o?.dirfd ?? AT_FDCWD, addressOf(name), o?.atFlags ?? 0, o?.mask ?? 0x7ff, addressOf(out));
+  },
+};
+
+/**
+ * IORING_OP_TIMEOUT (5.4): completes with -ETIME after `timeout`, or 0 once
+ * `count` other CQEs arrived. Options `count` (0), `timeoutFlags` (0).
+ */
+export const TIMEOUT: OpDescription<[timeout: Timeout], { count: number; timeoutFlags: number }> = {
+  name: "timeout",
+  opcode: Op.TIMEOUT,
+  optionKeys: ["count", "timeoutFlags"],
+  check: ([timeout], o) => {
+    const ts = timespec(timeout);
+    if (o?.count !== undefined) checkU32(o.count, "timeout count");
+    if (o?.timeoutFlags !== undefined) checkU32(o.timeoutFlags, "timeoutFlags");
+    return ts;
+  },
+  write: (s, at, _a, o, ts) =>
+    sqe.prepTimeout(s, at, addressOf(ts as Uint8Array), o?.count ?? 0, o?.timeoutFlags ?? 0),
+};
+
+/** IORING_OP_LINK_TIMEOUT (5.5): times out the previous SQE, which carries IOSQE_IO_LINK. */
+export const LINK_TIMEOUT: OpDescription<[timeout: Timeout]> = {
+  name: "linkTimeout",
+  opcode: Op.LINK_TIMEOUT,
+  optionKeys: NO_KEYS,
+  check: ([timeout]) => timespec(timeout),
+  write: (s, at, _a, _o, ts) => sqe.prepLinkTimeout(s, at, addressOf(ts as Uint8Array), 0),
+};
+
+/** IORING_OP_ASYNC_CANCEL (5.5): cancel the operation with user_data `target` (`cancelFlags`: CancelFlag). */
+export const CANCEL: OpDescription<[target: number, cancelFlags: number]> = {
+  name: "cancel",
+  opcode: Op.ASYNC_CANCEL,
+  optionKeys: NO_KEYS,
+  check: ([target, cancelFlags]) => {
+    checkU64(target, "cancel target (a user_data)");
+    checkU32(cancelFlags, "cancelFlags");
+    return undefined;
+  },
+  write: (s, at, [target, cancelFlags]) => sqe.prepCancel(s, at, target, cancelFlags),
+};
+
+/**
+ * Every description, by name, for {@linkcode Ring.queue} and `AsyncRing.run`.
+ *
+ * @example
+ * ```ts
+ * import { OPERATIONS, Ring } from "@jsuring/jsuring";
+ * using ring = Ring.create();
+ * ring.queue(OPERATIONS.TIMEOUT, [5], { count: 0 });
+ * console.log(OPERATIONS.TIMEOUT.opcode); // 11
+ * ```
+ */
+export const OPERATIONS: Readonly<{
+  NOP: OpDescription<[]>;
+  READ: OpDescription<[fd: number, buffer: IoBuffer, offset: number]>;
+  WRITE: OpDescription<[fd: number, buffer: IoBuffer, offset: number]>;
+  READV: OpDescription<[fd: number, buffers: readonly IoBuffer[], offset: number]>;
+  WRITEV: OpDescription<[fd: number, buffers: readonly IoBuffer[], offset: number]>;
+  READ_FIXED: OpDescription<[fd: number, buffer: IoBuffer, offset: number, index: number]>;
+  WRITE_FIXED: OpDescription<[fd: number, buffer: IoBuffer, offset: number, index: number]>;
+  FSYNC: OpDescription<[fd: number, how: { datasync?: boolean }]>;
+  OPENAT: OpDescription<[path: string | Uint8Array, flags: number, mode: number], { dirfd: number }>;
+  CLOSE: OpDescription<[fd: number]>;
+  STATX: OpDescription<[path: string | Uint8Array, out: Uint8Array], { dirfd: number; atFlags: number; mask: number }>;
+  TIMEOUT: OpDescription<[timeout: Timeout], { count: number; timeoutFlags: number }>;
+  LINK_TIMEOUT: OpDescription<[timeout: Timeout]>;
+  CANCEL: OpDescription<[target: number, cancelFlags: number]>;
+}> = Object.freeze({
+  NOP,
+  READ,
+  WRITE,
+  READV,
+  WRITEV,
+  READ_FIXED,
+  WRITE_FIXED,
+  FSYNC,
+  OPENAT,
+  CLOSE,
+  STATX,
+  TIMEOUT,
+  LINK_TIMEOUT,
+  CANCEL,
+});

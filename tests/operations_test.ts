@@ -1,0 +1,109 @@
+/**
+ * The operation descriptions (src/ring/operations.ts): each entry's opcode is
+ * what its writer puts in the SQE and what the kernel's probe knows; each
+ * refuses bad arguments and unknown options before an SQE is reserved; the
+ * generic Ring.queue gives the same completion as the named method.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { openSync, closeSync } from "node:fs";
+import { Op, OP_NAMES } from "../src/abi/mod.ts";
+import { closeFd, OPERATIONS, Ring } from "../mod.ts";
+import { fileWith, pattern, tempDir } from "./_helpers.ts";
+
+const buf = new Uint8Array(16);
+/** An fd in range but not open: if an SQE does reach the kernel (close's cancel-all submits them), EBADF. */
+const NOT_OPEN = 0x7ffffff0;
+/** Valid arguments for each description. */
+const SAMPLE: Record<keyof typeof OPERATIONS, readonly unknown[]> = {
+  NOP: [],
+  READ: [NOT_OPEN, buf, 0],
+  WRITE: [NOT_OPEN, buf, 0],
+  READV: [NOT_OPEN, [buf], 0],
+  WRITEV: [NOT_OPEN, [buf], 0],
+  READ_FIXED: [NOT_OPEN, buf, 0, 0],
+  WRITE_FIXED: [NOT_OPEN, buf, 0, 0],
+  FSYNC: [NOT_OPEN, {}],
+  OPENAT: ["/nonexistent/jsuring", 0, 0],
+  CLOSE: [NOT_OPEN],
+  STATX: ["/", new Uint8Array(256)],
+  TIMEOUT: [1],
+  LINK_TIMEOUT: [1],
+  CANCEL: [1, 0],
+};
+
+test("each description writes its own opcode, which the kernel's probe lists", () => {
+  using ring = Ring.create({ entries: 32 });
+  const supported = ring.probe();
+  for (const [key, op] of Object.entries(OPERATIONS)) {
+    const at = (ring.pending + 0) * 64; // a fresh ring: SQEs from offset 0, one per op
+    ring.queue(op as never, SAMPLE[key as keyof typeof OPERATIONS] as never);
+    assert.equal(ring.sqes.u8[at], op.opcode, `${key} wrote opcode ${ring.sqes.u8[at]}`);
+    assert.ok(supported.has(OP_NAMES[op.opcode]!), `${key}: opcode ${op.opcode} not in the probe`);
+  }
+  assert.equal(ring.pending, Object.keys(OPERATIONS).length);
+  ring.submitAndWait(Object.keys(OPERATIONS).length - 2); // all but the two timeouts complete at once
+  ring.reap(() => {});
+});
+
+test("each description refuses an unknown option and a bad argument before reserving an SQE", () => {
+  using ring = Ring.create({ entries: 8 });
+  for (const [key, op] of Object.entries(OPERATIONS)) {
+    const args = SAMPLE[key as keyof typeof OPERATIONS];
+    assert.throws(() => ring.queue(op as never, args as never, { bogus: 1 } as never), {
+      name: "TypeError",
+      message: /unknown option "bogus"/,
+    }, key);
+    if (args.length) {
+      const bad = [...args];
+      bad[0] = typeof args[0] === "string" ? 42 : "x";
+      assert.throws(() => ring.queue(op as never, bad as never), /"x" \(string\)|42 \(number\)/, key);
+    }
+  }
+  assert.equal(ring.pending, 0);
+  assert.equal(ring.inFlight, 0);
+});
+
+test("queue(READ) and read() complete alike; queue keeps the buffer with the operation", () => {
+  using dir = tempDir();
+  const data = pattern(64, 3);
+  const fd = openSync(fileWith(dir.path, "f", data), "r");
+  using ring = Ring.create({ entries: 8 });
+  const a = new Uint8Array(64), b = new Uint8Array(64);
+  ring.read(fd, a, 0, { tag: "method" });
+  ring.queue(OPERATIONS.READ, [fd, b, 0], { tag: "queue" });
+  ring.submitAndWait(2);
+  const out = ring.completions().sort((x, y) => String(x.tag).localeCompare(String(y.tag)));
+  assert.deepEqual(out.map((c) => [c.tag, c.res]), [["method", 64], ["queue", 64]]);
+  assert.deepEqual(a, data);
+  assert.deepEqual(b, data);
+  closeSync(fd);
+});
+
+test("an operation's own options reach its SQE (statx mask, openat dirfd, timeout count)", () => {
+  using dir = tempDir();
+  fileWith(dir.path, "f", pattern(10, 1));
+  const dirfd = openSync(dir.path, "r");
+  using ring = Ring.create({ entries: 8 });
+  const out = new Uint8Array(256);
+  ring.queue(OPERATIONS.OPENAT, ["f", 0, 0], { dirfd, tag: "open" });
+  ring.queue(OPERATIONS.STATX, ["f", out], { dirfd, mask: 0x200 /* STATX_SIZE */, tag: "stat" });
+  ring.queue(OPERATIONS.TIMEOUT, [60_000], { count: 2, tag: "after two" });
+  ring.submitAndWait(3);
+  const got = new Map(ring.completions().map((c) => [c.tag, c.res]));
+  assert.ok(got.get("open")! >= 0, `openat relative to dirfd: ${got.get("open")}`);
+  assert.equal(got.get("stat"), 0);
+  assert.equal(got.get("after two"), 0); // completed by the count, not the 60 s
+  closeFd(got.get("open")!);
+  closeSync(dirfd);
+});
+
+test("the probe gate: a description whose opcode this kernel lacks is refused before anything is queued", () => {
+  using ring = Ring.create({ entries: 8 });
+  // NOP128 (6.19) as a stand-in for a newer opcode: not on kernels before 6.19.
+  const NOP128 = { ...OPERATIONS.NOP, name: "nop128", opcode: Op.NOP128 };
+  if (ring.probe().has("NOP128")) return; // a kernel that has it: nothing to refuse
+  assert.throws(() => ring.queue(NOP128, []), { name: "UnsupportedOpError", message: /requires Linux 6\.19|does not offer/ });
+  assert.equal(ring.pending, 0);
+  assert.equal(ring.inFlight, 0);
+});
