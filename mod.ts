@@ -1,24 +1,78 @@
 /**
  * jsuring: io_uring for Deno and Bun.
  *
- * Rings live in application memory (IORING_SETUP_NO_MMAP, on a hugepage when
- * one is available); SQEs are written straight into ring memory through
- * TypedArray views, the SQ tail is published once per batch, one
- * `io_uring_enter` submits and waits, and CQEs are reaped in batches. No FFI
- * call per operation.
+ * ```sh
+ * deno add jsr:@jsuring/jsuring      # Deno 2, then: deno run --allow-ffi main.ts
+ * bunx jsr add @jsuring/jsuring      # Bun 1.x, then: bun run main.ts
+ * ```
  *
- * @example
+ * Nothing to compile: the package carries its companion C library for x86_64
+ * and aarch64 Linux (built reproducibly from `ffi/`) and loads it from memory
+ * (`memfd_create`), so Deno needs `--allow-ffi` and nothing else. The machine
+ * needs the runtime and its distribution's liburing.
+ *
+ * Rings live in application memory (IORING_SETUP_NO_MMAP, on a hugepage when
+ * one is available); SQEs are written straight into ring memory, the SQ tail
+ * is published once per batch, one `io_uring_enter` submits and waits, and
+ * CQEs are reaped in batches. No FFI call per operation.
+ *
+ * ## Requirements
+ *
+ * | what | needs |
+ * |---|---|
+ * | core ring, files | Linux 5.19+ |
+ * | TCP (`listen`, `connect`) | Linux 6.0+ |
+ * | rings in your memory (NO_MMAP, the default where available) | Linux 6.5+, else kernel memory (`ring.fallback` says so) |
+ * | incremental buffer rings | Linux 6.12+ |
+ * | param region, registered waits | Linux 6.13+, else EXT_ARG waits (`fallback` says so) |
+ * | the kernel module (`kernel-module/` in the repository) | Linux 7.3+ |
+ * | liburing 2.3+ | Debian/Ubuntu `liburing2`, Fedora `liburing`, Arch `liburing`, Alpine `liburing` |
+ * | C library | glibc 2.34+ for the bundled companion; elsewhere build it and set `JSURING_COMPANION` |
+ * | Deno permissions | `--allow-ffi` (plus `--allow-read` for `readFileSync`'s path; `--allow-env=JSURING_COMPANION,JSURING_LIBURING` only if you set them) |
+ * | Bun permissions | none |
+ * | locked memory (`RLIMIT_MEMLOCK`) | about 28 KiB per default `Ring`, 84 KiB per default `AsyncRing`, 92 KiB with TCP; the usual 8 MiB default covers it |
+ * | hugepages | optional (`sysctl vm.nr_hugepages=16`); without, `ring.fallback` says what the ring got instead |
+ *
+ * ## Troubleshooting
+ *
+ * | error | cause | fix |
+ * |---|---|---|
+ * | `NativeUnavailableError: jsuring needs FFI` | Deno without `--allow-ffi` | add `--allow-ffi` |
+ * | `NativeUnavailableError: cannot load liburing` | liburing not installed | install `liburing2` (Debian, Ubuntu) or `liburing` |
+ * | `NativeUnavailableError: JSURING_COMPANION is set, but Deno may not read it` | override set, no `--allow-env` | `--allow-env=JSURING_COMPANION`, or unset it |
+ * | `NativeUnavailableError: jsuring bundles its companion library for x86_64 and aarch64` | another CPU | run the build command in the message |
+ * | `UringError EPERM` from `io_uring_setup` | `kernel.io_uring_disabled` or seccomp (Docker's default profile) | `sysctl kernel.io_uring_disabled=0`, or allow `io_uring_*` |
+ * | `UringError ENOMEM` naming `RLIMIT_MEMLOCK` | locked-memory limit (the message gives bytes needed and limit) | `ulimit -l`, `LimitMEMLOCK=`, `--ulimit memlock=-1` |
+ * | `UringError ENOMEM` from `mmap(hugetlb, …)` | no free hugepage | `sysctl vm.nr_hugepages=16`, or `hugepages: "auto"` |
+ * | `UringError EINVAL … needs Linux X.Y` | option too new for the kernel | drop it, or a newer kernel |
+ * | `TypeError` / `RangeError` | a bad argument, quoted in the message | pass what it asks for |
+ *
+ * @example Read a file through a ring
  * ```ts
- * import { Ring } from "jsr:@jsuring/jsuring";
- * import { openSync } from "node:fs";
+ * import { Ring } from "@jsuring/jsuring";
  *
  * using ring = Ring.create({ entries: 64 });
- * console.log(ring.memory, ring.memoryKind); // "user" "hugetlb" (or "thp", "pages")
- * const fd = openSync("/etc/os-release", "r");
+ * console.log(ring.memory, ring.memoryKind, ring.fallback); // "user" "hugetlb" []
+ * ring.openat("/etc/os-release");
+ * ring.submitAndWait(1);
+ * const [{ res: fd }] = ring.completions();
  * const buf = new Uint8Array(4096);
  * ring.read(fd, buf, 0, { tag: "os-release" });
  * ring.submitAndWait(1);
  * ring.reap((res, _flags, tag) => console.log(tag, res, "bytes"));
+ * ring.closeFd(fd);
+ * ring.submitAndWait(1);
+ * ```
+ *
+ * @example Files and TCP with `await`
+ * ```ts
+ * import { AsyncRing, connect, listen, readFile } from "@jsuring/jsuring";
+ *
+ * await using ring = AsyncRing.create();
+ * const bytes = await readFile("/etc/os-release", { ring });
+ * await using server = listen({ port: 0, ring });
+ * await using client = await connect({ port: server.port, ring });
+ * await client.sendAll(bytes.subarray(0, 16));
  * ```
  *
  * @module

@@ -38,6 +38,8 @@ count() {
 check lint "$deno" lint
 check doc-lint "$deno" doc --lint mod.ts
 check typecheck "$deno" check mod.ts
+# Every @example in the package type-checks against the package specifier (deno.json maps it).
+check doc-examples "$deno" check --doc mod.ts src/
 check publish-dry-run "$deno" publish --dry-run --allow-dirty
 # The companion library bundled in src/runtime/_companion_*.ts is what ffi/ builds to, byte for byte.
 check companion-reproducible bash scripts/build-companion.sh --check
@@ -58,6 +60,12 @@ suite() {
 }
 suite deno "$deno" test -A --v8-flags=--expose-gc --junit-path="$logs/deno.xml" tests/
 suite bun "$bun" test --reporter=junit --reporter-outfile="$logs/bun.xml"
+
+# As a user who installed the package (scripts/consumer_test.ts): jsr layout under Deno with
+# --allow-ffi only, jsr's npm layout under Bun, README.md's code blocks verbatim, README flags vs -A.
+for t in consumer-deno consumer-bun readme-deno readme-bun permissions; do
+  check "$t" "$deno" run -A scripts/consumer_test.ts "$t"
+done
 
 if [ -x kernel-module/vm/run.sh ] && [ "${JSURING_SKIP_VM:-0}" != 1 ]; then
   # 7.3: the C suite, its Deno port (kernel-module/vm/deno), the core ring and

@@ -79,6 +79,8 @@ const HEADER = `#define _GNU_SOURCE
 #include <stddef.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/mman.h>
@@ -90,6 +92,7 @@ const HEADER = `#define _GNU_SOURCE
 #include <linux/io_uring.h>
 #include <linux/stat.h>
 #include <linux/openat2.h>
+#include <linux/memfd.h>
 #include <linux/time_types.h>
 #define P(key, value) printf("%s %lld\\n", key, (long long)(value))
 int main(void)

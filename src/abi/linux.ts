@@ -194,7 +194,7 @@ export const AT = {
  * console.log(AT_FDCWD); // -100
  * ```
  */
-export const AT_FDCWD = -100;
+export const AT_FDCWD: -100 = -100;
 
 /**
  * renameat2(2) flags (`RENAME_*`, 3.15+).
@@ -363,12 +363,93 @@ export const POLL = {
 export const EFD = { SEMAPHORE: 1, NONBLOCK: 0o4000, CLOEXEC: 0o2000000 } as const;
 
 /**
+ * Signal numbers (`SIG*`, x86-64; real-time signals are 34..64).
+ *
+ * @example
+ * ```ts
+ * import { SIG } from "@jsuring/jsuring";
+ * console.log(SIG.USR1); // 10
+ * ```
+ */
+export const SIG = {
+  HUP: 1,
+  INT: 2,
+  QUIT: 3,
+  ILL: 4,
+  TRAP: 5,
+  ABRT: 6,
+  BUS: 7,
+  FPE: 8,
+  KILL: 9,
+  USR1: 10,
+  SEGV: 11,
+  USR2: 12,
+  PIPE: 13,
+  ALRM: 14,
+  TERM: 15,
+  STKFLT: 16,
+  CHLD: 17,
+  CONT: 18,
+  STOP: 19,
+  TSTP: 20,
+  TTIN: 21,
+  TTOU: 22,
+  URG: 23,
+  XCPU: 24,
+  XFSZ: 25,
+  VTALRM: 26,
+  PROF: 27,
+  WINCH: 28,
+  IO: 29,
+  PWR: 30,
+  SYS: 31,
+} as const;
+
+/**
+ * memfd_create(2) flags (`MFD_*`; EXEC and NOEXEC_SEAL 6.3).
+ *
+ * @example
+ * ```ts
+ * import { MFD } from "@jsuring/jsuring";
+ * console.log(MFD.CLOEXEC); // 1
+ * ```
+ */
+export const MFD = {
+  CLOEXEC: 0x1,
+  ALLOW_SEALING: 0x2,
+  HUGETLB: 0x4,
+  NOEXEC_SEAL: 0x8,
+  EXEC: 0x10,
+} as const;
+
+/**
+ * File type bits of `st_mode` / `stx_mode` (`S_IF*`).
+ *
+ * @example
+ * ```ts
+ * import { S_IF } from "@jsuring/jsuring";
+ * const isDir = (mode: number) => (mode & S_IF.MT) === S_IF.DIR;
+ * console.log(isDir(0o40755)); // true
+ * ```
+ */
+export const S_IF = {
+  MT: 0o170000,
+  SOCK: 0o140000,
+  LNK: 0o120000,
+  REG: 0o100000,
+  BLK: 0o060000,
+  DIR: 0o040000,
+  CHR: 0o020000,
+  IFO: 0o010000,
+} as const;
+
+/**
  * Each table with the C prefix of its keys and the header that defines
  * them, for tests/abi_test.ts.
  *
  * @example
  * ```ts
- * import { LINUX_CONSTANT_GROUPS } from "@jsuring/jsuring";
+ * import { LINUX_CONSTANT_GROUPS } from "./linux.ts"; // internal: not exported by the package
  * for (const [prefix] of LINUX_CONSTANT_GROUPS) console.log(prefix);
  * ```
  */
@@ -392,6 +473,9 @@ export const LINUX_CONSTANT_GROUPS: ReadonlyArray<
   ["SYNC_FILE_RANGE_", SYNC_FILE_RANGE],
   ["POLL", POLL],
   ["EFD_", EFD],
+  ["SIG", SIG],
+  ["MFD_", MFD],
+  ["S_IF", S_IF],
   [
     "",
     {

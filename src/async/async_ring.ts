@@ -47,6 +47,8 @@ import { checkRingOptions } from "../ring/setup.ts";
 import { CqeFlag, Misc, SetupFlag, SqeFlag, TimeoutFlag } from "../abi/flags.ts";
 import { statx as statxLayout } from "../abi/layout.ts";
 import { Op } from "../abi/opcodes.ts";
+import { MSG } from "../abi/linux.ts";
+import { isDetached } from "../memory/detached.ts";
 import * as sqe from "../ops/sqe.ts";
 import { prepPollMultishot } from "../ops/poll.ts";
 import { getNative } from "../runtime/_ffi.ts";
@@ -95,7 +97,7 @@ export interface AsyncRingOptions extends RingOptions {
 }
 
 const INTERNAL = Symbol("jsuring internal op");
-const MSG_NOSIGNAL = 0x4000;
+const MSG_NOSIGNAL = MSG.NOSIGNAL;
 /** Flushes in a row that may reap before the ring yields to the macrotask queue. */
 const MICRO_TURNS = 64;
 
@@ -135,15 +137,6 @@ class Pending {
 
 class LinkTimeoutTag {
   constructor(readonly op: Pending) {}
-}
-
-function isDetached(b: IoBuffer | readonly IoBuffer[]): boolean {
-  // A detached buffer's views report byteLength 0: test the cheap getter first.
-  // deno-lint-ignore no-explicit-any
-  if (ArrayBuffer.isView(b)) return b.byteLength === 0 && (b.buffer as any).detached === true;
-  // deno-lint-ignore no-explicit-any
-  for (const x of b as readonly IoBuffer[]) if ((x.buffer as any).detached === true) return true;
-  return false;
 }
 
 function checkRw(fd: number, offset: number): void {

@@ -19,6 +19,7 @@ import { UringError } from "../errors/uring_error.ts";
 import { Errno } from "../errors/errno.ts";
 import type { Completion, OpOptions, Ring } from "../ring/ring.ts";
 import * as sqe from "../ops/sqe.ts";
+import { isDetached } from "../memory/detached.ts";
 import { checkFd, checkInt, checkOffset } from "../ring/_args.ts";
 
 /** Memory for a group's buffers: an arena slice, or a byte array the group keeps referenced. */
@@ -116,8 +117,7 @@ export function resolveMemory(
     return { address: arena.address, bytes: arena.bytes.subarray(0, need), owned: arena, keep: arena };
   }
   if (memory instanceof Uint8Array) {
-    // deno-lint-ignore no-explicit-any
-    if ((memory.buffer as any).detached) throw new TypeError(`${what} memory is detached`);
+    if (isDetached(memory)) throw new TypeError(`${what} memory is detached`);
     if (memory.byteLength < need) {
       throw new RangeError(`${what} needs ${need} bytes of memory, the array given has ${memory.byteLength}`);
     }

@@ -19,6 +19,7 @@ import { memlockHint } from "../errors/hints.ts";
 import { getNative } from "../runtime/_ffi.ts";
 import type { Completion, IoBuffer, OpOptions, Ring } from "../ring/ring.ts";
 import { putU64 } from "../ops/sqe.ts";
+import { isDetached } from "../memory/detached.ts";
 import { ArmedOps, cancelAndWait } from "./_group.ts";
 import { keepForever } from "../memory/_keep.ts";
 import { checkOptions, checkU16 } from "../ring/_args.ts";
@@ -34,8 +35,7 @@ export type FixedBuffer = Slice | IoBuffer;
 
 function toBytes(b: FixedBuffer, what: string): Uint8Array {
   if (ArrayBuffer.isView(b)) {
-    // deno-lint-ignore no-explicit-any
-    if ((b.buffer as any).detached) throw new TypeError(`${what} is detached`);
+    if (isDetached(b)) throw new TypeError(`${what} is detached`);
     return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
   }
   if (b && typeof b === "object" && (b as Slice).bytes instanceof Uint8Array) return (b as Slice).bytes;

@@ -19,6 +19,8 @@
 import { Errno } from "../errors/errno.ts";
 import { UringError } from "../errors/uring_error.ts";
 import { SqeFlag } from "../abi/flags.ts";
+import { O } from "../abi/linux.ts";
+import { readU64 as getU64, setU64 as putU64 } from "../memory/u64.ts";
 import type { SqeViews } from "../ops/sqe.ts";
 import { closeFd as closeFdSync, type Completion, type CompletionHandler, type Ring } from "../ring/ring.ts";
 import { ParamRegion, type RegionSlice } from "../region/region.ts";
@@ -50,7 +52,7 @@ import {
 export const KMOD_SLICE = "jsuring.kmod";
 /** Bytes of that slice: the largest request struct. */
 const SLICE_BYTES = jsk_probe.size;
-const O_RDWR = 0o2, O_CLOEXEC = 0o2000000;
+const O_RDWR = O.RDWR, O_CLOEXEC = O.CLOEXEC;
 const U32_MAX = 0xffffffff;
 
 /**
@@ -201,14 +203,6 @@ function bool(name: string, v: unknown): boolean {
   return v === true;
 }
 
-function putU64(dv: DataView, at: number, v: number): void {
-  dv.setUint32(at, v >>> 0, true);
-  dv.setUint32(at + 4, Math.floor(v / 4294967296) >>> 0, true);
-}
-
-function getU64(dv: DataView, at: number): number {
-  return dv.getUint32(at, true) + dv.getUint32(at + 4, true) * 4294967296;
-}
 
 /**
  * The hint for a failed command: what the module's errno means for `cmdOp`.

@@ -7,12 +7,12 @@
  *
  * @module
  */
-import { Register } from "../abi/flags.ts";
+import { Misc, Register } from "../abi/flags.ts";
 import type { AsyncRing } from "../async/async_ring.ts";
 import { getNative } from "../runtime/_ffi.ts";
 import { putU64 } from "../ops/sqe.ts";
 
-const RSRC_REGISTER_SPARSE = 1;
+const RSRC_REGISTER_SPARSE = Misc.RSRC_REGISTER_SPARSE;
 const SLOTS = 1024;
 
 /** The registered file slots of one ring. */

@@ -23,6 +23,7 @@ import { setImmediate } from "node:timers";
 import type { AsyncOpOptions, AsyncRing, Multishot } from "../async/async_ring.ts";
 import { BufferRing } from "../buffers/buf_ring.ts";
 import { CqeFlag } from "../abi/flags.ts";
+import { AF, SOCK, SOL, TCP } from "../abi/linux.ts";
 import { setBufferSelect } from "../ops/sqe.ts";
 import {
   prepAccept,
@@ -39,11 +40,8 @@ import { Errno } from "../errors/errno.ts";
 import { defaultRing } from "../fs/mod.ts";
 import { typeError } from "../ring/_args.ts";
 
-const AF_INET = 2;
-const SOCK_STREAM = 1;
-const SOCK_CLOEXEC = 0o2000000;
-const IPPROTO_TCP = 6;
-const TCP_NODELAY = 1;
+const AF_INET = AF.INET, SOCK_STREAM = SOCK.STREAM, SOCK_CLOEXEC = SOCK.CLOEXEC;
+const IPPROTO_TCP = SOL.TCP, TCP_NODELAY = TCP.NODELAY;
 const RECV_GROUP = 0xfff0;
 
 /**

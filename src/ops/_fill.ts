@@ -8,6 +8,7 @@
  * @module
  */
 import type { SqeViews } from "./sqe.ts";
+import { putU64 } from "../memory/u64.ts";
 
 /** Byte index of `flags` (IOSQE_*). */
 export const B_FLAGS = 1;
@@ -34,18 +35,8 @@ export const W_FILE_INDEX = 11;
 /** Word index of `addr3` / `optval` (two words). */
 export const W_ADDR3 = 12;
 
-const TWO32 = 4294967296;
-
 /** A u64 (number < 2^53, or -1 for all ones) as two u32 words at word `w`. */
-export function put64(u32: Uint32Array, w: number, value: number): void {
-  if (value === -1) {
-    u32[w] = 0xffffffff;
-    u32[w + 1] = 0xffffffff;
-  } else {
-    u32[w] = value >>> 0;
-    u32[w + 1] = (value / TWO32) >>> 0;
-  }
-}
+export const put64: (u32: Uint32Array, w: number, value: number) => void = putU64;
 
 /**
  * liburing 2.15's `io_uring_initialize_sqe` (what `io_uring_get_sqe` does)

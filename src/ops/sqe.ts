@@ -54,21 +54,8 @@ export function sqeViews(buffer: ArrayBufferLike, byteOffset = 0, byteLength?: n
   };
 }
 
-/**
- * Write a u64 (number < 2^53, or -1 for all ones) as two u32 words at word
- * index `w` of `u32`. Unchecked: for structs the library builds itself
- * (iovecs, timespecs, register arguments); SQE fields go through the writers.
- *
- * @example
- * ```ts
- * import { putU64 } from "@jsuring/jsuring";
- * const words = new Uint32Array(2);
- * putU64(words, 0, 2 ** 32 + 5); // words: [5, 1]
- * ```
- */
-export function putU64(u32: Uint32Array, w: number, value: number): void {
-  put64(u32, w, value);
-}
+// The u64 splitter is src/memory/u64.ts; re-exported where it always was.
+export { putU64 } from "../memory/u64.ts";
 
 /**
  * liburing `io_uring_prep_rw` (after `io_uring_initialize_sqe`, as

@@ -36,6 +36,7 @@ import { Errno } from "../errors/errno.ts";
 import { UringError } from "../errors/uring_error.ts";
 import { kernelAtLeast, kernelVersion, memlockHint } from "../errors/hints.ts";
 import { putU64 } from "../ops/sqe.ts";
+import { getU64 } from "../memory/u64.ts";
 import { Ring, type RingOptions } from "../ring/ring.ts";
 import { ringLayout, setupFlags } from "../ring/setup.ts";
 
@@ -340,7 +341,7 @@ export class ParamRegion implements Disposable {
         if (ownsArena) a[Symbol.dispose]();
       };
     } else {
-      mmapOffset = desc[D.mmap_offset[0] >> 2] + desc[(D.mmap_offset[0] >> 2) + 1] * 2 ** 32;
+      mmapOffset = getU64(desc, D.mmap_offset[0] >> 2);
       const out = new BigUint64Array(1);
       const r = lib.jsu_mmap_fd(ring.fd, mmapOffset, size, out);
       if (r < 0) {

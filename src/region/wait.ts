@@ -28,6 +28,7 @@ import {
   RegionFlag,
 } from "../abi/mod.ts";
 import { getNative } from "../runtime/_ffi.ts";
+import { SIG } from "../abi/linux.ts";
 import { Errno } from "../errors/errno.ts";
 import { UringError } from "../errors/uring_error.ts";
 import { kernelAtLeast, kernelVersion } from "../errors/hints.ts";
@@ -96,39 +97,10 @@ export interface WaitSlot {
   readonly path: WaitPath;
 }
 
-const SIGNALS: Readonly<Record<string, number>> = {
-  SIGHUP: 1,
-  SIGINT: 2,
-  SIGQUIT: 3,
-  SIGILL: 4,
-  SIGTRAP: 5,
-  SIGABRT: 6,
-  SIGBUS: 7,
-  SIGFPE: 8,
-  SIGKILL: 9,
-  SIGUSR1: 10,
-  SIGSEGV: 11,
-  SIGUSR2: 12,
-  SIGPIPE: 13,
-  SIGALRM: 14,
-  SIGTERM: 15,
-  SIGSTKFLT: 16,
-  SIGCHLD: 17,
-  SIGCONT: 18,
-  SIGSTOP: 19,
-  SIGTSTP: 20,
-  SIGTTIN: 21,
-  SIGTTOU: 22,
-  SIGURG: 23,
-  SIGXCPU: 24,
-  SIGXFSZ: 25,
-  SIGVTALRM: 26,
-  SIGPROF: 27,
-  SIGWINCH: 28,
-  SIGIO: 29,
-  SIGPWR: 30,
-  SIGSYS: 31,
-};
+// "SIGUSR1" -> 10, from the pinned table in src/abi/linux.ts.
+const SIGNALS: Readonly<Record<string, number>> = Object.fromEntries(
+  Object.entries(SIG).map(([name, n]) => [`SIG${name}`, n]),
+);
 
 const RW = io_uring_reg_wait.fields;
 const GA = io_uring_getevents_arg.fields;

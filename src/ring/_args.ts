@@ -12,6 +12,8 @@
  *
  * @module
  */
+import { AT_FDCWD as LINUX_AT_FDCWD } from "../abi/linux.ts";
+import { isDetached } from "../memory/detached.ts";
 import { __kernel_timespec, iovec } from "../abi/layout.ts";
 import { getNative } from "../runtime/_ffi.ts";
 import { putU64 } from "../ops/sqe.ts";
@@ -23,7 +25,7 @@ export type Timeout = number | { sec: number; nsec?: number };
 export type IoBuffer = ArrayBufferView;
 
 /** AT_FDCWD (include/uapi/linux/fcntl.h): paths relative to the current directory. */
-export const AT_FDCWD = -100;
+export const AT_FDCWD: -100 = LINUX_AT_FDCWD;
 
 /** Largest value of a u32 SQE field (`len`, `op_flags`). */
 export const U32_MAX = 0xffffffff;
@@ -172,12 +174,6 @@ export function checkOptions<T extends object>(
   return value;
 }
 
-function isDetachedBuffer(b: ArrayBufferView): boolean {
-  // A detached view reads as byteLength 0: only then pay for `.buffer.detached`.
-  // deno-lint-ignore no-explicit-any
-  return b.byteLength === 0 && (b.buffer as any).detached === true;
-}
-
 /**
  * A buffer for an SQE: a TypedArray or DataView, not detached, and at most
  * 2^32-1 bytes, which the u32 `len` field holds. A larger buffer is REFUSED
@@ -186,7 +182,7 @@ function isDetachedBuffer(b: ArrayBufferView): boolean {
  */
 export function checkBuffer(buf: unknown, what = "buffer"): asserts buf is IoBuffer {
   if (!ArrayBuffer.isView(buf)) throw typeError(what, "a TypedArray or DataView", buf);
-  if (isDetachedBuffer(buf)) throw new TypeError(`${what} is detached (transferred)`);
+  if (isDetached(buf)) throw new TypeError(`${what} is detached (transferred)`);
   if (buf.byteLength > U32_MAX) {
     throw new RangeError(
       `${what} is ${buf.byteLength} bytes; one operation takes at most ${U32_MAX} (the SQE's 32-bit length): pass a subarray`,

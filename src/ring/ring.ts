@@ -33,6 +33,7 @@ import { check, UringError } from "../errors/uring_error.ts";
 import { Errno } from "../errors/errno.ts";
 import { kernelAtLeast, kernelRelease, registerHint, setupHint } from "../errors/hints.ts";
 import * as sqe from "../ops/sqe.ts";
+import { EFD } from "../abi/linux.ts";
 import { INTERNAL_USER_DATA, OpTable } from "./_table.ts";
 import { keepForever } from "../memory/_keep.ts";
 import {
@@ -1320,7 +1321,7 @@ export function decodeStatx(buf: Uint8Array): Statx {
  * const fd = eventfd();
  * ```
  */
-export function eventfd(initval = 0, flags = 0o2000000 /* EFD_CLOEXEC */): number {
+export function eventfd(initval = 0, flags: number = EFD.CLOEXEC): number {
   checkU32(initval, "eventfd initval");
   checkU32(flags, "eventfd flags");
   return check(libjsuring().jsu_eventfd(initval, flags), "eventfd");

@@ -25,6 +25,7 @@ import {
   type SymbolTable,
 } from "../../ffi/symbols.ts";
 import { getNative, type NativeLibrary, NativeUnavailableError } from "./_ffi.ts";
+import { MFD } from "../abi/linux.ts";
 import * as x86_64 from "./_companion_x86_64.ts";
 import * as aarch64 from "./_companion_aarch64.ts";
 
@@ -172,8 +173,8 @@ export function buildCommand(): string {
     `cc -O2 -fPIC -shared -pthread -o libjsuring.so jsuring.c && export ${COMPANION_ENV}=$PWD/libjsuring.so`;
 }
 
-const MFD_CLOEXEC = 0x1;
-const MFD_EXEC = 0x10; // Linux 6.3: ask for an executable memfd even if vm.memfd_noexec=1
+const MFD_CLOEXEC = MFD.CLOEXEC;
+const MFD_EXEC = MFD.EXEC; // Linux 6.3: ask for an executable memfd even if vm.memfd_noexec=1
 const EINVAL = 22;
 
 /**
