@@ -44,9 +44,9 @@ export function forceGc(): void {
   }
 }
 
-/** Skip reason if the running kernel is older than `version`, else false. Printed by the runner. */
+/** Skip reason ("requires Linux X.Y: what") if the running kernel is older than `version`, else false. */
 export function needsKernel(version: string, what: string): string | false {
-  return kernelAtLeast(version) ? false : `${what} needs Linux ${version}`;
+  return kernelAtLeast(version) ? false : `requires Linux ${version}: ${what}`;
 }
 
 /** Whether we run as root (tests that change sysctls need it). */

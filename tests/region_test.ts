@@ -320,7 +320,9 @@ for (const path of ["ext_arg_reg", "ext_arg"] as const) {
       using _ = r;
       // Three option sets in turn over three slots, and now and then a fourth
       // that evicts the least recently used one.
-      const options = [{ timeout: 2 }, { timeout: 50, minWaitUsec: 100 }, { timeout: 1000 }];
+      // min-wait where the kernel has it (6.12; before, the field must be 0).
+      const minWait = ring.features & Feature.MIN_TIMEOUT ? { minWaitUsec: 100 } : {};
+      const options = [{ timeout: 2 }, { timeout: 50, ...minWait }, { timeout: 1000 }];
       const rare = { timeout: 5, sigmask: ["SIGUSR2"] };
       let rareUses = 0;
       const total = 600;

@@ -161,6 +161,14 @@ export class Multishot implements AsyncIterableIterator<MultishotResult> {
     }
   }
 
+  /** @internal End before any SQE was written: `next()` rejects with `error`. */
+  fail(error: unknown): void {
+    this.#ended = true;
+    this.#error = error;
+    this.#markSettled();
+    this.#finish();
+  }
+
   /** Whether the operation is over and nothing of it is left in the kernel. */
   get ended(): boolean {
     return this.#settled;

@@ -56,6 +56,7 @@ import { libjsuring } from "../runtime/libs.ts";
 import { setImmediate } from "node:timers";
 import { UringError } from "../errors/uring_error.ts";
 import { Errno } from "../errors/errno.ts";
+import { kernelAtLeast, kernelVersion } from "../errors/hints.ts";
 import { createWaker, defaultWaker, type Waker, type WakerKind } from "./_waker.ts";
 import { Multishot, type MultishotOptions } from "./_multishot.ts";
 
@@ -1032,7 +1033,8 @@ export class AsyncRing implements Disposable, AsyncDisposable {
 
   /**
    * A repeating timer on the ring (multishot IORING_OP_TIMEOUT, 6.4): yields
-   * once per `interval`, `count` times (0: until stopped).
+   * once per `interval`, `count` times (0: until stopped). Before Linux 6.4
+   * iterating it rejects with a UringError (EINVAL) "requires Linux 6.4".
    *
    * @example
    * ```ts
@@ -1046,6 +1048,22 @@ export class AsyncRing implements Disposable, AsyncDisposable {
     checkOptions(options, "ticks options", ["count", "signal"]);
     const count = checkU32(options.count ?? 0, "ticks count");
     if (options.signal !== undefined) checkSignal(options.signal);
+    if (!kernelAtLeast("6.4")) {
+      // Before 6.4 the kernel answers the MULTISHOT flag with a CQE of -EINVAL,
+      // which would look like a tick: refuse it by name instead.
+      if (this.#closed) throw new TypeError("ring is closed");
+      const failed = new Multishot(this, () => {}, { name: "timeout" });
+      failed.fail(
+        new UringError(
+          Errno.EINVAL,
+          "timeout",
+          `ticks(): multishot timeouts (IORING_TIMEOUT_MULTISHOT) requires Linux 6.4 (this is Linux ${
+            kernelVersion().join(".")
+          }): await ring.sleep() per tick`,
+        ),
+      );
+      return failed;
+    }
     // A re-arm (the kernel could not post a tick: CQ full, io_timeout_complete
     // then completes the request) asks for the ticks still owed.
     let m: Multishot | undefined = undefined; // set once armed

@@ -27,6 +27,26 @@ function readProc(path: string): string | undefined {
 }
 
 let release: string | undefined;
+let pretended: [number, number] | undefined;
+
+/**
+ * Tests only (not exported from mod.ts): judge features as if Linux `version`
+ * ran, so the fallbacks and "requires Linux X.Y" refusals for older kernels
+ * run on a new one. `undefined` goes back to the real version.
+ *
+ * @example
+ * ```ts
+ * import { kernelAtLeast, pretendKernelVersion } from "./hints.ts";
+ * pretendKernelVersion("6.1");
+ * console.log(kernelAtLeast("6.5")); // false
+ * pretendKernelVersion(undefined);
+ * ```
+ */
+export function pretendKernelVersion(version: string | undefined): void {
+  const m = version === undefined ? undefined : /^(\d+)\.(\d+)$/.exec(version);
+  if (version !== undefined && !m) throw new TypeError(`version must look like "6.1", got ${JSON.stringify(version)}`);
+  pretended = m ? [Number(m[1]), Number(m[2])] : undefined;
+}
 
 /**
  * The running kernel's release string (`"6.18.0-1-amd64"`), from `uname(2)`
@@ -61,6 +81,7 @@ export function kernelRelease(): string {
  * ```
  */
 export function kernelVersion(): [number, number] {
+  if (pretended) return [...pretended];
   const m = /^(\d+)\.(\d+)/.exec(kernelRelease());
   return m ? [Number(m[1]), Number(m[2])] : [0, 0];
 }

@@ -114,8 +114,11 @@ export function checkS32(v: number, where: string, field: string): void {
  * ```
  */
 export function checkU64(v: number, where: string, field: string): void {
-  if (typeof v === "number" && v >>> 0 === v) return; // the common case: small values
-  if (!Number.isSafeInteger(v) || v < -1) throw bad(where, field, "a u64 (0..2^53-1, or -1 for all ones)", v);
+  // One range test and one integer test (Math.floor is inlined; NaN and
+  // non-numbers fail the range test): this runs for every address and offset.
+  if (typeof v !== "number" || !(v >= -1 && v <= 9007199254740991 && Math.floor(v) === v)) {
+    throw bad(where, field, "a u64 (0..2^53-1, or -1 for all ones)", v);
+  }
 }
 
 /**
@@ -128,6 +131,7 @@ export function checkU64(v: number, where: string, field: string): void {
  * ```
  */
 export function checkSize(v: number, where: string, field: string): void {
-  if (typeof v === "number" && v >>> 0 === v) return;
-  if (!Number.isSafeInteger(v) || v < 0) throw bad(where, field, "a u64 (0..2^53-1)", v);
+  if (typeof v !== "number" || !(v >= 0 && v <= 9007199254740991 && Math.floor(v) === v)) {
+    throw bad(where, field, "a u64 (0..2^53-1)", v);
+  }
 }

@@ -339,7 +339,7 @@ export class WaitSlots {
    * ```
    */
   acquire(options: WaitOptions): WaitSlot {
-    const slot = this.#slotFor(parse(options));
+    const slot = this.#slotFor(this.#parse(options));
     slot.pinned = true;
     return slot;
   }
@@ -391,6 +391,26 @@ export class WaitSlots {
     this.#byKey.set(p.key, slot);
     if (this.#lastSlot === slot) this.#lastOptions = undefined;
     return slot;
+  }
+
+  /**
+   * Options → fields, refusing a min-wait the kernel would not honour: before
+   * 6.12 (no IORING_FEAT_MIN_TIMEOUT) `min_wait_usec` is the `pad` field of
+   * struct io_uring_getevents_arg, which the kernel requires to be 0 (EINVAL
+   * on every wait, 5.11–6.11 io_get_ext_arg()).
+   */
+  #parse(o: WaitOptions): Parsed {
+    const p = parse(o);
+    if (p.minWait !== 0 && !(this.ring.features & Feature.MIN_TIMEOUT)) {
+      throw new UringError(
+        Errno.EINVAL,
+        "io_uring_enter2(EXT_ARG)",
+        `minWaitUsec: min-wait (IORING_FEAT_MIN_TIMEOUT) requires Linux 6.12 (this is Linux ${
+          kernelVersion().join(".")
+        }): leave minWaitUsec out`,
+      );
+    }
+    return p;
   }
 
   #write(index: number, p: Parsed): void {
@@ -534,7 +554,7 @@ export class WaitSlots {
     }
     const o = (arg ?? NO_OPTIONS) as WaitOptions;
     if (o === this.#lastOptions) return this.#lastSlot!;
-    const slot = this.#slotFor(parse(o));
+    const slot = this.#slotFor(this.#parse(o));
     this.#lastOptions = o;
     this.#lastSlot = slot;
     return slot;
@@ -637,10 +657,14 @@ export class WaitSlots {
       hint =
         `wait argument offset ${offset} is not 8-byte aligned or its ${WAIT_SLOT_SIZE} bytes are outside ` +
         `the ${this.region!.size}-byte region`;
-    } else if (errno === Errno.EINVAL) {
+    } else if (errno === Errno.EINVAL && this.path === "ext_arg_reg") {
       hint =
         "the kernel refused the wait argument: slot flags other than IORING_REG_WAIT_TS, or a sigmask size " +
         `other than ${SIGSET_SIZE}`;
+    } else if (errno === Errno.EINVAL) {
+      // struct io_uring_getevents_arg: 5.11's checks (argsz, pad / min_wait_usec)
+      hint = `the kernel refused the wait argument (struct io_uring_getevents_arg): a sigmask size other than ${SIGSET_SIZE}, ` +
+        "or a non-zero min_wait_usec on a kernel without IORING_FEAT_MIN_TIMEOUT (6.12)";
     } else if (errno === Errno.EBADFD) {
       hint = "the ring is still disabled: enable() it first";
     }

@@ -57,6 +57,12 @@ export class EnterEngine {
   #getevents: Uint32Array | undefined;
   #ts: Uint32Array | undefined;
   #geteventsArg: U64Arg | undefined;
+  /**
+   * Ready CQEs that reap() will hide (the ring's trackInternal operations,
+   * e.g. a buffer group's provide): the kernel counts them toward a wait, the
+   * caller never sees them, so waits ask for that many more.
+   */
+  hidden: () => number = () => 0;
 
   /**
    * @param ring the ring (its `fd` is read per call)
@@ -141,16 +147,20 @@ export class EnterEngine {
    * loop). Returns the number submitted.
    */
   submitAndWait(toSubmit: number, waitFor: number): number {
-    if (waitFor <= 0 || this.ready() >= waitFor && !this.needsFlush()) {
+    if (waitFor <= 0 || this.ready() - this.hidden() >= waitFor && !this.needsFlush()) {
       return toSubmit ? this.enter(toSubmit, 0, 0) : 0;
     }
     const submitted = this.enter(toSubmit, waitFor, EnterFlag.GETEVENTS);
     // The kernel wakes every waiter when any timeout completes
     // (io_should_wake() checks cq_timeouts), so fewer than waitFor CQEs may be
-    // ready: wait again. Not past what the CQ can show: the rest may sit in
-    // the overflow list, which reap() flushes.
-    const want = Math.min(waitFor, this.#cqEntries);
-    while (this.ready() < want && !this.overflowed()) this.enter(0, want, EnterFlag.GETEVENTS);
+    // ready: wait again, for as many more as reap() will hide. Not past what
+    // the CQ can show: the rest may sit in the overflow list, which reap()
+    // flushes.
+    for (;;) {
+      const want = Math.min(waitFor + this.hidden(), this.#cqEntries);
+      if (this.ready() >= want || this.overflowed()) break;
+      this.enter(0, want, EnterFlag.GETEVENTS);
+    }
     return submitted;
   }
 

@@ -70,6 +70,12 @@ export class OpTable {
     return tag;
   }
 
+  /** The tag of the live operation the CQE with user_data `lo + hi·2^32` is for, without completing it. */
+  peek(lo: number, hi: number): unknown {
+    const slot = lo & SLOT_MASK;
+    return slot !== 0 && this.#userData[slot] === lo + hi * 4294967296 ? this.#tags[slot] : undefined;
+  }
+
   /** Whether `userData` names a live operation. */
   owns(userData: number): boolean {
     const slot = userData % SLOT_SPAN;

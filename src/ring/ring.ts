@@ -153,6 +153,7 @@ export class Ring implements Disposable {
   #sqeTail = 0; // local tail: SQEs written, not yet published
   #sqHeadSeen = 0; // the kernel's SQ head as last read (getSqe's fast check)
   #table = new OpTable();
+  #internalLive = 0; // trackInternal operations without their final CQE
   #unmap: (() => void) | undefined;
   #ownsArena: boolean;
   #engine: EnterEngine;
@@ -221,6 +222,7 @@ export class Ring implements Disposable {
       cqTail: this.#cqTail,
       cqEntries: layout.cqEntries,
     });
+    this.#engine.hidden = () => this.#hiddenReady();
     setEngine(this, this.#engine);
   }
 
@@ -242,7 +244,10 @@ export class Ring implements Disposable {
   static create(options: RingOptions = {}): Ring {
     let flags = setupFlags(options);
     if (options.noSqArray === undefined && kernelAtLeast("6.6")) flags |= SetupFlag.NO_SQARRAY;
-    const memory = options.memory ?? (kernelAtLeast("6.5") ? "user" : "kernel");
+    // An arena asks for user memory: on a kernel without NO_MMAP that is the
+    // typed "needs Linux 6.5" error below, not a complaint about the arena.
+    const memory = options.memory ??
+      (options.arena !== undefined || kernelAtLeast("6.5") ? "user" : "kernel");
     const fallback: string[] = [];
     if (options.memory === undefined && memory === "kernel") {
       fallback.push(`memory: "kernel": rings in application memory (IORING_SETUP_NO_MMAP) need Linux 6.5, this is Linux ${kernelRelease()}`);
@@ -257,6 +262,10 @@ export class Ring implements Disposable {
       throw new TypeError('an arena is only used with memory: "user"');
     }
     if (memory === "user") flags |= SetupFlag.NO_MMAP;
+    if (memory === "user" && !kernelAtLeast("6.5")) {
+      // What io_uring_setup answers before 6.5, said before any memory is mapped.
+      throw new UringError(Errno.EINVAL, "io_uring_setup", setupHint(Errno.EINVAL, SetupFlag.NO_MMAP));
+    }
     const entries = options.entries ?? 256;
     const layout = ringLayout(entries, options.cqEntries, flags);
 
@@ -483,7 +492,9 @@ export class Ring implements Disposable {
     flags = 0,
     keep?: unknown,
   ): number {
-    return this.track(at, new InternalOp(onComplete), flags, keep);
+    const ud = this.track(at, new InternalOp(onComplete), flags, keep);
+    this.#internalLive++;
+    return ud;
   }
 
   /**
@@ -925,6 +936,23 @@ export class Ring implements Disposable {
   }
 
   /**
+   * Ready CQEs reap() hides (trackInternal operations), counted only while a
+   * caller's operation is still in flight: with none, waiting for more could
+   * never end.
+   */
+  #hiddenReady(): number {
+    if (this.#internalLive === 0 || this.#table.size === this.#internalLive) return 0;
+    const u32 = this.#ringU32;
+    let head = u32[this.#cqHead], n = 0;
+    const tail = Atomics.load(u32, this.#cqTail);
+    for (; head !== tail; head = (head + 1) >>> 0) {
+      const w = this.#cqes + (head & this.#cqMask) * this.#cqeWords;
+      if (this.#table.peek(u32[w], u32[w + 1]) instanceof InternalOp) n++;
+    }
+    return n;
+  }
+
+  /**
    * Reap up to `max` completions, calling `handler(res, flags, tag)` for each,
    * and advance the CQ head once. Overflowed CQEs (kept by the kernel when the
    * CQ was full, FEAT_NODROP) are flushed and reaped too.
@@ -957,7 +985,10 @@ export class Ring implements Disposable {
           head = (head + 1) >>> 0;
           n++;
           if (u32[w] !== INTERNAL_USER_DATA || u32[w + 1] !== 0) {
-            if (tag instanceof InternalOp) tag.onComplete(i32[w + 2], flags);
+            if (tag instanceof InternalOp) {
+              if (!(flags & CqeFlag.F_MORE)) this.#internalLive--;
+              tag.onComplete(i32[w + 2], flags);
+            }
             else handler(i32[w + 2], flags, tag);
           }
         }
