@@ -9,23 +9,37 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { AsyncRing, connect, listen, type TcpConn } from "../mod.ts";
+import { Arena, AsyncRing, connect, listen, Ring, type TcpConn } from "../mod.ts";
+import { getNative } from "../src/runtime/_ffi.ts";
 import { Errno } from "../src/errors/errno.ts";
-import { needsKernel, pattern, skipIf } from "./_helpers.ts";
+import { forceGc, needsKernel, pattern, skipIf } from "./_helpers.ts";
 import { execFileSync } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-/** A FIFO's read and write ends (opened r+ first, so neither open blocks). */
-function pipe(): [r: number, w: number] {
+/** `n` FIFOs' read and write ends (each opened r+ first, so no open blocks); one mkfifo for all. */
+function pipes(n: number): [r: number, w: number][] {
   const dir = mkdtempSync(join(tmpdir(), "jsuring-rel-"));
-  const path = join(dir, "fifo");
-  execFileSync("mkfifo", [path]);
-  const r = openSync(path, "r+");
-  const w = openSync(path, "w");
+  const paths = Array.from({ length: n }, (_, i) => join(dir, `fifo${i}`));
+  execFileSync("mkfifo", paths);
+  const out = paths.map((path): [number, number] => {
+    const r = openSync(path, "r+");
+    return [r, openSync(path, "w")];
+  });
   rmSync(dir, { recursive: true });
-  return [r, w];
+  return out;
+}
+
+/** One FIFO. */
+function pipe(): [r: number, w: number] {
+  return pipes(1)[0];
+}
+
+/** Whether every byte of `a` is `v` (a plain loop: fast on both runtimes). */
+function onlyByte(a: Uint8Array, v: number): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== v) return false;
+  return true;
 }
 
 /** Block the JS thread (no enter, no reap) for `ms`: lets timers fire and CQEs pile up. */
@@ -238,5 +252,81 @@ for (const mode of MODES) {
     await server.close();
     await ring.nop();
     assert.equal(ring.inFlight, 0, "a multishot request still runs in the kernel");
+  });
+}
+
+// ------------------------------------------------- buffer lifetime (item 4)
+
+test("detaching a view over library memory (an arena) never frees or moves it: the kernel's writes stay in library memory", () => {
+  using arena = Arena.create({ memory: "pages", size: 1 << 20 });
+  const s = arena.alloc(65536);
+  const mine = new Uint8Array(getNative().view(s.address, 65536)); // the library's own view
+  const theirs = new Uint8Array(getNative().view(s.address, 65536)); // what a caller holds
+  theirs.fill(0xab);
+  // A transfer to another length copies out of it; one of the same length
+  // moves the same (external) memory; structuredClone likewise.
+  const moved = theirs.buffer.transfer(1024);
+  assert.equal(theirs.buffer.detached, true);
+  assert.notEqual(getNative().addressOf(new Uint8Array(moved)), s.address);
+  const again = new Uint8Array(getNative().view(s.address, 65536));
+  const same = again.buffer.transfer();
+  assert.equal(getNative().addressOf(new Uint8Array(same)), s.address);
+  assert.ok(mine.every((b) => b === 0xab), "the memory changed under a detach");
+  forceGc();
+  mine.fill(0x11); // the kernel writing after the detach
+  const junk = Array.from({ length: 64 }, () => new Uint8Array(65536).fill(0x77));
+  assert.ok(mine.every((b) => b === 0x11), "the runtime reused library memory");
+  assert.equal(junk.length, 64);
+});
+
+for (const kind of ["Ring", "AsyncRing"] as const) {
+  test(`${kind}: transfer() of a pending read's buffer corrupts nothing: the read's bytes land in library memory, never in the runtime's`, async () => {
+    const MARK = 0x5a, N = 8, SIZE = 64 * 1024;
+    for (let round = 0; round < 6; round++) {
+      // One FIFO per read: each read waits until its FIFO gets data.
+      const fifos = pipes(N);
+      try {
+        const bufs = Array.from({ length: N }, () => new Uint8Array(SIZE));
+        const results: Promise<number>[] = [];
+        let sync: Ring | undefined, aring: AsyncRing | undefined;
+        if (kind === "Ring") {
+          sync = Ring.create({ entries: 16 });
+          bufs.forEach((b, i) => sync!.read(fifos[i][0], b, -1));
+          sync.submit();
+        } else {
+          aring = AsyncRing.create({ entries: 16 });
+          bufs.forEach((b, i) => results.push(aring!.read(fifos[i][0], b, -1)));
+          await new Promise((res) => setTimeout(res, 1)); // submitted: the reads wait on their empty FIFOs
+        }
+        // The caller detaches every pending read's buffer (the runtime frees
+        // or reallocates the memory), then allocates and fills other buffers.
+        for (const b of bufs) b.buffer.transfer(16);
+        forceGc();
+        const others = Array.from({ length: 64 }, () => new Uint8Array(SIZE).fill(0x01));
+        // Now the data arrives.
+        const data = new Uint8Array(SIZE).fill(MARK);
+        for (const [, w] of fifos) writeSync(w, data);
+        if (sync) {
+          let done = 0;
+          while (done < N) {
+            sync.submitAndWait(1);
+            done += sync.reap((res) => assert.ok(res > 0, `read failed: ${res}`));
+          }
+          sync.close();
+        } else {
+          for (const p of results) assert.ok((await p) > 0);
+          aring!.close();
+        }
+        // No foreign bytes anywhere.
+        for (const o of others) assert.ok(onlyByte(o, 0x01), "a read's bytes landed in another buffer");
+        const fresh = Array.from({ length: 64 }, () => new Uint8Array(SIZE));
+        for (const f of fresh) assert.ok(onlyByte(f, 0), "a read's bytes landed in fresh memory");
+      } finally {
+        for (const [r, w] of fifos) {
+          closeSync(r);
+          closeSync(w);
+        }
+      }
+    }
   });
 }

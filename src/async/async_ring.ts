@@ -7,18 +7,19 @@
  *   microtask; completions already posted (page-cached reads complete inside
  *   that enter) are reaped straight after it, the rest when the waker
  *   (`_waker.ts`) reports that the ring's eventfd fired. Reaping is batched.
- * - Every buffer an SQE references is held by the ring's table until the
- *   final CQE, whatever the caller does; a buffer detached before submit has
- *   its SQE turned into a NOP and its promise rejected with a TypeError.
+ * - The kernel only does I/O into memory the library owns, so a buffer is
+ *   safe until the final CQE whatever the caller does (src/memory/_pin.ts):
+ *   arena memory in place, any other buffer through a staging copy (copied
+ *   in at the call, out at the completion); a buffer detached before submit
+ *   has its SQE turned into a NOP and its promise rejected with a TypeError.
  * - Cancellation: `AbortSignal` (IORING_OP_ASYNC_CANCEL of the op's
  *   user_data), per-op timeouts (IORING_OP_LINK_TIMEOUT), linked chains.
  * - Multishot operations (accept, recv, poll, timeouts) are async iterators.
  * - The process stays alive while operations are in flight and can exit when
  *   none are (the waker holds the loop only then).
  *
- * Limits: a buffer transferred *after* submit cannot be caught (the ring
- * holds the detached view, not the moved memory: keep buffers you hand to
- * the ring until their promise settles). A chain or an op with a timeout is
+ * Limits: a read's buffer transferred *after* submit does not get the
+ * bytes (they stay in staging; nothing else is touched). A chain or an op with a timeout is
  * submitted whole unless the SQ fills while it is being built (chains longer
  * than the SQ are split). COOP_TASKRUN rings need DEFER_TASKRUN as well.
  *
@@ -59,6 +60,7 @@ import { Errno } from "../errors/errno.ts";
 import { kernelAtLeast, kernelVersion } from "../errors/hints.ts";
 import { createWaker, defaultWaker, type Waker, type WakerKind } from "./_waker.ts";
 import { Multishot, type MultishotOptions } from "./_multishot.ts";
+import { FROM_KERNEL, type Pin, pin, pinSend, PinVector, TO_KERNEL } from "../memory/_pin.ts";
 
 export type { WakerKind } from "./_waker.ts";
 export { Multishot, type MultishotOptions, type MultishotResult } from "./_multishot.ts";
@@ -645,10 +647,20 @@ export class AsyncRing implements Disposable, AsyncDisposable {
       checkBuffer(buffer);
       check(fd, offset, extra);
       const at = this.#sqe(p.ts === undefined ? 1 : 2);
-      sqe.prepRw(this.ring.sqes, at, op, fd, getNative().addressOf(buffer), buffer.byteLength, offset);
+      // The kernel does I/O only into library memory (src/memory/_pin.ts):
+      // fixed ops are already inside a registered buffer.
+      const fixed = op === Op.READ_FIXED || op === Op.WRITE_FIXED;
+      const mem = fixed
+        ? buffer
+        : op === Op.SEND || op === Op.SEND_ZC
+        ? pinSend(buffer)
+        : pin(buffer, op === Op.READ || op === Op.RECV ? FROM_KERNEL : TO_KERNEL);
+      const addr = fixed ? getNative().addressOf(buffer) : (mem as Pin).addr;
+      const len = fixed ? buffer.byteLength : (mem as Pin).len;
+      sqe.prepRw(this.ring.sqes, at, op, fd, addr, len, offset);
       finish?.(this.ring.sqes, at, extra);
       p.buf = buffer;
-      return this.#track(p, at, buffer, options);
+      return this.#track(p, at, mem, options);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -804,12 +816,13 @@ export class AsyncRing implements Disposable, AsyncDisposable {
     if (!(p instanceof Pending)) return p;
     try {
       checkRw(fd, offset);
-      const iov = iovecs(buffers); // at most IOV_MAX (1024)
-      const at = this.#sqe(p.ts === undefined ? 1 : 2);
-      sqe.prepRw(this.ring.sqes, at, op, fd, getNative().addressOf(iov), buffers.length, offset);
+      iovecs(buffers); // checks: at most IOV_MAX (1024) attached buffers
       const held = buffers.slice();
+      const v = new PinVector(held, op === Op.READV ? FROM_KERNEL : TO_KERNEL);
+      const at = this.#sqe(p.ts === undefined ? 1 : 2);
+      sqe.prepRw(this.ring.sqes, at, op, fd, v.addr, v.len, offset);
       p.buf = held;
-      return this.#track(p, at, [iov, held], options);
+      return this.#track(p, at, v, options);
     } catch (e) {
       return Promise.reject(e);
     }
