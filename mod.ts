@@ -97,6 +97,7 @@ export { check, UringError } from "./src/errors/uring_error.ts";
 export { Errno, errnoMessage, errnoName, type ErrnoName } from "./src/errors/errno.ts";
 export {
   hugepageHint,
+  hugepageShortage,
   kernelAtLeast,
   kernelRelease,
   kernelVersion,
@@ -251,6 +252,7 @@ export {
   type KernelModuleOptions,
   KMOD_SLICE,
   kmodHint,
+  kmodOpenHint,
   type ModuleProbe,
   type RawCommandOptions,
   type RegisterBufferOptions,
@@ -258,6 +260,7 @@ export {
 } from "./src/cmd/kmod.ts";
 export { expectedFill, fillByte, fnv1a64 } from "./src/cmd/fnv.ts";
 export {
+  IORING_URING_CMD_FIXED,
   JSK_CMD_STRUCT,
   JSK_DEVICE_PATH,
   JSK_FNV1A,

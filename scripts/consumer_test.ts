@@ -35,7 +35,7 @@ const what = process.argv[2] ?? "consumer-deno";
 const timeoutMs = 60_000;
 
 // Asynchronous: the stand-in registry is served from this same process.
-function run(cmd: string, args: string[], cwd: string, env: Record<string, string> = {}): Promise<{
+function run(cmd: string, args: string[], cwd: string, env: Record<string, string> = {}, timeout = timeoutMs): Promise<{
   status: number | null;
   stdout: string;
   stderr: string;
@@ -46,7 +46,7 @@ function run(cmd: string, args: string[], cwd: string, env: Record<string, strin
   return new Promise((resolve) => {
     const child = spawn(cmd, args, {
       cwd,
-      timeout: timeoutMs,
+      timeout,
       // A clean environment: PATH and HOME only, plus what the caller names.
       env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: cwd, NO_COLOR: "1", ...env },
     });
@@ -66,8 +66,10 @@ function fail(message: string): never {
 
 /** The files `deno publish` would upload, relative to the package root ("/mod.ts"). */
 async function publishSet(): Promise<string[]> {
-  const r = await run(deno, ["publish", "--dry-run", "--allow-dirty"], root, { DENO_DIR: process.env.DENO_DIR ?? "" });
-  if (!r.ok) fail(`deno publish --dry-run failed:\n${r.stderr}`);
+  // It type-checks the package first: minutes on a loaded machine.
+  const denoDir: Record<string, string> = process.env.DENO_DIR ? { DENO_DIR: process.env.DENO_DIR } : {};
+  const r = await run(deno, ["publish", "--dry-run", "--allow-dirty"], root, { HOME: process.env.HOME ?? root, ...denoDir }, 600_000);
+  if (!r.ok) fail(`deno publish --dry-run exited ${r.status}:\n${r.stderr}`);
   const files = [...(r.stdout + r.stderr).matchAll(/^\s+file:\/\/(\S+) \(/gm)].map((m) =>
     m[1].slice(root.length - 1)
   );

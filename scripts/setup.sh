@@ -9,7 +9,8 @@ log() { printf 'setup: %s\n' "$*" >&2; }
 
 missing=()
 # gcc-aarch64-linux-gnu: scripts/build-companion.sh rebuilds the bundled aarch64 library.
-for pkg in liburing2 liburing-dev gcc gcc-aarch64-linux-gnu make libc6-dev fio jq curl ca-certificates; do
+# chromium (Debian's, headless): the file server's browser test, tests/http_browser_test.ts.
+for pkg in liburing2 liburing-dev gcc gcc-aarch64-linux-gnu make libc6-dev fio jq curl ca-certificates chromium; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
 command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)

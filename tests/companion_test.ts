@@ -107,3 +107,20 @@ test("JSURING_COMPANION set but unreadable (Deno without --allow-env) is an erro
     /^NativeUnavailableError: JSURING_COMPANION is set, but Deno may not read it: run Deno with --allow-env=JSURING_COMPANION/,
   );
 });
+
+test("Deno without --allow-ffi: a NativeUnavailableError that names the flag", (t) => {
+  if (typeof (globalThis as { Bun?: unknown }).Bun !== "undefined") {
+    t.skip("Bun has no permission flags");
+    return;
+  }
+  const r = child(
+    `import { libjsuring } from "LIBS";
+     try { libjsuring(); console.log("loaded"); } catch (e) { console.log(e.name + ": " + e.message); }`,
+    // A child of the same deno binary with no permission flag at all inherits
+    // the parent's (-A) permissions: name one that grants nothing relevant.
+    ["--no-prompt", "--allow-read=/nonexistent"],
+    {},
+  );
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^NativeUnavailableError: jsuring needs FFI: run Deno with --allow-ffi/);
+});

@@ -10,9 +10,10 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { chmodSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
+  IORING_URING_CMD_FIXED,
   JSK_CMD_STRUCT,
   JSK_DEVICE_PATH,
   JSK_FNV1A,
@@ -26,7 +27,7 @@ import {
 } from "../src/cmd/uapi.ts";
 import { expectedFill, fillByte, fnv1a64 } from "../src/cmd/fnv.ts";
 import { prepUringCmd } from "../src/cmd/uring_cmd.ts";
-import { checkKmod, KernelModule, KMOD_SLICE, kmodHint } from "../src/cmd/kmod.ts";
+import { checkKmod, KernelModule, KMOD_SLICE, kmodHint, kmodOpenHint } from "../src/cmd/kmod.ts";
 import { sqeViews } from "../src/ops/sqe.ts";
 import { Op } from "../src/abi/opcodes.ts";
 import { io_uring_sqe } from "../src/abi/layout.ts";
@@ -54,6 +55,8 @@ function items(): Item[] {
   for (const [k, v] of Object.entries(JskBufFlag)) c(`JSK_BUF_${k}`, v);
   for (const [k, v] of Object.entries(JskConst)) c(`JSK_${k}`, v);
   c("JSK_IOC_TYPE", JSK_IOC_TYPE);
+  // the one io_uring constant the client adds to an SQE (UNREGISTER names its slot)
+  c("IORING_URING_CMD_FIXED", IORING_URING_CMD_FIXED);
   c("JSK_FNV1A_BASIS", JSK_FNV1A.BASIS);
   c("JSK_FNV1A_PRIME", JSK_FNV1A.PRIME);
   // The command numbers decode to the struct each command exchanges.
@@ -78,6 +81,7 @@ function uapiSource(): string {
   return [
     "#include <stdio.h>",
     "#include <stddef.h>",
+    "#include <linux/io_uring.h>",
     "#include <string.h>",
     '#include "jsuring_kmod.h"',
     '#define P(key, value) printf("%s %llu\\n", key, (unsigned long long)(value))',
@@ -252,6 +256,32 @@ test("prepUringCmd writes opcode 46, cmd_op at byte 8, addr, len and zeroes the 
   assert.ok(bytes.subarray(0, 64).every((b) => b === 0xaa), "the SQE before is untouched");
 });
 
+test("the module's limits give their errno and a hint naming the knob (RLIMIT_MEMLOCK, the page caps)", () => {
+  // RLIMIT_MEMLOCK: ENOMEM, as io_uring's registered buffers and mlock(2) report it
+  const memlock = kmodHint(JskCmd.BUF_REGISTER, 12)!;
+  assert.match(memlock, /RLIMIT_MEMLOCK/);
+  assert.match(memlock, /ulimit -l/);
+  assert.match(memlock, /CAP_IPC_LOCK/);
+  // the module parameters: ENOBUFS, naming both and where they are set
+  const cap = kmodHint(JskCmd.BUF_REGISTER, 105)!;
+  assert.match(cap, /max_pages_per_open/);
+  assert.match(cap, /max_pages_total/);
+  assert.match(cap, /\/sys\/module\/jsuring\/parameters/);
+  assert.throws(() => checkKmod(-105, JskCmd.BUF_REGISTER), (e: unknown) => {
+    assert.ok(e instanceof UringError);
+    assert.equal(e.code, "ENOBUFS");
+    assert.equal(e.op, "jsuring_kmod.BUF_REGISTER");
+    assert.match(e.message, /max_pages_per_open/);
+    return true;
+  });
+  assert.throws(() => checkKmod(-12, JskCmd.BUF_REGISTER), (e: unknown) => {
+    assert.ok(e instanceof UringError);
+    assert.equal(e.code, "ENOMEM");
+    assert.match(e.message, /RLIMIT_MEMLOCK/);
+    return true;
+  });
+});
+
 test("jskCmdName and kmodHint name commands and explain the module's errnos", () => {
   assert.equal(jskCmdName(JskCmd.BUF_REGISTER), "BUF_REGISTER");
   assert.equal(jskCmdName(0x1234), "0x1234");
@@ -260,8 +290,9 @@ test("jskCmdName and kmodHint name commands and explain the module's errnos", ()
   assert.match(kmodHint(0x1234, 95)!, /unknown command/);
   assert.match(kmodHint(JskCmd.BUF_REGISTER, 16)!, /occupied/);
   assert.match(kmodHint(JskCmd.BUF_UNREGISTER, 16)!, /user buffer/);
+  assert.match(kmodHint(JskCmd.BUF_UNREGISTER, 1)!, /not registered through this open file/);
   assert.match(kmodHint(JskCmd.BUF_REGISTER, 22)!, /past the ring's fixed-buffer table/);
-  assert.match(kmodHint(JskCmd.BUF_FILL, 2)!, /no live kernel buffer/);
+  assert.match(kmodHint(JskCmd.BUF_FILL, 2)!, /no live kernel buffer .* this open file/);
   assert.match(kmodHint(JskCmd.PROBE, 14)!, /not inside the ring's param region/);
   assert.equal(kmodHint(JskCmd.PROBE, 5), undefined);
   assert.equal(checkKmod(0, JskCmd.PROBE), 0);
@@ -286,6 +317,34 @@ test("KernelModule.open refuses a ring without a param region, or closed, with T
   closed.close();
   assert.throws(() => KernelModule.open(closed), /closed/);
 });
+
+test(
+  "KernelModule.open without permission: the hint states the security model, not a world-open udev rule",
+  { skip: noRegions },
+  () => {
+    // A file its owner may not open, as /dev/jsuring (0600 root) is for everyone else.
+    using dir = tempDir();
+    const path = fileWith(dir.path, "jsuring", new Uint8Array(1));
+    chmodSync(path, 0o000);
+    using r = createRingWithRegion({ entries: 8, region: { size: 4096 } });
+    let hint = kmodOpenHint(13, path);
+    try {
+      KernelModule.open(r.ring, { path }).close(); // root: CAP_DAC_OVERRIDE opens it anyway
+    } catch (e) {
+      assert.ok(e instanceof UringError);
+      assert.equal(e.code, "EACCES");
+      hint = e.hint;
+    }
+    for (const h of [hint!, kmodOpenHint(1, path)!]) {
+      assert.match(h, /root-only \(mode 0600\)/);
+      assert.match(h, /pin kernel memory/);
+      assert.match(h, /RLIMIT_MEMLOCK/);
+      assert.match(h, /trusted group/);
+      assert.match(h, /Security model/);
+      assert.doesNotMatch(h, /udev rule/);
+    }
+  },
+);
 
 test(
   "KernelModule.open of a missing device: UringError ENOENT, 'load the module'",
@@ -332,6 +391,8 @@ test("the client checks arguments before the kernel (on a regular file, which ha
     [() => kmod.registerBuffer(null as any), TypeError],
     [() => kmod.unregisterBuffer(-1), RangeError],
     [() => kmod.unregisterBuffer(NaN), RangeError],
+    [() => kmod.unregisterBuffer(65536), RangeError], // the SQE's buf_index is u16
+    [() => kmod.command(JskCmd.BUF_UNREGISTER, new Uint8Array(8), { bufIndex: 65536 }), RangeError],
     [() => kmod.fill(-1, { length: 1 }), RangeError],
     [() => kmod.fill(2 ** 53, { length: 1 }), RangeError],
     [() => kmod.fill(1, { length: 0 }), RangeError],
@@ -355,6 +416,24 @@ test("the client checks arguments before the kernel (on a regular file, which ha
     return true;
   });
   assert.equal(kmod.command(JskCmd.PROBE, new Uint8Array(64)), -95);
+  // UNREGISTER names its slot to io_uring: IORING_URING_CMD_FIXED + buf_index
+  let unreg: number[] = [];
+  assert.throws(() => kmod.unregisterBuffer(513), /EOPNOTSUPP/);
+  kmod.command(JskCmd.BUF_UNREGISTER, new Uint8Array(8), {
+    bufIndex: 513,
+    patch: (s, at) => unreg = [s.u32[(at >> 2) + 7], s.u16[(at >> 1) + 20], s.u32[(at >> 2) + 2]],
+  });
+  assert.deepEqual(unreg, [1, 513, JskCmd.BUF_UNREGISTER]);
+  // A client sharing the first one's open file (buffer ids are per open file).
+  {
+    using r2 = createRingWithRegion({ entries: 8, region: { size: 4096 } });
+    const shared = KernelModule.open(r2.ring, { share: kmod });
+    assert.equal(shared.fd, kmod.fd);
+    shared.close();
+    assert.equal(kmod.command(JskCmd.PROBE, new Uint8Array(64)), -95, "closing the sharer left the fd open");
+    // deno-lint-ignore no-explicit-any
+    assert.throws(() => KernelModule.open(r2.ring, { share: {} as any }), TypeError);
+  }
   // Other completions reaped meanwhile are kept for the caller.
   r.ring.nop({ tag: "mine" });
   assert.equal(kmod.command(JskCmd.PROBE, new Uint8Array(64), { async: true }), -95);

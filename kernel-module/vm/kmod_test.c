@@ -20,7 +20,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <linux/capability.h>
 #include <sys/klog.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -69,11 +73,12 @@ static uint8_t pattern(uint32_t seed, uint32_t o)
 	return (uint8_t)(seed + o + (o >> 8) + (o >> 16));
 }
 
-static int ring_open(struct tring *t, bool region, unsigned table)
+static int ring_open_flags(struct tring *t, bool region, unsigned table,
+			   unsigned flags)
 {
 	memset(t, 0, sizeof(*t));
 	/* SUBMIT_ALL: an SQE failing at prep must not strand the rest */
-	if (io_uring_queue_init(64, &t->ring, IORING_SETUP_SUBMIT_ALL))
+	if (io_uring_queue_init(64, &t->ring, IORING_SETUP_SUBMIT_ALL | flags))
 		return -1;
 	t->open = true;
 	if (table && io_uring_register_buffers_sparse(&t->ring, table))
@@ -94,6 +99,11 @@ static int ring_open(struct tring *t, bool region, unsigned table)
 			return -1;
 	}
 	return 0;
+}
+
+static int ring_open(struct tring *t, bool region, unsigned table)
+{
+	return ring_open_flags(t, region, table, 0);
 }
 
 static void ring_close(struct tring *t)
@@ -220,11 +230,22 @@ static int buf_register(struct tring *t, uint32_t index, uint32_t pages,
 	return res;
 }
 
+/* UNREGISTER names its slot to io_uring too: IORING_URING_CMD_FIXED + buf_index */
+static const struct sqe_extra *unreg_x(uint32_t index)
+{
+	static struct sqe_extra x;
+
+	memset(&x, 0, sizeof(x));
+	x.cmd_flags = IORING_URING_CMD_FIXED;
+	x.buf_index = (uint16_t)index;
+	return &x;
+}
+
 static int buf_unregister(struct tring *t, uint32_t index)
 {
 	struct jsk_buf_unregister u = { .index = index };
 
-	return kcmd(t, JSK_CMD_BUF_UNREGISTER, &u, sizeof(u));
+	return kcmd_x(t, JSK_CMD_BUF_UNREGISTER, &u, sizeof(u), unreg_x(index));
 }
 
 static int buf_op(struct tring *t, uint32_t op, uint64_t id, uint32_t off,
@@ -491,7 +512,7 @@ static int t_region_exchange(void)
 		CHECK_EQ(kcmd(&t, JSK_CMD_BUF_CHECKSUM, &b, sizeof(b)), 0);
 		CHECK_EQ(b.fnv1a, fnv1a(want, 200));
 	}
-	CHECK_EQ(kcmd(&t, JSK_CMD_BUF_UNREGISTER, &u, sizeof(u)), 0);
+	CHECK_EQ(kcmd_x(&t, JSK_CMD_BUF_UNREGISTER, &u, sizeof(u), unreg_x(5)), 0);
 	CHECK_EQ(u.index, 5);
 	/* the buffer is gone for FILL/CHECKSUM once released */
 	CHECK_EQ(kcmd(&t, JSK_CMD_BUF_CHECKSUM, &b, sizeof(b)), -ENOENT);
@@ -519,6 +540,8 @@ static int t_async_issue(void)
 		b.buf_id = r.buf_id;
 		CHECK_EQ(kcmd_x(&t, JSK_CMD_BUF_CHECKSUM, &b, sizeof(b), &x), 0);
 		CHECK_EQ(kcmd_x(&t, JSK_CMD_BUF_REGISTER, &r, sizeof(r), &x), -EBUSY);
+		x.cmd_flags = IORING_URING_CMD_FIXED;
+		x.buf_index = 7;
 		CHECK_EQ(kcmd_x(&t, JSK_CMD_BUF_UNREGISTER, &u, sizeof(u), &x), 0);
 	}
 	ring_close(&t);
@@ -610,12 +633,17 @@ static int t_bad_input(void)
 		CHECK_EQ(buf_unregister(&t, 3), -EINVAL);
 		CHECK_EQ(buf_unregister(&t, TABLE_SIZE), -EINVAL);
 		u = (struct jsk_buf_unregister){ .index = 2, .flags = 1 };
+		CHECK_EQ(kcmd_x(&t, JSK_CMD_BUF_UNREGISTER, &u, sizeof(u), unreg_x(2)), -EINVAL);
+		/* the slot must be named in the SQE too, the same one */
+		u = (struct jsk_buf_unregister){ .index = 2 };
 		CHECK_EQ(kcmd(&t, JSK_CMD_BUF_UNREGISTER, &u, sizeof(u)), -EINVAL);
+		CHECK_EQ(kcmd_x(&t, JSK_CMD_BUF_UNREGISTER, &u, sizeof(u), unreg_x(3)), -EINVAL);
 		/* fill / checksum: ids, ranges, flags, seed */
 		CHECK_EQ(buf_op(&t, JSK_CMD_BUF_FILL, 0, 0, 1, 1, NULL), -ENOENT);
 		CHECK_EQ(buf_op(&t, JSK_CMD_BUF_FILL, 999999, 0, 1, 1, NULL), -ENOENT);
 		CHECK_EQ(buf_op(&t, JSK_CMD_BUF_FILL, 1ULL << 40, 0, 1, 1, NULL), -ENOENT);
-		CHECK_EQ(buf_op(&t, JSK_CMD_BUF_FILL, id2, 0, 1, 1, NULL), -ENOENT);
+		/* t2's buffer, same open file: ids belong to the file, not the ring */
+		CHECK_EQ(buf_op(&t, JSK_CMD_BUF_FILL, id2, 0, 1, 1, NULL), 0);
 		CHECK_EQ(buf_op(&t, JSK_CMD_BUF_FILL, id, 0, 0, 1, NULL), -EINVAL);
 		CHECK_EQ(buf_op(&t, JSK_CMD_BUF_FILL, id, 4000, 97, 1, NULL), -EINVAL);
 		CHECK_EQ(buf_op(&t, JSK_CMD_BUF_FILL, id, 0xffffffffu, 2, 1, NULL), -EINVAL);
@@ -773,7 +801,7 @@ static void *stress_thread(void *p)
 				struct jsk_buf_unregister u = { .index = slot };
 
 				memcpy(w, &u, sizeof(u));
-				prep_cmd(sqe, JSK_CMD_BUF_UNREGISTER, i * 64, sizeof(u), NULL);
+				prep_cmd(sqe, JSK_CMD_BUF_UNREGISTER, i * 64, sizeof(u), unreg_x(slot));
 			} else {
 				struct jsk_buf_op b = { .buf_id = ids[slot], .length = 4096,
 					.seed = k == 2 ? 7 : 0 };
@@ -811,7 +839,7 @@ static void *stress_thread(void *p)
 					memcpy(&r, t.region + (ud & 0xffff) * 64, sizeof(r));
 					ids[r.index % 8] = r.buf_id;
 				}
-			} else if (res != -EBUSY && res != -EINVAL && res != -ENOENT) {
+			} else if (res != -EBUSY && res != -EINVAL && res != -ENOENT && res != -EPERM) {
 				snprintf(a->why, sizeof(a->why), "op %u: res %d",
 					 (unsigned)(ud >> 32), res);
 				a->bad++;
@@ -880,6 +908,27 @@ static long refcnt(void)
 	return n;
 }
 
+/*
+ * The module reference of a freed buffer is dropped after an RCU Tasks grace
+ * period (see jsk_module_put_deferred()): seconds under emulation.  Wait
+ * for the count to come down to `want`; returns the milliseconds it took,
+ * or -1.
+ */
+static long wait_refcnt(long want, int secs)
+{
+	struct timespec t0, t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (int i = 0; i < secs * 100; i++) {
+		if (refcnt() == want) {
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+			return (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+		}
+		msleep(10);
+	}
+	return -1;
+}
+
 /* rmmod is refused while a kernel buffer lives, works after; then reload */
 static int t_rmmod(void)
 {
@@ -889,6 +938,11 @@ static int t_rmmod(void)
 	NEED_BVEC();
 	if (!ko_path)
 		SKIP("no .ko path given");
+	long ms;
+
+	/* earlier tests' buffers are freed; their module references follow */
+	CHECK((ms = wait_refcnt(1, 60)) >= 0);	/* 1: devfd */
+	printf("# module references of earlier buffers dropped %ld ms after this test started\n", ms);
 	CHECK(!ring_open(&t, true, TABLE_SIZE));
 	CHECK_EQ(buf_register(&t, 0, 2, JSK_BUF_SOURCE, NULL), 0);
 	close(devfd);	/* only the buffer pins the module now */
@@ -897,9 +951,8 @@ static int t_rmmod(void)
 	CHECK_EQ(syscall(SYS_delete_module, "jsuring", O_NONBLOCK), -1);
 	CHECK(errno == EWOULDBLOCK || errno == EBUSY);
 	ring_close(&t);
-	for (i = 0; i < 500 && refcnt() != 0; i++)
-		msleep(10);
-	CHECK_EQ(refcnt(), 0);
+	CHECK((ms = wait_refcnt(0, 60)) >= 0);
+	printf("# last module reference dropped %ld ms after the ring closed\n", ms);
 	CHECK_EQ(syscall(SYS_delete_module, "jsuring", O_NONBLOCK), 0);
 	CHECK(access(JSK_DEVICE_PATH, F_OK) != 0);
 	CHECK((fd = open(ko_path, O_RDONLY | O_CLOEXEC)) >= 0);
@@ -993,7 +1046,7 @@ static int t_fuzz(void)
 				len = rnd() % 80;
 			if (r % 23 == 0)
 				off = rnd() * 2654435761ull << (rnd() % 32);
-			prep_cmd(sqe, op, off, len, NULL);
+			prep_cmd(sqe, op, off, len, k == 2 && rnd() % 2 ? unreg_x(w[0] % 24) : NULL);
 			if (r % 29 == 0)
 				sqe->ioprio = 1;
 			if (r % 31 == 0)
@@ -1021,6 +1074,7 @@ static int t_fuzz(void)
 			case -EFAULT: counts[3]++; break;
 			case -EBUSY: counts[4]++; break;
 			case -ENOENT: counts[5]++; break;
+			case -EPERM: counts[6]++; break;
 			default:
 				bad++;
 				printf("# fuzz: unexpected res %d\n", res);
@@ -1034,8 +1088,8 @@ static int t_fuzz(void)
 			}
 		}
 	}
-	printf("# fuzz: %d SQEs: ok %d einval %d eopnotsupp %d efault %d ebusy %d enoent %d\n",
-	       done, counts[0], counts[1], counts[2], counts[3], counts[4], counts[5]);
+	printf("# fuzz: %d SQEs: ok %d einval %d eopnotsupp %d efault %d ebusy %d enoent %d eperm %d\n",
+	       done, counts[0], counts[1], counts[2], counts[3], counts[4], counts[5], counts[6]);
 	CHECK_EQ(bad, 0);
 	CHECK(counts[0] > 100);
 	ring_close(&t);
@@ -1061,6 +1115,533 @@ static int t_fuzz(void)
 		CHECK(p1.bufs_registered > p0.bufs_registered);
 	ring_close(&obs);
 	close(fd);
+	return 0;
+}
+
+
+/* ---- issue 16: per-open state, accounting, punting, unload ---------------- */
+
+static int with_fd(int fd, int (*fn)(void *), void *arg)
+{
+	int saved = devfd, r;
+
+	devfd = fd;
+	r = fn(arg);
+	devfd = saved;
+	return r;
+}
+
+struct op_arg {
+	struct tring *t;
+	uint32_t op;
+	void *arg;
+	size_t size;
+	const struct sqe_extra *x;
+};
+
+static int op_fn(void *p)
+{
+	struct op_arg *a = p;
+
+	return kcmd_x(a->t, a->op, a->arg, a->size, a->x);
+}
+
+/* a command through another open file of /dev/jsuring */
+static int kcmd_fd(int fd, struct tring *t, uint32_t op, void *arg, size_t size,
+		   const struct sqe_extra *x)
+{
+	struct op_arg a = { t, op, arg, size, x };
+
+	return with_fd(fd, op_fn, &a);
+}
+
+static int wait_released(struct tring *t, uint64_t released)
+{
+	struct jsk_probe p;
+
+	return wait_counters(t, released, 0, &p) || p.bufs_released < released ? -1 : 0;
+}
+
+/* ids are never reused: a stale id can never name a newer buffer */
+static int t_ids_never_reused(void)
+{
+	struct tring t;
+	struct jsk_probe p;
+	uint64_t id1, id2;
+
+	NEED_BVEC();
+	CHECK(!ring_open(&t, true, TABLE_SIZE));
+	CHECK_EQ(buf_register(&t, 0, 1, JSK_BUF_DEST, &id1), 0);
+	CHECK_EQ(probe(&t, &p), 0);
+	CHECK_EQ(buf_unregister(&t, 0), 0);
+	CHECK_EQ(wait_released(&t, p.bufs_released + 1), 0);
+	CHECK_EQ(buf_register(&t, 0, 1, JSK_BUF_DEST, &id2), 0);
+	CHECK(id2 > id1);
+	CHECK_EQ(buf_op(&t, JSK_CMD_BUF_CHECKSUM, id1, 0, 1, 0, NULL), -ENOENT);
+	CHECK_EQ(buf_op(&t, JSK_CMD_BUF_CHECKSUM, id2, 0, 1, 0, NULL), 0);
+	ring_close(&t);
+	return 0;
+}
+
+/* another open file: no access to the buffers, its own counters, no unregister */
+static int t_per_open(void)
+{
+	struct tring t;
+	struct jsk_probe mine, other;
+	struct jsk_buf_op b = { .length = 16, .seed = 1 };
+	struct jsk_buf_unregister u = { .index = 4 };
+	uint64_t id;
+	int fd2;
+
+	NEED_BVEC();
+	CHECK((fd2 = open(JSK_DEVICE_PATH, O_RDWR | O_CLOEXEC)) >= 0);
+	CHECK(!ring_open(&t, true, TABLE_SIZE));
+	CHECK_EQ(buf_register(&t, 4, 1, JSK_BUF_DEST | JSK_BUF_SOURCE, &id), 0);
+	CHECK_EQ(probe(&t, &mine), 0);
+	CHECK(mine.bufs_registered >= 1 && mine.bufs_live >= 1);
+	memset(&other, 0, sizeof(other));
+	CHECK_EQ(kcmd_fd(fd2, &t, JSK_CMD_PROBE, &other, sizeof(other), NULL), 0);
+	CHECK_EQ(other.bufs_allocated, 0);
+	CHECK_EQ(other.bufs_registered, 0);
+	CHECK_EQ(other.bufs_live, 0);
+	/* the same ring, the buffer's id, but another open file */
+	b.buf_id = id;
+	CHECK_EQ(kcmd_fd(fd2, &t, JSK_CMD_BUF_FILL, &b, sizeof(b), NULL), -ENOENT);
+	CHECK_EQ(kcmd_fd(fd2, &t, JSK_CMD_BUF_UNREGISTER, &u, sizeof(u), unreg_x(4)), -EPERM);
+	CHECK_EQ(buf_op(&t, JSK_CMD_BUF_FILL, id, 0, 16, 1, NULL), 0);
+	CHECK_EQ(buf_unregister(&t, 4), 0);
+	ring_close(&t);
+	close(fd2);
+	return 0;
+}
+
+/*
+ * IORING_REGISTER_CLONE_BUFFERS shares the kernel buffer with ring B; ring A
+ * closes.  The buffer stays usable through B by its opener, and another open
+ * file with fresh rings (one of which may sit where A's context was) cannot
+ * reach it.
+ */
+static int t_clone_close(void)
+{
+	enum { NC = 24 };
+	const uint32_t size = 2 * 4096;
+	struct tring a, b, c[NC];
+	struct jsk_probe p0, p1;
+	struct jsk_buf_op op = { .length = 64, .seed = 3 };
+	uint8_t *want = malloc(size), *file = malloc(size);
+	uint64_t id, h;
+	int fd2, fd, i, hits = 0;
+
+	NEED_BVEC();
+	CHECK(!ring_open(&b, true, 0));
+	CHECK_EQ(probe(&b, &p0), 0);
+	CHECK(!ring_open(&a, true, 4));
+	CHECK_EQ(buf_register(&a, 1, 2, JSK_BUF_DEST | JSK_BUF_SOURCE, &id), 0);
+	CHECK_EQ(buf_op(&a, JSK_CMD_BUF_FILL, id, 0, size, 0x21, &h), 0);
+	{
+		int r = io_uring_clone_buffers(&b.ring, &a.ring);
+
+		if (r == -EINVAL || r == -EOPNOTSUPP)
+			SKIP("no IORING_REGISTER_CLONE_BUFFERS (Linux 6.12) for kernel buffers: %d", r);
+		CHECK_EQ(r, 0);
+	}
+	ring_close(&a);
+	msleep(300);	/* ring A's context is freed by a workqueue */
+	/* the buffer lives on in B: its bytes, and its opener can still use it */
+	for (uint32_t o = 0; o < size; o++)
+		want[o] = pattern(0x21, o);
+	CHECK((fd = tmpfile_fd()) >= 0);
+	CHECK_EQ(rw_fixed(&b, true, fd, 0, size, 0, 1), size);
+	CHECK_EQ(pread(fd, file, size, 0), size);
+	CHECK(!memcmp(file, want, size));
+	CHECK_EQ(buf_op(&b, JSK_CMD_BUF_CHECKSUM, id, 0, size, 0, &h), 0);
+	CHECK_EQ(h, fnv1a(want, size));
+	/* another opener's new rings: none may touch it, whatever the address */
+	CHECK((fd2 = open(JSK_DEVICE_PATH, O_RDWR | O_CLOEXEC)) >= 0);
+	for (i = 0; i < NC; i++) {
+		CHECK(!ring_open(&c[i], true, 0));
+		op.buf_id = id;
+		op.fnv1a = 0;
+		if (kcmd_fd(fd2, &c[i], JSK_CMD_BUF_FILL, &op, sizeof(op), NULL) != -ENOENT)
+			hits++;
+	}
+	for (i = 0; i < NC; i++)
+		ring_close(&c[i]);
+	close(fd2);
+	CHECK_EQ(hits, 0);
+	CHECK_EQ(buf_op(&b, JSK_CMD_BUF_CHECKSUM, id, 0, size, 0, &h), 0);
+	CHECK_EQ(h, fnv1a(want, size));
+	/* B's close releases it, once */
+	{
+		struct tring obs;
+
+		CHECK(!ring_open(&obs, true, 0));
+		ring_close(&b);
+		CHECK_EQ(wait_counters(&obs, p0.bufs_released + 1, p0.bufs_freed + 1, &p1), 0);
+		ring_close(&obs);
+	}
+	CHECK_EQ(p1.bufs_released, p0.bufs_released + 1);
+	CHECK_EQ(p1.bufs_freed, p0.bufs_freed + 1);
+	close(fd);
+	free(want);
+	free(file);
+	return 0;
+}
+
+/* ---- child processes: a fresh io-wq, dropped capabilities, rlimits ------- */
+
+static char *child_why;	/* MAP_SHARED: the child's failure text */
+
+static int run_child(int (*fn)(void))
+{
+	int st;
+	pid_t pid;
+
+	if (!child_why) {
+		child_why = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+				 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		if (child_why == MAP_FAILED)
+			FAIL("mmap");
+	}
+	child_why[0] = 0;
+	pid = fork();
+	if (pid < 0)
+		FAIL("fork");
+	if (pid == 0) {
+		int r = fn();
+
+		snprintf(child_why, 4096, "%s", why);
+		_exit(r < 0 ? 1 : r > 0 ? 2 : 0);
+	}
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+		FAIL("child died (status %#x)", st);
+	snprintf(why, sizeof(why), "%s", child_why);
+	return WEXITSTATUS(st) == 0 ? 0 : WEXITSTATUS(st) == 2 ? 1 : -1;
+}
+
+static long vm_pin_kb(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	long kb = -1;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmPin: %ld kB", &kb) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kb;
+}
+
+static int drop_ipc_lock(void)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2];
+
+	if (syscall(SYS_capget, &hdr, data))
+		return -1;
+	data[CAP_IPC_LOCK / 32].effective &= ~(1u << (CAP_IPC_LOCK % 32));
+	data[CAP_IPC_LOCK / 32].permitted &= ~(1u << (CAP_IPC_LOCK % 32));
+	return (int)syscall(SYS_capset, &hdr, data);
+}
+
+/* registration is charged to RLIMIT_MEMLOCK and VmPin, and uncharged */
+static int c_memlock(void)
+{
+	struct rlimit rl = { 64 << 10, 64 << 10 };	/* 16 pages */
+	struct tring t;
+	struct jsk_probe p;
+	long pin0, pin1;
+
+	CHECK_EQ(drop_ipc_lock(), 0);
+	CHECK_EQ(setrlimit(RLIMIT_MEMLOCK, &rl), 0);
+	/* the opener is charged: open after dropping the capability */
+	close(devfd);
+	CHECK((devfd = open(JSK_DEVICE_PATH, O_RDWR | O_CLOEXEC)) >= 0);
+	CHECK(!ring_open(&t, true, TABLE_SIZE));	/* the region: 2 pages */
+	pin0 = vm_pin_kb();
+	CHECK_EQ(buf_register(&t, 0, 8, JSK_BUF_DEST, NULL), 0);
+	pin1 = vm_pin_kb();
+	CHECK_EQ(pin1 - pin0, 8 * 4);
+	CHECK_EQ(buf_register(&t, 1, 8, JSK_BUF_DEST, NULL), -ENOMEM);
+	CHECK_EQ(buf_register(&t, 1, 4, JSK_BUF_DEST, NULL), 0);
+	CHECK_EQ(probe(&t, &p), 0);
+	CHECK_EQ(buf_unregister(&t, 0), 0);
+	CHECK_EQ(wait_released(&t, p.bufs_released + 1), 0);
+	CHECK_EQ(vm_pin_kb() - pin0, 4 * 4);
+	CHECK_EQ(buf_register(&t, 0, 8, JSK_BUF_DEST, NULL), 0);
+	ring_close(&t);
+	return 0;
+}
+
+static int t_memlock(void)
+{
+	NEED_BVEC();
+	return run_child(c_memlock);
+}
+
+static int param_write(const char *name, long v)
+{
+	char path[128];
+	FILE *f;
+	int ok;
+
+	snprintf(path, sizeof(path), "/sys/module/jsuring/parameters/%s", name);
+	f = fopen(path, "w");
+	if (!f)
+		return -1;
+	ok = fprintf(f, "%ld\n", v) > 0;
+	return fclose(f) == 0 && ok ? 0 : -1;
+}
+
+static long param_read(const char *name)
+{
+	char path[128];
+	FILE *f;
+	long v = -1;
+
+	snprintf(path, sizeof(path), "/sys/module/jsuring/parameters/%s", name);
+	f = fopen(path, "r");
+	if (f) {
+		if (fscanf(f, "%ld", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
+/* the module parameters cap one open file and the whole module */
+static int t_caps(void)
+{
+	struct tring t;
+	struct jsk_probe p;
+	long per0, tot0, pin0, live0;
+	int fd2, r1, r2, r3, r4;
+	uint32_t dev_pages;
+
+	NEED_BVEC();
+	per0 = param_read("max_pages_per_open");
+	tot0 = param_read("max_pages_total");
+	CHECK(per0 > 0 && tot0 > 0);
+	pin0 = param_read("pages_pinned");	/* 0 unless an earlier test leaked */
+	live0 = param_read("bufs_live");
+	CHECK(pin0 >= 0 && live0 >= 0);
+	CHECK(!ring_open(&t, true, TABLE_SIZE));
+	CHECK_EQ(param_write("max_pages_per_open", 8), 0);
+	r1 = buf_register(&t, 0, 8, JSK_BUF_DEST, NULL);
+	r2 = buf_register(&t, 1, 1, JSK_BUF_DEST, NULL);
+	CHECK_EQ(param_write("max_pages_per_open", per0), 0);
+	CHECK_EQ(r1, 0);
+	CHECK_EQ(r2, -ENOBUFS);
+	CHECK_EQ(param_read("pages_pinned"), pin0 + 8);
+	dev_pages = pin0 + 8;
+	/* the module-wide cap counts every opener */
+	CHECK((fd2 = open(JSK_DEVICE_PATH, O_RDWR | O_CLOEXEC)) >= 0);
+	CHECK_EQ(param_write("max_pages_total", dev_pages + 4), 0);
+	{
+		struct jsk_buf_register r = { .index = 2, .nr_pages = 4, .flags = JSK_BUF_DEST };
+
+		r3 = kcmd_fd(fd2, &t, JSK_CMD_BUF_REGISTER, &r, sizeof(r), NULL);
+		r.index = 3;
+		r.nr_pages = 1;
+		r4 = kcmd_fd(fd2, &t, JSK_CMD_BUF_REGISTER, &r, sizeof(r), NULL);
+	}
+	CHECK_EQ(param_write("max_pages_total", tot0), 0);
+	CHECK_EQ(r3, 0);
+	CHECK_EQ(r4, -ENOBUFS);
+	CHECK_EQ(param_read("pages_pinned"), pin0 + 12);
+	CHECK_EQ(param_read("bufs_live"), live0 + 2);
+	CHECK_EQ(probe(&t, &p), 0);
+	ring_close(&t);
+	close(fd2);
+	for (int i = 0; i < 500 && param_read("pages_pinned") != pin0; i++)
+		msleep(10);
+	CHECK_EQ(param_read("pages_pinned"), pin0);
+	return 0;
+}
+
+/* every unwind path of open and REGISTER: fail each allocation in turn */
+static int t_fail_inject(void)
+{
+	struct tring t;
+	struct jsk_probe p0, p;
+	int n, r, fd;
+	long pin0, kpin0;
+
+	NEED_BVEC();
+	kpin0 = param_read("pages_pinned");
+	CHECK(kpin0 >= 0);
+	CHECK_EQ(param_write("fail_nth", 1), 0);
+	fd = open(JSK_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	CHECK(fd < 0 && errno == ENOMEM);
+	CHECK_EQ(param_read("fail_nth"), 0);
+	CHECK(!ring_open(&t, true, TABLE_SIZE));
+	CHECK_EQ(probe(&t, &p0), 0);
+	pin0 = vm_pin_kb();
+	/* 4 pages: the struct, 4 pages, 2 xarray inserts = 7 points, then success */
+	for (n = 1; n <= 8; n++) {
+		CHECK_EQ(param_write("fail_nth", n), 0);
+		r = buf_register(&t, 5, 4, JSK_BUF_DEST, NULL);
+		CHECK_EQ(param_write("fail_nth", 0), 0);
+		if (n < 8) {
+			if (r != -ENOMEM)
+				FAIL("fail_nth=%d: register gave %d, want -ENOMEM", n, r);
+			CHECK_EQ(param_read("pages_pinned"), kpin0);
+			CHECK_EQ(vm_pin_kb(), pin0);
+			CHECK_EQ(probe(&t, &p), 0);
+			CHECK_EQ(p.bufs_live, p0.bufs_live);
+		} else {
+			CHECK_EQ(r, 0);
+		}
+	}
+	CHECK_EQ(param_read("pages_pinned"), kpin0 + 4);
+	/* the slot taken: io_buffer_register_bvec() fails after everything else */
+	CHECK_EQ(buf_register(&t, 5, 2, JSK_BUF_DEST, NULL), -EBUSY);
+	CHECK_EQ(param_read("pages_pinned"), kpin0 + 4);
+	CHECK_EQ(probe(&t, &p), 0);
+	CHECK_EQ(p.bufs_live, p0.bufs_live + 1);
+	ring_close(&t);
+	return 0;
+}
+
+static int count_iou_workers(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	int n = 0;
+
+	while (d && (e = readdir(d))) {
+		char path[300], comm[64] = "";
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/self/task/%s/comm", e->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(comm, sizeof(comm), f) && !strncmp(comm, "iou-wrk-", 8))
+			n++;
+		fclose(f);
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/* a fresh process: REGISTER goes to an io-wq worker, not the inline issue */
+static int c_register_punted(void)
+{
+	struct tring t;
+	uint64_t id, h;
+
+	CHECK(!ring_open(&t, true, TABLE_SIZE));
+	CHECK_EQ(buf_op(&t, JSK_CMD_PROBE, 0, 0, 0, 0, NULL), -EINVAL);	/* inline */
+	CHECK_EQ(count_iou_workers(), 0);
+	CHECK_EQ(buf_register(&t, 0, 4, JSK_BUF_SOURCE, &id), 0);
+	if (count_iou_workers() < 1)
+		FAIL("REGISTER ran inline: no io-wq worker was started");
+	CHECK_EQ(buf_op(&t, JSK_CMD_BUF_FILL, id, 0, 4 * 4096, 5, &h), 0);
+	ring_close(&t);
+	return 0;
+}
+
+static int t_register_punted(void)
+{
+	NEED_BVEC();
+	return run_child(c_register_punted);
+}
+
+/* SQPOLL: the SQ thread issues the commands; everything still works */
+static int t_sqpoll(void)
+{
+	const uint32_t size = 3 * 4096;
+	struct tring t, obs;
+	struct jsk_probe p0, p1;
+	uint8_t *want = malloc(size), *file = malloc(size);
+	uint64_t id, h;
+	int fd;
+
+	NEED_BVEC();
+	CHECK(!ring_open(&obs, true, 0));
+	CHECK_EQ(probe(&obs, &p0), 0);
+	if (ring_open_flags(&t, true, TABLE_SIZE, IORING_SETUP_SQPOLL))
+		FAIL("SQPOLL ring: %s", strerror(errno));
+	CHECK_EQ(buf_register(&t, 2, 3, JSK_BUF_SOURCE | JSK_BUF_DEST, &id), 0);
+	CHECK_EQ(buf_op(&t, JSK_CMD_BUF_FILL, id, 0, size, 0x77, &h), 0);
+	for (uint32_t o = 0; o < size; o++)
+		want[o] = pattern(0x77, o);
+	CHECK_EQ(h, fnv1a(want, size));
+	CHECK((fd = tmpfile_fd()) >= 0);
+	CHECK_EQ(rw_fixed(&t, true, fd, 0, size, 0, 2), size);
+	CHECK_EQ(pread(fd, file, size, 0), size);
+	CHECK(!memcmp(file, want, size));
+	CHECK_EQ(buf_op(&t, JSK_CMD_BUF_CHECKSUM, id, 100, 8, 0, &h), 0);
+	CHECK_EQ(h, fnv1a(want + 100, 8));
+	CHECK_EQ(buf_register(&t, 3, 1, JSK_BUF_DEST, NULL), 0);
+	CHECK_EQ(buf_unregister(&t, 2), 0);
+	ring_close(&t);	/* slot 3 released by teardown */
+	CHECK_EQ(wait_counters(&obs, p0.bufs_released + 2, p0.bufs_freed + 2, &p1), 0);
+	CHECK_EQ(p1.bufs_released, p0.bufs_released + 2);
+	CHECK_EQ(p1.bufs_freed, p0.bufs_freed + 2);
+	ring_close(&obs);
+	close(fd);
+	free(want);
+	free(file);
+	return 0;
+}
+
+/* rmmod spinning while the last buffers are released by ring teardown */
+struct close_arg {
+	struct tring *t;
+};
+
+static void *close_thread(void *p)
+{
+	ring_close(((struct close_arg *)p)->t);
+	return NULL;
+}
+
+static int t_rmmod_race(void)
+{
+	int iter, fd, tries = 0;
+
+	NEED_BVEC();
+	if (!ko_path)
+		SKIP("no .ko path given");
+	for (iter = 0; iter < 8; iter++) {
+		struct tring t;
+		struct close_arg ca = { &t };
+		pthread_t th;
+		int gone = 0;
+
+		CHECK(!ring_open(&t, true, TABLE_SIZE));
+		for (int i = 0; i < 4; i++)
+			CHECK_EQ(buf_register(&t, i, 1 + i, JSK_BUF_DEST, NULL), 0);
+		close(devfd);
+		devfd = -1;
+		CHECK(!pthread_create(&th, NULL, close_thread, &ca));
+		/* spin hard at first (the race), then poll for up to ~60 s */
+		for (int i = 0; i < 2000 + 6000 && !gone; i++, tries++) {
+			if (syscall(SYS_delete_module, "jsuring", O_NONBLOCK) == 0)
+				gone = 1;
+			else if (errno != EWOULDBLOCK && errno != EBUSY)
+				FAIL("delete_module: %s", strerror(errno));
+			else if (i >= 2000)
+				msleep(10);
+		}
+		pthread_join(th, NULL);
+		if (!gone)
+			FAIL("iteration %d: the module never became removable", iter);
+		CHECK((fd = open(ko_path, O_RDONLY | O_CLOEXEC)) >= 0);
+		CHECK_EQ(syscall(SYS_finit_module, fd, "", 0), 0);
+		close(fd);
+		for (int i = 0; i < 100 && devfd < 0; i++) {
+			devfd = open(JSK_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+			if (devfd < 0)
+				msleep(10);
+		}
+		CHECK(devfd >= 0);
+	}
+	printf("# rmmod race: 8 unloads, %d delete_module calls\n", tries);
 	return 0;
 }
 
@@ -1125,6 +1706,15 @@ static const struct {
 	{ "fuzz: random uring_cmd SQEs, counters consistent", t_fuzz },
 	{ "stress: two threads racing commands through io-wq and ring closes", t_stress },
 	{ "rmmod refused while buffers live, succeeds after", t_rmmod },
+	{ "ids are never reused", t_ids_never_reused },
+	{ "another open file: no access, own counters, no unregister", t_per_open },
+	{ "clone buffers to ring B, close ring A: only the opener reaches the buffer", t_clone_close },
+	{ "RLIMIT_MEMLOCK and VmPin charged and uncharged (no CAP_IPC_LOCK)", t_memlock },
+	{ "module parameters cap pages per open file and in total", t_caps },
+	{ "allocation failure injected at every point of open and REGISTER", t_fail_inject },
+	{ "REGISTER runs from io-wq, not the inline (nonblocking) issue", t_register_punted },
+	{ "SQPOLL ring: register, fill, WRITE_FIXED, unregister, teardown", t_sqpoll },
+	{ "rmmod racing the last releases of ring teardown", t_rmmod_race },
 	{ "all buffers released and freed at the end", t_final_counters },
 };
 

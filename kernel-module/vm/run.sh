@@ -295,7 +295,7 @@ build_module() {
 	local kv=$1 b=$ROOT/build/mod-$1 log
 	rm -rf "$b"
 	mkdir -p "$b"
-	cp -r "$KMOD/Kbuild" "$KMOD/Makefile" "$KMOD"/*.c "$KMOD/include" "$b/"
+	cp -r "$KMOD/Kbuild" "$KMOD/Makefile" "$KMOD"/*.c "$KMOD/include" "$KMOD/conftest" "$b/"
 	log=$(in_root make -C "/build/mod-$kv" KDIR="/usr/src/linux-headers-$kv" 2>&1) || {
 		echo "$log" >&2
 		die "module build failed for $kv"

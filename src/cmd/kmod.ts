@@ -25,7 +25,9 @@ import type { SqeViews } from "../ops/sqe.ts";
 import { closeFd as closeFdSync, type Completion, type CompletionHandler, type Ring } from "../ring/ring.ts";
 import { ParamRegion, type RegionSlice } from "../region/region.ts";
 import { clearSqe128Cmd, prepUringCmd } from "./uring_cmd.ts";
+import { setBufIndex, setOpFlags } from "../ops/sqe.ts";
 import {
+  IORING_URING_CMD_FIXED,
   jsk_buf_op,
   jsk_buf_register,
   jsk_buf_unregister,
@@ -74,6 +76,13 @@ export interface KernelModuleOptions {
    * waits for its own. Without it they are kept: see {@linkcode KernelModule.takeCompletions}.
    */
   onCompletion?: CompletionHandler;
+  /**
+   * Use this client's open device file instead of opening the device again:
+   * buffer ids, access to the buffers and PROBE's counters belong to one
+   * open file (module version 2), so a second ring that must reach the same
+   * buffers shares it. The shared file is closed by its own client only.
+   */
+  share?: KernelModule;
 }
 
 /**
@@ -92,7 +101,9 @@ export interface CommandOptions {
 
 /**
  * What {@linkcode KernelModule.probe} returns: `struct jsk_probe`, in camelCase.
- * The buffer counters are module-global and only grow.
+ * The buffer counters are those of the client's open file of the device
+ * (buffers registered through it; other openers' activity is not visible)
+ * and only grow.
  *
  * @example
  * ```ts
@@ -155,7 +166,7 @@ export interface RegisterBufferOptions {
  * ```
  */
 export interface KernelBuffer {
-  /** The module's handle for fill / checksum (never 0). */
+  /** The module's handle for fill / checksum (never 0, never reused by this open file). */
   readonly bufId: number;
   /** Bytes: pages × page size. READ_FIXED / WRITE_FIXED addresses run 0..size. */
   readonly size: number;
@@ -219,7 +230,13 @@ function bool(name: string, v: unknown): boolean {
  * ```
  */
 export function kmodHint(cmdOp: number, errno: number): string | undefined {
-  const name = jskCmdName(cmdOp);
+  return kmodHintFor(jskCmdName(cmdOp), errno);
+}
+
+/** Where the module's caps are set (root): kernel-module/README.md "Module parameters". */
+const PARAMS = "/sys/module/jsuring/parameters";
+
+function kmodHintFor(name: string, errno: number): string | undefined {
   const buf = name.startsWith("BUF_");
   switch (errno) {
     case Errno.ENXIO:
@@ -235,7 +252,7 @@ export function kmodHint(cmdOp: number, errno: number): string | undefined {
         case "BUF_REGISTER":
           return "bad request (pages 0 or above the maximum, no direction flag, unknown flag, non-zero reserved field), or the index is past the ring's fixed-buffer table (register one first: FixedBuffers.sparse(ring, n))";
         case "BUF_UNREGISTER":
-          return "the slot is empty or past the ring's fixed-buffer table, or flags are not 0";
+          return "the slot is empty or past the ring's fixed-buffer table, flags are not 0, or the SQE does not name the same slot in buf_index with IORING_URING_CMD_FIXED";
         case "BUF_FILL":
         case "BUF_CHECKSUM":
           return "length 0, a range past the buffer's end, flags not 0, or a seed given to CHECKSUM";
@@ -245,12 +262,20 @@ export function kmodHint(cmdOp: number, errno: number): string | undefined {
       return name === "BUF_UNREGISTER"
         ? "the slot holds a user buffer, not a kernel buffer"
         : "the table slot is occupied (unregister it first)";
+    case Errno.EPERM:
+      return name === "BUF_UNREGISTER"
+        ? "the slot holds a kernel buffer not registered through this open file of the device (another driver's or another opener's): the module only removes its own"
+        : undefined;
     case Errno.ENOENT:
-      return "no live kernel buffer with this id registered by this ring (unregistered, released, or another ring's)";
+      return "no live kernel buffer with this id registered through this open file of the device (unregistered and released, or registered through another open: share the client with KernelModule.open(ring, { share }))";
     case Errno.ENOMEM:
-      return "the module could not allocate the pages";
+      return name === "BUF_REGISTER"
+        ? "the pages would exceed the opener's RLIMIT_MEMLOCK (ulimit -l; kernel buffers are charged like io_uring's registered buffers, unless the opener has CAP_IPC_LOCK), or the kernel is out of memory: unregister buffers or raise the limit"
+        : "the kernel is out of memory";
+    case Errno.ENOBUFS:
+      return `the module's page cap would be exceeded: max_pages_per_open (per open file) or max_pages_total (all openers), set by root in ${PARAMS}/`;
     case Errno.ENOSPC:
-      return "the module ran out of buffer ids";
+      return "this open file of the device used up its buffer ids (2^53 - 1; ids are never reused): open the device again";
     default:
       return undefined;
   }
@@ -281,8 +306,21 @@ export function checkKmod(res: number, cmdOp: number): number {
   throw new UringError(-res, `jsuring_kmod.${jskCmdName(cmdOp)}`, kmodHint(cmdOp, -res));
 }
 
-/** The hint for a failed open of the device. */
-function openHint(errno: number, path: string): string | undefined {
+/**
+ * The hint for a failed open of the device: load the module (ENOENT), or
+ * the security model (EACCES / EPERM: the device is root-only by design).
+ *
+ * @param errno the positive errno of the open
+ * @param path the device path
+ * @returns an explanation, or undefined
+ *
+ * @example
+ * ```ts
+ * import { kmodOpenHint } from "./kmod.ts";
+ * console.log(kmodOpenHint(13, "/dev/jsuring")); // "no permission to open /dev/jsuring: the device is root-only ..."
+ * ```
+ */
+export function kmodOpenHint(errno: number, path: string): string | undefined {
   switch (errno) {
     case Errno.ENOENT:
     case Errno.ENXIO:
@@ -290,7 +328,7 @@ function openHint(errno: number, path: string): string | undefined {
       return `${path} does not exist: load the module: insmod jsuring.ko (kernel-module/, needs Linux 7.3 for the buffer commands)`;
     case Errno.EACCES:
     case Errno.EPERM:
-      return `no permission to open ${path} (root, or a udev rule for the device)`;
+      return `no permission to open ${path}: the device is root-only (mode 0600) by design, because whoever opens it can pin kernel memory (up to their RLIMIT_MEMLOCK and the module's max_pages_per_open cap) and move file data through it; run as root, or have the administrator grant one trusted group access (never everyone), as kernel-module/README.md "Security model" explains`;
     default:
       return undefined;
   }
@@ -321,6 +359,8 @@ export interface RawCommandOptions extends CommandOptions {
   len?: number;
   /** The SQE's `addr`: the region offset (default: the client's slice). Any u64 below 2^53. */
   offset?: number;
+  /** Name fixed buffer `bufIndex` in the SQE (`IORING_URING_CMD_FIXED` + `buf_index`), as UNREGISTER needs. */
+  bufIndex?: number;
   /** Change the SQE after it is written (set reserved fields, flags...). */
   patch?: SqePatch;
 }
@@ -359,6 +399,8 @@ export class KernelModule implements Disposable {
   #timeoutMs: number;
   #other: CompletionHandler;
   #kept: Completion[] = [];
+  /** Set when the fd is another client's (options.share): never closed here. */
+  #owner: KernelModule | undefined;
 
   private constructor(
     ring: Ring,
@@ -385,7 +427,7 @@ export class KernelModule implements Disposable {
    * 64-byte slice named {@linkcode KMOD_SLICE} from it, or reuses it.
    *
    * @param ring a ring with a param region
-   * @param options device path, timeout, where other completions go
+   * @param options device path, timeout, where other completions go, a client whose open file to share
    * @returns the client; dispose it to close the device fd
    * @throws {TypeError} the ring is closed or has no param region
    * @throws {RangeError} no room for the slice in the region
@@ -411,6 +453,11 @@ export class KernelModule implements Disposable {
     if (options.onCompletion !== undefined && typeof options.onCompletion !== "function") {
       throw new TypeError("onCompletion must be a function");
     }
+    const share = options.share;
+    if (share !== undefined && !(share instanceof KernelModule)) {
+      throw new TypeError("share must be a KernelModule");
+    }
+    if (share !== undefined && share.fd < 0) throw new TypeError("the shared kernel module client is closed");
     const region = ParamRegion.of(ring);
     if (!region || region.freed) {
       throw new TypeError(
@@ -418,12 +465,17 @@ export class KernelModule implements Disposable {
       );
     }
     const slice = region.get(KMOD_SLICE) ?? region.slice(KMOD_SLICE, SLICE_BYTES, 8);
+    if (share) {
+      const shared = new KernelModule(ring, region, slice, share.path, share.fd, options);
+      shared.#owner = share;
+      return shared;
+    }
     // A temporary client only to wait for the OPENAT completion with the same loop.
     const k = new KernelModule(ring, region, slice, path, -1, options);
     const token = {};
     ring.openat(path, O_RDWR | O_CLOEXEC, 0, { tag: token });
     const fd = k.#await(token, "open");
-    if (fd < 0) throw new UringError(-fd, "jsuring_kmod.open", openHint(-fd, path));
+    if (fd < 0) throw new UringError(-fd, "jsuring_kmod.open", kmodOpenHint(-fd, path));
     k.fd = fd;
     return k;
   }
@@ -476,6 +528,7 @@ export class KernelModule implements Disposable {
 
   #assertOpen(): void {
     if (this.fd < 0) throw new TypeError("the kernel module client is closed");
+    if (this.#owner && this.#owner.fd < 0) throw new TypeError("the shared kernel module client is closed");
     if (this.region.freed) throw new TypeError("the ring is closed");
   }
 
@@ -508,10 +561,14 @@ export class KernelModule implements Disposable {
       throw new RangeError(`offset must be a non-negative safe integer, got ${offset}`);
     }
     const len = u32("len", options.len ?? request.length);
+    const bi = options.bufIndex;
+    if (bi !== undefined && (!Number.isInteger(bi) || bi < 0 || bi > 0xffff)) {
+      throw new RangeError(`bufIndex must be an integer in 0..65535 (u16 buf_index), got ${bi}`);
+    }
     if (options.offset === undefined) this.slice.bytes.set(request);
     const ring = this.ring;
     const at = ring.getSqe();
-    this.#prep(at, u32("cmdOp", cmdOp), offset, len);
+    this.#prep(at, u32("cmdOp", cmdOp), offset, len, options.bufIndex);
     const token = {};
     ring.track(at, token, options.async ? SqeFlag.ASYNC : 0);
     options.patch?.(ring.sqes, at);
@@ -519,17 +576,22 @@ export class KernelModule implements Disposable {
   }
 
   /** The URING_CMD SQE; on an SQE128 ring the second half (command area) is cleared too. */
-  #prep(at: number, cmdOp: number, offset: number, len: number): void {
+  #prep(at: number, cmdOp: number, offset: number, len: number, bufIndex?: number): void {
     const s = this.ring.sqes;
     prepUringCmd(s, at, this.fd, cmdOp, offset, len);
+    if (bufIndex !== undefined) {
+      // UNREGISTER names its slot to io_uring (liburing callers set these two by hand)
+      setOpFlags(s, at, IORING_URING_CMD_FIXED); // uring_cmd_flags
+      setBufIndex(s, at, bufIndex);
+    }
     if (this.ring.layout.sqeSize === 128) clearSqe128Cmd(s, at);
   }
 
   /** Typed path: write the struct (already in the slice), issue, check. */
-  #call(cmdOp: number, size: number, options?: CommandOptions): void {
+  #call(cmdOp: number, size: number, options?: CommandOptions, bufIndex?: number): void {
     const ring = this.ring;
     const at = ring.getSqe();
-    this.#prep(at, cmdOp, this.slice.offset, size);
+    this.#prep(at, cmdOp, this.slice.offset, size, bufIndex);
     const token = {};
     ring.track(at, token, options?.async ? SqeFlag.ASYNC : 0);
     checkKmod(this.#await(token, jskCmdName(cmdOp)), cmdOp);
@@ -614,9 +676,13 @@ export class KernelModule implements Disposable {
 
   /**
    * `JSK_CMD_BUF_UNREGISTER`: remove the kernel buffer at slot `index`. Its
-   * pages are freed once in-flight I/O using them completes.
+   * pages are freed once in-flight I/O using them completes. The SQE names
+   * the slot in `buf_index` too (`IORING_URING_CMD_FIXED`), so io_uring looks
+   * it up and the module refuses a buffer it did not register through this
+   * open file.
    *
-   * @throws {UringError} EINVAL (slot empty or past the table), EBUSY (a user buffer)
+   * @throws {RangeError} index above 65535 (the SQE's u16 buf_index)
+   * @throws {UringError} EINVAL (slot empty or past the table), EBUSY (a user buffer), EPERM (not this open file's kernel buffer)
    *
    * @example
    * ```ts
@@ -630,11 +696,13 @@ export class KernelModule implements Disposable {
    */
   unregisterBuffer(index: number, options?: CommandOptions): void {
     this.#assertOpen();
-    u32("index", index);
+    if (!Number.isInteger(index) || index < 0 || index > 0xffff) {
+      throw new RangeError(`index must be an integer in 0..65535 (the SQE's u16 buf_index), got ${index}`);
+    }
     const F = jsk_buf_unregister.fields, dv = this.#dv;
     this.slice.bytes.fill(0, 0, jsk_buf_unregister.size);
     dv.setUint32(F.index[0], index, true);
-    this.#call(JskCmd.BUF_UNREGISTER, jsk_buf_unregister.size, options);
+    this.#call(JskCmd.BUF_UNREGISTER, jsk_buf_unregister.size, options, index);
   }
 
   #bufOp(cmdOp: number, id: number, range: BufferRange, fill: boolean, options?: CommandOptions): bigint {
@@ -663,7 +731,7 @@ export class KernelModule implements Disposable {
    * @param id the buffer id from {@linkcode KernelModule.registerBuffer}
    * @param range offset (default 0), length, seed
    * @returns the FNV-1a 64 of the range after filling ({@linkcode fnv1a64})
-   * @throws {UringError} ENOENT (no such buffer of this ring), EINVAL (range past its end)
+   * @throws {UringError} ENOENT (no such buffer of this open file), EINVAL (range past its end)
    *
    * @example
    * ```ts
@@ -684,7 +752,7 @@ export class KernelModule implements Disposable {
    * `JSK_CMD_BUF_CHECKSUM`: the FNV-1a 64 of `[offset, offset + length)` of a
    * kernel buffer (`seed` is ignored).
    *
-   * @throws {UringError} ENOENT (no such buffer of this ring), EINVAL (range past its end)
+   * @throws {UringError} ENOENT (no such buffer of this open file), EINVAL (range past its end)
    *
    * @example
    * ```ts
@@ -716,6 +784,7 @@ export class KernelModule implements Disposable {
     if (this.fd < 0) return;
     const fd = this.fd;
     this.fd = -1;
+    if (this.#owner) return; // the fd is the sharing client's
     if (this.ring.fd >= 0) {
       // Through the ring: no companion-library call needed.
       const token = {};

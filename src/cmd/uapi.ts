@@ -8,7 +8,8 @@
  * Transport (see the header): `IORING_OP_URING_CMD` on an fd of
  * `/dev/jsuring`, `cmd_op` = a `JSK_CMD_*` number, `addr` = byte offset of the
  * command's struct in the ring's param region (a multiple of 8), `len` =
- * its exact size, every other SQE field zero.
+ * its exact size, every other SQE field zero (UNREGISTER also names its slot
+ * in `buf_index` with `IORING_URING_CMD_FIXED`).
  *
  * @module
  */
@@ -253,12 +254,12 @@ export const JskBufFlag: Readonly<{ DEST: number; SOURCE: number }> = Object.fre
  * @example
  * ```ts
  * import { JskConst } from "./uapi.ts";
- * console.log(JskConst.VERSION, JskConst.MAX_PAGES); // 1 256
+ * console.log(JskConst.VERSION, JskConst.MAX_PAGES); // 2 256
  * ```
  */
 export const JskConst: Readonly<{ VERSION: number; MAX_PAGES: number }> = Object.freeze({
-  /** `JSK_VERSION`: what PROBE reports in `version`. */
-  VERSION: 1,
+  /** `JSK_VERSION`: what PROBE reports in `version` (2: per-open ids and counters, UNREGISTER names its slot). */
+  VERSION: 2,
   /** `JSK_MAX_PAGES`: upper bound of `nr_pages`. */
   MAX_PAGES: 256,
 });
@@ -288,3 +289,16 @@ export const JSK_FNV1A: Readonly<{ BASIS: bigint; PRIME: bigint }> = Object.free
   BASIS: 0xcbf29ce484222325n,
   PRIME: 0x100000001b3n,
 });
+
+/**
+ * `IORING_URING_CMD_FIXED` (include/uapi/linux/io_uring.h, Linux 6.1): the
+ * `uring_cmd_flags` bit saying the command uses fixed buffer `buf_index`.
+ * `JSK_CMD_BUF_UNREGISTER` sets it to name its slot to io_uring.
+ *
+ * @example
+ * ```ts
+ * import { IORING_URING_CMD_FIXED } from "./uapi.ts";
+ * console.log(IORING_URING_CMD_FIXED); // 1
+ * ```
+ */
+export const IORING_URING_CMD_FIXED = 1;

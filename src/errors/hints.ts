@@ -151,6 +151,22 @@ export function memlockHint(needed?: number): string {
     "raise it (ulimit -l, LimitMEMLOCK= in systemd, --ulimit memlock=-1 in Docker)";
 }
 
+// The Ring.create option behind each setup flag, and how to do without it.
+const RING_OPTION_OF: Partial<Record<keyof typeof SetupFlag, readonly [string, string]>> = {
+  SQPOLL: ["sqpoll", "drop sqpoll"],
+  CQSIZE: ["cqEntries", "drop cqEntries"],
+  R_DISABLED: ["disabled: true", "drop disabled"],
+  SUBMIT_ALL: ["submitAll: true", "drop submitAll"],
+  COOP_TASKRUN: ["coopTaskrun: true", "drop coopTaskrun"],
+  TASKRUN_FLAG: ["taskrunFlag: true", "drop taskrunFlag"],
+  SQE128: ["sqe128: true", "drop sqe128"],
+  CQE32: ["cqe32: true", "drop cqe32"],
+  SINGLE_ISSUER: ["singleIssuer: true", "drop singleIssuer"],
+  DEFER_TASKRUN: ["deferTaskrun: true", "drop deferTaskrun"],
+  NO_MMAP: ['memory: "user"', 'pass memory: "kernel" (or leave memory unset: the default follows the kernel)'],
+  NO_SQARRAY: ["noSqArray: true", "drop noSqArray (unset, it follows the kernel)"],
+};
+
 /**
  * A hint for an `io_uring_setup` failure with `flags`.
  *
@@ -192,11 +208,15 @@ export function setupHint(
     const names = Object.keys(SetupFlag) as (keyof typeof SetupFlag)[];
     const reasons = names
       .filter((name) => flags & SetupFlag[name] && !kernelAtLeast(SETUP_FLAG_SINCE[name], running))
-      .map((name) => `IORING_SETUP_${name} needs Linux ${SETUP_FLAG_SINCE[name]}`);
+      .map((name) => {
+        const option = RING_OPTION_OF[name];
+        return `IORING_SETUP_${name} needs Linux ${SETUP_FLAG_SINCE[name]} (this is Linux ${running[0]}.${running[1]})` +
+          (option ? `: ${option[0]} asks for it; ${option[1]}, or run a newer kernel` : "");
+      });
     const known = names.reduce((all, name) => all | SetupFlag[name], 0);
     const unknown = (flags & ~known) >>> 0;
     if (unknown) reasons.push(`setup flag bits 0x${unknown.toString(16)} are unknown to jsuring and this kernel`);
-    if (reasons.length) return `${reasons.join("; ")} (this is Linux ${running[0]}.${running[1]})`;
+    if (reasons.length) return reasons.join("; ");
   }
   return undefined;
 }
@@ -231,12 +251,23 @@ export function registerHint(errno: number, needed?: number): string | undefined
  * ```
  */
 export function hugepageHint(knob: "memory" | "hugepages" = "memory"): string {
+  return `${hugepageShortage()}, or pass ${knob}: "auto" (falls back to transparent hugepages, then pages), "thp" or "pages"`;
+}
+
+/**
+ * Why no hugetlb page could be had and how to get one (without the
+ * alternative knob: for a fallback that already took it).
+ *
+ * @example
+ * ```ts
+ * import { hugepageShortage } from "@jsuring/jsuring";
+ * console.log(hugepageShortage());
+ * ```
+ */
+export function hugepageShortage(): string {
   const n = readProc("/proc/sys/vm/nr_hugepages");
-  const other = `or pass ${knob}: "auto" (falls back to transparent hugepages, then pages), "thp" or "pages"`;
-  if (n === undefined) {
-    return `no free hugetlb page: reserve some (as root: sysctl vm.nr_hugepages=16), ${other}`;
-  }
+  if (n === undefined) return "no free hugetlb page: reserve some (as root: sysctl vm.nr_hugepages=16)";
   return n === "0"
-    ? `no hugepages are reserved (vm.nr_hugepages=0): reserve some (as root: sysctl vm.nr_hugepages=16), ${other}`
-    : `all ${n} reserved hugepages are in use: reserve more (sysctl vm.nr_hugepages), ${other}`;
+    ? "no hugepages are reserved (vm.nr_hugepages=0): reserve some (as root: sysctl vm.nr_hugepages=16)"
+    : `all ${n} reserved hugepages are in use: reserve more (sysctl vm.nr_hugepages)`;
 }

@@ -47,6 +47,10 @@ export interface Entry {
   readonly headers: string;
   /** The whole content, for files up to the small-file size. */
   body: Uint8Array | undefined;
+  /** A whole 200 keep-alive HTTP/1.1 response of a small file, for `responseSecond`. */
+  response?: Uint8Array;
+  /** The second (epoch) `response`'s Date header names. */
+  responseSecond?: number;
   /** When the entry was last checked against the file system. */
   checkedAt: number;
   /** Requests using it now (its fd closes when 0 and stale). */

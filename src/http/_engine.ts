@@ -14,7 +14,7 @@ import { listen, type TcpConn, TcpListener } from "../net/mod.ts";
 import { type Entry, FileCache } from "./_cache.ts";
 import { evaluatePreconditions } from "./conditional.ts";
 import { Header, Method, parseRequest, RequestHead } from "./parse.ts";
-import { resolvePath } from "./path.ts";
+import { type ResolvedPath, resolvePath } from "./path.ts";
 import { ifRangeMatches, parseRange } from "./range.ts";
 import { encodePath, errorResponse, responseHead } from "./response.ts";
 import { listDirectory } from "./_listing.ts";
@@ -23,6 +23,10 @@ import type { ServeDirOptions, ServerCounters, ServerLimits } from "./server.ts"
 
 const ENC = new TextEncoder();
 const FILE_CHUNK = 256 * 1024;
+// Plain IORING_OP_SEND: SEND_ZC measured slower here for every size
+// (bench/HTTP.md): over loopback the data is copied anyway and each send
+// waits for its notification too.
+const MSG_WAITALL = 0x100;
 
 class Conn {
   tcp: TcpConn;
@@ -33,7 +37,7 @@ class Conn {
   requests = 0;
   carry: Uint8Array | undefined;
   carryLen = 0;
-  fileBuf: Uint8Array | undefined;
+  fileBufs: Uint8Array[] | undefined;
   status = 0;
   sent = 0;
   /** The request being parsed/answered (offsets into this connection's bytes). */
@@ -57,6 +61,7 @@ export class Engine {
   #o: ServeDirOptions;
   #limits: ServerLimits;
   #conns = new Set<Conn>();
+  #paths = new Map<string, ResolvedPath>();
   #handlers = new Set<Promise<void>>();
   #stopping = false;
   #stopTicks = new AbortController();
@@ -221,7 +226,13 @@ export class Engine {
 
   async #send(c: Conn, bytes: Uint8Array): Promise<void> {
     c.deadline = Date.now() + this.#limits.sendTimeout;
-    await c.tcp.sendAll(bytes);
+    // MSG_WAITALL: the kernel retries a partial send itself (5.19+) instead
+    // of a completion and a new SQE per socket-buffer's worth.
+    let sent = await this.#ring.send(c.tcp.fd, bytes, MSG_WAITALL, false);
+    while (sent < bytes.length) {
+      c.deadline = Date.now() + this.#limits.sendTimeout;
+      sent += await this.#ring.send(c.tcp.fd, bytes.subarray(sent), MSG_WAITALL, false);
+    }
     c.sent += bytes.length;
     this.counters.bytes += bytes.length;
   }
@@ -271,7 +282,13 @@ export class Engine {
   ): Promise<boolean> {
     const o = this.#o;
     const isHead = head.method === Method.HEAD;
-    const r = resolvePath(target);
+    let r = this.#paths.get(target);
+    if (r === undefined) {
+      r = resolvePath(target);
+      // Decoding is pure: remember the last few thousand targets.
+      if (this.#paths.size >= 4096) this.#paths.clear();
+      this.#paths.set(target, r);
+    }
     // A target that does not decode is a malformed request: answer and close, as nginx does.
     if ("status" in r) return this.#error(c, r.status, head.minor, r.status === 404 && keepAlive, isHead);
     if (head.method !== Method.GET && !isHead) {
@@ -418,6 +435,22 @@ export class Engine {
     }
     const len = end - start + 1;
     c.status = status;
+    if (status === 200 && e.body && !isHead && minor === 1 && keepAlive && len > 0) {
+      // The common case: the whole response, head and bytes, built once per
+      // second (its Date) and shared by every connection; never mutated, so
+      // sends in flight can all point at it.
+      const now = Math.floor(Date.now() / 1000);
+      if (e.response === undefined || e.responseSecond !== now) {
+        const h = responseHead(200, 1, true, e.headers, len);
+        const out = new Uint8Array(h.length + len);
+        ENC.encodeInto(h, out);
+        out.set(e.body, h.length);
+        e.response = out;
+        e.responseSecond = now;
+      }
+      await this.#send(c, e.response);
+      return keepAlive;
+    }
     const h = responseHead(status, minor, keepAlive, e.headers + extra, len);
     if (isHead || len === 0) {
       await this.#send(c, ENC.encode(h));
@@ -431,24 +464,35 @@ export class Engine {
       await this.#send(c, out);
       return keepAlive;
     }
-    // Large file: the head with the first chunk, then chunk by chunk.
-    const buf = c.fileBuf ??= new Uint8Array(FILE_CHUNK);
-    let at = start, first = true;
-    while (at <= end) {
-      const off = first ? h.length : 0;
-      if (first) ENC.encodeInto(h, buf);
-      const want = Math.min(FILE_CHUNK - off, end + 1 - at);
-      const n = await this.#ring.read(e.fd, buf.subarray(off, off + want), at);
-      if (n <= 0) {
-        // The file shrank under us: the promised length cannot be sent.
-        this.#cache.invalidate(e);
-        this.counters.errors++;
-        if (first) return this.#error(c, 500, minor, false, false); // nothing sent yet
-        throw new Error("file shrank while being sent");
+    // Large file: the head with the first chunk, then chunk by chunk, the
+    // next chunk read (page cache, fast) while the previous one is sent.
+    const bufs = c.fileBufs ??= [new Uint8Array(FILE_CHUNK), new Uint8Array(FILE_CHUNK)];
+    ENC.encodeInto(h, bufs[0]);
+    let at = start, which = 0, off = h.length;
+    let sending: Promise<void> | undefined;
+    try {
+      while (at <= end) {
+        const buf = bufs[which];
+        const want = Math.min(FILE_CHUNK - off, end + 1 - at);
+        const n = await this.#ring.read(e.fd, buf.subarray(off, off + want), at);
+        if (n <= 0) {
+          // The file shrank under us: the promised length cannot be sent.
+          this.#cache.invalidate(e);
+          this.counters.errors++;
+          if (at === start) return this.#error(c, 500, minor, false, false); // nothing sent yet
+          throw new Error("file shrank while being sent");
+        }
+        if (sending) await sending;
+        sending = this.#send(c, buf.subarray(0, off + n));
+        sending.catch(() => {}); // handled: awaited below (a rejection must not go unhandled meanwhile)
+        at += n;
+        off = 0;
+        which ^= 1;
       }
-      await this.#send(c, buf.subarray(0, off + n));
-      at += n;
-      first = false;
+      await sending;
+    } finally {
+      // A send still in flight holds its buffer: never hand it to the next request early.
+      if (sending) await sending.catch(() => {});
     }
     return keepAlive;
   }

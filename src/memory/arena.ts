@@ -11,7 +11,7 @@
 import { libjsuring } from "../runtime/libs.ts";
 import { getNative } from "../runtime/_ffi.ts";
 import { UringError } from "../errors/uring_error.ts";
-import { hugepageHint } from "../errors/hints.ts";
+import { hugepageHint, hugepageShortage } from "../errors/hints.ts";
 import { Errno } from "../errors/errno.ts";
 import { show } from "../ring/_args.ts";
 import { markOwned } from "./_pin.ts";
@@ -244,7 +244,7 @@ export function createArena(options: ArenaOptions, knob: "memory" | "hugepages")
   const kind = KIND[Number(out[2])];
   let fallback: string | undefined;
   if (memory === "auto" && kind !== "hugetlb") {
-    fallback = `no hugetlb page (${hugepageHint(knob)})` +
+    fallback = `no hugetlb page: ${hugepageShortage()}` +
       (kind === "pages" ? "; transparent hugepages are off too (/sys/kernel/mm/transparent_hugepage/enabled)" : "");
   }
   return make(Number(out[0]), Number(out[1]), kind, Number(out[3]), fallback);

@@ -13,10 +13,12 @@
  *
  * @module
  */
-import { type Direction, FROM_KERNEL, type Pin, pin, PinVector, PinWith, TO_KERNEL } from "../memory/_pin.ts";
+import { type Direction, FROM_KERNEL, type Pin, pin, pinSend, PinVector, PinWith, TO_KERNEL } from "../memory/_pin.ts";
 import { Misc, Op, statx as statxLayout } from "../abi/mod.ts";
 import { getNative } from "../runtime/_ffi.ts";
 import * as sqe from "../ops/sqe.ts";
+import { prepRecv, prepSend, prepSendZc } from "../ops/net.ts";
+import { MSG } from "../abi/linux.ts";
 import {
   AT_FDCWD,
   checkBool,
@@ -297,6 +299,58 @@ export const CANCEL: OpDescription<[target: number, cancelFlags: number]> = {
   write: (s, at, [target, cancelFlags]) => sqe.prepCancel(s, at, target, cancelFlags),
 };
 
+/** MSG_NOSIGNAL: a send to a closed peer fails with EPIPE instead of raising SIGPIPE. */
+const MSG_NOSIGNAL = MSG.NOSIGNAL;
+
+type SocketArgs = [fd: number, buffer: IoBuffer, msgFlags: number];
+
+function checkSocket(args: SocketArgs): IoBuffer {
+  checkFd(args[0]);
+  checkBuffer(args[1]);
+  checkU32(args[2], "msgFlags");
+  return args[1];
+}
+
+// Library memory only (src/memory/_pin.ts). A send stages at most 1 MiB of
+// an ordinary buffer (pinSend) and may be short, as a send may anyway.
+const checkSend = (args: SocketArgs): Pin => pinSend(checkSocket(args));
+const checkRecv = (args: SocketArgs): Pin => pin(checkSocket(args), FROM_KERNEL);
+
+/** IORING_OP_SEND (5.6): send(2) of `buffer` on socket `fd`, always with MSG_NOSIGNAL. */
+export const SEND: OpDescription<SocketArgs> = {
+  name: "send",
+  opcode: Op.SEND,
+  optionKeys: NO_KEYS,
+  check: checkSend,
+  write: (s, at, [fd, _buf, msgFlags], _o, keep) =>
+    prepSend(s, at, fd, (keep as Pin).addr, (keep as Pin).len, (msgFlags | MSG_NOSIGNAL) >>> 0),
+  buffers: (args) => args[1],
+};
+
+/**
+ * IORING_OP_SEND_ZC (6.0): zero-copy send, always with MSG_NOSIGNAL; a
+ * second CQE (F_NOTIF) says when the kernel let go of the buffer.
+ */
+export const SEND_ZC: OpDescription<SocketArgs> = {
+  name: "send_zc",
+  opcode: Op.SEND_ZC,
+  optionKeys: NO_KEYS,
+  check: checkSend,
+  write: (s, at, [fd, _buf, msgFlags], _o, keep) =>
+    prepSendZc(s, at, fd, (keep as Pin).addr, (keep as Pin).len, (msgFlags | MSG_NOSIGNAL) >>> 0, 0),
+  buffers: (args) => args[1],
+};
+
+/** IORING_OP_RECV (5.6): recv(2) into `buffer` from socket `fd`. */
+export const RECV: OpDescription<SocketArgs> = {
+  name: "recv",
+  opcode: Op.RECV,
+  optionKeys: NO_KEYS,
+  check: checkRecv,
+  write: (s, at, [fd, buf, msgFlags], _o, keep) => prepRecv(s, at, fd, (keep as Pin).addr, buf.byteLength, msgFlags),
+  buffers: (args) => args[1],
+};
+
 /**
  * Every description, by name, for {@linkcode Ring.queue} and `AsyncRing.run`.
  *
@@ -323,6 +377,9 @@ export const OPERATIONS: Readonly<{
   TIMEOUT: OpDescription<[timeout: Timeout], { count: number; timeoutFlags: number }>;
   LINK_TIMEOUT: OpDescription<[timeout: Timeout]>;
   CANCEL: OpDescription<[target: number, cancelFlags: number]>;
+  SEND: OpDescription<[fd: number, buffer: IoBuffer, msgFlags: number]>;
+  SEND_ZC: OpDescription<[fd: number, buffer: IoBuffer, msgFlags: number]>;
+  RECV: OpDescription<[fd: number, buffer: IoBuffer, msgFlags: number]>;
 }> = Object.freeze({
   NOP,
   READ,
@@ -338,4 +395,7 @@ export const OPERATIONS: Readonly<{
   TIMEOUT,
   LINK_TIMEOUT,
   CANCEL,
+  SEND,
+  SEND_ZC,
+  RECV,
 });

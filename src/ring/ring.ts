@@ -819,7 +819,15 @@ export class Ring implements Disposable {
       if (keep instanceof Pin) keep.finish(-1); // never queued: staging back
       throw e;
     }
-    op.write(this.sqes, at, args, options, keep);
+    try {
+      op.write(this.sqes, at, args, options, keep);
+    } catch (e) {
+      // The writers check field widths too; should one refuse, give the SQE
+      // back (it is the last one reserved) rather than submit stale bytes.
+      this.#sqeTail = (this.#sqeTail - 1) >>> 0;
+      if (keep instanceof Pin) keep.finish(-1);
+      throw e;
+    }
     return this.track(at, options?.tag, flags, keep);
   }
 

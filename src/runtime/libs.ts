@@ -146,7 +146,7 @@ export function liburing(): Bound<typeof LIBURING> {
   return uring = load(
     path ?? "liburing.so.2",
     LIBURING,
-    path ? `liburing from ${LIBURING_ENV}` : "liburing (liburing.so.2)",
+    path ? `liburing from ${LIBURING_ENV}=${path}` : "liburing (liburing.so.2)",
     path
       ? `Point ${LIBURING_ENV} at liburing.so.2 (2.3 or newer), or unset it`
       : "Install your distribution's liburing package: liburing2 (Debian, Ubuntu), liburing (Fedora, Arch, Alpine)",

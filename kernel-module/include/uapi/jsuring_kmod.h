@@ -13,8 +13,17 @@
  *                  a multiple of 8
  *   sqe->len     = sizeof() that struct, exactly (also encoded in cmd_op)
  *   every other field (ioprio, uring_cmd_flags, buf_index, file_index,
- *   addr3 and the rest of the command area) must be zero; sqe->flags and
- *   personality are io_uring's own.
+ *   addr3 and the rest of the command area) must be zero, except that
+ *   JSK_CMD_BUF_UNREGISTER needs uring_cmd_flags = IORING_URING_CMD_FIXED and
+ *   buf_index = the slot (see there); sqe->flags and personality are
+ *   io_uring's own.
+ *
+ * Who may call: whoever can open /dev/jsuring (root only, mode 0600, by
+ * default).  Everything a caller names or sees belongs to its open file:
+ * buffer ids, FILL/CHECKSUM access and PROBE's counters are per open file,
+ * so one opener can neither reach nor observe another's buffers.  Pages are
+ * charged to the opener (RLIMIT_MEMLOCK unless it had CAP_IPC_LOCK, VmPin)
+ * and bounded by the module parameters max_pages_per_open / max_pages_total.
  * No user pointers are passed: the module reads the struct from the region
  * once, validates it, does the work and writes the whole struct back (the
  * "out" fields filled in).  cqe->res is 0 or a negative errno; on an error
@@ -40,15 +49,16 @@
 #include <linux/ioctl.h>
 
 #define JSK_DEVICE_PATH		"/dev/jsuring"
-#define JSK_VERSION		1
+#define JSK_VERSION		2	/* 2: per-open ids and counters, UNREGISTER names its slot */
 
 /* Upper bound of JSK_CMD_BUF_REGISTER's nr_pages (1 MiB of 4 KiB pages). */
 #define JSK_MAX_PAGES		256
 
 /*
  * JSK_CMD_PROBE: every field is "out"; the whole struct must be zero on
- * input (so a later version can add inputs).  Counters are module-global
- * and only grow: after all rings are gone, allocated == freed and
+ * input (so a later version can add inputs).  The counters are those of the
+ * open file the command was issued on (buffers registered through it) and
+ * only grow: once its buffers' rings are gone, allocated == freed and
  * registered == released (the release callback ran once per buffer).
  */
 struct jsk_probe {
@@ -74,8 +84,14 @@ struct jsk_probe {
  * Then READ_FIXED / WRITE_FIXED with buf_index = index and addr = byte
  * offset inside the buffer (kernel buffers start at address 0) move data
  * between a file and these pages.
+ * The buffer id is this open file's and is never reused by it.
  * Errors: EINVAL nr_pages 0 or > JSK_MAX_PAGES, no direction flag, index
- * past the ring's table; EBUSY slot occupied; ENOMEM.
+ * past the ring's table; EBUSY slot occupied; ENOMEM the opener's
+ * RLIMIT_MEMLOCK would be exceeded (or no memory); ENOBUFS the module
+ * parameter max_pages_per_open or max_pages_total would be exceeded;
+ * ENOSPC this open file used up its ids (2^53 - 1).
+ * It always runs from an io-wq worker (the inline issue returns -EAGAIN
+ * to io_uring, which re-issues it there): allocation may reclaim.
  */
 struct jsk_buf_register {
 	__u32	index;		/* in: slot in the ring's fixed-buffer table */
@@ -90,10 +106,15 @@ struct jsk_buf_register {
 #define JSK_BUF_SOURCE		(1U << 1)	/* I/O may read from it: WRITE_FIXED */
 
 /*
- * JSK_CMD_BUF_UNREGISTER: io_buffer_unregister() of slot `index`.  The pages
- * are freed by the release callback once in-flight I/O using them is done.
- * Errors: EINVAL index past the table or slot empty; EBUSY slot holds a
- * user (not kernel) buffer.
+ * JSK_CMD_BUF_UNREGISTER: io_buffer_unregister() of slot `index`, which
+ * must also be in sqe->buf_index with sqe->uring_cmd_flags =
+ * IORING_URING_CMD_FIXED: io_uring looks the slot up, and the module refuses
+ * a buffer it did not register through this open file.  The pages are
+ * freed by the release callback once in-flight I/O using them is done.
+ * Errors: EINVAL index past the table, slot empty, or buf_index / the FIXED
+ * flag missing or different; EBUSY the slot holds a user buffer; EPERM it
+ * holds a kernel buffer not registered through this open file (another
+ * driver's, or another open's).
  */
 struct jsk_buf_unregister {
 	__u32	index;		/* in */
@@ -107,8 +128,11 @@ struct jsk_buf_unregister {
  * JSK_CMD_BUF_CHECKSUM: checksum the same range (seed must be 0).
  * Both return the 64-bit FNV-1a hash of the range (offset basis
  * 0xcbf29ce484222325, prime 0x100000001b3, one byte at a time).
- * Errors: ENOENT no such live buffer registered by this ring; EINVAL
- * length 0 or range past the buffer's end.
+ * Errors: ENOENT no such live buffer registered through this open file
+ * (whichever ring holds it: IORING_REGISTER_CLONE_BUFFERS copies do not
+ * matter); EINVAL length 0 or range past the buffer's end.
+ * Ranges longer than a page run from an io-wq worker (the inline issue
+ * returns -EAGAIN to io_uring).
  */
 struct jsk_buf_op {
 	__u64	buf_id;		/* in: from JSK_CMD_BUF_REGISTER */
