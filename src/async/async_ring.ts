@@ -56,7 +56,7 @@ import { Errno } from "../errors/errno.ts";
 import { kernelAtLeast, kernelVersion } from "../errors/hints.ts";
 import { createWaker, defaultWaker, type Waker, type WakerKind } from "./_waker.ts";
 import { Multishot, type MultishotOptions } from "./_multishot.ts";
-import { Pin } from "../memory/_pin.ts";
+import { FROM_KERNEL, Pin, pin } from "../memory/_pin.ts";
 
 export type { WakerKind } from "./_waker.ts";
 export { Multishot, type MultishotOptions, type MultishotResult } from "./_multishot.ts";
@@ -640,9 +640,11 @@ export class AsyncRing implements Disposable, AsyncDisposable {
       checkFd(fd);
       checkOffset(offset);
       const at = this.#sqe(p.ts === undefined ? 1 : 2);
-      sqe.prepRead(this.ring.sqes, at, fd, getNative().addressOf(buffer), buffer.byteLength, offset);
+      // Library memory only (src/memory/_pin.ts), as ops.READ does.
+      const mem = pin(buffer, FROM_KERNEL);
+      sqe.prepRead(this.ring.sqes, at, fd, mem.addr, buffer.byteLength, offset);
       p.buf = buffer;
-      return this.#track(p, at, buffer, options);
+      return this.#track(p, at, mem, options);
     } catch (e) {
       return Promise.reject(e);
     }
