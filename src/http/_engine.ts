@@ -11,6 +11,7 @@
  */
 import { AsyncRing } from "../async/async_ring.ts";
 import { MSG } from "../abi/linux.ts";
+import { kernelAtLeast } from "../errors/hints.ts";
 import { listen, type TcpConn, TcpListener } from "../net/mod.ts";
 import { type Entry, FileCache } from "./_cache.ts";
 import { evaluatePreconditions } from "./conditional.ts";
@@ -125,19 +126,35 @@ export class Engine {
       50,
       Math.min(1000, Math.floor(Math.min(l.headerTimeout, l.idleTimeout, l.sendTimeout) / 4)),
     );
+    if (!kernelAtLeast("6.4")) {
+      // No multishot timeouts before 6.4 (ticks() refuses them): one timeout
+      // per tick; a refused one waits a tick on the JS clock, never spins.
+      while (!this.#stopTicks.signal.aborted && !this.#ring.closed) {
+        try {
+          await this.#ring.sleep(tick, { signal: this.#stopTicks.signal });
+        } catch {
+          if (this.#stopTicks.signal.aborted || this.#ring.closed) break;
+          await new Promise((r) => setTimeout(r, tick));
+        }
+        this.#sweep();
+      }
+      return;
+    }
     while (!this.#stopTicks.signal.aborted && !this.#ring.closed) {
       try {
-        for await (const _ of this.#ring.ticks(tick, { signal: this.#stopTicks.signal })) {
-          const now = Date.now();
-          for (const c of this.#conns) {
-            if (!c.killed && c.deadline < now) {
-              this.counters.timeouts++;
-              this.#kill(c);
-            }
-          }
-        }
+        for await (const _ of this.#ring.ticks(tick, { signal: this.#stopTicks.signal })) this.#sweep();
       } catch {
         // The kernel ended the timer (CQ overflow): arm it again.
+      }
+    }
+  }
+
+  #sweep(): void {
+    const now = Date.now();
+    for (const c of this.#conns) {
+      if (!c.killed && c.deadline < now) {
+        this.counters.timeouts++;
+        this.#kill(c);
       }
     }
   }
