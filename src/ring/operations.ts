@@ -30,8 +30,8 @@ import {
   checkU32,
   checkU64,
   cString,
-  iovecs,
   type IoBuffer,
+  iovecs,
   type Timeout,
   timespec,
 } from "./_args.ts";
@@ -65,7 +65,13 @@ export interface OpDescription<A extends readonly unknown[], O extends object = 
    */
   readonly check: (args: A, options: Partial<O> | undefined) => unknown;
   /** Write the SQE at byte offset `at`, from the checked arguments and what `check` returned. */
-  readonly write: (s: sqe.SqeViews, at: number, args: A, options: Partial<O> | undefined, keep: unknown) => void;
+  readonly write: (
+    s: sqe.SqeViews,
+    at: number,
+    args: A,
+    options: Partial<O> | undefined,
+    keep: unknown,
+  ) => void;
   /**
    * The caller's buffers among the arguments, for the async ring's check
    * that none was detached before submit.
@@ -243,7 +249,15 @@ export const STATX: OpDescription<StatxArgs, StatxOptions> = {
   },
   write: (s, at, _args, o, keep) => {
     const [name, out] = keep as [Uint8Array, Uint8Array];
-    sqe.prepStatx(s, at, o?.dirfd ?? AT_FDCWD, addressOf(name), o?.atFlags ?? 0, o?.mask ?? 0x7ff, addressOf(out));
+    sqe.prepStatx(
+      s,
+      at,
+      o?.dirfd ?? AT_FDCWD,
+      addressOf(name),
+      o?.atFlags ?? 0,
+      o?.mask ?? 0x7ff,
+      addressOf(out),
+    );
   },
 };
 
@@ -356,7 +370,10 @@ export const OPERATIONS: Readonly<{
   FSYNC: OpDescription<[fd: number, how: { datasync?: boolean }]>;
   OPENAT: OpDescription<[path: string | Uint8Array, flags: number, mode: number], { dirfd: number }>;
   CLOSE: OpDescription<[fd: number]>;
-  STATX: OpDescription<[path: string | Uint8Array, out: Uint8Array], { dirfd: number; atFlags: number; mask: number }>;
+  STATX: OpDescription<
+    [path: string | Uint8Array, out: Uint8Array],
+    { dirfd: number; atFlags: number; mask: number }
+  >;
   TIMEOUT: OpDescription<[timeout: Timeout], { count: number; timeoutFlags: number }>;
   LINK_TIMEOUT: OpDescription<[timeout: Timeout]>;
   CANCEL: OpDescription<[target: number, cancelFlags: number]>;

@@ -250,10 +250,14 @@ export class Ring implements Disposable {
       (options.arena !== undefined || kernelAtLeast("6.5") ? "user" : "kernel");
     const fallback: string[] = [];
     if (options.memory === undefined && memory === "kernel") {
-      fallback.push(`memory: "kernel": rings in application memory (IORING_SETUP_NO_MMAP) need Linux 6.5, this is Linux ${kernelRelease()}`);
+      fallback.push(
+        `memory: "kernel": rings in application memory (IORING_SETUP_NO_MMAP) need Linux 6.5, this is Linux ${kernelRelease()}`,
+      );
     }
     if (options.noSqArray === undefined && !(flags & SetupFlag.NO_SQARRAY)) {
-      fallback.push(`noSqArray: false: IORING_SETUP_NO_SQARRAY needs Linux 6.6, this is Linux ${kernelRelease()}`);
+      fallback.push(
+        `noSqArray: false: IORING_SETUP_NO_SQARRAY needs Linux 6.6, this is Linux ${kernelRelease()}`,
+      );
     }
     if (memory !== "user" && memory !== "kernel") {
       throw new TypeError(`memory must be "user" or "kernel", got ${memory}`);
@@ -285,7 +289,10 @@ export class Ring implements Disposable {
       const sqesBytes = Math.ceil(layout.sqesBytes / PAGE_SIZE) * PAGE_SIZE;
       arena = options.arena;
       if (!arena) {
-        arena = createArena({ size: ringsBytes + sqesBytes, memory: options.hugepages ?? "auto" }, "hugepages");
+        arena = createArena(
+          { size: ringsBytes + sqesBytes, memory: options.hugepages ?? "auto" },
+          "hugepages",
+        );
         ownsArena = true;
       }
       try {
@@ -584,8 +591,6 @@ export class Ring implements Disposable {
     return this.queue(ops.WRITE, [fd, buffer, offset], options);
   }
 
-
-
   /**
    * Queue a vectored read into `buffers` (IORING_OP_READV).
    *
@@ -616,8 +621,6 @@ export class Ring implements Disposable {
   writev(fd: number, buffers: readonly IoBuffer[], offset = -1, options?: OpOptions): number {
     return this.queue(ops.WRITEV, [fd, buffers, offset], options);
   }
-
-
 
   /**
    * Queue a read into registered buffer `index` (IORING_OP_READ_FIXED); `buffer`
@@ -995,8 +998,7 @@ export class Ring implements Disposable {
             if (tag instanceof InternalOp) {
               if (!(flags & CqeFlag.F_MORE)) this.#internalLive--;
               tag.onComplete(i32[w + 2], flags);
-            }
-            else handler(i32[w + 2], flags, tag);
+            } else handler(i32[w + 2], flags, tag);
           }
         }
       } finally {
