@@ -76,19 +76,24 @@ if [ -x kernel-module/vm/run.sh ] && [ "${JSURING_SKIP_VM:-0}" != 1 ]; then
   # param-region suites, each under Deno and Bun; 7.2: the C suite and the
   # Deno port (buffer commands compiled out: those tests skip).
   #
-  # Older kernels (issue 15): the library's whole Deno and Bun suites in a
-  # guest of Debian 12's 6.1 or Debian 13's 6.12 (with trixie's liburing
-  # 2.9). One per run, alternating by day of the year (each takes ~15-20 min
-  # under emulation); JSURING_VM_KERNELS="6.1 6.12" (or "none") chooses. The
-  # whole matrix, 6.1 + 6.12 + 7.3, is `kernel-module/vm/run.sh --matrix`.
-  day=$((10#$(date -u +%j)))
-  older=${JSURING_VM_KERNELS-$([ $((day % 2)) = 0 ] && echo 6.1 || echo 6.12)}
+  # Older kernels (issue 15): the library's whole suite (tests/) in a guest of
+  # Debian 12's 6.1 or Debian 13's 6.12 (with trixie's liburing 2.9). Under
+  # emulation one runtime's suite takes ~15-20 min, so each run takes one
+  # kernel and one runtime, in turn by day of the year (6.1 Deno, 6.12 Bun,
+  # 6.1 Bun, 6.12 Deno). JSURING_VM_OLDER="6.1 6.12:bun" (KERNEL[:RUNTIME],
+  # or "none") chooses. The whole matrix, both runtimes on 6.1, 6.12 and
+  # 7.3, is `kernel-module/vm/run.sh --matrix` (about an hour).
+  turns=("6.1:deno" "6.12:bun" "6.1:bun" "6.12:deno")
+  older=${JSURING_VM_OLDER-${turns[$((10#$(date -u +%j) % 4))]}}
   vms=("vm:--deno kernel-module/vm/deno --core --bun" "vm-7.2:--kernel 7.2 --deno kernel-module/vm/deno")
   for k in $older; do
     [ "$k" = none ] && continue
+    rt=${k#*:}
+    [ "$rt" = "$k" ] && rt= || rt="=$rt"
+    k=${k%%:*}
     extra=
     [ "$k" = 6.12 ] && extra=" --liburing trixie"
-    vms+=("vm-$k:--kernel $k --lib --no-c$extra")
+    vms+=("vm-$k${rt/=/-}:--kernel $k --lib$rt --no-c$extra")
   done
   for vm in "${vms[@]}"; do
     echo "== VM suites (${vm%%:*}: run.sh ${vm#*:})"

@@ -359,7 +359,10 @@ function runChild(code: string): { status: number | null; stdout: string; stderr
   using dir = tempDir();
   const file = join(dir.path, "child.ts");
   execFileSync("sh", ["-c", `cat > '${file}'`], { input: code });
-  const r = spawnSync(process.execPath, runtimeArgs(file), { encoding: "utf8", timeout: 60_000 });
+  // Generous: under emulation (the VM matrix) a child runtime needs ~20 s to
+  // start; the bound is only there to turn a hang into a failure, below Bun's
+  // 120 s per-test timeout (bunfig.toml).
+  const r = spawnSync(process.execPath, runtimeArgs(file), { encoding: "utf8", timeout: 110_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -62,3 +62,19 @@ test("a submit while CQEs sit in the overflow list flushes them (GETEVENTS added
   assert.equal(got, total + 1);
   assert.equal(ring.inFlight, 0);
 });
+
+test("an SQE the kernel refuses at submit does not strand the SQEs queued after it", () => {
+  for (const wait of ["submitAndWait", "waitFor"] as const) {
+    using ring = Ring.create({ entries: 8 });
+    ring.nop({ tag: "before" });
+    ring.linkTimeout(1000, { tag: "refused" }); // nothing to link to: EINVAL at submit, which stops there
+    ring.nop({ tag: "after 1" });
+    ring.nop({ tag: "after 2" });
+    if (wait === "submitAndWait") ring.submitAndWait(4);
+    else assert.equal(ring.waitFor(4, 2000), true);
+    const got = new Map(ring.completions().map((c) => [c.tag, c.res]));
+    assert.equal(got.get("refused"), -Errno.EINVAL, wait);
+    assert.equal(got.get("after 1"), 0, wait);
+    assert.equal(got.get("after 2"), 0, wait);
+  }
+});

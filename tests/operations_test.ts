@@ -30,6 +30,9 @@ const SAMPLE: Record<keyof typeof OPERATIONS, readonly unknown[]> = {
   TIMEOUT: [1],
   LINK_TIMEOUT: [1],
   CANCEL: [1, 0],
+  SEND: [NOT_OPEN, buf, 0],
+  SEND_ZC: [NOT_OPEN, buf, 0],
+  RECV: [NOT_OPEN, buf, 0],
 };
 
 test("each description writes its own opcode, which the kernel's probe lists", () => {

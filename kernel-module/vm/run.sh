@@ -40,11 +40,13 @@
 #   --bun              with --deno/--core, also run the same suites with Bun
 #                      (node_modules/.bin/bun's binary); see kernel-module/README.md
 #   --no-c             skip the C suite
-#   --lib              the library's whole suites: `deno test` and `bun test` of
+#   --lib[=deno|=bun]  the library's whole suites: `deno test` and `bun test` of
 #                      tests/ ("lib:deno", "lib:bun"), with the host's gcc-12
 #                      toolchain, make and headers packed in (the ABI, SQE golden
-#                      and companion tests compile C) and the uapi header cache.
+#                      and companion tests compile C), the uapi and liburing
+#                      header caches, curl, prlimit and setpriv.
 #                      These run whether or not the module builds for the kernel.
+#                      --lib=deno / --lib=bun: one runtime only.
 #   --kernel SERIES    7.3 (default), 7.2: trixie-backports; 6.12: trixie;
 #                      6.1: bookworm (linux-image-6.1.0-NN-cloud-amd64, looked up
 #                      with a private apt list in the cache). The module is built
@@ -80,8 +82,10 @@
 # changed; host packages are installed only when missing.  Must run as root.
 # JSK_VM_REFRESH=1 refreshes the root's package lists (a newer 7.3.x then
 # gets picked up); JSK_VM_CACHE, JSK_VM_MEM (MiB, 2048, 3072 with --lib),
-# JSK_VM_TIMEOUT (s, 900, 2700 with --lib; whole VM), JSK_SUITE_TIMEOUT (s,
-# 300 per suite; JSK_LIB_TIMEOUT, 1200, for the whole-library suites) and
+# JSK_VM_TIMEOUT (s, 900; with --lib 5400, one runtime 3000; whole VM),
+# JSK_SUITE_TIMEOUT (s, 300 per suite; JSK_LIB_TIMEOUT, 2400, for the
+# whole-library suites),
+# JSK_STALL (s, 300: a suite with no output for that long is stopped as hung) and
 # JSK_VM_CPU (qemu -cpu model: qemu64, or max with --bun/--lib) tune the rest.
 set -euo pipefail
 
@@ -120,7 +124,7 @@ RUN_C=1
 MEM=${JSK_VM_MEM:-2048}
 TIMEOUT=${JSK_VM_TIMEOUT:-900}
 PACKS=() BINS=() SUITES=()
-DENO_PAYLOAD=0 RUN_BUN=0 LIB=0 LIBURING=host
+DENO_PAYLOAD=0 RUN_BUN=0 LIB=0 LIB_RT= LIBURING=host
 CORE_TESTS=${JSK_VM_CORE_TESTS:-tests/ring_test.ts tests/ops_test.ts tests/region_test.ts tests/keepalive_test.ts tests/errors_test.ts}
 
 say() { echo "[vm $(date +%T)] $*" >&2; }
@@ -176,10 +180,16 @@ while [ $# -gt 0 ]; do
 		done
 		;;
 	--bun) RUN_BUN=1 ;;
-	--lib)
-		LIB=1
+	--lib|--lib=deno|--lib=bun)
+		LIB=1 LIB_RT=${1#--lib}
+		LIB_RT=${LIB_RT#=}
 		deno_payload
 		PACKS+=("$REPO/tests:/repo/tests" "$REPO/scripts:/repo/scripts")
+		# the real clients and tools tests run (curl for the HTTP server, util-linux's
+		# prlimit and setpriv for the memlock test); chromium is left out (its test skips)
+		for t in curl prlimit setpriv; do
+			command -v "$t" >/dev/null && BINS+=("$(command -v "$t")")
+		done
 		# the npm packages tests read (not the runtimes' binaries: those are --bin)
 		for f in "$REPO"/node_modules/*; do
 			case ${f##*/} in bun|deno|@deno|@oven) ;; *) [ -e "$f" ] && PACKS+=("$f:/repo/node_modules/${f##*/}") ;; esac
@@ -219,10 +229,12 @@ if [ $RUN_BUN = 1 ]; then
 fi
 if [ $LIB = 1 ]; then
 	# "+" marks suites that run whether or not the module loaded
-	SUITES+=("+lib:deno=echo 64 >/proc/sys/vm/nr_hugepages; cd /repo && deno test -A --no-check --v8-flags=--expose-gc tests/")
-	SUITES+=("+lib:bun=echo 64 >/proc/sys/vm/nr_hugepages; cd /repo && $(basename "$bun") test --timeout $BUN_TIMEOUT")
+	[ "$LIB_RT" = bun ] ||
+		SUITES+=("+lib:deno=echo 64 >/proc/sys/vm/nr_hugepages; cd /repo && deno test -A --no-check --v8-flags=--expose-gc tests/")
+	[ "$LIB_RT" = deno ] ||
+		SUITES+=("+lib:bun=echo 64 >/proc/sys/vm/nr_hugepages; cd /repo && $(basename "$bun") test --timeout $BUN_TIMEOUT")
 	MEM=${JSK_VM_MEM:-3072}
-	TIMEOUT=${JSK_VM_TIMEOUT:-2700}
+	TIMEOUT=${JSK_VM_TIMEOUT:-$([ -n "$LIB_RT" ] && echo 3000 || echo 5400)}
 fi
 CPU=${CPU:-${JSK_VM_CPU:-qemu64}}
 
@@ -436,7 +448,8 @@ tools_tar() {
 		for f in "$gcc" "$(dirname "$gcc")/../lib/gcc/x86_64-linux-gnu/"*/cc1 "$(command -v as)" "$(command -v ld)" "$(command -v make)"; do
 			ldd "$(readlink -f "$f")" 2>/dev/null | grep -o '/[^ ]*'
 		done
-	} | grep -vE '^/usr/share/|^/etc/|/gconv/|/(lto1|cc1plus|lto-dump[^/]*|[^/]*ld\.gold|lib(t|l|hw)san\.a|libc\.a|libm-[0-9.]*\.a|libmvec\.a|[^/]*dwp|[^/]*gprofng[^/]*)$' |
+	} | sed -e 's|^/lib/|/usr/lib/|' -e 's|^/bin/|/usr/bin/|' -e 's|^/sbin/|/usr/sbin/|' |
+		grep -vE '^/usr/share/|^/etc/|/gconv/|/(lto1|cc1plus|lto-dump[^/]*|[^/]*ld\.gold|lib(t|l|hw)san\.a|libc\.a|libm-[0-9.]*\.a|libmvec\.a|[^/]*dwp|[^/]*gprofng[^/]*)$' |
 		sort -u | while read -r f; do
 		[ -d "$f" ] && continue
 		[ -e "$f" ] || [ -L "$f" ] || continue
@@ -452,14 +465,24 @@ tools_tar() {
 # ---- the initramfs ----------------------------------------------------------------
 STAGE=$CACHE/initramfs
 rm -rf "$STAGE"
-mkdir -p "$STAGE"/{bin,sbin,usr/bin,usr/sbin,usr/local/bin,proc,sys,dev,tmp,etc,extra}
+mkdir -p "$STAGE"/{bin,sbin,usr/bin,usr/sbin,usr/lib,usr/local/bin,proc,sys,dev,tmp,etc,extra}
+# merged /usr as on the host: /lib/x86_64-linux-gnu/X and /usr/lib/... are one file
+ln -s usr/lib "$STAGE/lib"
 if [ $LIB = 1 ]; then
 	tools_tar
-	tar -C "$STAGE" -xf "$CACHE/tools.tar"
+	tar -C "$STAGE" --keep-directory-symlink -xf "$CACHE/tools.tar"
 	ln -sf "$(basename "$(readlink -f "$(command -v gcc)")")" "$STAGE/usr/bin/cc"
 	# the kernel uapi header the ABI test pins against (fetched on the host)
 	sh "$REPO/scripts/uapi.sh" >/dev/null 2>"$CACHE/uapi.log" || say "scripts/uapi.sh failed, see $CACHE/uapi.log"
 	[ -d "$REPO/.cache/uapi" ] && PACKS+=("$REPO/.cache/uapi:/repo/.cache/uapi")
+	# and the newest liburing.h the SQE golden test compiles against
+	sh "$REPO/scripts/liburing.sh" >/dev/null 2>"$CACHE/liburing-new.log" || say "scripts/liburing.sh failed, see $CACHE/liburing-new.log"
+	# (the headers and the marker scripts/liburing.sh checks; its lib/ has
+	# dangling development symlinks)
+	for f in usr/include .complete; do
+		[ -e "$REPO/.cache/liburing-new/root/$f" ] &&
+			PACKS+=("$REPO/.cache/liburing-new/root/$f:/repo/.cache/liburing-new/root/$f")
+	done
 fi
 cp "$ROOT/usr/bin/busybox" "$STAGE/bin/busybox"
 mknod -m 600 "$STAGE/dev/console" c 5 1
@@ -511,13 +534,16 @@ NOTRUN=()
 			continue
 		fi
 		# per-suite timeout: the whole-library suites get longer
-		case $name in lib:*) to=${JSK_LIB_TIMEOUT:-1200} ;; *) to=${JSK_SUITE_TIMEOUT:-300} ;; esac
+		case $name in lib:*) to=${JSK_LIB_TIMEOUT:-2400} ;; *) to=${JSK_SUITE_TIMEOUT:-300} ;; esac
 		printf '%s\t%s\t%s\t%s\n' "$name" "$need" "$to" "$cmd"
 	done
 } >"$STAGE/suites"
 
-cat >"$STAGE/init" <<'EOF'
-#!/bin/busybox sh
+{
+	echo '#!/bin/busybox sh'
+	echo "JSK_STALL=${JSK_STALL:-300}"
+} >"$STAGE/init"
+cat >>"$STAGE/init" <<'EOF'
 /bin/busybox --install -s /bin
 export PATH=/usr/local/bin:/bin:/sbin:/usr/bin:/usr/sbin HOME=/tmp DENO_DIR=/tmp/deno NO_COLOR=1
 mount -t proc proc /proc
@@ -537,17 +563,45 @@ if [ -e /jsuring.ko ]; then
 	fi
 fi
 T=$(printf '\t')
+up() { cut -d. -f1 /proc/uptime; }
 while IFS="$T" read -r name need to cmd; do
 	[ "$need" = + ] || [ $mod = 1 ] || continue
 	echo "JSK-SUITE-BEGIN $name"
-	t0=$(cut -d. -f1 /proc/uptime)
-	timeout "$to" sh -c "$cmd"
+	t0=$(up)
+	rm -f /tmp/out.fifo /tmp/stalled
+	mkfifo /tmp/out.fifo
+	up >/tmp/last
+	# The suite's output, passed on as it comes; every line but Deno's "has
+	# been running for over" notes restarts the stall clock.
+	(while IFS= read -r l || [ -n "$l" ]; do
+		printf '%s
+' "$l"
+		case $l in *"has been running for over"*) ;; *) up >/tmp/last ;; esac
+	done </tmp/out.fifo) &
+	rpid=$!
+	timeout "$to" sh -c "$cmd" >/tmp/out.fifo 2>&1 </dev/null &
+	spid=$!
+	# A hung test (nothing printed for JSK_STALL s) stops the suite instead
+	# of holding it until its timeout: the tests that finished keep counting.
+	(while sleep 10; do
+		[ $(($(up) - $(cat /tmp/last))) -ge "$JSK_STALL" ] || continue
+		touch /tmp/stalled
+		killall -TERM deno bun bun.exe 2>/dev/null
+		break
+	done) &
+	wpid=$!
+	wait $spid
 	rc=$?
-	if [ $rc = 143 ] || [ $rc = 124 ]; then
+	kill $wpid 2>/dev/null
+	wait $rpid
+	if [ -e /tmp/stalled ]; then
+		echo "JSK-TIMEOUT suite $name stopped: no test finished for ${JSK_STALL}s (a hung test)"
+		echo w >/proc/sysrq-trigger	# blocked tasks into dmesg
+	elif [ $rc = 143 ] || [ $rc = 124 ]; then
 		echo "JSK-TIMEOUT suite $name timed out after ${to}s"
 		echo w >/proc/sysrq-trigger	# blocked tasks into dmesg
 	fi
-	echo "JSK-SUITE-END $name rc=$rc secs=$(($(cut -d. -f1 /proc/uptime) - t0))"
+	echo "JSK-SUITE-END $name rc=$rc secs=$(($(up) - t0))"
 done </suites
 echo JSK-DMESG-BEGIN
 dmesg

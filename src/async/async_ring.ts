@@ -24,30 +24,26 @@
  *
  * @module
  */
-import { AT_FDCWD, decodeStatx, type IoBuffer, Ring, type Statx, type Timeout } from "../ring/ring.ts";
+import { decodeStatx, type IoBuffer, Ring, type Statx, type Timeout } from "../ring/ring.ts";
 import type { RingOptions } from "../ring/setup.ts";
 import { closeFd, eventfd } from "../ring/ring.ts";
 import {
   checkBool,
   checkBuffer,
   checkChoice,
-  checkDirfd,
   checkFd,
   checkFn,
   checkOffset,
   checkOptions,
   checkSignal,
-  checkU16,
   checkU32,
-  cString,
-  iovecs,
   timespec,
 } from "../ring/_args.ts";
 import { checkRingOptions } from "../ring/setup.ts";
-import { CqeFlag, Misc, SetupFlag, SqeFlag, TimeoutFlag } from "../abi/flags.ts";
+import * as ops from "../ring/operations.ts";
+import { requireOp } from "../ops/require.ts";
+import { CqeFlag, SetupFlag, SqeFlag, TimeoutFlag } from "../abi/flags.ts";
 import { statx as statxLayout } from "../abi/layout.ts";
-import { Op } from "../abi/opcodes.ts";
-import { MSG } from "../abi/linux.ts";
 import { isDetached } from "../memory/detached.ts";
 import * as sqe from "../ops/sqe.ts";
 import { prepPollMultishot } from "../ops/poll.ts";
@@ -134,14 +130,20 @@ export interface MultishotOptions {
 }
 
 const INTERNAL = Symbol("jsuring internal op");
-const MSG_NOSIGNAL = MSG.NOSIGNAL;
 /** Flushes in a row that may reap before the ring yields to the macrotask queue. */
 const MICRO_TURNS = 64;
 
+const ASYNC_OP_KEYS = new WeakMap<object, readonly string[]>();
+
+/** The option keys `run(op)` accepts: the common ones and the operation's own. */
+function asyncKeys(op: ops.OpDescription<never, object>): readonly string[] {
+  let keys = ASYNC_OP_KEYS.get(op);
+  if (!keys) ASYNC_OP_KEYS.set(op, keys = op.optionKeys.length ? [...ASYNC_KEYS, ...op.optionKeys] : ASYNC_KEYS);
+  return keys;
+}
+
 /** The keys of {@linkcode AsyncOpOptions}. */
 const ASYNC_KEYS = ["signal", "timeout", "fixedFile"];
-const PATH_KEYS = [...ASYNC_KEYS, "dirfd"];
-const STATX_KEYS = [...ASYNC_KEYS, "dirfd", "atFlags", "mask"];
 const OP_KEYS = [...ASYNC_KEYS, "buffers"];
 
 class Pending {
@@ -174,27 +176,6 @@ class Pending {
 
 class LinkTimeoutTag {
   constructor(readonly op: Pending) {}
-}
-
-function checkRw(fd: number, offset: number): void {
-  checkFd(fd);
-  checkOffset(offset);
-}
-
-function checkSocketOp(fd: number, _offset: number, msgFlags: number): void {
-  checkFd(fd);
-  checkU32(msgFlags, "msgFlags");
-}
-
-function checkFixedRw(fd: number, offset: number, index: number): void {
-  checkFd(fd);
-  checkOffset(offset);
-  checkU16(index, "registered buffer index");
-}
-
-/** send's msg_flags, always with MSG_NOSIGNAL (a closed peer is EPIPE, not a signal). */
-function setSendFlags(s: sqe.SqeViews, at: number, flags: number): void {
-  sqe.setOpFlags(s, at, (flags | MSG_NOSIGNAL) >>> 0);
 }
 
 function timeoutError(name: string): Error {
@@ -376,6 +357,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
   #clearSignals: boolean;
   #microTurns = 0;
   #yielding = false;
+  #gated = new WeakSet<object>();
   #linkFlags = 0; // IO_LINK while building a chain
   #lastAt = -1;
 
@@ -734,6 +716,53 @@ export class AsyncRing implements Disposable, AsyncDisposable {
   }
 
   /**
+   * Await any operation from its description (see `OPERATIONS`): arguments
+   * and options are checked before an SQE is reserved (the promise rejects,
+   * nothing is queued), the kernel's memory is kept until the final CQE, and
+   * the result is the CQE's (≥ 0) or a `UringError`. The per-operation
+   * methods are typed shorthands for this.
+   *
+   * @param op the description (`OPERATIONS.READ`, ...)
+   * @param args the operation's arguments, as a tuple
+   * @param options signal, timeout, fixedFile, and the operation's own options
+   *
+   * @example
+   * ```ts
+   * import { AsyncRing, OPERATIONS } from "@jsuring/jsuring";
+   * await using ring = AsyncRing.create();
+   * const fd = await ring.run(OPERATIONS.OPENAT, ["/etc/hostname", 0, 0]);
+   * await ring.run(OPERATIONS.CLOSE, [fd]);
+   * ```
+   */
+  run<A extends readonly unknown[], O extends object>(
+    op: ops.OpDescription<A, O>,
+    args: A,
+    options?: AsyncOpOptions & Partial<O>,
+  ): Promise<number> {
+    const p = this.#start(op.name, options, asyncKeys(op));
+    if (!(p instanceof Pending)) return p;
+    let keep: unknown;
+    try {
+      if (!this.#gated.has(op)) {
+        requireOp(this.ring, op.opcode, op.name); // probe gate, once per description
+        this.#gated.add(op);
+      }
+      keep = op.check(args, options);
+      if (op.buffers) p.buf = op.buffers(args);
+      const at = this.#sqe(p.ts === undefined ? 1 : 2);
+      try {
+        op.write(this.ring.sqes, at, args, options, keep);
+      } catch (e) {
+        this.#abandon(at);
+        throw e;
+      }
+      return this.#track(p, at, keep, options);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /**
    * A no-op (IORING_OP_NOP): resolves with 0.
    *
    * @example
@@ -769,7 +798,22 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    * ```
    */
   read(fd: number, buffer: IoBuffer, offset = -1, options?: AsyncOpOptions): Promise<number> {
-    return this.#rw(Op.READ, "read", fd, buffer, offset, options);
+    // Inlined fast path (4 KiB reads are the hot case, bench/async_read.ts):
+    // the same checks and writer as run(READ, ...), without the argument
+    // array and the indirect calls.
+    const p = this.#start("read", options);
+    if (!(p instanceof Pending)) return p;
+    try {
+      checkBuffer(buffer);
+      checkFd(fd);
+      checkOffset(offset);
+      const at = this.#sqe(p.ts === undefined ? 1 : 2);
+      sqe.prepRead(this.ring.sqes, at, fd, getNative().addressOf(buffer), buffer.byteLength, offset);
+      p.buf = buffer;
+      return this.#track(p, at, buffer, options);
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -784,19 +828,10 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    * ```
    */
   write(fd: number, buffer: IoBuffer, offset = -1, options?: AsyncOpOptions): Promise<number> {
-    return this.#rw(Op.WRITE, "write", fd, buffer, offset, options);
+    return this.run(ops.WRITE, [fd, buffer, offset], options);
   }
 
-  #rw(
-    op: number,
-    name: string,
-    fd: number,
-    buffer: IoBuffer,
-    offset: number,
-    options?: AsyncOpOptions,
-  ): Promise<number> {
-    return this.#bufferOp(name, op, fd, buffer, offset, 0, options, checkRw);
-  }
+
 
   /**
    * The shape every single-buffer operation shares: start the pending op,
@@ -805,31 +840,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    * the buffer until the completion. `check` and `finish` are module-level
    * functions: nothing is allocated per operation.
    */
-  #bufferOp(
-    name: string,
-    op: number,
-    fd: number,
-    buffer: IoBuffer,
-    offset: number,
-    extra: number,
-    options: AsyncOpOptions | undefined,
-    check: (fd: number, offset: number, extra: number) => void,
-    finish?: (s: sqe.SqeViews, at: number, extra: number) => void,
-  ): Promise<number> {
-    const p = this.#start(name, options);
-    if (!(p instanceof Pending)) return p;
-    try {
-      checkBuffer(buffer);
-      check(fd, offset, extra);
-      const at = this.#sqe(p.ts === undefined ? 1 : 2);
-      sqe.prepRw(this.ring.sqes, at, op, fd, getNative().addressOf(buffer), buffer.byteLength, offset);
-      finish?.(this.ring.sqes, at, extra);
-      p.buf = buffer;
-      return this.#track(p, at, buffer, options);
-    } catch (e) {
-      return Promise.reject(e);
-    }
-  }
+
 
   /**
    * send(2) on a socket (IORING_OP_SEND, or IORING_OP_SEND_ZC with
@@ -853,17 +864,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
     zeroCopy = false,
     options?: AsyncOpOptions,
   ): Promise<number> {
-    return this.#bufferOp(
-      zeroCopy ? "send_zc" : "send",
-      zeroCopy ? Op.SEND_ZC : Op.SEND,
-      fd,
-      buffer,
-      0,
-      msgFlags,
-      options,
-      checkSocketOp,
-      setSendFlags,
-    );
+    return this.run(zeroCopy ? ops.SEND_ZC : ops.SEND, [fd, buffer, msgFlags], options);
   }
 
   /**
@@ -878,7 +879,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    * ```
    */
   recv(fd: number, buffer: IoBuffer, msgFlags = 0, options?: AsyncOpOptions): Promise<number> {
-    return this.#bufferOp("recv", Op.RECV, fd, buffer, 0, msgFlags, options, checkSocketOp, sqe.setOpFlags);
+    return this.run(ops.RECV, [fd, buffer, msgFlags], options);
   }
 
   /**
@@ -902,7 +903,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
     index: number,
     options?: AsyncOpOptions,
   ): Promise<number> {
-    return this.#rwFixed(Op.READ_FIXED, "readFixed", fd, buffer, offset, index, options);
+    return this.run(ops.READ_FIXED, [fd, buffer, offset, index], options);
   }
 
   /**
@@ -924,20 +925,10 @@ export class AsyncRing implements Disposable, AsyncDisposable {
     index: number,
     options?: AsyncOpOptions,
   ): Promise<number> {
-    return this.#rwFixed(Op.WRITE_FIXED, "writeFixed", fd, buffer, offset, index, options);
+    return this.run(ops.WRITE_FIXED, [fd, buffer, offset, index], options);
   }
 
-  #rwFixed(
-    op: number,
-    name: string,
-    fd: number,
-    buffer: IoBuffer,
-    offset: number,
-    index: number,
-    options?: AsyncOpOptions,
-  ): Promise<number> {
-    return this.#bufferOp(name, op, fd, buffer, offset, index, options, checkFixedRw, sqe.setBufIndex);
-  }
+
 
   /**
    * Vectored read (IORING_OP_READV). Resolves with the bytes read.
@@ -951,7 +942,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    * ```
    */
   readv(fd: number, buffers: readonly IoBuffer[], offset = -1, options?: AsyncOpOptions): Promise<number> {
-    return this.#rwv(Op.READV, "readv", fd, buffers, offset, options);
+    return this.run(ops.READV, [fd, buffers, offset], options);
   }
 
   /**
@@ -966,31 +957,10 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    * ```
    */
   writev(fd: number, buffers: readonly IoBuffer[], offset = -1, options?: AsyncOpOptions): Promise<number> {
-    return this.#rwv(Op.WRITEV, "writev", fd, buffers, offset, options);
+    return this.run(ops.WRITEV, [fd, buffers, offset], options);
   }
 
-  #rwv(
-    op: number,
-    name: string,
-    fd: number,
-    buffers: readonly IoBuffer[],
-    offset: number,
-    options?: AsyncOpOptions,
-  ) {
-    const p = this.#start(name, options);
-    if (!(p instanceof Pending)) return p;
-    try {
-      checkRw(fd, offset);
-      const iov = iovecs(buffers); // at most IOV_MAX (1024)
-      const at = this.#sqe(p.ts === undefined ? 1 : 2);
-      sqe.prepRw(this.ring.sqes, at, op, fd, getNative().addressOf(iov), buffers.length, offset);
-      const held = buffers.slice();
-      p.buf = held;
-      return this.#track(p, at, [iov, held], options);
-    } catch (e) {
-      return Promise.reject(e);
-    }
-  }
+
 
   /**
    * fsync(2) (or fdatasync) of `fd`.
@@ -1004,18 +974,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    * ```
    */
   fsync(fd: number, how: { datasync?: boolean } = {}, options?: AsyncOpOptions): Promise<number> {
-    const p = this.#start("fsync", options);
-    if (!(p instanceof Pending)) return p;
-    let fsyncFlags: number;
-    try {
-      checkFd(fd);
-      checkOptions(how, "fsync how", ["datasync"]);
-      if (how.datasync !== undefined) checkBool(how.datasync, "datasync");
-      fsyncFlags = how.datasync ? Misc.FSYNC_DATASYNC : 0;
-    } catch (e) {
-      return Promise.reject(e);
-    }
-    return this.#queue(p, (s, at) => sqe.prepFsync(s, at, fd, fsyncFlags), undefined, options);
+    return this.run(ops.FSYNC, [fd, how], options);
   }
 
   /**
@@ -1037,23 +996,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
     mode = 0o644,
     options?: AsyncOpOptions & { dirfd?: number },
   ): Promise<number> {
-    const p = this.#start("openat", options, PATH_KEYS);
-    if (!(p instanceof Pending)) return p;
-    let name: Uint8Array, dirfd: number;
-    try {
-      name = cString(path);
-      checkU32(flags, "openat flags");
-      checkU32(mode, "openat mode");
-      dirfd = checkDirfd(options?.dirfd ?? AT_FDCWD);
-    } catch (e) {
-      return Promise.reject(e);
-    }
-    return this.#queue(
-      p,
-      (s, at) => sqe.prepOpenat(s, at, dirfd, getNative().addressOf(name), flags, mode),
-      name,
-      options,
-    );
+    return this.run(ops.OPENAT, [path, flags, mode], options);
   }
 
   /**
@@ -1067,14 +1010,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    * ```
    */
   closeFd(fd: number, options?: AsyncOpOptions): Promise<number> {
-    const p = this.#start("close", options);
-    if (!(p instanceof Pending)) return p;
-    try {
-      checkFd(fd);
-    } catch (e) {
-      return Promise.reject(e);
-    }
-    return this.#queue(p, (s, at) => sqe.prepClose(s, at, fd), undefined, options);
+    return this.run(ops.CLOSE, [fd], options);
   }
 
   /**
@@ -1092,21 +1028,8 @@ export class AsyncRing implements Disposable, AsyncDisposable {
     path: string | Uint8Array,
     options?: AsyncOpOptions & { dirfd?: number; atFlags?: number; mask?: number },
   ): Promise<Statx> {
-    const p = this.#start("statx", options, STATX_KEYS);
-    if (!(p instanceof Pending)) return p;
-    const name = cString(path);
-    const dirfd = checkDirfd(options?.dirfd ?? AT_FDCWD);
-    // STATX_BASIC_STATS (0x7ff) unless a mask is given.
-    const atFlags = checkU32(options?.atFlags ?? 0, "statx atFlags");
-    const mask = checkU32(options?.mask ?? 0x7ff, "statx mask");
     const out = new Uint8Array(statxLayout.size);
-    const native = getNative();
-    await this.#queue(
-      p,
-      (s, at) => sqe.prepStatx(s, at, dirfd, native.addressOf(name), atFlags, mask, native.addressOf(out)),
-      [name, out],
-      options,
-    );
+    await this.run(ops.STATX, [path, out], options);
     return decodeStatx(out);
   }
 
@@ -1121,11 +1044,9 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    * ```
    */
   async sleep(timeout: Timeout, options?: { signal?: AbortSignal }): Promise<void> {
-    const p = this.#start("sleep", options, ["signal"]);
-    if (!(p instanceof Pending)) return p;
-    const ts = timespec(timeout);
+    if (options !== undefined) checkOptions(options, "sleep options", ["signal"]);
     try {
-      await this.#queue(p, (s, at) => sqe.prepTimeout(s, at, getNative().addressOf(ts), 0, 0), ts, options);
+      await this.run(ops.TIMEOUT, [timeout], options);
     } catch (e) {
       if (e instanceof UringError && e.errno === Errno.ETIME) return;
       throw e;

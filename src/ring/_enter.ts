@@ -150,16 +150,22 @@ export class EnterEngine {
     if (waitFor <= 0 || this.ready() - this.hidden() >= waitFor && !this.needsFlush()) {
       return toSubmit ? this.enter(toSubmit, 0, 0) : 0;
     }
-    const submitted = this.enter(toSubmit, waitFor, EnterFlag.GETEVENTS);
+    let submitted = this.enter(toSubmit, waitFor, EnterFlag.GETEVENTS);
     // The kernel wakes every waiter when any timeout completes
     // (io_should_wake() checks cq_timeouts), so fewer than waitFor CQEs may be
     // ready: wait again, for as many more as reap() will hide. Not past what
     // the CQ can show: the rest may sit in the overflow list, which reap()
-    // flushes.
+    // flushes. An SQE the kernel refuses at submit (a LINK_TIMEOUT with
+    // nothing to link to) ends that submission with the SQEs after it still
+    // queued: pass them again, as liburing's _io_uring_get_cqe does
+    // (data->submit -= ret), or this waits forever for completions of
+    // operations the kernel never saw. SQPOLL: the thread submits, the
+    // returned count says nothing.
     for (;;) {
       const want = Math.min(waitFor + this.hidden(), this.#cqEntries);
       if (this.ready() >= want || this.overflowed()) break;
-      this.enter(0, want, EnterFlag.GETEVENTS);
+      const left = this.#sqpoll ? 0 : toSubmit - submitted;
+      submitted += this.enter(left, want, EnterFlag.GETEVENTS);
     }
     return submitted;
   }
@@ -172,7 +178,13 @@ export class EnterEngine {
   waitTimed(toSubmit: number, waitFor: number, sec: number, nsec: number): boolean {
     // Submit first: when the same enter submits, the kernel returns the
     // submitted count and an expired timeout goes unreported.
-    if (toSubmit) this.enter(toSubmit, 0, 0);
+    // A refused SQE stops a submission early (see submitAndWait): repeat
+    // until the kernel has taken them all; each round consumes at least one.
+    while (toSubmit > 0) {
+      const n = this.enter(toSubmit, 0, 0);
+      if (this.#sqpoll || n <= 0) break;
+      toSubmit -= n;
+    }
     const want = Math.min(waitFor, this.#cqEntries);
     const total = sec * 1e3 + nsec / 1e6;
     const deadline = performance.now() + total;

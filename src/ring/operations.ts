@@ -16,6 +16,8 @@
 import { Misc, Op, statx as statxLayout } from "../abi/mod.ts";
 import { getNative } from "../runtime/_ffi.ts";
 import * as sqe from "../ops/sqe.ts";
+import { prepRecv, prepSend, prepSendZc } from "../ops/net.ts";
+import { MSG } from "../abi/linux.ts";
 import {
   AT_FDCWD,
   checkBool,
@@ -285,6 +287,53 @@ export const CANCEL: OpDescription<[target: number, cancelFlags: number]> = {
   write: (s, at, [target, cancelFlags]) => sqe.prepCancel(s, at, target, cancelFlags),
 };
 
+/** MSG_NOSIGNAL: a send to a closed peer fails with EPIPE instead of raising SIGPIPE. */
+const MSG_NOSIGNAL = MSG.NOSIGNAL;
+
+type SocketArgs = [fd: number, buffer: IoBuffer, msgFlags: number];
+
+function checkSocket(args: SocketArgs): IoBuffer {
+  checkFd(args[0]);
+  checkBuffer(args[1]);
+  checkU32(args[2], "msgFlags");
+  return args[1];
+}
+
+/** IORING_OP_SEND (5.6): send(2) of `buffer` on socket `fd`, always with MSG_NOSIGNAL. */
+export const SEND: OpDescription<SocketArgs> = {
+  name: "send",
+  opcode: Op.SEND,
+  optionKeys: NO_KEYS,
+  check: checkSocket,
+  write: (s, at, [fd, buf, msgFlags]) =>
+    prepSend(s, at, fd, addressOf(buf), buf.byteLength, (msgFlags | MSG_NOSIGNAL) >>> 0),
+  buffers: (args) => args[1],
+};
+
+/**
+ * IORING_OP_SEND_ZC (6.0): zero-copy send, always with MSG_NOSIGNAL; a
+ * second CQE (F_NOTIF) says when the kernel let go of the buffer.
+ */
+export const SEND_ZC: OpDescription<SocketArgs> = {
+  name: "send_zc",
+  opcode: Op.SEND_ZC,
+  optionKeys: NO_KEYS,
+  check: checkSocket,
+  write: (s, at, [fd, buf, msgFlags]) =>
+    prepSendZc(s, at, fd, addressOf(buf), buf.byteLength, (msgFlags | MSG_NOSIGNAL) >>> 0, 0),
+  buffers: (args) => args[1],
+};
+
+/** IORING_OP_RECV (5.6): recv(2) into `buffer` from socket `fd`. */
+export const RECV: OpDescription<SocketArgs> = {
+  name: "recv",
+  opcode: Op.RECV,
+  optionKeys: NO_KEYS,
+  check: checkSocket,
+  write: (s, at, [fd, buf, msgFlags]) => prepRecv(s, at, fd, addressOf(buf), buf.byteLength, msgFlags),
+  buffers: (args) => args[1],
+};
+
 /**
  * Every description, by name, for {@linkcode Ring.queue} and `AsyncRing.run`.
  *
@@ -311,6 +360,9 @@ export const OPERATIONS: Readonly<{
   TIMEOUT: OpDescription<[timeout: Timeout], { count: number; timeoutFlags: number }>;
   LINK_TIMEOUT: OpDescription<[timeout: Timeout]>;
   CANCEL: OpDescription<[target: number, cancelFlags: number]>;
+  SEND: OpDescription<[fd: number, buffer: IoBuffer, msgFlags: number]>;
+  SEND_ZC: OpDescription<[fd: number, buffer: IoBuffer, msgFlags: number]>;
+  RECV: OpDescription<[fd: number, buffer: IoBuffer, msgFlags: number]>;
 }> = Object.freeze({
   NOP,
   READ,
@@ -326,4 +378,7 @@ export const OPERATIONS: Readonly<{
   TIMEOUT,
   LINK_TIMEOUT,
   CANCEL,
+  SEND,
+  SEND_ZC,
+  RECV,
 });

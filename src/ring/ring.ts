@@ -811,7 +811,14 @@ export class Ring implements Disposable {
     const flags = sqeFlags(options, op.name, ringKeys(op));
     const keep = op.check(args, options);
     const at = this.getSqe();
-    op.write(this.sqes, at, args, options, keep);
+    try {
+      op.write(this.sqes, at, args, options, keep);
+    } catch (e) {
+      // The writers check field widths too; should one refuse, give the SQE
+      // back (it is the last one reserved) rather than submit stale bytes.
+      this.#sqeTail = (this.#sqeTail - 1) >>> 0;
+      throw e;
+    }
     return this.track(at, options?.tag, flags, keep);
   }
 
