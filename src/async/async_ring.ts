@@ -62,7 +62,7 @@ export type { WakerKind } from "./_waker.ts";
  *
  * @example
  * ```ts
- * import { AsyncRing, type AsyncOpOptions } from "../../mod.ts";
+ * import { AsyncRing, type AsyncOpOptions } from "@jsuring/jsuring";
  * await using ring = AsyncRing.create();
  * const opts: AsyncOpOptions = { timeout: 100, signal: AbortSignal.timeout(1000) };
  * await ring.nop(opts);
@@ -82,7 +82,7 @@ export interface AsyncOpOptions {
  *
  * @example
  * ```ts
- * import type { AsyncRingOptions } from "../../mod.ts";
+ * import type { AsyncRingOptions } from "@jsuring/jsuring";
  * const opts: AsyncRingOptions = { entries: 256, singleIssuer: true, deferTaskrun: true, waker: "thread" };
  * ```
  */
@@ -96,7 +96,7 @@ export interface AsyncRingOptions extends RingOptions {
  *
  * @example
  * ```ts
- * import type { MultishotResult } from "../../mod.ts";
+ * import type { MultishotResult } from "@jsuring/jsuring";
  * const r: MultishotResult = { res: 5, flags: 2 }; // 2: IORING_CQE_F_MORE
  * ```
  */
@@ -112,7 +112,7 @@ export interface MultishotResult {
  *
  * @example
  * ```ts
- * import type { MultishotOptions } from "../../mod.ts";
+ * import type { MultishotOptions } from "@jsuring/jsuring";
  * const opts: MultishotOptions = { name: "accept", discard: (fd) => console.log("unused fd", fd) };
  * ```
  */
@@ -193,7 +193,7 @@ function closedError(name: string): UringError {
  *
  * @example
  * ```ts
- * import { AsyncRing } from "../../mod.ts";
+ * import { AsyncRing } from "@jsuring/jsuring";
  * await using ring = AsyncRing.create();
  * const ticks = ring.ticks(1, { count: 2 }); // a Multishot
  * for await (const { res } of ticks) console.log(res); // -62 (ETIME), twice
@@ -332,7 +332,7 @@ export class Multishot implements AsyncIterableIterator<MultishotResult> {
  *
  * @example
  * ```ts
- * import { AsyncRing } from "../../mod.ts";
+ * import { AsyncRing } from "@jsuring/jsuring";
  * import { openSync } from "node:fs";
  *
  * await using ring = AsyncRing.create({ entries: 64 });
@@ -369,7 +369,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { AsyncRing, Ring } from "../../mod.ts";
+   * import { AsyncRing, Ring } from "@jsuring/jsuring";
    * await using ring = new AsyncRing(Ring.create({ entries: 32 }));
    * await ring.nop();
    * ```
@@ -405,7 +405,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { AsyncRing } from "../../mod.ts";
+   * import { AsyncRing } from "@jsuring/jsuring";
    * await using ring = AsyncRing.create({ entries: 256, singleIssuer: true, deferTaskrun: true });
    * console.log(await ring.nop()); // 0
    * ```
@@ -687,7 +687,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { AsyncRing, prepNop } from "../../mod.ts";
+   * import { AsyncRing, prepNop } from "@jsuring/jsuring";
    * await using ring = AsyncRing.create();
    * console.log(await ring.op("nop", (s, at) => prepNop(s, at))); // 0
    * ```
@@ -767,7 +767,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { AsyncRing } from "../../mod.ts";
+   * import { AsyncRing } from "@jsuring/jsuring";
    * await using ring = AsyncRing.create();
    * await ring.nop();
    * ```
@@ -790,7 +790,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { AsyncRing } from "../../mod.ts";
+   * import { AsyncRing } from "@jsuring/jsuring";
    * import { openSync } from "node:fs";
    * await using ring = AsyncRing.create();
    * const buf = new Uint8Array(64);
@@ -822,7 +822,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { AsyncRing } from "../../mod.ts";
+   * import { AsyncRing } from "@jsuring/jsuring";
    * await using ring = AsyncRing.create();
    * await ring.write(1, new TextEncoder().encode("hello\n"));
    * ```
@@ -852,7 +852,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { AsyncRing } from "../../mod.ts";
+   * import { AsyncRing } from "@jsuring/jsuring";
    * await using ring = AsyncRing.create();
    * // fd: a connected socket (see connect() for the ready-made one)
    * ```
@@ -873,7 +873,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { AsyncRing } from "../../mod.ts";
+   * import { AsyncRing } from "@jsuring/jsuring";
    * await using ring = AsyncRing.create();
    * // fd: a connected socket (see connect() for the ready-made one)
    * ```
@@ -888,7 +888,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { AsyncRing } from "../../mod.ts";
+   * import { AsyncRing } from "@jsuring/jsuring";
    * import { openSync } from "node:fs";
    * await using ring = AsyncRing.create();
    * const buf = new Uint8Array(4096);
@@ -911,7 +911,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { AsyncRing } from "../../mod.ts";
+   * import { AsyncRing } from "@jsuring/jsuring";
    * await using ring = AsyncRing.create();
    * const buf = new TextEncoder().encode("fixed\n");
    * ring.ring.registerBuffers([buf]);
@@ -935,7 +935,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { AsyncRing } from "../../mod.ts";
+   * import { AsyncRing } from "@jsuring/jsuring";
    * import { openSync } from "node:fs";
    * await using ring = AsyncRing.create();
    * await ring.readv(openSync("/etc/hostname", "r"), [new Uint8Array(2), new Uint8Array(62)], 0);
@@ -950,7 +950,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { AsyncRing } from "../../mod.ts";
+   * import { AsyncRing } from "@jsuring/jsuring";
    * await using ring = AsyncRing.create();
    * const enc = new TextEncoder();
    * await ring.writev(1, [enc.encode("a"), enc.encode("b\n")]);
@@ -967,7 +967,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { AsyncRing } from "../../mod.ts";
+   * import { AsyncRing } from "@jsuring/jsuring";
    * import { openSync } from "node:fs";
    * await using ring = AsyncRing.create();
    * await ring.fsync(openSync("/tmp/jsuring-fsync", "w"), { datasync: true });
@@ -984,7 +984,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { AsyncRing } from "../../mod.ts";
+   * import { AsyncRing } from "@jsuring/jsuring";
    * await using ring = AsyncRing.create();
    * const fd = await ring.openat("/etc/hostname", 0);
    * await ring.closeFd(fd);
@@ -1004,7 +1004,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { AsyncRing } from "../../mod.ts";
+   * import { AsyncRing } from "@jsuring/jsuring";
    * await using ring = AsyncRing.create();
    * await ring.closeFd(await ring.openat("/etc/hostname"));
    * ```
@@ -1019,7 +1019,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { AsyncRing } from "../../mod.ts";
+   * import { AsyncRing } from "@jsuring/jsuring";
    * await using ring = AsyncRing.create();
    * console.log((await ring.statx("/etc/hostname")).size);
    * ```
@@ -1038,7 +1038,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { AsyncRing } from "../../mod.ts";
+   * import { AsyncRing } from "@jsuring/jsuring";
    * await using ring = AsyncRing.create();
    * await ring.sleep(5);
    * ```
@@ -1060,7 +1060,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { AsyncRing } from "../../mod.ts";
+   * import { AsyncRing } from "@jsuring/jsuring";
    * import { openSync } from "node:fs";
    * await using ring = AsyncRing.create();
    * const fd = openSync("/tmp/jsuring-chain", "w");
@@ -1095,7 +1095,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { AsyncRing, POLL, prepPollMultishot } from "../../mod.ts";
+   * import { AsyncRing, POLL, prepPollMultishot } from "@jsuring/jsuring";
    * await using ring = AsyncRing.create();
    * const ac = new AbortController();
    * // Multishot poll of stdin for POLLIN (what ring.poll() does).
@@ -1130,7 +1130,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { AsyncRing } from "../../mod.ts";
+   * import { AsyncRing } from "@jsuring/jsuring";
    * await using ring = AsyncRing.create();
    * for await (const _ of ring.ticks(1, { count: 3 })) console.log("tick");
    * ```
@@ -1168,7 +1168,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { AsyncRing } from "../../mod.ts";
+   * import { AsyncRing } from "@jsuring/jsuring";
    * await using ring = AsyncRing.create();
    * const ac = new AbortController();
    * const it = ring.poll(0, 1, { signal: ac.signal });
@@ -1193,7 +1193,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { AsyncRing } from "../../mod.ts";
+   * import { AsyncRing } from "@jsuring/jsuring";
    * const ring = AsyncRing.create();
    * const p = ring.sleep(60_000).catch((e) => e.code);
    * ring.close();

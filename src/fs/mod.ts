@@ -26,7 +26,7 @@ let shared: AsyncRing | undefined;
  *
  * @example
  * ```ts
- * import { defaultRing } from "../../mod.ts";
+ * import { defaultRing } from "@jsuring/jsuring";
  * console.log(await defaultRing().nop()); // 0
  * ```
  */
@@ -40,7 +40,7 @@ export function defaultRing(): AsyncRing {
  *
  * @example
  * ```ts
- * import { AsyncRing, readFile, type FsOptions } from "../../mod.ts";
+ * import { AsyncRing, readFile, type FsOptions } from "@jsuring/jsuring";
  * await using ring = AsyncRing.create();
  * const opts: FsOptions = { ring, signal: AbortSignal.timeout(5000) };
  * await readFile("/etc/hostname", opts);
@@ -58,7 +58,7 @@ export interface FsOptions {
  *
  * @example
  * ```ts
- * import { open, type OpenFlags } from "../../mod.ts";
+ * import { open, type OpenFlags } from "@jsuring/jsuring";
  * const flags: OpenFlags = "a";
  * await using f = await open("/tmp/jsuring-openflags", flags);
  * ```
@@ -97,7 +97,7 @@ function opts(o: FsOptions | undefined): AsyncOpOptions | undefined {
  *
  * @example
  * ```ts
- * import { open } from "../../mod.ts";
+ * import { open } from "@jsuring/jsuring";
  * await using f = await open("/etc/hostname");
  * const buf = new Uint8Array(64);
  * const n = await f.read(buf, 0);
@@ -116,7 +116,7 @@ export class File implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { File, defaultRing } from "../../mod.ts";
+   * import { File, defaultRing } from "@jsuring/jsuring";
    * import { openSync } from "node:fs";
    * const f = new File(openSync("/etc/hostname", "r"), defaultRing());
    * await f.close();
@@ -135,7 +135,7 @@ export class File implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { File, defaultRing } from "../../mod.ts";
+   * import { File, defaultRing } from "@jsuring/jsuring";
    * import { openSync } from "node:fs";
    * await using f = new File(openSync("/etc/hostname", "r"), defaultRing());
    * console.log(f.register(), f.index);
@@ -160,7 +160,7 @@ export class File implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { open } from "../../mod.ts";
+   * import { open } from "@jsuring/jsuring";
    * await using f = await open("/etc/hostname");
    * console.log(await f.read(new Uint8Array(16), 0));
    * ```
@@ -177,7 +177,7 @@ export class File implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { open } from "../../mod.ts";
+   * import { open } from "@jsuring/jsuring";
    * await using f = await open("/tmp/jsuring-file-write", "w");
    * await f.write(new TextEncoder().encode("hi"), 0);
    * ```
@@ -192,7 +192,7 @@ export class File implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { open } from "../../mod.ts";
+   * import { open } from "@jsuring/jsuring";
    * await using f = await open("/tmp/jsuring-file-writeall", "w");
    * await f.writeAll(new Uint8Array(100_000), 0);
    * ```
@@ -212,7 +212,7 @@ export class File implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { open } from "../../mod.ts";
+   * import { open } from "@jsuring/jsuring";
    * await using f = await open("/etc/hostname");
    * console.log((await f.stat()).size);
    * ```
@@ -226,7 +226,7 @@ export class File implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { open } from "../../mod.ts";
+   * import { open } from "@jsuring/jsuring";
    * await using f = await open("/tmp/jsuring-file-sync", "w");
    * await f.sync();
    * ```
@@ -241,7 +241,7 @@ export class File implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { open } from "../../mod.ts";
+   * import { open } from "@jsuring/jsuring";
    * const f = await open("/etc/hostname");
    * await f.close();
    * ```
@@ -273,7 +273,7 @@ export class File implements AsyncDisposable {
  *
  * @example
  * ```ts
- * import { open } from "../../mod.ts";
+ * import { open } from "@jsuring/jsuring";
  * await using f = await open("/etc/hostname", "r");
  * ```
  */
@@ -294,7 +294,7 @@ export async function open(
  *
  * @example
  * ```ts
- * import { stat } from "../../mod.ts";
+ * import { stat } from "@jsuring/jsuring";
  * console.log((await stat("/etc/hostname")).size);
  * ```
  */
@@ -311,7 +311,7 @@ const CHUNK = 1 << 20;
  *
  * @example
  * ```ts
- * import { readFile } from "../../mod.ts";
+ * import { readFile } from "@jsuring/jsuring";
  * const bytes = await readFile("/etc/hostname");
  * console.log(new TextDecoder().decode(bytes));
  * ```
@@ -368,7 +368,7 @@ export async function readFile(path: string, options: FsOptions = {}): Promise<U
  *
  * @example
  * ```ts
- * import { writeFile } from "../../mod.ts";
+ * import { writeFile } from "@jsuring/jsuring";
  * await writeFile("/tmp/jsuring-writefile", new TextEncoder().encode("hello"));
  * ```
  */
@@ -407,7 +407,7 @@ const COPY_DEPTH = 8;
  *
  * @example
  * ```ts
- * import { copyFile, writeFile } from "../../mod.ts";
+ * import { copyFile, writeFile } from "@jsuring/jsuring";
  * await writeFile("/tmp/jsuring-copy-src", "data");
  * await copyFile("/tmp/jsuring-copy-src", "/tmp/jsuring-copy-dst");
  * ```
