@@ -1,128 +1,44 @@
 /**
- * Whole-file reads of a page-cached file into new memory: jsuring's
- * `readFileSync` (src/buffers/read_file.ts: hugepage-backed arena, large
- * io_uring reads handed to the kernel's workers; and, for reference, the async
- * `readFile` of src/fs) against the runtime's own: `Bun.file().arrayBuffer()`
- * (Bun), `Deno.readFile` (Deno), and `node:fs` `readFileSync` (both).
+ * Whole-file reads of page-cached files into new memory, at 4 KiB, 1 MiB and
+ * 1 GiB by default: jsuring's async `readFile` (src/fs/read_write.ts) and
+ * `readFileSync` (src/buffers/read_file.ts) against the runtime's own:
+ * `Bun.file().bytes()` (Bun), `Deno.readFile` (Deno), `node:fs/promises`
+ * readFile and `node:fs` readFileSync (both). Variants run round-robin in
+ * one process (bench/_fs.ts); medians of `--rounds` rounds, ratios of medians.
  *
- * Each is warmed up once, then timed `--passes=N` times (default 5): the best
- * GiB/s is reported, with the peak memory of that call: the rise of the
- * process's peak RSS (VmHWM, reset through /proc/self/clear_refs before each
- * call) over its RSS before the call, as a multiple of the file size.
- * `{"bench":"readfile","impl":"jsuring-bun","variant":"readFile","gib_per_sec":…,"peak_ratio":…}`
- *
- * usage: deno run -A --v8-flags=--expose-gc bench/readfile.ts [--passes=N] [--only=jsuring.readFileSync,readFileSync] [FILE]
+ * usage: deno run -A --v8-flags=--expose-gc bench/readfile.ts [--sizes=4k,1m,1g] [--rounds=5] [--dir=/var/tmp] [--only=…] [FILE…]
  *        bun bench/readfile.ts …
  *
  * @module
  */
-import process from "node:process";
-import { readFileSync, statSync, writeFileSync } from "node:fs";
-import { readFile as fsReadFile, readFileSync as jsuReadFileSync } from "../mod.ts";
-import { getNative } from "../src/runtime/_ffi.ts";
-import { IMPL, note, RUNTIME } from "./_util.ts";
+import { readFileSync, statSync } from "node:fs";
+import { readFile as promisesReadFile } from "node:fs/promises";
+import { readFile, readFileSync as jsuReadFileSync } from "../mod.ts";
+import { benchFile, g, parseFsArgs, ratio, runRounds, RUNTIME, type Variant } from "./_fs.ts";
 
-// deno-lint-ignore no-explicit-any
-const g = globalThis as any;
-
-function status(field: string): number {
-  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(readFileSync("/proc/self/status", "utf8"));
-  return m ? Number(m[1]) * 1024 : NaN;
-}
-
-function resetPeak(): boolean {
-  try {
-    writeFileSync("/proc/self/clear_refs", "5");
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function gc(): void {
-  if (!getNative().gc() && typeof g.gc === "function") g.gc();
-}
-
-/** One call: returns the bytes and a way to free them now (if the API has one). */
-type Impl = () => Promise<{ length: number; first: number; free?: () => void }>;
-
-async function main(): Promise<void> {
-  let passes = 5;
-  let only: Set<string> | undefined;
-  let file = "/var/tmp/jsuring-bench.dat";
-  for (const a of process.argv.slice(2)) {
-    if (a.startsWith("--passes=")) passes = Number(a.slice(9));
-    else if (a.startsWith("--only=")) only = new Set(a.slice(7).split(","));
-    else if (a.startsWith("--")) throw new TypeError(`unknown option ${a}`);
-    else file = a;
-  }
+const args = parseFsArgs({ sizes: "4k,1m,1g" });
+const files = args.files.length ? args.files : args.sizes.map((s) => benchFile(args.dir, s));
+for (const file of files) {
   const size = statSync(file).size;
-  const impls: [string, Impl][] = [
+  readFileSync(file);
+  const variants: [string, Variant][] = [
+    ["jsuring.readFile", async () => (await readFile(file)).length],
     ["jsuring.readFileSync", () => {
       const f = jsuReadFileSync(file);
-      return Promise.resolve({ length: f.size, first: f.bytes[0], free: () => f[Symbol.dispose]() });
+      return Promise.resolve({ bytes: f.size, free: () => f[Symbol.dispose]() });
     }],
-    ["jsuring.readFile", async () => {
-      const b = await fsReadFile(file);
-      return { length: b.length, first: b[0] };
-    }],
-    ["readFileSync", () => {
-      const b = readFileSync(file);
-      return Promise.resolve({ length: b.length, first: b[0] });
-    }],
+    ["readFileSync", () => Promise.resolve(readFileSync(file).length)],
+    ["fs.promises.readFile", async () => (await promisesReadFile(file)).length],
   ];
+  const runtimeApis = ["fs.promises.readFile"];
   if (RUNTIME === "deno") {
-    impls.push(["Deno.readFile", async () => {
-      const b: Uint8Array = await g.Deno.readFile(file);
-      return { length: b.length, first: b[0] };
-    }]);
+    variants.push(["Deno.readFile", async () => (await g.Deno.readFile(file) as Uint8Array).length]);
+    runtimeApis.push("Deno.readFile");
   } else {
-    impls.push(["Bun.file.arrayBuffer", async () => {
-      const b = new Uint8Array(await g.Bun.file(file).arrayBuffer());
-      return { length: b.length, first: b[0] };
-    }]);
+    variants.push(["Bun.file.bytes", async () => (await g.Bun.file(file).bytes() as Uint8Array).length]);
+    runtimeApis.push("Bun.file.bytes");
   }
-  const canPeak = resetPeak();
-  if (!canPeak) note("cannot reset the peak RSS (/proc/self/clear_refs): peak_ratio omitted");
-  for (const [variant, run] of impls) {
-    if (only && !only.has(variant)) continue;
-    let best = 0, bestPeak = NaN, worstPeak = 0;
-    for (let i = 0; i <= passes; i++) {
-      gc();
-      resetPeak();
-      const before = status("VmRSS");
-      const t0 = performance.now();
-      let r = await run();
-      const secs = (performance.now() - t0) / 1000;
-      const peak = (status("VmHWM") - before) / size;
-      if (r.length !== size) throw new Error(`${variant} read ${r.length} of ${size} bytes`);
-      r.free?.();
-      r = undefined as never;
-      if (i === 0) continue; // warm-up
-      const gib = size / 2 ** 30 / secs;
-      worstPeak = Math.max(worstPeak, peak);
-      if (gib > best) {
-        best = gib;
-        bestPeak = peak;
-      }
-    }
-    note(
-      `readfile ${variant}: best ${best.toFixed(2)} GiB/s, peak ${bestPeak.toFixed(2)}× (worst ${
-        worstPeak.toFixed(2)
-      }×)`,
-    );
-    const rec: Record<string, unknown> = {
-      bench: "readfile",
-      impl: IMPL,
-      variant,
-      gib_per_sec: Number(best.toFixed(3)),
-    };
-    if (canPeak) {
-      rec.peak_ratio = Number(bestPeak.toFixed(3));
-      rec.peak_ratio_worst = Number(worstPeak.toFixed(3));
-    }
-    console.log(JSON.stringify(rec));
-  }
+  const r = await runRounds("readfile", size, variants, args);
+  ratio("readfile", size, r, "jsuring.readFile", ["jsuring.readFileSync"], 0.8);
+  ratio("readfile", size, r, "jsuring.readFile", runtimeApis, 1.5);
 }
-
-await main();

@@ -408,6 +408,82 @@ test("graceful shutdown: requests in flight complete, then it stops", T, async (
   assert.ok(!after || after.status === 0, "no longer accepting");
 });
 
+test(
+  "idle and send timeouts close connections; clients that vanish mid-response cost nothing",
+  T,
+  async () => {
+    await using s = await start({ limits: { idleTimeout: 800, sendTimeout: 800, headerTimeout: 5000 } });
+    const u = `http://127.0.0.1:${s.port}`;
+    // Idle: one request, then silence: closed by the sweeper.
+    const idle = await raw(s.port, "GET /a.txt HTTP/1.1\r\nHost: x\r\n\r\n", 10_000);
+    assert.equal(idle.closed, true, "the idle keep-alive connection was closed");
+    assert.equal(parseResponses(idle.bytes).status, 200);
+    // Send timeout: a client that asks for a large file and never reads.
+    const big = join(fx.root, "stall.bin");
+    writeFileSync(big, new Uint8Array(64 * 1024 * 1024));
+    const { connect } = await import("node:net");
+    const stalled = await new Promise<number>((resolve) => {
+      const sock = connect({ port: s.port, host: "127.0.0.1" }, () => {
+        sock.write("GET /stall.bin HTTP/1.1\r\nHost: x\r\n\r\n");
+        sock.pause(); // never read: the server's send stops making progress
+      });
+      const t0 = Date.now();
+      const poll = setInterval(() => {
+        if (s.counters.timeouts >= 2 || Date.now() - t0 > 20_000) {
+          clearInterval(poll);
+          sock.destroy();
+          resolve(s.counters.timeouts);
+        }
+      }, 50);
+    });
+    assert.ok(stalled >= 2, `the stalled send was cut (timeouts: ${stalled})`);
+    // Vanishing clients: ask for the large file and close at once, many times.
+    for (let i = 0; i < 20; i++) {
+      await new Promise<void>((resolve) => {
+        const sock = connect({ port: s.port, host: "127.0.0.1" }, () => {
+          sock.write("GET /stall.bin HTTP/1.1\r\nHost: x\r\n\r\n");
+          sock.once("data", () => {
+            sock.destroy();
+            resolve();
+          });
+        });
+        sock.on("error", () => resolve());
+      });
+    }
+    for (let i = 0; i < 100 && s.counters.connections > 0; i++) await sleep(50);
+    assert.equal(s.counters.connections, 0, "every vanished connection was closed and released");
+    assert.equal((await curl([`${u}/a.txt`])).status, 200, "still serving");
+    rmSync(big);
+  },
+);
+
+test("hundreds of concurrent keep-alive connections are served", T, async () => {
+  const { connect } = await import("node:net");
+  const N = 400;
+  const socks = await Promise.all(
+    Array.from({ length: N }, () =>
+      new Promise<import("node:net").Socket>((resolve, reject) => {
+        const sock = connect({ port: server.port, host: "127.0.0.1" }, () => resolve(sock));
+        sock.on("error", reject);
+      })),
+  );
+  const before = server.counters.requests;
+  const answers = await Promise.all(socks.map((sock) =>
+    new Promise<string>((resolve) => {
+      let got = "";
+      sock.on("data", (d) => {
+        got += d;
+        if (got.endsWith(fx.small)) resolve(got);
+      });
+      sock.write("GET /a.txt HTTP/1.1\r\nHost: x\r\n\r\n");
+    })
+  ));
+  for (const a of answers) assert.match(a, /^HTTP\/1\.1 200 OK\r\n/);
+  assert.equal(server.counters.requests - before, N);
+  assert.ok(server.counters.connections >= N, `${server.counters.connections} open`);
+  for (const s of socks) s.destroy();
+});
+
 test("workers: two threads, each with its own ring, on one listening socket", T, async () => {
   const s = await start({ workers: 2 });
   assert.equal(s.workers, 2);
