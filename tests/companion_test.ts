@@ -45,7 +45,9 @@ function child(script: string, denoFlags: string[], env: Record<string, string |
     return spawnSync(process.execPath, isBun ? [file] : ["run", ...denoFlags, file], {
       env: { ...clean, NO_COLOR: "1", ...env },
       encoding: "utf8",
-      timeout: 30_000,
+      // Only there to turn a hang into a failure: a child runtime needs ~20 s
+      // (more on a loaded host) to start in the TCG guests of the VM matrix.
+      timeout: 110_000,
     });
   } finally {
     rmSync(dir, { recursive: true, force: true });

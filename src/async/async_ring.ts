@@ -7,18 +7,19 @@
  *   microtask; completions already posted (page-cached reads complete inside
  *   that enter) are reaped straight after it, the rest when the waker
  *   (`_waker.ts`) reports that the ring's eventfd fired. Reaping is batched.
- * - Every buffer an SQE references is held by the ring's table until the
- *   final CQE, whatever the caller does; a buffer detached before submit has
- *   its SQE turned into a NOP and its promise rejected with a TypeError.
+ * - The kernel only does I/O into memory the library owns, so a buffer is
+ *   safe until the final CQE whatever the caller does (src/memory/_pin.ts):
+ *   arena memory in place, any other buffer through a staging copy (copied
+ *   in at the call, out at the completion); a buffer detached before submit
+ *   has its SQE turned into a NOP and its promise rejected with a TypeError.
  * - Cancellation: `AbortSignal` (IORING_OP_ASYNC_CANCEL of the op's
  *   user_data), per-op timeouts (IORING_OP_LINK_TIMEOUT), linked chains.
  * - Multishot operations (accept, recv, poll, timeouts) are async iterators.
  * - The process stays alive while operations are in flight and can exit when
  *   none are (the waker holds the loop only then).
  *
- * Limits: a buffer transferred *after* submit cannot be caught (the ring
- * holds the detached view, not the moved memory: keep buffers you hand to
- * the ring until their promise settles). A chain or an op with a timeout is
+ * Limits: a read's buffer transferred *after* submit does not get the
+ * bytes (they stay in staging; nothing else is touched). A chain or an op with a timeout is
  * submitted whole unless the SQ fills while it is being built (chains longer
  * than the SQ are split). COOP_TASKRUN rings need DEFER_TASKRUN as well.
  *
@@ -54,8 +55,11 @@ import { UringError } from "../errors/uring_error.ts";
 import { Errno } from "../errors/errno.ts";
 import { kernelAtLeast, kernelVersion } from "../errors/hints.ts";
 import { createWaker, defaultWaker, type Waker, type WakerKind } from "./_waker.ts";
+import { Multishot, type MultishotOptions } from "./_multishot.ts";
+import { FROM_KERNEL, Pin, pin } from "../memory/_pin.ts";
 
 export type { WakerKind } from "./_waker.ts";
+export { Multishot, type MultishotOptions, type MultishotResult } from "./_multishot.ts";
 
 /**
  * Options every async operation takes.
@@ -95,44 +99,6 @@ export interface AsyncOpOptions {
 export interface AsyncRingOptions extends RingOptions {
   /** How completions wake the event loop; default per runtime (see `defaultWaker`). */
   waker?: WakerKind;
-}
-
-/**
- * One completion of a multishot operation.
- *
- * @example
- * ```ts
- * import type { MultishotResult } from "@jsuring/jsuring";
- * const r: MultishotResult = { res: 5, flags: 2 }; // 2: IORING_CQE_F_MORE
- * ```
- */
-export interface MultishotResult {
-  /** The CQE's result (≥ 0; for timeouts `-ETIME`). */
-  readonly res: number;
-  /** The CQE's flags (`CqeFlag.F_BUFFER` and the buffer id for buffer-select ops). */
-  readonly flags: number;
-}
-
-/**
- * Options of {@linkcode AsyncRing.multishot}.
- *
- * @example
- * ```ts
- * import type { MultishotOptions } from "@jsuring/jsuring";
- * const opts: MultishotOptions = { name: "accept", discard: (fd) => console.log("unused fd", fd) };
- * ```
- */
-export interface MultishotOptions {
-  /** Stop the operation: the iterator ends cleanly. */
-  signal?: AbortSignal;
-  /** Memory the kernel uses for the whole life of the operation. */
-  keep?: unknown;
-  /** A name for errors. */
-  name?: string;
-  /** Results that arrive after the consumer stopped (close accepted fds, recycle buffers). */
-  discard?: (res: number, flags: number) => void;
-  /** Whether negative results other than -ECANCELED are ordinary items (multishot timeouts: -ETIME). */
-  negativeItems?: boolean;
 }
 
 const INTERNAL = Symbol("jsuring internal op");
@@ -190,147 +156,6 @@ function timeoutError(name: string): Error {
 
 function closedError(name: string): UringError {
   return new UringError(Errno.ECANCELED, name, "the ring was closed");
-}
-
-/**
- * A multishot operation's completions as an async iterator. `break` (or
- * `return()`) cancels the operation; close of the ring or an abort ends it
- * cleanly; any other error ends it by throwing from `next()`.
- *
- * @example
- * ```ts
- * import { AsyncRing } from "@jsuring/jsuring";
- * await using ring = AsyncRing.create();
- * const ticks = ring.ticks(1, { count: 2 }); // a Multishot
- * for await (const { res } of ticks) console.log(res); // -62 (ETIME), twice
- * ```
- */
-export class Multishot implements AsyncIterableIterator<MultishotResult> {
-  #ring: AsyncRing;
-  #items: MultishotResult[] = [];
-  #head = 0;
-  #waiting: ((r: IteratorResult<MultishotResult>) => void) | undefined;
-  #waitingReject: ((e: unknown) => void) | undefined;
-  #error: unknown = undefined;
-  #ended = false; // no more CQEs will come
-  #stopped = false; // the consumer stopped
-  #opts: MultishotOptions;
-  /** @internal */
-  ud = 0;
-  /** @internal */
-  onAbort: (() => void) | undefined;
-
-  /** @internal */
-  constructor(ring: AsyncRing, opts: MultishotOptions) {
-    this.#ring = ring;
-    this.#opts = opts;
-  }
-
-  /** Whether the kernel has posted the final completion. */
-  get ended(): boolean {
-    return this.#ended;
-  }
-
-  /** @internal End before any SQE was written: `next()` rejects with `error`. */
-  fail(error: unknown): void {
-    this.#ended = true;
-    this.#error = error;
-    this.#finish();
-  }
-
-  /** @internal A CQE arrived for this operation. */
-  push(res: number, flags: number, closing: boolean): void {
-    const more = (flags & CqeFlag.F_MORE) !== 0;
-    if (!more) {
-      this.#ended = true;
-      if (this.onAbort) this.#opts.signal?.removeEventListener("abort", this.onAbort);
-    }
-    const item = res >= 0 || (this.#opts.negativeItems && res !== -Errno.ECANCELED);
-    if (this.#stopped) {
-      if (item) this.#opts.discard?.(res, flags);
-      return;
-    }
-    if (item) {
-      this.#deliver({ res, flags });
-    } else if (!(res === -Errno.ECANCELED && (closing || this.#opts.signal?.aborted))) {
-      this.#error = res === -Errno.ECANCELED && closing
-        ? undefined
-        : new UringError(-res, this.#opts.name ?? "multishot");
-    }
-    if (this.#ended) this.#finish();
-  }
-
-  #deliver(item: MultishotResult): void {
-    const w = this.#waiting;
-    if (w) {
-      this.#waiting = this.#waitingReject = undefined;
-      w({ value: item, done: false });
-    } else {
-      this.#items.push(item);
-    }
-  }
-
-  #finish(): void {
-    const w = this.#waiting, rej = this.#waitingReject;
-    if (!w) return;
-    this.#waiting = this.#waitingReject = undefined;
-    if (this.#error !== undefined) {
-      const e = this.#error;
-      this.#error = undefined;
-      this.#stopped = true;
-      rej!(e);
-    } else {
-      w({ value: undefined, done: true });
-    }
-  }
-
-  /** The next completion, or done once the operation ended. */
-  next(): Promise<IteratorResult<MultishotResult>> {
-    if (this.#head < this.#items.length) {
-      const value = this.#items[this.#head++];
-      if (this.#head === this.#items.length) {
-        this.#items.length = 0;
-        this.#head = 0;
-      }
-      return Promise.resolve({ value, done: false });
-    }
-    if (this.#stopped) return Promise.resolve({ value: undefined, done: true });
-    if (this.#ended) {
-      this.#stopped = true;
-      if (this.#error !== undefined) {
-        const e = this.#error;
-        this.#error = undefined;
-        return Promise.reject(e);
-      }
-      return Promise.resolve({ value: undefined, done: true });
-    }
-    return new Promise((resolve, reject) => {
-      this.#waiting = resolve;
-      this.#waitingReject = reject;
-    });
-  }
-
-  /** Stop: cancel the operation (results still queued are handed to `discard`). */
-  return(): Promise<IteratorResult<MultishotResult>> {
-    if (!this.#stopped) {
-      this.#stopped = true;
-      for (let i = this.#head; i < this.#items.length; i++) {
-        this.#opts.discard?.(this.#items[i].res, this.#items[i].flags);
-      }
-      this.#items.length = 0;
-      this.#head = 0;
-      if (!this.#ended) this.#ring._cancelUserData(this.ud);
-      const w = this.#waiting;
-      this.#waiting = this.#waitingReject = undefined;
-      w?.({ value: undefined, done: true });
-    }
-    return Promise.resolve({ value: undefined, done: true });
-  }
-
-  /** The iterator itself (so `for await` works). */
-  [Symbol.asyncIterator](): AsyncIterableIterator<MultishotResult> {
-    return this;
-  }
 }
 
 /**
@@ -758,11 +583,18 @@ export class AsyncRing implements Disposable, AsyncDisposable {
       }
       keep = op.check(args, options);
       if (op.buffers) p.buf = op.buffers(args);
-      const at = this.#sqe(p.ts === undefined ? 1 : 2);
+      let at: number;
+      try {
+        at = this.#sqe(p.ts === undefined ? 1 : 2);
+      } catch (e) {
+        if (keep instanceof Pin) keep.finish(-1); // never queued: staging back
+        throw e;
+      }
       try {
         op.write(this.ring.sqes, at, args, options, keep);
       } catch (e) {
         this.#abandon(at);
+        if (keep instanceof Pin) keep.finish(-1);
         throw e;
       }
       return this.#track(p, at, keep, options);
@@ -817,9 +649,11 @@ export class AsyncRing implements Disposable, AsyncDisposable {
       checkFd(fd);
       checkOffset(offset);
       const at = this.#sqe(p.ts === undefined ? 1 : 2);
-      sqe.prepRead(this.ring.sqes, at, fd, getNative().addressOf(buffer), buffer.byteLength, offset);
+      // Library memory only (src/memory/_pin.ts), as ops.READ does.
+      const mem = pin(buffer, FROM_KERNEL);
+      sqe.prepRead(this.ring.sqes, at, fd, mem.addr, buffer.byteLength, offset);
       p.buf = buffer;
-      return this.#track(p, at, buffer, options);
+      return this.#track(p, at, mem, options);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -1115,21 +949,27 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    */
   multishot(prep: (sqes: sqe.SqeViews, at: number) => void, options: MultishotOptions = {}): Multishot {
     if (this.#closed) throw new TypeError("ring is closed");
-    const m = new Multishot(this, options);
-    if (options.signal?.aborted) {
-      m.push(-Errno.ECANCELED, 0, true);
-      return m;
-    }
+    const m = new Multishot(this, prep, options);
+    m._start();
+    return m;
+  }
+
+  /** @internal Queue a multishot request (first arm or re-arm); returns its user_data. */
+  _armMultishot(m: Multishot, prep: (sqes: sqe.SqeViews, at: number) => void, keep: unknown): number {
     const at = this.#sqe();
     prep(this.ring.sqes, at);
-    m.ud = this.ring.track(at, m, sqe.getSqeFlags(this.ring.sqes, at), options.keep);
-    const signal = options.signal;
-    if (signal) {
-      m.onAbort = () => this._cancelUserData(m.ud);
-      signal.addEventListener("abort", m.onAbort, { once: true });
-    }
+    const ud = this.ring.track(at, m, sqe.getSqeFlags(this.ring.sqes, at), keep);
     this.#schedule();
-    return m;
+    return ud;
+  }
+
+  /** @internal Queue an ASYNC_CANCEL of `userData` whose own result goes to `done` (no-op once closed). */
+  _cancelChecked(userData: number, done: (res: number) => void): void {
+    if (this.#closed || this.#closing) return;
+    const at = this.#sqe();
+    sqe.prepCancel(this.ring.sqes, at, userData, 0);
+    this.ring.trackInternal(at, done);
+    this.#schedule();
   }
 
   /**
@@ -1153,8 +993,8 @@ export class AsyncRing implements Disposable, AsyncDisposable {
       // Before 6.4 the kernel answers the MULTISHOT flag with a CQE of -EINVAL,
       // which would look like a tick: refuse it by name instead.
       if (this.#closed) throw new TypeError("ring is closed");
-      const m = new Multishot(this, { name: "timeout" });
-      m.fail(
+      const failed = new Multishot(this, () => {}, { name: "timeout" });
+      failed.fail(
         new UringError(
           Errno.EINVAL,
           "timeout",
@@ -1163,12 +1003,23 @@ export class AsyncRing implements Disposable, AsyncDisposable {
           }): await ring.sleep() per tick`,
         ),
       );
-      return m;
+      return failed;
     }
-    return this.multishot(
-      (s, at) => sqe.prepTimeout(s, at, getNative().addressOf(ts), count, TimeoutFlag.MULTISHOT),
-      { keep: ts, signal: options.signal, name: "timeout", negativeItems: true },
+    // A re-arm (the kernel could not post a tick: CQ full, io_timeout_complete
+    // then completes the request) asks for the ticks still owed.
+    let m: Multishot | undefined = undefined; // set once armed
+    m = this.multishot(
+      (s, at) =>
+        sqe.prepTimeout(s, at, getNative().addressOf(ts), count && count - (m?.received ?? 0), TimeoutFlag.MULTISHOT),
+      {
+        keep: ts,
+        signal: options.signal,
+        name: "timeout",
+        negativeItems: true,
+        ends: (res) => res !== -Errno.ETIME || (count > 0 && m!.received >= count),
+      },
     );
+    return m;
   }
 
   /**

@@ -14,6 +14,7 @@ import { UringError } from "../errors/uring_error.ts";
 import { hugepageHint, hugepageShortage } from "../errors/hints.ts";
 import { Errno } from "../errors/errno.ts";
 import { show } from "../ring/_args.ts";
+import { markOwned } from "./_pin.ts";
 
 /**
  * What backs an arena.
@@ -143,6 +144,8 @@ export class Arena {
     this.kind = kind;
     this.pageSize = pageSize;
     this.bytes = new Uint8Array(getNative().view(address, size));
+    // I/O into views of this memory is zero-copy (src/memory/_pin.ts).
+    markOwned(this.bytes.buffer, this);
   }
 
   /**

@@ -12,7 +12,10 @@
  * Receive buffers: one {@linkcode BufferRing} per AsyncRing (group 0xfff0,
  * from `src/buffers/`), shared by every connection's multishot recv. When it
  * runs dry the kernel ends the multishot with ENOBUFS; the stream re-arms
- * once the consumer has given buffers back.
+ * once the consumer has given buffers back. A multishot the kernel stops
+ * because the CQ is full (a valid result without F_MORE) is re-armed by
+ * {@linkcode Multishot} itself: only 0 (peer closed), an error, close or
+ * abort end a stream or a listener.
  *
  * @module
  */
@@ -227,8 +230,11 @@ export class TcpListener implements AsyncIterable<TcpConn>, AsyncDisposable {
   async close(): Promise<void> {
     if (this.fd < 0) return;
     const fd = this.fd;
+    // Stop every accept first, synchronously: a re-arm queued by a stopped
+    // multishot is dropped, so none is ever written with a closed (or
+    // reused) descriptor.
+    for (const ms of this.#accepts) void ms.return();
     this.fd = -1;
-    for (const ms of this.#accepts) await ms.return();
     if (!this.ring.closed) await this.ring.closeFd(fd).catch(() => {});
     else libjsuring().jsu_close(fd);
   }
@@ -502,6 +508,9 @@ class RecvStream implements AsyncIterableIterator<Uint8Array> {
     }, {
       signal: this.#signal,
       name: "recv",
+      // 0 is the peer's close; a result > 0 without F_MORE only means the
+      // kernel stopped the request (CQ full): re-armed by the multishot.
+      ends: (res) => res <= 0,
       // Data that arrived after the consumer stopped: give the buffers back.
       discard: (_res, flags) => {
         if (flags & CqeFlag.F_BUFFER && !br.isClosed) br.recycle(flags >>> CqeFlag.BUFFER_SHIFT);

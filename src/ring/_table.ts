@@ -10,6 +10,8 @@
  * @module
  */
 
+import { Pin } from "../memory/_pin.ts";
+
 const SLOT_BITS = 20;
 const SLOT_SPAN = 2 ** SLOT_BITS;
 const SLOT_MASK = SLOT_SPAN - 1;
@@ -62,11 +64,17 @@ export class OpTable {
    * `undefined` for a foreign CQE (check {@linkcode OpTable.owns} first when
    * tags may be undefined). With `more` (IORING_CQE_F_MORE) the slot stays.
    */
-  complete(lo: number, hi: number, more: boolean): unknown {
+  complete(lo: number, hi: number, more: boolean, res = 0): unknown {
     const slot = lo & SLOT_MASK;
     if (this.#userData[slot] !== lo + hi * 4294967296 || slot === 0) return undefined;
     const tag = this.#tags[slot];
-    if (!more) this.#release(slot);
+    if (!more) {
+      // A staged buffer's bytes go back to the caller's before anyone sees
+      // the completion (src/memory/_pin.ts).
+      const keep = this.#keeps[slot];
+      if (keep instanceof Pin) keep.finish(res);
+      this.#release(slot);
+    }
     return tag;
   }
 

@@ -13,6 +13,7 @@
  *
  * @module
  */
+import { type Direction, FROM_KERNEL, type Pin, pin, pinSend, PinVector, PinWith, TO_KERNEL } from "../memory/_pin.ts";
 import { Misc, Op, statx as statxLayout } from "../abi/mod.ts";
 import { getNative } from "../runtime/_ffi.ts";
 import * as sqe from "../ops/sqe.ts";
@@ -95,13 +96,19 @@ function checkRw(args: RwArgs): IoBuffer {
   return args[1];
 }
 
+// The kernel does I/O only into library memory: the caller's buffer in
+// place if it is arena memory, else a staging copy (src/memory/_pin.ts).
+// The pin is the keep; the op table finishes it at the final completion.
+const checkRead = (args: RwArgs): Pin => pin(checkRw(args), FROM_KERNEL);
+const checkWrite = (args: RwArgs): Pin => pin(checkRw(args), TO_KERNEL);
+
 /** IORING_OP_READ (5.6): read into `buffer` from `fd` at `offset` (-1: the file position). */
 export const READ: OpDescription<RwArgs> = {
   name: "read",
   opcode: Op.READ,
   optionKeys: NO_KEYS,
-  check: checkRw,
-  write: (s, at, [fd, buf, offset]) => sqe.prepRead(s, at, fd, addressOf(buf), buf.byteLength, offset),
+  check: checkRead,
+  write: (s, at, [fd, buf, offset], _o, keep) => sqe.prepRead(s, at, fd, (keep as Pin).addr, buf.byteLength, offset),
   buffers: (args) => args[1],
 };
 
@@ -110,18 +117,21 @@ export const WRITE: OpDescription<RwArgs> = {
   name: "write",
   opcode: Op.WRITE,
   optionKeys: NO_KEYS,
-  check: checkRw,
-  write: (s, at, [fd, buf, offset]) => sqe.prepWrite(s, at, fd, addressOf(buf), buf.byteLength, offset),
+  check: checkWrite,
+  write: (s, at, [fd, buf, offset], _o, keep) =>
+    sqe.prepWrite(s, at, fd, (keep as Pin).addr, buf.byteLength, offset),
   buffers: (args) => args[1],
 };
 
 type RwvArgs = [fd: number, buffers: readonly IoBuffer[], offset: number];
 
-function checkRwv(args: RwvArgs): [Uint32Array, IoBuffer[]] {
+function checkRwv(args: RwvArgs, dir: Direction): PinVector {
   checkFd(args[0]);
   checkOffset(args[2]);
-  // At most IOV_MAX (1024); the copy keeps the caller's array from changing under the kernel.
-  return [iovecs(args[1]), args[1].slice()];
+  iovecs(args[1]); // checks: at most IOV_MAX (1024) attached buffers
+  // The copy keeps the caller's array from changing under the kernel; each
+  // buffer pinned as for READ/WRITE, in an iovec array of library addresses.
+  return new PinVector(args[1].slice(), dir);
 }
 
 /** IORING_OP_READV (5.1): vectored read. */
@@ -129,9 +139,9 @@ export const READV: OpDescription<RwvArgs> = {
   name: "readv",
   opcode: Op.READV,
   optionKeys: NO_KEYS,
-  check: checkRwv,
+  check: (args) => checkRwv(args, FROM_KERNEL),
   write: (s, at, [fd, buffers, offset], _o, keep) =>
-    sqe.prepReadv(s, at, fd, addressOf((keep as [Uint32Array])[0]), buffers.length, offset),
+    sqe.prepReadv(s, at, fd, (keep as PinVector).addr, buffers.length, offset),
   buffers: (args) => args[1],
 };
 
@@ -140,9 +150,9 @@ export const WRITEV: OpDescription<RwvArgs> = {
   name: "writev",
   opcode: Op.WRITEV,
   optionKeys: NO_KEYS,
-  check: checkRwv,
+  check: (args) => checkRwv(args, TO_KERNEL),
   write: (s, at, [fd, buffers, offset], _o, keep) =>
-    sqe.prepWritev(s, at, fd, addressOf((keep as [Uint32Array])[0]), buffers.length, offset),
+    sqe.prepWritev(s, at, fd, (keep as PinVector).addr, buffers.length, offset),
   buffers: (args) => args[1],
 };
 
@@ -239,11 +249,13 @@ export const STATX: OpDescription<StatxArgs, StatxOptions> = {
     if (o?.dirfd !== undefined) checkDirfd(o.dirfd);
     if (o?.atFlags !== undefined) checkU32(o.atFlags, "statx atFlags");
     if (o?.mask !== undefined) checkU32(o.mask, "statx mask");
-    return [name, out];
+    // The kernel fills `out` at completion: library memory only (src/memory/_pin.ts).
+    return new PinWith(pin(out, FROM_KERNEL, true), name);
   },
   write: (s, at, _args, o, keep) => {
-    const [name, out] = keep as [Uint8Array, Uint8Array];
-    sqe.prepStatx(s, at, o?.dirfd ?? AT_FDCWD, addressOf(name), o?.atFlags ?? 0, o?.mask ?? 0x7ff, addressOf(out));
+    const k = keep as PinWith;
+    const name = k.extra as Uint8Array;
+    sqe.prepStatx(s, at, o?.dirfd ?? AT_FDCWD, addressOf(name), o?.atFlags ?? 0, o?.mask ?? 0x7ff, k.addr);
   },
 };
 
@@ -299,14 +311,19 @@ function checkSocket(args: SocketArgs): IoBuffer {
   return args[1];
 }
 
+// Library memory only (src/memory/_pin.ts). A send stages at most 1 MiB of
+// an ordinary buffer (pinSend) and may be short, as a send may anyway.
+const checkSend = (args: SocketArgs): Pin => pinSend(checkSocket(args));
+const checkRecv = (args: SocketArgs): Pin => pin(checkSocket(args), FROM_KERNEL);
+
 /** IORING_OP_SEND (5.6): send(2) of `buffer` on socket `fd`, always with MSG_NOSIGNAL. */
 export const SEND: OpDescription<SocketArgs> = {
   name: "send",
   opcode: Op.SEND,
   optionKeys: NO_KEYS,
-  check: checkSocket,
-  write: (s, at, [fd, buf, msgFlags]) =>
-    prepSend(s, at, fd, addressOf(buf), buf.byteLength, (msgFlags | MSG_NOSIGNAL) >>> 0),
+  check: checkSend,
+  write: (s, at, [fd, _buf, msgFlags], _o, keep) =>
+    prepSend(s, at, fd, (keep as Pin).addr, (keep as Pin).len, (msgFlags | MSG_NOSIGNAL) >>> 0),
   buffers: (args) => args[1],
 };
 
@@ -318,9 +335,9 @@ export const SEND_ZC: OpDescription<SocketArgs> = {
   name: "send_zc",
   opcode: Op.SEND_ZC,
   optionKeys: NO_KEYS,
-  check: checkSocket,
-  write: (s, at, [fd, buf, msgFlags]) =>
-    prepSendZc(s, at, fd, addressOf(buf), buf.byteLength, (msgFlags | MSG_NOSIGNAL) >>> 0, 0),
+  check: checkSend,
+  write: (s, at, [fd, _buf, msgFlags], _o, keep) =>
+    prepSendZc(s, at, fd, (keep as Pin).addr, (keep as Pin).len, (msgFlags | MSG_NOSIGNAL) >>> 0, 0),
   buffers: (args) => args[1],
 };
 
@@ -329,8 +346,8 @@ export const RECV: OpDescription<SocketArgs> = {
   name: "recv",
   opcode: Op.RECV,
   optionKeys: NO_KEYS,
-  check: checkSocket,
-  write: (s, at, [fd, buf, msgFlags]) => prepRecv(s, at, fd, addressOf(buf), buf.byteLength, msgFlags),
+  check: checkRecv,
+  write: (s, at, [fd, buf, msgFlags], _o, keep) => prepRecv(s, at, fd, (keep as Pin).addr, buf.byteLength, msgFlags),
   buffers: (args) => args[1],
 };
 

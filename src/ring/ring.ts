@@ -36,6 +36,7 @@ import * as sqe from "../ops/sqe.ts";
 import { EFD } from "../abi/linux.ts";
 import { INTERNAL_USER_DATA, OpTable } from "./_table.ts";
 import { keepForever } from "../memory/_keep.ts";
+import { FROM_KERNEL, Pin, pin } from "../memory/_pin.ts";
 import {
   AT_FDCWD as FDCWD,
   checkBuffer,
@@ -608,10 +609,11 @@ export class Ring implements Disposable {
     checkFd(fd);
     checkBuffer(buffer);
     checkOffset(offset);
-    const addr = getNative().addressOf(buffer);
+    // Library memory only (src/memory/_pin.ts), as ops.READ does.
     const at = this.getSqe();
-    sqe.prepRead(this.sqes, at, fd, addr, buffer.byteLength, offset);
-    return this.track(at, options?.tag, flags, buffer);
+    const p = pin(buffer, FROM_KERNEL);
+    sqe.prepRead(this.sqes, at, fd, p.addr, buffer.byteLength, offset);
+    return this.track(at, options?.tag, flags, p);
   }
 
   /**
@@ -855,13 +857,20 @@ export class Ring implements Disposable {
     }
     const flags = sqeFlags(options, op.name, ringKeys(op));
     const keep = op.check(args, options);
-    const at = this.getSqe();
+    let at: number;
+    try {
+      at = this.getSqe();
+    } catch (e) {
+      if (keep instanceof Pin) keep.finish(-1); // never queued: staging back
+      throw e;
+    }
     try {
       op.write(this.sqes, at, args, options, keep);
     } catch (e) {
       // The writers check field widths too; should one refuse, give the SQE
       // back (it is the last one reserved) rather than submit stale bytes.
       this.#sqeTail = (this.#sqeTail - 1) >>> 0;
+      if (keep instanceof Pin) keep.finish(-1);
       throw e;
     }
     return this.track(at, options?.tag, flags, keep);
@@ -1033,7 +1042,7 @@ export class Ring implements Disposable {
         while (head !== tail && n < max) {
           const w = this.#cqes + (head & this.#cqMask) * this.#cqeWords;
           const flags = u32[w + 3];
-          const tag = table.complete(u32[w], u32[w + 1], (flags & CqeFlag.F_MORE) !== 0);
+          const tag = table.complete(u32[w], u32[w + 1], (flags & CqeFlag.F_MORE) !== 0, i32[w + 2]);
           head = (head + 1) >>> 0;
           n++;
           if (u32[w] !== INTERNAL_USER_DATA || u32[w + 1] !== 0) {
