@@ -584,9 +584,14 @@ while IFS="$T" read -r name need to cmd; do
 	# A hung test (nothing printed for JSK_STALL s) stops the suite instead
 	# of holding it until its timeout: the tests that finished keep counting.
 	(while sleep 10; do
-		[ $(($(up) - $(cat /tmp/last))) -ge "$JSK_STALL" ] || continue
+		# read once, into a variable: /tmp/last is rewritten as lines come,
+		# and an empty read must not end this loop with an arithmetic error
+		last=$(cat /tmp/last 2>/dev/null)
+		case $last in '' | *[!0-9]*) continue ;; esac
+		[ $(($(up) - last)) -ge "$JSK_STALL" ] || continue
 		touch /tmp/stalled
-		killall -TERM deno bun bun.exe 2>/dev/null
+		kill -TERM "$spid" 2>/dev/null	# the runtime (timeout and sh exec into it)
+		killall -TERM deno bun bun.exe 2>/dev/null	# and its children
 		break
 	done) &
 	wpid=$!

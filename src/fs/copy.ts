@@ -66,7 +66,8 @@ export interface CopyFileOptions extends FsOptions {
   /**
    * Write a temporary file beside `dst` and rename it over `dst` at the end
    * (default true): an abort or error leaves `dst` untouched. With `false`,
-   * `dst` is truncated and written in place (an abort leaves it partial).
+   * `dst` is overwritten in place and cut to length at the end (an abort
+   * leaves it partial).
    */
   atomic?: boolean;
   /** Fail with `EEXIST` if `dst` exists (like `fs.constants.COPYFILE_EXCL`). */
@@ -148,7 +149,9 @@ export async function copyFile(src: string, dst: string, options: CopyFileOption
       l.symbols.close(claim);
     }
     const target = atomic ? tempName(dst) : dst;
-    const flags = O.O_WRONLY | O.O_CREAT | O_CLOEXEC | (atomic || options.exclusive ? O.O_EXCL : O.O_TRUNC);
+    // In place: no O_TRUNC, the tail is cut by ftruncate at the end (ext4
+    // flushes at close a file truncated to 0 and rewritten: auto_da_alloc).
+    const flags = O.O_WRONLY | O.O_CREAT | O_CLOEXEC | (atomic || options.exclusive ? O.O_EXCL : 0);
     output = l.symbols.open(c(target), flags, mode);
     if (output < 0) throw new FsError(errno(), "copyFile", src, dst);
     if (atomic) temp = target;
@@ -181,12 +184,15 @@ export async function copyFile(src: string, dst: string, options: CopyFileOption
           done = await viaReadWrite(ring, input, output, size, chunk, depth, o);
         }
         // The source may have grown meanwhile (or statx said 0): append the rest.
-        await tail(ring, input, output, done, o);
+        done += await tail(ring, input, output, done, o);
       } catch (e) {
         throw withPath(e, "copyFile", src, dst);
       }
     }
     signal?.throwIfAborted();
+    if (!atomic && !options.exclusive) {
+      if (l.symbols.ftruncate(output, done) !== 0) throw new FsError(errno(), "copyFile (ftruncate)", src, dst);
+    }
     const closed = l.symbols.close(output);
     output = -1;
     if (closed < 0) throw new FsError(errno(), "copyFile (close)", src, dst);

@@ -19,7 +19,7 @@
 import type { AsyncRing } from "../async/async_ring.ts";
 import type { Statx } from "../ring/ring.ts";
 import { UringError } from "../errors/uring_error.ts";
-import { RESOLVE } from "../abi/linux.ts";
+import { AT, O, RESOLVE, S_IF } from "../abi/linux.ts";
 import { prepOpenat2 } from "../ops/fs.ts";
 import { cString } from "../ring/_args.ts";
 import { getNative } from "../runtime/_ffi.ts";
@@ -27,9 +27,9 @@ import { fileEtag } from "./conditional.ts";
 import { formatHttpDate } from "./date.ts";
 import { contentType } from "./mime.ts";
 
-const O_RDONLY = 0, O_CLOEXEC = 0o2000000, O_DIRECTORY = 0o200000, O_NOFOLLOW = 0o400000;
-const S_IFMT = 0o170000, S_IFDIR = 0o040000, S_IFREG = 0o100000;
-const AT_EMPTY_PATH = 0x1000;
+const O_RDONLY = O.RDONLY, O_CLOEXEC = O.CLOEXEC, O_DIRECTORY = O.DIRECTORY, O_NOFOLLOW = O.NOFOLLOW;
+const S_IFMT = S_IF.MT, S_IFDIR = S_IF.DIR, S_IFREG = S_IF.REG;
+const AT_EMPTY_PATH = AT.EMPTY_PATH;
 const EMPTY = new Uint8Array(1);
 
 /** One cached file (or directory). */

@@ -10,6 +10,7 @@
  * @module
  */
 import { AsyncRing } from "../async/async_ring.ts";
+import { MSG } from "../abi/linux.ts";
 import { listen, type TcpConn, TcpListener } from "../net/mod.ts";
 import { type Entry, FileCache } from "./_cache.ts";
 import { evaluatePreconditions } from "./conditional.ts";
@@ -26,7 +27,7 @@ const FILE_CHUNK = 256 * 1024;
 // Plain IORING_OP_SEND: SEND_ZC measured slower here for every size
 // (bench/HTTP.md): over loopback the data is copied anyway and each send
 // waits for its notification too.
-const MSG_WAITALL = 0x100;
+const MSG_WAITALL = MSG.WAITALL;
 
 class Conn {
   tcp: TcpConn;
