@@ -60,7 +60,19 @@ import { type RingLayout, ringLayout, type RingMemory, type RingOptions, setupFl
 
 export type { RingMemory, RingOptions } from "./setup.ts";
 
-/** Per-operation options. */
+/**
+ * Per-operation options.
+ *
+ * @example
+ * ```ts
+ * import { type OpOptions, Ring, SqeFlag } from "@jsuring/jsuring";
+ * const first: OpOptions = { tag: "first", flags: SqeFlag.IO_LINK };
+ * using ring = Ring.create({ entries: 8 });
+ * ring.nop(first);
+ * ring.nop({ tag: "second" }); // runs after the first
+ * ring.submitAndWait(2);
+ * ```
+ */
 export interface OpOptions {
   /** Any value, handed back with the completion. */
   tag?: unknown;
@@ -68,7 +80,19 @@ export interface OpOptions {
   flags?: number;
 }
 
-/** One completion, as {@linkcode Ring.completions} returns it. */
+/**
+ * One completion, as {@linkcode Ring.completions} returns it.
+ *
+ * @example
+ * ```ts
+ * import { type Completion, Ring } from "@jsuring/jsuring";
+ * using ring = Ring.create({ entries: 8 });
+ * ring.nop({ tag: "n" });
+ * ring.submitAndWait(1);
+ * const done: Completion[] = ring.completions();
+ * console.log(done[0].res, done[0].tag); // 0 "n"
+ * ```
+ */
 export interface Completion {
   /** The result: ≥ 0 on success, `-errno` on failure. */
   readonly res: number;
@@ -78,14 +102,35 @@ export interface Completion {
   readonly tag: unknown;
 }
 
-/** Called for each completion by {@linkcode Ring.reap}. */
+/**
+ * Called for each completion by {@linkcode Ring.reap}.
+ *
+ * @example
+ * ```ts
+ * import { type CompletionHandler, Ring } from "@jsuring/jsuring";
+ * const log: CompletionHandler = (res, _flags, tag) => console.log(tag, res);
+ * using ring = Ring.create({ entries: 8 });
+ * ring.nop({ tag: "nop" });
+ * ring.submitAndWait(1);
+ * ring.reap(log); // nop 0
+ * ```
+ */
 export type CompletionHandler = (res: number, flags: number, tag: unknown) => void;
 
 export type { IoBuffer, Timeout } from "./_args.ts";
 
 const PARAMS = io_uring_params.fields;
 
-/** AT_FDCWD: paths relative to the current directory. */
+/**
+ * AT_FDCWD: paths relative to the current directory.
+ *
+ * @example
+ * ```ts
+ * import { AT_FDCWD, Ring } from "@jsuring/jsuring";
+ * using ring = Ring.create({ entries: 8 });
+ * ring.openat("etc/os-release", 0, 0, { dirfd: AT_FDCWD }); // relative to the current directory
+ * ```
+ */
 export const AT_FDCWD: number = FDCWD;
 
 const OP_KEYS = ["tag", "flags"];
@@ -114,7 +159,7 @@ function sqeFlags(options: OpOptions | undefined, what: string, known: readonly 
  *
  * @example
  * ```ts
- * import { Ring } from "../../mod.ts";
+ * import { Ring } from "@jsuring/jsuring";
  * using ring = Ring.create({ entries: 64 });
  * ring.nop({ tag: "hello" });
  * ring.submitAndWait(1);
@@ -237,7 +282,7 @@ export class Ring implements Disposable {
    *
    * @example
    * ```ts
-   * import { Ring } from "../../mod.ts";
+   * import { Ring } from "@jsuring/jsuring";
    * using ring = Ring.create({ entries: 128, memory: "user" });
    * console.log(ring.memory, ring.memoryKind);
    * ```
@@ -422,7 +467,7 @@ export class Ring implements Disposable {
    *
    * @example
    * ```ts
-   * import { Ring, prepNop } from "../../mod.ts";
+   * import { Ring, prepNop } from "@jsuring/jsuring";
    * using ring = Ring.create();
    * const at = ring.getSqe();
    * prepNop(ring.sqes, at);
@@ -457,7 +502,7 @@ export class Ring implements Disposable {
    *
    * @example
    * ```ts
-   * import { Ring, prepNop } from "../../mod.ts";
+   * import { Ring, prepNop } from "@jsuring/jsuring";
    * using ring = Ring.create();
    * const at = ring.getSqe();
    * prepNop(ring.sqes, at);
@@ -485,7 +530,7 @@ export class Ring implements Disposable {
    *
    * @example
    * ```ts
-   * import { Ring, prepNop } from "../../mod.ts";
+   * import { Ring, prepNop } from "@jsuring/jsuring";
    * using ring = Ring.create();
    * const at = ring.getSqe();
    * prepNop(ring.sqes, at);
@@ -511,7 +556,7 @@ export class Ring implements Disposable {
    *
    * @example
    * ```ts
-   * import { Ring } from "../../mod.ts";
+   * import { Ring } from "@jsuring/jsuring";
    * using ring = Ring.create();
    * const id = ring.nop();
    * console.log(ring.isInFlight(id)); // true
@@ -531,7 +576,7 @@ export class Ring implements Disposable {
    *
    * @example
    * ```ts
-   * import { Ring } from "../../mod.ts";
+   * import { Ring } from "@jsuring/jsuring";
    * using ring = Ring.create();
    * ring.nop({ tag: 1 });
    * ring.submitAndWait(1);
@@ -552,7 +597,7 @@ export class Ring implements Disposable {
    *
    * @example
    * ```ts
-   * import { Ring } from "../../mod.ts";
+   * import { Ring } from "@jsuring/jsuring";
    * import { openSync } from "node:fs";
    * using ring = Ring.create();
    * const fd = openSync("/etc/hostname", "r");
@@ -583,7 +628,7 @@ export class Ring implements Disposable {
    *
    * @example
    * ```ts
-   * import { Ring } from "../../mod.ts";
+   * import { Ring } from "@jsuring/jsuring";
    * using ring = Ring.create();
    * ring.write(1, new TextEncoder().encode("hi\n"), -1);
    * ring.submitAndWait(1);
@@ -598,7 +643,7 @@ export class Ring implements Disposable {
    *
    * @example
    * ```ts
-   * import { Ring } from "../../mod.ts";
+   * import { Ring } from "@jsuring/jsuring";
    * using ring = Ring.create();
    * const parts = [new Uint8Array(4), new Uint8Array(4)];
    * ring.readv(0, parts, 0);
@@ -613,7 +658,7 @@ export class Ring implements Disposable {
    *
    * @example
    * ```ts
-   * import { Ring } from "../../mod.ts";
+   * import { Ring } from "@jsuring/jsuring";
    * using ring = Ring.create();
    * const enc = new TextEncoder();
    * ring.writev(1, [enc.encode("a"), enc.encode("b\n")], -1);
@@ -630,7 +675,7 @@ export class Ring implements Disposable {
    *
    * @example
    * ```ts
-   * import { Ring } from "../../mod.ts";
+   * import { Ring } from "@jsuring/jsuring";
    * using ring = Ring.create();
    * const buf = new Uint8Array(4096);
    * ring.registerBuffers([buf]);
@@ -646,7 +691,7 @@ export class Ring implements Disposable {
    *
    * @example
    * ```ts
-   * import { Ring } from "../../mod.ts";
+   * import { Ring } from "@jsuring/jsuring";
    * using ring = Ring.create();
    * const buf = new Uint8Array(4096);
    * ring.registerBuffers([buf]);
@@ -662,7 +707,7 @@ export class Ring implements Disposable {
    *
    * @example
    * ```ts
-   * import { Ring } from "../../mod.ts";
+   * import { Ring } from "@jsuring/jsuring";
    * using ring = Ring.create();
    * ring.fsync(1, { datasync: true });
    * ```
@@ -680,7 +725,7 @@ export class Ring implements Disposable {
    *
    * @example
    * ```ts
-   * import { Ring } from "../../mod.ts";
+   * import { Ring } from "@jsuring/jsuring";
    * using ring = Ring.create();
    * ring.openat("/etc/hostname", 0);
    * ring.submitAndWait(1);
@@ -701,7 +746,7 @@ export class Ring implements Disposable {
    *
    * @example
    * ```ts
-   * import { Ring } from "../../mod.ts";
+   * import { Ring } from "@jsuring/jsuring";
    * using ring = Ring.create();
    * ring.closeFd(42);
    * ```
@@ -715,7 +760,7 @@ export class Ring implements Disposable {
    *
    * @example
    * ```ts
-   * import { Ring, decodeStatx } from "../../mod.ts";
+   * import { Ring, decodeStatx } from "@jsuring/jsuring";
    * using ring = Ring.create();
    * const out = new Uint8Array(256);
    * ring.statx("/etc/hostname", out);
@@ -738,7 +783,7 @@ export class Ring implements Disposable {
    *
    * @example
    * ```ts
-   * import { Ring } from "../../mod.ts";
+   * import { Ring } from "@jsuring/jsuring";
    * using ring = Ring.create();
    * ring.timeout(10);
    * ring.submitAndWait(1);
@@ -754,7 +799,7 @@ export class Ring implements Disposable {
    *
    * @example
    * ```ts
-   * import { Ring, SqeFlag } from "../../mod.ts";
+   * import { Ring, SqeFlag } from "@jsuring/jsuring";
    * using ring = Ring.create();
    * ring.read(0, new Uint8Array(8), -1, { flags: SqeFlag.IO_LINK });
    * ring.linkTimeout(50);
@@ -771,7 +816,7 @@ export class Ring implements Disposable {
    *
    * @example
    * ```ts
-   * import { Ring } from "../../mod.ts";
+   * import { Ring } from "@jsuring/jsuring";
    * using ring = Ring.create();
    * const id = ring.timeout(60_000);
    * ring.cancel(id);
@@ -853,7 +898,7 @@ export class Ring implements Disposable {
    *
    * @example
    * ```ts
-   * import { Ring } from "../../mod.ts";
+   * import { Ring } from "@jsuring/jsuring";
    * using ring = Ring.create();
    * ring.nop();
    * console.log(ring.flush()); // 1
@@ -872,7 +917,7 @@ export class Ring implements Disposable {
    *
    * @example
    * ```ts
-   * import { Ring } from "../../mod.ts";
+   * import { Ring } from "@jsuring/jsuring";
    * using ring = Ring.create();
    * ring.nop(); ring.nop();
    * console.log(ring.submit()); // 2
@@ -891,7 +936,7 @@ export class Ring implements Disposable {
    *
    * @example
    * ```ts
-   * import { Ring } from "../../mod.ts";
+   * import { Ring } from "@jsuring/jsuring";
    * using ring = Ring.create();
    * for (let i = 0; i < 8; i++) ring.nop();
    * ring.submitAndWait(8);
@@ -912,7 +957,7 @@ export class Ring implements Disposable {
    *
    * @example
    * ```ts
-   * import { Ring } from "../../mod.ts";
+   * import { Ring } from "@jsuring/jsuring";
    * using ring = Ring.create();
    * console.log(ring.waitFor(1, 5)); // false: nothing to complete
    * ```
@@ -935,7 +980,7 @@ export class Ring implements Disposable {
    *
    * @example
    * ```ts
-   * import { Ring } from "../../mod.ts";
+   * import { Ring } from "@jsuring/jsuring";
    * using ring = Ring.create({ singleIssuer: true, deferTaskrun: true });
    * ring.timeout(1);
    * ring.submit();
@@ -980,7 +1025,7 @@ export class Ring implements Disposable {
    *
    * @example
    * ```ts
-   * import { Ring } from "../../mod.ts";
+   * import { Ring } from "@jsuring/jsuring";
    * using ring = Ring.create();
    * ring.nop({ tag: "a" });
    * ring.submitAndWait(1);
@@ -1026,7 +1071,7 @@ export class Ring implements Disposable {
    *
    * @example
    * ```ts
-   * import { Ring } from "../../mod.ts";
+   * import { Ring } from "@jsuring/jsuring";
    * using ring = Ring.create();
    * ring.nop({ tag: 7 });
    * ring.submitAndWait(1);
@@ -1053,7 +1098,7 @@ export class Ring implements Disposable {
    *
    * @example
    * ```ts
-   * import { Ring } from "../../mod.ts";
+   * import { Ring } from "@jsuring/jsuring";
    * using ring = Ring.create();
    * console.log(ring.probe().has("READ")); // true
    * ```
@@ -1082,7 +1127,7 @@ export class Ring implements Disposable {
    *
    * @example
    * ```ts
-   * import { Ring } from "../../mod.ts";
+   * import { Ring } from "@jsuring/jsuring";
    * using ring = Ring.create();
    * ring.registerFiles([0, 1, 2]);
    * ```
@@ -1100,7 +1145,7 @@ export class Ring implements Disposable {
    *
    * @example
    * ```ts
-   * import { Ring } from "../../mod.ts";
+   * import { Ring } from "@jsuring/jsuring";
    * using ring = Ring.create();
    * ring.registerFiles([0]);
    * ring.unregisterFiles();
@@ -1116,7 +1161,7 @@ export class Ring implements Disposable {
    *
    * @example
    * ```ts
-   * import { Ring } from "../../mod.ts";
+   * import { Ring } from "@jsuring/jsuring";
    * using ring = Ring.create();
    * ring.registerBuffers([new Uint8Array(4096)]);
    * ```
@@ -1139,7 +1184,7 @@ export class Ring implements Disposable {
    *
    * @example
    * ```ts
-   * import { Ring } from "../../mod.ts";
+   * import { Ring } from "@jsuring/jsuring";
    * using ring = Ring.create();
    * ring.registerBuffers([new Uint8Array(64)]);
    * ring.unregisterBuffers();
@@ -1155,7 +1200,7 @@ export class Ring implements Disposable {
    *
    * @example
    * ```ts
-   * import { Ring, eventfd } from "../../mod.ts";
+   * import { Ring, eventfd } from "@jsuring/jsuring";
    * using ring = Ring.create();
    * const efd = eventfd();
    * ring.registerEventfd(efd);
@@ -1171,7 +1216,7 @@ export class Ring implements Disposable {
    *
    * @example
    * ```ts
-   * import { Ring, eventfd } from "../../mod.ts";
+   * import { Ring, eventfd } from "@jsuring/jsuring";
    * using ring = Ring.create();
    * ring.registerEventfd(eventfd());
    * ring.unregisterEventfd();
@@ -1186,7 +1231,7 @@ export class Ring implements Disposable {
    *
    * @example
    * ```ts
-   * import { Ring } from "../../mod.ts";
+   * import { Ring } from "@jsuring/jsuring";
    * using ring = Ring.create({ disabled: true });
    * ring.enable();
    * ```
@@ -1201,7 +1246,7 @@ export class Ring implements Disposable {
    *
    * @example
    * ```ts
-   * import { Ring, Register } from "../../mod.ts";
+   * import { Ring, Register } from "@jsuring/jsuring";
    * using ring = Ring.create();
    * ring.register(Register.REGISTER_ENABLE_RINGS, null, 0, "ENABLE_RINGS");
    * ```
@@ -1220,7 +1265,7 @@ export class Ring implements Disposable {
    *
    * @example
    * ```ts
-   * import { Ring } from "../../mod.ts";
+   * import { Ring } from "@jsuring/jsuring";
    * const ring = Ring.create();
    * ring.onClose(() => console.log("closed"));
    * ring.close(); // closed
@@ -1249,7 +1294,7 @@ export class Ring implements Disposable {
    *
    * @example
    * ```ts
-   * import { Ring } from "../../mod.ts";
+   * import { Ring } from "@jsuring/jsuring";
    * const ring = Ring.create();
    * ring.timeout(60_000, { tag: "slow" });
    * ring.submit();
@@ -1311,6 +1356,14 @@ class InternalOp {
 
 /**
  * Decoded fields of a `struct statx` (see {@linkcode Ring.statx}).
+ *
+ * @example
+ * ```ts
+ * import { AsyncRing, type Statx } from "@jsuring/jsuring";
+ * await using ring = AsyncRing.create();
+ * const st: Statx = await ring.statx("/etc/os-release");
+ * console.log(st.size);
+ * ```
  */
 export interface Statx {
   /** File size in bytes. */
@@ -1338,7 +1391,7 @@ export interface Statx {
  *
  * @example
  * ```ts
- * import { decodeStatx } from "../../mod.ts";
+ * import { decodeStatx } from "@jsuring/jsuring";
  * const s = decodeStatx(new Uint8Array(256));
  * console.log(s.size); // 0
  * ```
@@ -1366,7 +1419,7 @@ export function decodeStatx(buf: Uint8Array): Statx {
  *
  * @example
  * ```ts
- * import { eventfd } from "../../mod.ts";
+ * import { eventfd } from "@jsuring/jsuring";
  * const fd = eventfd();
  * ```
  */
@@ -1381,7 +1434,7 @@ export function eventfd(initval = 0, flags: number = EFD.CLOEXEC): number {
  *
  * @example
  * ```ts
- * import { closeFd, eventfd } from "../../mod.ts";
+ * import { closeFd, eventfd } from "@jsuring/jsuring";
  * closeFd(eventfd());
  * ```
  */
