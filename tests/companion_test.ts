@@ -65,16 +65,18 @@ test("the bundled companion library loads from a memfd with no file access", () 
   assert.match(r.stdout, new RegExp(`^${COMPANION_VERSION} bundled with jsuring \\((x86_64|aarch64), loaded from a memfd\\)`));
 });
 
-test("the bundled companion library needs only libc and matches its recorded sha256", () => {
-  const mod = process.arch === "arm64" ? aarch64 : x86_64;
-  const bytes = Buffer.from(mod.BASE64.replace(/\s+/g, ""), "base64");
-  assert.equal(createHash("sha256").update(bytes).digest("hex"), mod.SHA256);
-  assert.equal(bytes.subarray(0, 4).toString("latin1"), "\x7fELF");
-  // DT_NEEDED names are in the dynamic string table: only libc.so.6 may be there.
-  const text = bytes.toString("latin1");
-  assert.ok(text.includes("libc.so.6\0"));
-  for (const lib of ["liburing", "libdl.so", "libpthread.so", "libgcc_s"]) assert.ok(!text.includes(lib), lib);
-});
+for (const [arch, mod, machine] of [["x86_64", x86_64, 62], ["aarch64", aarch64, 183]] as const) {
+  test(`the bundled ${arch} companion library is an ${arch} ELF that needs only libc and matches its sha256`, () => {
+    const bytes = Buffer.from(mod.BASE64.replace(/\s+/g, ""), "base64");
+    assert.equal(createHash("sha256").update(bytes).digest("hex"), mod.SHA256);
+    assert.equal(bytes.subarray(0, 4).toString("latin1"), "\x7fELF");
+    assert.equal(bytes.readUInt16LE(18), machine, "e_machine");
+    // DT_NEEDED names are in the dynamic string table: only libc.so.6 may be there.
+    const text = bytes.toString("latin1");
+    assert.ok(text.includes("libc.so.6\0"));
+    for (const lib of ["liburing", "libdl.so", "libpthread.so", "libgcc_s", "libstdc++"]) assert.ok(!text.includes(lib), lib);
+  });
+}
 
 test("JSURING_COMPANION that cannot be loaded is reported from JSURING_COMPANION, the loader's words once", () => {
   const r = child(

@@ -21,11 +21,13 @@ test("SQPOLL: submitAndWait, waitFor and a WaitSlots wait each wake a sleeping S
   const ring = sqpollRing();
   if (typeof ring === "string") return t.skip(ring);
   try {
-    for (const wait of [
-      () => ring.submitAndWait(1),
-      () => assert.equal(ring.waitFor(1, 2000), true),
-      () => assert.equal(new WaitSlots(ring, { path: "ext_arg" }).wait(1, { timeout: 2000 }), true),
-    ]) {
+    for (
+      const wait of [
+        () => ring.submitAndWait(1),
+        () => assert.equal(ring.waitFor(1, 10_000), true), // long: a loaded machine may run the SQ thread late
+        () => assert.equal(new WaitSlots(ring, { path: "ext_arg" }).wait(1, { timeout: 10_000 }), true),
+      ]
+    ) {
       await sleep(20); // let the SQ thread go idle
       ring.nop({ tag: "n" });
       wait();

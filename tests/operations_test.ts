@@ -6,7 +6,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { openSync, closeSync } from "node:fs";
+import { closeSync, openSync } from "node:fs";
 import { Op, OP_NAMES } from "../src/abi/mod.ts";
 import { closeFd, OPERATIONS, Ring } from "../mod.ts";
 import { fileWith, pattern, tempDir } from "./_helpers.ts";
@@ -90,7 +90,7 @@ test("an operation's own options reach its SQE (statx mask, openat dirfd, timeou
   using ring = Ring.create({ entries: 8 });
   const out = new Uint8Array(256);
   ring.queue(OPERATIONS.OPENAT, ["f", 0, 0], { dirfd, tag: "open" });
-  ring.queue(OPERATIONS.STATX, ["f", out], { dirfd, mask: 0x200 /* STATX_SIZE */, tag: "stat" });
+  ring.queue(OPERATIONS.STATX, ["f", out], { dirfd, mask: 0x200, /* STATX_SIZE */ tag: "stat" });
   ring.queue(OPERATIONS.TIMEOUT, [60_000], { count: 2, tag: "after two" });
   ring.submitAndWait(3);
   const got = new Map(ring.completions().map((c) => [c.tag, c.res]));
@@ -106,7 +106,10 @@ test("the probe gate: a description whose opcode this kernel lacks is refused be
   // NOP128 (6.19) as a stand-in for a newer opcode: not on kernels before 6.19.
   const NOP128 = { ...OPERATIONS.NOP, name: "nop128", opcode: Op.NOP128 };
   if (ring.probe().has("NOP128")) return; // a kernel that has it: nothing to refuse
-  assert.throws(() => ring.queue(NOP128, []), { name: "UnsupportedOpError", message: /requires Linux 6\.19|does not offer/ });
+  assert.throws(() => ring.queue(NOP128, []), {
+    name: "UnsupportedOpError",
+    message: /requires Linux 6\.19|does not offer/,
+  });
   assert.equal(ring.pending, 0);
   assert.equal(ring.inFlight, 0);
 });

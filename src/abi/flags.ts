@@ -11,7 +11,7 @@
  *
  * @example
  * ```ts
- * import { SetupFlag } from "./flags.ts";
+ * import { SetupFlag } from "@jsuring/jsuring";
  * const flags = SetupFlag.SINGLE_ISSUER | SetupFlag.DEFER_TASKRUN;
  * ```
  */
@@ -72,7 +72,7 @@ export const SETUP_FLAG_SINCE: Readonly<Record<keyof typeof SetupFlag, string>> 
  *
  * @example
  * ```ts
- * import { SqeFlag } from "./flags.ts";
+ * import { SqeFlag } from "@jsuring/jsuring";
  * const linked = SqeFlag.IO_LINK;
  * ```
  */
@@ -91,7 +91,7 @@ export const SqeFlag = {
  *
  * @example
  * ```ts
- * import { EnterFlag } from "./flags.ts";
+ * import { EnterFlag } from "@jsuring/jsuring";
  * const f = EnterFlag.GETEVENTS | EnterFlag.EXT_ARG;
  * ```
  */
@@ -111,7 +111,7 @@ export const EnterFlag = {
  *
  * @example
  * ```ts
- * import { CqeFlag } from "./flags.ts";
+ * import { CqeFlag } from "@jsuring/jsuring";
  * const bid = (0x30001 >>> CqeFlag.BUFFER_SHIFT); // 3
  * ```
  */
@@ -129,7 +129,7 @@ export const CqeFlag = {
  *
  * @example
  * ```ts
- * import { RingFlag } from "./flags.ts";
+ * import { RingFlag } from "@jsuring/jsuring";
  * console.log(RingFlag.SQ_NEED_WAKEUP);
  * ```
  */
@@ -145,7 +145,7 @@ export const RingFlag = {
  *
  * @example
  * ```ts
- * import { Feature } from "./flags.ts";
+ * import { Feature } from "@jsuring/jsuring";
  * console.log(Feature.EXT_ARG);
  * ```
  */
@@ -240,7 +240,7 @@ export const MmapOffset = {
  *
  * @example
  * ```ts
- * import { TimeoutFlag } from "./flags.ts";
+ * import { TimeoutFlag } from "@jsuring/jsuring";
  * console.log(TimeoutFlag.ABS);
  * ```
  */
@@ -259,7 +259,7 @@ export const TimeoutFlag = {
  *
  * @example
  * ```ts
- * import { CancelFlag } from "./flags.ts";
+ * import { CancelFlag } from "@jsuring/jsuring";
  * const everything = CancelFlag.ANY | CancelFlag.ALL;
  * ```
  */
@@ -293,7 +293,7 @@ export const RegionFlag = {
  *
  * @example
  * ```ts
- * import { PbufFlag } from "./flags.ts";
+ * import { PbufFlag } from "@jsuring/jsuring";
  * console.log(PbufFlag.INC); // 2, Linux 6.12
  * ```
  */
@@ -308,7 +308,7 @@ export const PbufFlag = {
  *
  * @example
  * ```ts
- * import { Misc } from "./flags.ts";
+ * import { Misc } from "@jsuring/jsuring";
  * console.log(Misc.FSYNC_DATASYNC);
  * ```
  */

@@ -7,7 +7,15 @@
  * @module
  */
 
-/** One field: `[byteOffset, byteSize]`. */
+/**
+ * One field: `[byteOffset, byteSize]`.
+ *
+ * @example
+ * ```ts
+ * import type { Field } from "@jsuring/jsuring";
+ * const userData: Field = [32, 8]; // struct io_uring_sqe.user_data: offset, size
+ * ```
+ */
 export type Field = readonly [offset: number, size: number];
 
 /**
@@ -15,8 +23,13 @@ export type Field = readonly [offset: number, size: number];
  *
  * @example
  * ```ts
- * import { io_uring_cqe } from "./layout.ts";
- * console.log(io_uring_cqe.fields.res[0]); // 8
+ * import type { Struct } from "@jsuring/jsuring";
+ * const cqe: Struct<"user_data" | "res" | "flags"> = {
+ *   cName: "io_uring_cqe",
+ *   size: 16,
+ *   fields: { user_data: [0, 8], res: [8, 4], flags: [12, 4] },
+ * };
+ * console.log(cqe.fields.res[0]); // 8
  * ```
  */
 export interface Struct<F extends string = string> {

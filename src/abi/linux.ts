@@ -367,7 +367,7 @@ export const EFD = { SEMAPHORE: 1, NONBLOCK: 0o4000, CLOEXEC: 0o2000000 } as con
  *
  * @example
  * ```ts
- * import { SIG } from "./linux.ts"; // internal: not exported by the package
+ * import { SIG } from "@jsuring/jsuring"; // internal: not exported by the package
  * console.log(SIG.USR1); // 10
  * ```
  */
@@ -410,7 +410,7 @@ export const SIG = {
  *
  * @example
  * ```ts
- * import { MFD } from "./linux.ts"; // internal: not exported by the package
+ * import { MFD } from "@jsuring/jsuring"; // internal: not exported by the package
  * console.log(MFD.CLOEXEC); // 1
  * ```
  */
@@ -427,7 +427,7 @@ export const MFD = {
  *
  * @example
  * ```ts
- * import { S_IF } from "./linux.ts"; // internal: not exported by the package
+ * import { S_IF } from "@jsuring/jsuring"; // internal: not exported by the package
  * const isDir = (mode: number) => (mode & S_IF.MT) === S_IF.DIR;
  * console.log(isDir(0o40755)); // true
  * ```

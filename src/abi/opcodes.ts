@@ -95,7 +95,16 @@ export const OPCODES = {
   URING_CMD128: [64, "6.19"],
 } as const;
 
-/** The name of an opcode, e.g. `"READ"`. */
+/**
+ * The name of an opcode, e.g. `"READ"`.
+ *
+ * @example
+ * ```ts
+ * import { Op, type OpName } from "@jsuring/jsuring";
+ * const name: OpName = "READ";
+ * console.log(Op[name]); // 22
+ * ```
+ */
 export type OpName = keyof typeof OPCODES;
 
 /**

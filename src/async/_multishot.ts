@@ -41,7 +41,7 @@ import { Errno } from "../errors/errno.ts";
  *
  * @example
  * ```ts
- * import type { MultishotResult } from "../../mod.ts";
+ * import type { MultishotResult } from "@jsuring/jsuring";
  * const r: MultishotResult = { res: 5, flags: 2 }; // 2: IORING_CQE_F_MORE
  * ```
  */
@@ -57,7 +57,7 @@ export interface MultishotResult {
  *
  * @example
  * ```ts
- * import type { MultishotOptions } from "../../mod.ts";
+ * import type { MultishotOptions } from "@jsuring/jsuring";
  * const opts: MultishotOptions = {
  *   name: "recv",
  *   ends: (res) => res <= 0, // recv: 0 is the peer's close
@@ -106,7 +106,7 @@ const CANCEL_NONE = 0, CANCEL_SENT = 1, CANCEL_RETRY = 2;
  *
  * @example
  * ```ts
- * import { AsyncRing } from "../../mod.ts";
+ * import { AsyncRing } from "@jsuring/jsuring";
  * await using ring = AsyncRing.create();
  * const ticks = ring.ticks(1, { count: 2 }); // a Multishot
  * for await (const { res } of ticks) console.log(res); // -62 (ETIME), twice

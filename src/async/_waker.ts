@@ -41,7 +41,7 @@ import { UringError } from "../errors/uring_error.ts";
  *
  * @example
  * ```ts
- * import { AsyncRing, type WakerKind } from "../../mod.ts";
+ * import { AsyncRing, type WakerKind } from "@jsuring/jsuring";
  * const waker: WakerKind = "thread";
  * await using ring = AsyncRing.create({ waker });
  * ```

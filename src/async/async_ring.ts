@@ -66,7 +66,7 @@ export { Multishot, type MultishotOptions, type MultishotResult } from "./_multi
  *
  * @example
  * ```ts
- * import { AsyncRing, type AsyncOpOptions } from "../../mod.ts";
+ * import { AsyncRing, type AsyncOpOptions } from "@jsuring/jsuring";
  * await using ring = AsyncRing.create();
  * const opts: AsyncOpOptions = { timeout: 100, signal: AbortSignal.timeout(1000) };
  * await ring.nop(opts);
@@ -92,7 +92,7 @@ export interface AsyncOpOptions {
  *
  * @example
  * ```ts
- * import type { AsyncRingOptions } from "../../mod.ts";
+ * import type { AsyncRingOptions } from "@jsuring/jsuring";
  * const opts: AsyncRingOptions = { entries: 256, singleIssuer: true, deferTaskrun: true, waker: "thread" };
  * ```
  */
@@ -163,7 +163,7 @@ function closedError(name: string): UringError {
  *
  * @example
  * ```ts
- * import { AsyncRing } from "../../mod.ts";
+ * import { AsyncRing } from "@jsuring/jsuring";
  * import { openSync } from "node:fs";
  *
  * await using ring = AsyncRing.create({ entries: 64 });
@@ -200,7 +200,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { AsyncRing, Ring } from "../../mod.ts";
+   * import { AsyncRing, Ring } from "@jsuring/jsuring";
    * await using ring = new AsyncRing(Ring.create({ entries: 32 }));
    * await ring.nop();
    * ```
@@ -236,7 +236,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { AsyncRing } from "../../mod.ts";
+   * import { AsyncRing } from "@jsuring/jsuring";
    * await using ring = AsyncRing.create({ entries: 256, singleIssuer: true, deferTaskrun: true });
    * console.log(await ring.nop()); // 0
    * ```
@@ -521,7 +521,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { AsyncRing, prepNop } from "../../mod.ts";
+   * import { AsyncRing, prepNop } from "@jsuring/jsuring";
    * await using ring = AsyncRing.create();
    * console.log(await ring.op("nop", (s, at) => prepNop(s, at))); // 0
    * ```
@@ -608,7 +608,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { AsyncRing } from "../../mod.ts";
+   * import { AsyncRing } from "@jsuring/jsuring";
    * await using ring = AsyncRing.create();
    * await ring.nop();
    * ```
@@ -631,7 +631,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { AsyncRing } from "../../mod.ts";
+   * import { AsyncRing } from "@jsuring/jsuring";
    * import { openSync } from "node:fs";
    * await using ring = AsyncRing.create();
    * const buf = new Uint8Array(64);
@@ -665,7 +665,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { AsyncRing } from "../../mod.ts";
+   * import { AsyncRing } from "@jsuring/jsuring";
    * await using ring = AsyncRing.create();
    * await ring.write(1, new TextEncoder().encode("hello\n"));
    * ```
@@ -695,7 +695,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { AsyncRing } from "../../mod.ts";
+   * import { AsyncRing } from "@jsuring/jsuring";
    * await using ring = AsyncRing.create();
    * // fd: a connected socket (see connect() for the ready-made one)
    * ```
@@ -716,7 +716,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { AsyncRing } from "../../mod.ts";
+   * import { AsyncRing } from "@jsuring/jsuring";
    * await using ring = AsyncRing.create();
    * // fd: a connected socket (see connect() for the ready-made one)
    * ```
@@ -731,7 +731,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { AsyncRing } from "../../mod.ts";
+   * import { AsyncRing } from "@jsuring/jsuring";
    * import { openSync } from "node:fs";
    * await using ring = AsyncRing.create();
    * const buf = new Uint8Array(4096);
@@ -754,7 +754,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { AsyncRing } from "../../mod.ts";
+   * import { AsyncRing } from "@jsuring/jsuring";
    * await using ring = AsyncRing.create();
    * const buf = new TextEncoder().encode("fixed\n");
    * ring.ring.registerBuffers([buf]);
@@ -778,7 +778,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { AsyncRing } from "../../mod.ts";
+   * import { AsyncRing } from "@jsuring/jsuring";
    * import { openSync } from "node:fs";
    * await using ring = AsyncRing.create();
    * await ring.readv(openSync("/etc/hostname", "r"), [new Uint8Array(2), new Uint8Array(62)], 0);
@@ -793,7 +793,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { AsyncRing } from "../../mod.ts";
+   * import { AsyncRing } from "@jsuring/jsuring";
    * await using ring = AsyncRing.create();
    * const enc = new TextEncoder();
    * await ring.writev(1, [enc.encode("a"), enc.encode("b\n")]);
@@ -810,7 +810,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { AsyncRing } from "../../mod.ts";
+   * import { AsyncRing } from "@jsuring/jsuring";
    * import { openSync } from "node:fs";
    * await using ring = AsyncRing.create();
    * await ring.fsync(openSync("/tmp/jsuring-fsync", "w"), { datasync: true });
@@ -827,7 +827,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { AsyncRing } from "../../mod.ts";
+   * import { AsyncRing } from "@jsuring/jsuring";
    * await using ring = AsyncRing.create();
    * const fd = await ring.openat("/etc/hostname", 0);
    * await ring.closeFd(fd);
@@ -847,7 +847,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { AsyncRing } from "../../mod.ts";
+   * import { AsyncRing } from "@jsuring/jsuring";
    * await using ring = AsyncRing.create();
    * await ring.closeFd(await ring.openat("/etc/hostname"));
    * ```
@@ -862,7 +862,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { AsyncRing } from "../../mod.ts";
+   * import { AsyncRing } from "@jsuring/jsuring";
    * await using ring = AsyncRing.create();
    * console.log((await ring.statx("/etc/hostname")).size);
    * ```
@@ -881,7 +881,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { AsyncRing } from "../../mod.ts";
+   * import { AsyncRing } from "@jsuring/jsuring";
    * await using ring = AsyncRing.create();
    * await ring.sleep(5);
    * ```
@@ -903,7 +903,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { AsyncRing } from "../../mod.ts";
+   * import { AsyncRing } from "@jsuring/jsuring";
    * import { openSync } from "node:fs";
    * await using ring = AsyncRing.create();
    * const fd = openSync("/tmp/jsuring-chain", "w");
@@ -938,7 +938,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { AsyncRing, POLL, prepPollMultishot } from "../../mod.ts";
+   * import { AsyncRing, POLL, prepPollMultishot } from "@jsuring/jsuring";
    * await using ring = AsyncRing.create();
    * const ac = new AbortController();
    * // Multishot poll of stdin for POLLIN (what ring.poll() does).
@@ -979,7 +979,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { AsyncRing } from "../../mod.ts";
+   * import { AsyncRing } from "@jsuring/jsuring";
    * await using ring = AsyncRing.create();
    * for await (const _ of ring.ticks(1, { count: 3 })) console.log("tick");
    * ```
@@ -1028,7 +1028,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { AsyncRing } from "../../mod.ts";
+   * import { AsyncRing } from "@jsuring/jsuring";
    * await using ring = AsyncRing.create();
    * const ac = new AbortController();
    * const it = ring.poll(0, 1, { signal: ac.signal });
@@ -1053,7 +1053,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { AsyncRing } from "../../mod.ts";
+   * import { AsyncRing } from "@jsuring/jsuring";
    * const ring = AsyncRing.create();
    * const p = ring.sleep(60_000).catch((e) => e.code);
    * ring.close();

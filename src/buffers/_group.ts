@@ -22,7 +22,17 @@ import * as sqe from "../ops/sqe.ts";
 import { isDetached } from "../memory/detached.ts";
 import { checkFd, checkInt, checkOffset } from "../ring/_args.ts";
 
-/** Memory for a group's buffers: an arena slice, or a byte array the group keeps referenced. */
+/**
+ * Memory for a group's buffers: an arena slice, or a byte array the group keeps referenced.
+ *
+ * @example
+ * ```ts
+ * import { type BufferMemory, BufferRing, Ring } from "@jsuring/jsuring";
+ * using ring = Ring.create({ entries: 8 });
+ * const memory: BufferMemory = new Uint8Array(8 * 4096);
+ * using group = BufferRing.create(ring, { group: 1, entries: 8, size: 4096, memory });
+ * ```
+ */
 export type BufferMemory = Slice | Uint8Array;
 
 /** The largest length of one read the kernel performs (`MAX_RW_COUNT`). */
@@ -31,13 +41,42 @@ export const MAX_RW_COUNT = 0x7ffff000;
 /** Highest user address on x86-64 (`TASK_SIZE_MAX`, 4-level paging): `access_ok` fails past it. */
 export const TASK_SIZE = 0x7ffffffff000;
 
-/** Options of a buffer-selecting read or receive. */
+/**
+ * Options of a buffer-selecting read or receive.
+ *
+ * @example
+ * ```ts
+ * import { BufferRing, Ring, type SelectOptions } from "@jsuring/jsuring";
+ * using ring = Ring.create({ entries: 8 });
+ * using group = BufferRing.create(ring, { group: 1, entries: 8, size: 4096 });
+ * const options: SelectOptions = { length: 512, tag: "head" };
+ * group.read(0, 0, options);
+ * ```
+ */
 export interface SelectOptions extends OpOptions {
   /** Bytes at most (default: the group's buffer size; 0: the whole buffer). */
   length?: number;
 }
 
-/** A buffer handed back by a completion. */
+/**
+ * A buffer handed back by a completion.
+ *
+ * @example
+ * ```ts
+ * import { BufferRing, Ring, type TakenBuffer } from "@jsuring/jsuring";
+ * using ring = Ring.create({ entries: 8 });
+ * using group = BufferRing.create(ring, { group: 1, entries: 8, size: 4096 });
+ * ring.openat("/etc/os-release");
+ * ring.submitAndWait(1);
+ * const [{ res: fd }] = ring.completions();
+ * group.read(fd, 0);
+ * ring.submitAndWait(1);
+ * ring.reap((res, flags) => {
+ *   const buf: TakenBuffer | undefined = group.take(res, flags);
+ *   if (buf) group.recycle(buf.id);
+ * });
+ * ```
+ */
 export interface TakenBuffer {
   /** The buffer id (`cqe.flags >> IORING_CQE_BUFFER_SHIFT`). */
   readonly id: number;
@@ -58,7 +97,7 @@ export interface TakenBuffer {
  *
  * @example
  * ```ts
- * import { cqeBufferId } from "./_group.ts";
+ * import { cqeBufferId } from "@jsuring/jsuring";
  * console.log(cqeBufferId(0x50001)); // 5
  * console.log(cqeBufferId(0)); // -1
  * ```
@@ -204,6 +243,14 @@ function checkLength(length: number): void {
  * of `count` buffers of `size` bytes with ids `firstId…`, in one block of
  * memory; reads and receives that let the kernel pick one; completions turned
  * into buffer views; recycling.
+ *
+ * @example
+ * ```ts
+ * import { BufferGroup, BufferRing, Ring } from "@jsuring/jsuring";
+ * using ring = Ring.create({ entries: 8 });
+ * using group = BufferRing.create(ring, { group: 1, entries: 8, size: 4096 });
+ * console.log(group instanceof BufferGroup); // true: read/recv/take/recycle live here
+ * ```
  */
 export abstract class BufferGroup implements Disposable {
   /** The ring the group is registered on. */

@@ -46,14 +46,38 @@ import {
 } from "./_group.ts";
 import { CqeFlag } from "../abi/flags.ts";
 
-/** Largest buffer ring: the kernel needs entries < 65536, a power of two. */
+/**
+ * Largest buffer ring: the kernel needs entries < 65536, a power of two.
+ *
+ * @example
+ * ```ts
+ * import { MAX_RING_ENTRIES } from "@jsuring/jsuring";
+ * console.log(MAX_RING_ENTRIES); // 32768
+ * ```
+ */
 export const MAX_RING_ENTRIES = 32768;
 
-/** Bytes of one `struct io_uring_buf` descriptor. */
+/**
+ * Bytes of one `struct io_uring_buf` descriptor.
+ *
+ * @example
+ * ```ts
+ * import { BUF_DESC_SIZE } from "@jsuring/jsuring";
+ * console.log(BUF_DESC_SIZE); // 16: one struct io_uring_buf
+ * ```
+ */
 export const BUF_DESC_SIZE = 16;
 
 
-/** Memory for the descriptor ring: an address and size (a `Slice` fits), page aligned. */
+/**
+ * Memory for the descriptor ring: an address and size (a `Slice` fits), page aligned.
+ *
+ * @example
+ * ```ts
+ * import type { RingMemoryArea } from "@jsuring/jsuring";
+ * const area: RingMemoryArea = { address: 0, size: 0 };
+ * ```
+ */
 export interface RingMemoryArea {
   /** Native address, a multiple of 4096. */
   readonly address: number;
@@ -63,7 +87,17 @@ export interface RingMemoryArea {
   readonly bytes?: Uint8Array;
 }
 
-/** Options of {@linkcode BufferRing.create}. */
+/**
+ * Options of {@linkcode BufferRing.create}.
+ *
+ * @example
+ * ```ts
+ * import { BufferRing, type BufferRingOptions, Ring } from "@jsuring/jsuring";
+ * using ring = Ring.create({ entries: 8 });
+ * const options: BufferRingOptions = { group: 1, entries: 8, size: 4096 };
+ * using group = BufferRing.create(ring, options);
+ * ```
+ */
 export interface BufferRingOptions {
   /** Buffer group id, 0..65535. */
   group: number;
@@ -94,7 +128,7 @@ export interface BufferRingOptions {
  *
  * @example
  * ```ts
- * import { BufferRing, Ring } from "../../mod.ts";
+ * import { BufferRing, Ring } from "@jsuring/jsuring";
  * import { openSync } from "node:fs";
  * using ring = Ring.create({ entries: 16 });
  * using br = BufferRing.create(ring, { group: 1, entries: 8, size: 4096 });
@@ -192,7 +226,7 @@ export class BufferRing extends BufferGroup {
    *
    * @example
    * ```ts
-   * import { BufferRing, Ring } from "../../mod.ts";
+   * import { BufferRing, Ring } from "@jsuring/jsuring";
    * using ring = Ring.create();
    * using br = BufferRing.create(ring, { group: 2, entries: 64, size: 65536, ringMemory: "kernel" });
    * console.log(br.available); // 64
@@ -307,7 +341,7 @@ export class BufferRing extends BufferGroup {
    *
    * @example
    * ```ts
-   * import { BufferRing, createRingWithRegion } from "../../mod.ts";
+   * import { BufferRing, createRingWithRegion } from "@jsuring/jsuring";
    * using r = createRingWithRegion({ entries: 16, region: { size: 2 * 4096 } });
    * const a = BufferRing.inRegion(r.region!, { group: 1, entries: 8, size: 4096, offset: 0 });
    * const b = BufferRing.inRegion(r.region!, { group: 2, entries: 8, size: 4096, offset: 4096 });

@@ -25,12 +25,38 @@ import { keepForever } from "../memory/_keep.ts";
 import { checkOptions, checkU16 } from "../ring/_args.ts";
 
 const REG = io_uring_rsrc_register, UPD = io_uring_rsrc_update2;
-/** `IORING_MAX_REG_BUFFERS`. */
+/**
+ * `IORING_MAX_REG_BUFFERS`.
+ *
+ * @example
+ * ```ts
+ * import { MAX_FIXED_BUFFERS } from "@jsuring/jsuring";
+ * console.log(MAX_FIXED_BUFFERS); // 16384
+ * ```
+ */
 export const MAX_FIXED_BUFFERS = 16384;
-/** Largest registered buffer: 1 GiB (`SZ_1G` in io_buffer_validate). */
+/**
+ * Largest registered buffer: 1 GiB (`SZ_1G` in io_buffer_validate).
+ *
+ * @example
+ * ```ts
+ * import { MAX_FIXED_BUFFER_SIZE } from "@jsuring/jsuring";
+ * console.log(MAX_FIXED_BUFFER_SIZE); // 1 GiB
+ * ```
+ */
 export const MAX_FIXED_BUFFER_SIZE = 1 << 30;
 
-/** A buffer for the table: an arena slice or any typed array / DataView. */
+/**
+ * A buffer for the table: an arena slice or any typed array / DataView.
+ *
+ * @example
+ * ```ts
+ * import { type FixedBuffer, FixedBuffers, Ring } from "@jsuring/jsuring";
+ * using ring = Ring.create({ entries: 8 });
+ * const buffers: FixedBuffer[] = [new Uint8Array(4096)];
+ * using table = FixedBuffers.register(ring, buffers);
+ * ```
+ */
 export type FixedBuffer = Slice | IoBuffer;
 
 function toBytes(b: FixedBuffer, what: string): Uint8Array {
@@ -87,7 +113,7 @@ function pinning(views: readonly (Uint8Array | undefined)[], register: () => voi
  *
  * @example
  * ```ts
- * import { Arena, FixedBuffers, Ring } from "../../mod.ts";
+ * import { Arena, FixedBuffers, Ring } from "@jsuring/jsuring";
  * import { openSync } from "node:fs";
  * using ring = Ring.create();
  * using arena = Arena.create({ size: 1 << 20 });
@@ -124,7 +150,7 @@ export class FixedBuffers implements Disposable {
    *
    * @example
    * ```ts
-   * import { FixedBuffers, Ring } from "../../mod.ts";
+   * import { FixedBuffers, Ring } from "@jsuring/jsuring";
    * using ring = Ring.create();
    * using table = FixedBuffers.register(ring, [new Uint8Array(4096), null]);
    * console.log(table.slots); // 2
@@ -147,7 +173,7 @@ export class FixedBuffers implements Disposable {
    *
    * @example
    * ```ts
-   * import { FixedBuffers, Ring } from "../../mod.ts";
+   * import { FixedBuffers, Ring } from "@jsuring/jsuring";
    * using ring = Ring.create();
    * using table = FixedBuffers.sparse(ring, 1024);
    * console.log(table.buffer(0)); // undefined
@@ -171,7 +197,7 @@ export class FixedBuffers implements Disposable {
    *
    * @example
    * ```ts
-   * import { FixedBuffers, Ring } from "../../mod.ts";
+   * import { FixedBuffers, Ring } from "@jsuring/jsuring";
    * using ring = Ring.create();
    * using table = FixedBuffers.sparse(ring, 4);
    * table.update(2, [new Uint8Array(8192), new Uint8Array(4096)]);
@@ -205,7 +231,7 @@ export class FixedBuffers implements Disposable {
    *
    * @example
    * ```ts
-   * import { FixedBuffers, Ring } from "../../mod.ts";
+   * import { FixedBuffers, Ring } from "@jsuring/jsuring";
    * using ring = Ring.create();
    * using table = FixedBuffers.register(ring, [new Uint8Array(16)]);
    * console.log(table.buffer(0)?.length); // 16
@@ -281,7 +307,7 @@ export class FixedBuffers implements Disposable {
    *
    * @example
    * ```ts
-   * import { FixedBuffers, Ring } from "../../mod.ts";
+   * import { FixedBuffers, Ring } from "@jsuring/jsuring";
    * using ring = Ring.create();
    * const table = FixedBuffers.register(ring, [new Uint8Array(16)]);
    * table.unregister();
@@ -317,7 +343,18 @@ export class FixedBuffers implements Disposable {
   }
 }
 
-/** Options of {@linkcode FixedBuffers.read} / {@linkcode FixedBuffers.write}. */
+/**
+ * Options of {@linkcode FixedBuffers.read} / {@linkcode FixedBuffers.write}.
+ *
+ * @example
+ * ```ts
+ * import { type FixedOptions, FixedBuffers, Ring } from "@jsuring/jsuring";
+ * using ring = Ring.create({ entries: 8 });
+ * using table = FixedBuffers.register(ring, [new Uint8Array(4096)]);
+ * const options: FixedOptions = { at: 0, length: 512 };
+ * table.read(0, 0, 0, options);
+ * ```
+ */
 export interface FixedOptions extends OpOptions {
   /** Byte offset inside the slot's buffer (default 0). */
   at?: number;

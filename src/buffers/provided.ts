@@ -31,7 +31,15 @@ import {
   waitUntil,
 } from "./_group.ts";
 
-/** Most buffers one group can hold: the kernel refuses the 65536th (EOVERFLOW), ids are 16-bit. */
+/**
+ * Most buffers one group can hold: the kernel refuses the 65536th (EOVERFLOW), ids are 16-bit.
+ *
+ * @example
+ * ```ts
+ * import { MAX_PROVIDED_BUFFERS } from "@jsuring/jsuring";
+ * console.log(MAX_PROVIDED_BUFFERS); // 65535
+ * ```
+ */
 export const MAX_PROVIDED_BUFFERS = 65535;
 
 /**
@@ -44,7 +52,7 @@ export const MAX_PROVIDED_BUFFERS = 65535;
  *
  * @example
  * ```ts
- * import { checkProvide } from "./provided.ts";
+ * import { checkProvide } from "@jsuring/jsuring";
  * checkProvide(0x10000, 4096, 8, 0); // fine
  * try { checkProvide(0x10000, 4096, 0, 0); } catch (e) { console.log((e as Error).message); }
  * ```
@@ -73,7 +81,17 @@ export function checkProvide(addr: number, len: number, nbufs: number, bid: numb
   }
 }
 
-/** Options of {@linkcode ProvidedBuffers.create}. */
+/**
+ * Options of {@linkcode ProvidedBuffers.create}.
+ *
+ * @example
+ * ```ts
+ * import { ProvidedBuffers, type ProvidedBuffersOptions, Ring } from "@jsuring/jsuring";
+ * using ring = Ring.create({ entries: 8 });
+ * const options: ProvidedBuffersOptions = { group: 1, count: 16, size: 4096 };
+ * using group = ProvidedBuffers.create(ring, options);
+ * ```
+ */
 export interface ProvidedBuffersOptions {
   /** Buffer group id, 0..65535 (`sqe.buf_group`). */
   group: number;
@@ -94,7 +112,7 @@ export interface ProvidedBuffersOptions {
  *
  * @example
  * ```ts
- * import { ProvidedBuffers, Ring } from "../../mod.ts";
+ * import { ProvidedBuffers, Ring } from "@jsuring/jsuring";
  * import { openSync } from "node:fs";
  * using ring = Ring.create({ entries: 16 });
  * using group = ProvidedBuffers.create(ring, { group: 1, count: 4, size: 4096 });
@@ -137,7 +155,7 @@ export class ProvidedBuffers extends BufferGroup {
    *
    * @example
    * ```ts
-   * import { ProvidedBuffers, Ring } from "../../mod.ts";
+   * import { ProvidedBuffers, Ring } from "@jsuring/jsuring";
    * using ring = Ring.create();
    * using group = ProvidedBuffers.create(ring, { group: 7, count: 16, size: 65536 });
    * console.log(group.available); // 16

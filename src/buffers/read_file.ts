@@ -23,7 +23,16 @@ import { Ring } from "../ring/ring.ts";
 import * as sqe from "../ops/sqe.ts";
 import { Op } from "../abi/opcodes.ts";
 
-/** Options of {@linkcode readFile}. */
+/**
+ * Options of {@linkcode readFile}.
+ *
+ * @example
+ * ```ts
+ * import { readFileSync, type ReadFileOptions } from "@jsuring/jsuring";
+ * const options: ReadFileOptions = { chunk: 1 << 20, depth: 8 };
+ * using file = readFileSync("/etc/os-release", options);
+ * ```
+ */
 export interface ReadFileOptions {
   /** Bytes per read (default 4 MiB). */
   chunk?: number;
@@ -40,7 +49,16 @@ export interface ReadFileOptions {
 
 const registry = new FinalizationRegistry<Arena>((arena) => arena[Symbol.dispose]());
 
-/** A file's contents in memory jsuring owns. */
+/**
+ * A file's contents in memory jsuring owns.
+ *
+ * @example
+ * ```ts
+ * import { type FileBuffer, readFileSync } from "@jsuring/jsuring";
+ * using file: FileBuffer = readFileSync("/etc/os-release");
+ * console.log(file.size, file.memoryKind);
+ * ```
+ */
 export class FileBuffer implements Disposable {
   /** The contents. Do not use them after disposing. */
   readonly bytes: Uint8Array;
@@ -89,7 +107,7 @@ let shared: Ring | undefined;
  *
  * @example
  * ```ts
- * import { readFileSync } from "../../mod.ts";
+ * import { readFileSync } from "@jsuring/jsuring";
  * using f = readFileSync("/etc/os-release");
  * console.log(f.size, f.memoryKind, new TextDecoder().decode(f.bytes).split("\n")[0]);
  * ```

@@ -13,7 +13,7 @@
  *
  * @example
  * ```ts
- * import { fillByte } from "./fnv.ts";
+ * import { fillByte } from "@jsuring/jsuring";
  * console.log(fillByte(0x5a, 0x10203)); // (0x5a + 0x10203 + 0x102 + 0x1) & 0xff = 0x60
  * ```
  */
@@ -32,7 +32,7 @@ export function fillByte(seed: number, o: number): number {
  *
  * @example
  * ```ts
- * import { expectedFill, fnv1a64 } from "./fnv.ts";
+ * import { expectedFill, fnv1a64 } from "@jsuring/jsuring";
  * const want = expectedFill(0x5a, 0, 8192);
  * console.log(fnv1a64(want).toString(16)); // what kmod.fill(id, { length: 8192, seed: 0x5a }) returns
  * ```
@@ -62,7 +62,7 @@ export function expectedFill(seed: number, offset: number, length: number): Uint
  *
  * @example
  * ```ts
- * import { fnv1a64 } from "./fnv.ts";
+ * import { fnv1a64 } from "@jsuring/jsuring";
  * console.log(fnv1a64(new Uint8Array(0)).toString(16)); // "cbf29ce484222325"
  * console.log(fnv1a64(new TextEncoder().encode("a")).toString(16)); // "af63dc4c8601ec8c"
  * ```

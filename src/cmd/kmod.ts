@@ -45,7 +45,7 @@ import {
  *
  * @example
  * ```ts
- * import { createRingWithRegion, KernelModule, KMOD_SLICE } from "../../mod.ts";
+ * import { createRingWithRegion, KernelModule, KMOD_SLICE } from "@jsuring/jsuring";
  * using r = createRingWithRegion({ entries: 16, region: { size: 4096 } });
  * using kmod = KernelModule.open(r.ring);
  * console.log(r.region!.get(KMOD_SLICE) === kmod.slice); // true
@@ -62,7 +62,7 @@ const U32_MAX = 0xffffffff;
  *
  * @example
  * ```ts
- * import type { KernelModuleOptions } from "./kmod.ts";
+ * import type { KernelModuleOptions } from "@jsuring/jsuring";
  * const o: KernelModuleOptions = { path: "/dev/jsuring", timeoutMs: 5000 };
  * ```
  */
@@ -90,7 +90,7 @@ export interface KernelModuleOptions {
  *
  * @example
  * ```ts
- * import type { CommandOptions } from "./kmod.ts";
+ * import type { CommandOptions } from "@jsuring/jsuring";
  * const o: CommandOptions = { async: true }; // issue from io-wq (IOSQE_ASYNC)
  * ```
  */
@@ -107,7 +107,7 @@ export interface CommandOptions {
  *
  * @example
  * ```ts
- * import type { ModuleProbe } from "./kmod.ts";
+ * import type { ModuleProbe } from "@jsuring/jsuring";
  * const allReleased = (p: ModuleProbe) => p.bufsLive === 0 && p.bufsRegistered === p.bufsReleased;
  * ```
  */
@@ -141,7 +141,7 @@ export interface ModuleProbe {
  *
  * @example
  * ```ts
- * import type { RegisterBufferOptions } from "./kmod.ts";
+ * import type { RegisterBufferOptions } from "@jsuring/jsuring";
  * const r: RegisterBufferOptions = { index: 3, pages: 2, dest: true, source: true };
  * ```
  */
@@ -161,7 +161,7 @@ export interface RegisterBufferOptions {
  *
  * @example
  * ```ts
- * import type { KernelBuffer } from "./kmod.ts";
+ * import type { KernelBuffer } from "@jsuring/jsuring";
  * const pages = (b: KernelBuffer) => b.size / 4096;
  * ```
  */
@@ -180,7 +180,7 @@ export interface KernelBuffer {
  *
  * @example
  * ```ts
- * import type { BufferRange } from "./kmod.ts";
+ * import type { BufferRange } from "@jsuring/jsuring";
  * const r: BufferRange = { offset: 4096, length: 100, seed: 7 };
  * ```
  */
@@ -224,8 +224,8 @@ function bool(name: string, v: unknown): boolean {
  *
  * @example
  * ```ts
- * import { kmodHint } from "./kmod.ts";
- * import { JskCmd } from "./uapi.ts";
+ * import { kmodHint } from "@jsuring/jsuring";
+ * import { JskCmd } from "@jsuring/jsuring";
  * console.log(kmodHint(JskCmd.PROBE, 6)); // "the ring has no param region ..."
  * ```
  */
@@ -292,8 +292,8 @@ function kmodHintFor(name: string, errno: number): string | undefined {
  *
  * @example
  * ```ts
- * import { checkKmod } from "./kmod.ts";
- * import { JskCmd } from "./uapi.ts";
+ * import { checkKmod } from "@jsuring/jsuring";
+ * import { JskCmd } from "@jsuring/jsuring";
  * try {
  *   checkKmod(-16, JskCmd.BUF_REGISTER);
  * } catch (e) {
@@ -316,7 +316,7 @@ export function checkKmod(res: number, cmdOp: number): number {
  *
  * @example
  * ```ts
- * import { kmodOpenHint } from "./kmod.ts";
+ * import { kmodOpenHint } from "@jsuring/jsuring";
  * console.log(kmodOpenHint(13, "/dev/jsuring")); // "no permission to open /dev/jsuring: the device is root-only ..."
  * ```
  */
@@ -339,7 +339,7 @@ export function kmodOpenHint(errno: number, path: string): string | undefined {
  *
  * @example
  * ```ts
- * import type { SqePatch } from "./kmod.ts";
+ * import type { SqePatch } from "@jsuring/jsuring";
  * const nonZeroIoprio: SqePatch = (s, at) => void (s.u16[(at >> 1) + 1] = 1);
  * ```
  */
@@ -350,7 +350,7 @@ export type SqePatch = (sqes: SqeViews, at: number) => void;
  *
  * @example
  * ```ts
- * import type { RawCommandOptions } from "./kmod.ts";
+ * import type { RawCommandOptions } from "@jsuring/jsuring";
  * const o: RawCommandOptions = { len: 56, offset: 4 }; // a wrong size, a misaligned offset
  * ```
  */
@@ -370,7 +370,7 @@ export interface RawCommandOptions extends CommandOptions {
  *
  * @example
  * ```ts
- * import { createRingWithRegion, FixedBuffers, KernelModule, expectedFill, fnv1a64 } from "../../mod.ts";
+ * import { createRingWithRegion, FixedBuffers, KernelModule, expectedFill, fnv1a64 } from "@jsuring/jsuring";
  * using r = createRingWithRegion({ entries: 64, region: { size: 4096 } });
  * using table = FixedBuffers.sparse(r.ring, 8);
  * using kmod = KernelModule.open(r.ring);
@@ -435,7 +435,7 @@ export class KernelModule implements Disposable {
    *
    * @example
    * ```ts
-   * import { createRingWithRegion, KernelModule } from "../../mod.ts";
+   * import { createRingWithRegion, KernelModule } from "@jsuring/jsuring";
    * using r = createRingWithRegion({ entries: 16, region: { size: 4096 } });
    * using kmod = KernelModule.open(r.ring, { path: "/dev/jsuring" });
    * console.log(kmod.probe().version); // 1
@@ -486,7 +486,7 @@ export class KernelModule implements Disposable {
    *
    * @example
    * ```ts
-   * import { createRingWithRegion, KernelModule } from "../../mod.ts";
+   * import { createRingWithRegion, KernelModule } from "@jsuring/jsuring";
    * using r = createRingWithRegion({ entries: 16, region: { size: 4096 } });
    * using kmod = KernelModule.open(r.ring);
    * r.ring.nop({ tag: "mine" });
@@ -545,7 +545,7 @@ export class KernelModule implements Disposable {
    *
    * @example
    * ```ts
-   * import { createRingWithRegion, KernelModule, JskCmd } from "../../mod.ts";
+   * import { createRingWithRegion, KernelModule, JskCmd } from "@jsuring/jsuring";
    * using r = createRingWithRegion({ entries: 16, region: { size: 4096 } });
    * using kmod = KernelModule.open(r.ring);
    * console.log(kmod.command(JskCmd.PROBE, new Uint8Array(64), { len: 56 })); // -22 (EINVAL)
@@ -603,7 +603,7 @@ export class KernelModule implements Disposable {
    *
    * @example
    * ```ts
-   * import { createRingWithRegion, KernelModule } from "../../mod.ts";
+   * import { createRingWithRegion, KernelModule } from "@jsuring/jsuring";
    * using r = createRingWithRegion({ entries: 16, region: { size: 4096 } });
    * using kmod = KernelModule.open(r.ring);
    * const p = kmod.probe();
@@ -644,7 +644,7 @@ export class KernelModule implements Disposable {
    *
    * @example
    * ```ts
-   * import { createRingWithRegion, FixedBuffers, KernelModule } from "../../mod.ts";
+   * import { createRingWithRegion, FixedBuffers, KernelModule } from "@jsuring/jsuring";
    * using r = createRingWithRegion({ entries: 16, region: { size: 4096 } });
    * using table = FixedBuffers.sparse(r.ring, 4);
    * using kmod = KernelModule.open(r.ring);
@@ -686,7 +686,7 @@ export class KernelModule implements Disposable {
    *
    * @example
    * ```ts
-   * import { createRingWithRegion, FixedBuffers, KernelModule } from "../../mod.ts";
+   * import { createRingWithRegion, FixedBuffers, KernelModule } from "@jsuring/jsuring";
    * using r = createRingWithRegion({ entries: 16, region: { size: 4096 } });
    * using table = FixedBuffers.sparse(r.ring, 4);
    * using kmod = KernelModule.open(r.ring);
@@ -735,7 +735,7 @@ export class KernelModule implements Disposable {
    *
    * @example
    * ```ts
-   * import { createRingWithRegion, expectedFill, FixedBuffers, fnv1a64, KernelModule } from "../../mod.ts";
+   * import { createRingWithRegion, expectedFill, FixedBuffers, fnv1a64, KernelModule } from "@jsuring/jsuring";
    * using r = createRingWithRegion({ entries: 16, region: { size: 4096 } });
    * using table = FixedBuffers.sparse(r.ring, 4);
    * using kmod = KernelModule.open(r.ring);
@@ -756,7 +756,7 @@ export class KernelModule implements Disposable {
    *
    * @example
    * ```ts
-   * import { createRingWithRegion, FixedBuffers, fnv1a64, KernelModule } from "../../mod.ts";
+   * import { createRingWithRegion, FixedBuffers, fnv1a64, KernelModule } from "@jsuring/jsuring";
    * using r = createRingWithRegion({ entries: 16, region: { size: 4096 } });
    * using table = FixedBuffers.sparse(r.ring, 4);
    * using kmod = KernelModule.open(r.ring);
@@ -774,7 +774,7 @@ export class KernelModule implements Disposable {
    *
    * @example
    * ```ts
-   * import { createRingWithRegion, KernelModule } from "../../mod.ts";
+   * import { createRingWithRegion, KernelModule } from "@jsuring/jsuring";
    * using r = createRingWithRegion({ entries: 16, region: { size: 4096 } });
    * const kmod = KernelModule.open(r.ring);
    * kmod.close();

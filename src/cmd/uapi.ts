@@ -25,7 +25,7 @@ function struct<F extends string>(cName: string, size: number, fields: Record<F,
  *
  * @example
  * ```ts
- * import { jsk_probe } from "./uapi.ts";
+ * import { jsk_probe } from "@jsuring/jsuring";
  * console.log(jsk_probe.size, jsk_probe.fields.page_size[0]); // 64 60
  * ```
  */
@@ -59,7 +59,7 @@ export const jsk_probe: Struct<
  *
  * @example
  * ```ts
- * import { jsk_buf_register } from "./uapi.ts";
+ * import { jsk_buf_register } from "@jsuring/jsuring";
  * console.log(jsk_buf_register.fields.buf_id[0]); // 16
  * ```
  */
@@ -81,7 +81,7 @@ export const jsk_buf_register: Struct<"index" | "nr_pages" | "flags" | "__resv" 
  *
  * @example
  * ```ts
- * import { jsk_buf_unregister } from "./uapi.ts";
+ * import { jsk_buf_unregister } from "@jsuring/jsuring";
  * console.log(jsk_buf_unregister.size); // 8
  * ```
  */
@@ -96,7 +96,7 @@ export const jsk_buf_unregister: Struct<"index" | "flags"> = struct("jsk_buf_unr
  *
  * @example
  * ```ts
- * import { jsk_buf_op } from "./uapi.ts";
+ * import { jsk_buf_op } from "@jsuring/jsuring";
  * console.log(jsk_buf_op.fields.fnv1a[0]); // 24
  * ```
  */
@@ -118,7 +118,7 @@ export const jsk_buf_op: Struct<"buf_id" | "offset" | "length" | "seed" | "flags
  *
  * @example
  * ```ts
- * import { KMOD_STRUCTS } from "./uapi.ts";
+ * import { KMOD_STRUCTS } from "@jsuring/jsuring";
  * console.log(KMOD_STRUCTS.map((s) => s.cName)); // ["jsk_probe", ...]
  * ```
  */
@@ -139,7 +139,7 @@ function iowr(type: number, nr: number, size: number): number {
  *
  * @example
  * ```ts
- * import { JSK_IOC_TYPE, JskCmd } from "./uapi.ts";
+ * import { JSK_IOC_TYPE, JskCmd } from "@jsuring/jsuring";
  * console.log(((JskCmd.PROBE >>> 8) & 0xff) === JSK_IOC_TYPE); // true
  * ```
  */
@@ -150,7 +150,7 @@ export const JSK_IOC_TYPE: number = 0x6a;
  *
  * @example
  * ```ts
- * import { JskCmd } from "./uapi.ts";
+ * import { JskCmd } from "@jsuring/jsuring";
  * console.log(JskCmd.PROBE.toString(16)); // "c0406a00"
  * ```
  */
@@ -178,7 +178,7 @@ export const JskCmd: Readonly<{
  *
  * @example
  * ```ts
- * import { JskCmd, type JskCmdName } from "./uapi.ts";
+ * import { JskCmd, type JskCmdName } from "@jsuring/jsuring";
  * const name: JskCmdName = "BUF_FILL";
  * console.log(JskCmd[name].toString(16)); // "c0206a03"
  * ```
@@ -190,7 +190,7 @@ export type JskCmdName = "PROBE" | "BUF_REGISTER" | "BUF_UNREGISTER" | "BUF_FILL
  *
  * @example
  * ```ts
- * import { JSK_CMD_STRUCT } from "./uapi.ts";
+ * import { JSK_CMD_STRUCT } from "@jsuring/jsuring";
  * console.log(JSK_CMD_STRUCT.BUF_FILL.size); // 32
  * ```
  */
@@ -207,7 +207,7 @@ export const JSK_CMD_STRUCT: Readonly<Record<JskCmdName, Struct>> = Object.freez
  *
  * @example
  * ```ts
- * import { jskCmdName, JskCmd } from "./uapi.ts";
+ * import { jskCmdName, JskCmd } from "@jsuring/jsuring";
  * console.log(jskCmdName(JskCmd.BUF_FILL), jskCmdName(0x1234)); // "BUF_FILL" "0x1234"
  * ```
  */
@@ -221,7 +221,7 @@ export function jskCmdName(cmdOp: number): string {
  *
  * @example
  * ```ts
- * import { JskFeature } from "./uapi.ts";
+ * import { JskFeature } from "@jsuring/jsuring";
  * console.log(JskFeature.BVEC_REG); // 2
  * ```
  */
@@ -237,7 +237,7 @@ export const JskFeature: Readonly<{ REGION: number; BVEC_REG: number }> = Object
  *
  * @example
  * ```ts
- * import { JskBufFlag } from "./uapi.ts";
+ * import { JskBufFlag } from "@jsuring/jsuring";
  * console.log(JskBufFlag.DEST | JskBufFlag.SOURCE); // 3
  * ```
  */
@@ -253,7 +253,7 @@ export const JskBufFlag: Readonly<{ DEST: number; SOURCE: number }> = Object.fre
  *
  * @example
  * ```ts
- * import { JskConst } from "./uapi.ts";
+ * import { JskConst } from "@jsuring/jsuring";
  * console.log(JskConst.VERSION, JskConst.MAX_PAGES); // 2 256
  * ```
  */
@@ -269,7 +269,7 @@ export const JskConst: Readonly<{ VERSION: number; MAX_PAGES: number }> = Object
  *
  * @example
  * ```ts
- * import { JSK_DEVICE_PATH } from "./uapi.ts";
+ * import { JSK_DEVICE_PATH } from "@jsuring/jsuring";
  * console.log(JSK_DEVICE_PATH); // "/dev/jsuring"
  * ```
  */
@@ -281,7 +281,7 @@ export const JSK_DEVICE_PATH: string = "/dev/jsuring";
  *
  * @example
  * ```ts
- * import { JSK_FNV1A } from "./uapi.ts";
+ * import { JSK_FNV1A } from "@jsuring/jsuring";
  * console.log(JSK_FNV1A.PRIME.toString(16)); // "100000001b3"
  * ```
  */
@@ -297,7 +297,7 @@ export const JSK_FNV1A: Readonly<{ BASIS: bigint; PRIME: bigint }> = Object.free
  *
  * @example
  * ```ts
- * import { IORING_URING_CMD_FIXED } from "./uapi.ts";
+ * import { IORING_URING_CMD_FIXED } from "@jsuring/jsuring";
  * console.log(IORING_URING_CMD_FIXED); // 1
  * ```
  */

@@ -150,7 +150,16 @@ export const Errno = {
   ENOTSUPP: 524,
 } as const;
 
-/** An errno name, e.g. `"EINVAL"`. */
+/**
+ * An errno name, e.g. `"EINVAL"`.
+ *
+ * @example
+ * ```ts
+ * import { Errno, type ErrnoName } from "@jsuring/jsuring";
+ * const name: ErrnoName = "ENOENT";
+ * console.log(Errno[name]); // 2
+ * ```
+ */
 export type ErrnoName = keyof typeof Errno;
 
 const NAMES: string[] = [];

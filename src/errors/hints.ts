@@ -177,7 +177,7 @@ const RING_OPTION_OF: Partial<Record<keyof typeof SetupFlag, readonly [string, s
  *
  * @example
  * ```ts
- * import { setupHint } from "./hints.ts";
+ * import { setupHint } from "@jsuring/jsuring";
  * console.log(setupHint(1, 0));
  * ```
  */

@@ -34,7 +34,16 @@ import { defaultRing, type FsOptions, O_CLOEXEC, opts } from "./file.ts";
 import { checkChunking, checkPath, FsError, withPath } from "./_check.ts";
 import { cString, errno, fstatSize, libc } from "./_libc.ts";
 
-/** How {@linkcode copyFile} moves the bytes. */
+/**
+ * How {@linkcode copyFile} moves the bytes.
+ *
+ * @example
+ * ```ts
+ * import { copyFile, type CopyMethod } from "@jsuring/jsuring";
+ * const method: CopyMethod = "copy_file_range";
+ * await copyFile("/etc/os-release", "/tmp/jsuring-copymethod", { method });
+ * ```
+ */
 export type CopyMethod = "auto" | "copy_file_range" | "readwrite";
 
 /**

@@ -30,7 +30,7 @@ let shared: AsyncRing | undefined;
  *
  * @example
  * ```ts
- * import { defaultRing } from "../../mod.ts";
+ * import { defaultRing } from "@jsuring/jsuring";
  * console.log(await defaultRing().nop()); // 0
  * ```
  */
@@ -44,7 +44,7 @@ export function defaultRing(): AsyncRing {
  *
  * @example
  * ```ts
- * import { AsyncRing, readFile, type FsOptions } from "../../mod.ts";
+ * import { AsyncRing, readFile, type FsOptions } from "@jsuring/jsuring";
  * await using ring = AsyncRing.create();
  * const opts: FsOptions = { ring, signal: AbortSignal.timeout(5000) };
  * await readFile("/etc/hostname", opts);
@@ -62,7 +62,7 @@ export interface FsOptions {
  *
  * @example
  * ```ts
- * import { open, type OpenFlags } from "../../mod.ts";
+ * import { open, type OpenFlags } from "@jsuring/jsuring";
  * const flags: OpenFlags = "a";
  * await using f = await open("/tmp/jsuring-openflags", flags);
  * ```
@@ -101,7 +101,7 @@ export function opts(o: FsOptions | undefined): AsyncOpOptions | undefined {
  *
  * @example
  * ```ts
- * import { open } from "../../mod.ts";
+ * import { open } from "@jsuring/jsuring";
  * await using f = await open("/etc/hostname");
  * const buf = new Uint8Array(64);
  * const n = await f.read(buf, 0);
@@ -122,7 +122,7 @@ export class File implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { File, defaultRing } from "../../mod.ts";
+   * import { File, defaultRing } from "@jsuring/jsuring";
    * import { openSync } from "node:fs";
    * const f = new File(openSync("/etc/hostname", "r"), defaultRing());
    * await f.close();
@@ -141,7 +141,7 @@ export class File implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { File, defaultRing } from "../../mod.ts";
+   * import { File, defaultRing } from "@jsuring/jsuring";
    * import { openSync } from "node:fs";
    * await using f = new File(openSync("/etc/hostname", "r"), defaultRing());
    * console.log(f.register(), f.index);
@@ -166,7 +166,7 @@ export class File implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { open } from "../../mod.ts";
+   * import { open } from "@jsuring/jsuring";
    * await using f = await open("/etc/hostname");
    * console.log(await f.read(new Uint8Array(16), 0));
    * ```
@@ -183,7 +183,7 @@ export class File implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { open } from "../../mod.ts";
+   * import { open } from "@jsuring/jsuring";
    * await using f = await open("/tmp/jsuring-file-write", "w");
    * await f.write(new TextEncoder().encode("hi"), 0);
    * ```
@@ -198,7 +198,7 @@ export class File implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { open } from "../../mod.ts";
+   * import { open } from "@jsuring/jsuring";
    * await using f = await open("/tmp/jsuring-file-writeall", "w");
    * await f.writeAll(new Uint8Array(100_000), 0);
    * ```
@@ -218,7 +218,7 @@ export class File implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { open } from "../../mod.ts";
+   * import { open } from "@jsuring/jsuring";
    * await using f = await open("/etc/hostname");
    * console.log((await f.stat()).size);
    * ```
@@ -232,7 +232,7 @@ export class File implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { open } from "../../mod.ts";
+   * import { open } from "@jsuring/jsuring";
    * await using f = await open("/tmp/jsuring-file-sync", "w");
    * await f.sync();
    * ```
@@ -331,7 +331,7 @@ export class File implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { open } from "../../mod.ts";
+   * import { open } from "@jsuring/jsuring";
    * const f = await open("/etc/hostname");
    * await f.close();
    * ```

@@ -22,7 +22,15 @@ function table(): Map<string, string> {
   return byExt;
 }
 
-/** What a file without a known extension is served as. */
+/**
+ * What a file without a known extension is served as.
+ *
+ * @example
+ * ```ts
+ * import { contentType, DEFAULT_CONTENT_TYPE } from "@jsuring/jsuring";
+ * console.log(contentType("file.unknown-extension") === DEFAULT_CONTENT_TYPE);
+ * ```
+ */
 export const DEFAULT_CONTENT_TYPE = "application/octet-stream";
 
 /**

@@ -16,13 +16,40 @@ import { Errno } from "../errors/errno.ts";
 import { show } from "../ring/_args.ts";
 import { markOwned } from "./_pin.ts";
 
-/** What backs an arena. */
+/**
+ * What backs an arena.
+ *
+ * @example
+ * ```ts
+ * import { type MemoryKind, Ring } from "@jsuring/jsuring";
+ * using ring = Ring.create({ entries: 8 });
+ * const kind: MemoryKind = ring.memoryKind; // "hugetlb", "thp" or "pages"
+ * ```
+ */
 export type MemoryKind = "hugetlb" | "thp" | "pages";
 
-/** What to ask for: `"auto"` takes the best available. */
+/**
+ * What to ask for: `"auto"` takes the best available.
+ *
+ * @example
+ * ```ts
+ * import { Arena, type MemoryRequest } from "@jsuring/jsuring";
+ * const memory: MemoryRequest = "auto"; // hugetlb, else THP, else pages
+ * using arena = Arena.create({ memory });
+ * ```
+ */
 export type MemoryRequest = "auto" | MemoryKind;
 
-/** Options of {@linkcode Arena.create}. */
+/**
+ * Options of {@linkcode Arena.create}.
+ *
+ * @example
+ * ```ts
+ * import { Arena, type ArenaOptions } from "@jsuring/jsuring";
+ * const options: ArenaOptions = { size: 65536, memory: "pages" };
+ * using arena = Arena.create(options);
+ * ```
+ */
 export interface ArenaOptions {
   /** Bytes wanted; rounded up to the page size of what backs it. Default 2 MiB. */
   size?: number;
@@ -30,7 +57,17 @@ export interface ArenaOptions {
   memory?: MemoryRequest;
 }
 
-/** A piece of an arena. */
+/**
+ * A piece of an arena.
+ *
+ * @example
+ * ```ts
+ * import { Arena, type Slice } from "@jsuring/jsuring";
+ * using arena = Arena.create({ size: 65536, memory: "pages" });
+ * const slice: Slice = arena.alloc(4096);
+ * slice.bytes.fill(1);
+ * ```
+ */
 export interface Slice {
   /** The arena it belongs to. */
   readonly arena: Arena;
@@ -49,7 +86,16 @@ const KIND: Record<number, MemoryKind> = { 1: "hugetlb", 2: "thp", 3: "pages" };
 
 let make: (address: number, size: number, kind: MemoryKind, pageSize: number, fallback?: string) => Arena;
 
-/** 4 KiB: the kernel's page size on x86-64, the alignment of ring memory. */
+/**
+ * 4 KiB: the kernel's page size on x86-64, the alignment of ring memory.
+ *
+ * @example
+ * ```ts
+ * import { Arena, PAGE_SIZE } from "@jsuring/jsuring";
+ * using arena = Arena.create({ size: 4 * PAGE_SIZE, memory: "pages" });
+ * const page = arena.alloc(PAGE_SIZE, PAGE_SIZE);
+ * ```
+ */
 export const PAGE_SIZE = 4096;
 
 /**

@@ -15,7 +15,7 @@ const TWO32 = 4294967296;
  *
  * @example
  * ```ts
- * import { putU64 } from "./u64.ts";
+ * import { putU64 } from "@jsuring/jsuring";
  * const words = new Uint32Array(2);
  * putU64(words, 0, 2 ** 32 + 5); // words: [5, 1]
  * ```

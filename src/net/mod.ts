@@ -49,7 +49,7 @@ const RECV_GROUP = 0xfff0;
  *
  * @example
  * ```ts
- * import { SEND_ZC_THRESHOLD } from "../../mod.ts";
+ * import { SEND_ZC_THRESHOLD } from "@jsuring/jsuring";
  * console.log(SEND_ZC_THRESHOLD); // 65536
  * ```
  */
@@ -92,7 +92,7 @@ function recvRing(ring: AsyncRing, size: number, count: number): BufferRing {
  *
  * @example
  * ```ts
- * import { listen, type ListenOptions } from "../../mod.ts";
+ * import { listen, type ListenOptions } from "@jsuring/jsuring";
  * const opts: ListenOptions = { host: "127.0.0.1", port: 0, backlog: 128 };
  * await using server = listen(opts);
  * ```
@@ -114,7 +114,7 @@ export interface ListenOptions {
  *
  * @example
  * ```ts
- * import type { RecvOptions } from "../../mod.ts";
+ * import type { RecvOptions } from "@jsuring/jsuring";
  * const opts: RecvOptions = { bufferSize: 64 * 1024, buffers: 256 };
  * ```
  */
@@ -131,7 +131,7 @@ export interface RecvOptions {
  *
  * @example
  * ```ts
- * import { listen, connect } from "../../mod.ts";
+ * import { listen, connect } from "@jsuring/jsuring";
  * await using server = listen({ port: 0 });
  * const client = connect({ port: server.port });
  * for await (const conn of server) {
@@ -162,7 +162,7 @@ export class TcpListener implements AsyncIterable<TcpConn>, AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { listen, connect } from "../../mod.ts";
+   * import { listen, connect } from "@jsuring/jsuring";
    * await using server = listen();
    * const [conn, client] = await Promise.all([server.accept(), connect({ port: server.port })]);
    * await conn.close(); await client.close();
@@ -185,7 +185,7 @@ export class TcpListener implements AsyncIterable<TcpConn>, AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { listen } from "../../mod.ts";
+   * import { listen } from "@jsuring/jsuring";
    * await using server = listen();
    * const ac = new AbortController();
    * ac.abort();
@@ -222,7 +222,7 @@ export class TcpListener implements AsyncIterable<TcpConn>, AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { listen } from "../../mod.ts";
+   * import { listen } from "@jsuring/jsuring";
    * const server = listen();
    * await server.close();
    * ```
@@ -250,7 +250,7 @@ export class TcpListener implements AsyncIterable<TcpConn>, AsyncDisposable {
  *
  * @example
  * ```ts
- * import { listen } from "../../mod.ts";
+ * import { listen } from "@jsuring/jsuring";
  * await using server = listen({ host: "127.0.0.1", port: 0 });
  * console.log(server.port);
  * ```
@@ -277,7 +277,7 @@ export function listen(options: ListenOptions = {}): TcpListener {
  *
  * @example
  * ```ts
- * import { connect, listen, type ConnectOptions } from "../../mod.ts";
+ * import { connect, listen, type ConnectOptions } from "@jsuring/jsuring";
  * await using server = listen();
  * const opts: ConnectOptions = { host: "127.0.0.1", port: server.port, timeout: 1000 };
  * await (await connect(opts)).close();
@@ -297,7 +297,7 @@ export interface ConnectOptions extends AsyncOpOptions {
  *
  * @example
  * ```ts
- * import { connect, listen } from "../../mod.ts";
+ * import { connect, listen } from "@jsuring/jsuring";
  * await using server = listen();
  * const conn = await connect({ port: server.port });
  * await conn.close();
@@ -328,7 +328,7 @@ export async function connect(options: ConnectOptions): Promise<TcpConn> {
  *
  * @example
  * ```ts
- * import { connect, listen } from "../../mod.ts";
+ * import { connect, listen } from "@jsuring/jsuring";
  * await using server = listen();
  * const [a, b] = await Promise.all([server.accept(), connect({ port: server.port })]);
  * await b.sendAll(new TextEncoder().encode("ping"));

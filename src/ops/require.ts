@@ -12,7 +12,17 @@ import { kernelAtLeast, kernelRelease } from "../errors/hints.ts";
 import { UringError } from "../errors/uring_error.ts";
 import { Errno } from "../errors/errno.ts";
 
-/** Anything that can list the opcodes its kernel supports: a `Ring`. */
+/**
+ * Anything that can list the opcodes its kernel supports: a `Ring`.
+ *
+ * @example
+ * ```ts
+ * import { type Probeable, Ring } from "@jsuring/jsuring";
+ * using ring = Ring.create({ entries: 8 });
+ * const probed: Probeable = ring;
+ * console.log(probed.probe().has("READ"));
+ * ```
+ */
 export interface Probeable {
   /** The supported opcodes (`IORING_REGISTER_PROBE`, 5.6). */
   probe(): Set<OpName>;

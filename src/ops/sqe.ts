@@ -25,7 +25,17 @@ import {
   W_USER_DATA,
 } from "./_fill.ts";
 
-/** Views over SQE memory; `at` arguments are byte offsets of an SQE in them. */
+/**
+ * Views over SQE memory; `at` arguments are byte offsets of an SQE in them.
+ *
+ * @example
+ * ```ts
+ * import { prepNop, Ring, type SqeViews } from "@jsuring/jsuring";
+ * using ring = Ring.create({ entries: 8 });
+ * const views: SqeViews = ring.sqes;
+ * prepNop(views, ring.getSqe());
+ * ```
+ */
 export interface SqeViews {
   /** Bytes: opcode, flags. */
   readonly u8: Uint8Array;
@@ -40,7 +50,7 @@ export interface SqeViews {
  *
  * @example
  * ```ts
- * import { sqeViews, prepNop } from "./sqe.ts";
+ * import { sqeViews, prepNop } from "@jsuring/jsuring";
  * const s = sqeViews(new ArrayBuffer(64));
  * prepNop(s, 0);
  * ```

@@ -40,16 +40,49 @@ import { getU64 } from "../memory/u64.ts";
 import { Ring, type RingOptions } from "../ring/ring.ts";
 import { ringLayout, setupFlags } from "../ring/setup.ts";
 
-/** Where a param region's memory comes from. */
+/**
+ * Where a param region's memory comes from.
+ *
+ * @example
+ * ```ts
+ * import { createRingWithRegion, type RegionMemory } from "@jsuring/jsuring";
+ * const memory: RegionMemory = "user";
+ * using r = createRingWithRegion({ entries: 8, region: { memory } });
+ * ```
+ */
 export type RegionMemory = "user" | "kernel";
 
-/** The first kernel with param regions and registered wait arguments. */
+/**
+ * The first kernel with param regions and registered wait arguments.
+ *
+ * @example
+ * ```ts
+ * import { kernelAtLeast, REGION_SINCE } from "@jsuring/jsuring";
+ * console.log(kernelAtLeast(REGION_SINCE) ? "param regions" : `regions need Linux ${REGION_SINCE}`);
+ * ```
+ */
 export const REGION_SINCE = "6.13";
 
-/** Bytes of one registered wait slot (`sizeof(struct io_uring_reg_wait)`). */
+/**
+ * Bytes of one registered wait slot (`sizeof(struct io_uring_reg_wait)`).
+ *
+ * @example
+ * ```ts
+ * import { WAIT_SLOT_SIZE } from "@jsuring/jsuring";
+ * console.log(WAIT_SLOT_SIZE); // 64
+ * ```
+ */
 export const WAIT_SLOT_SIZE: number = io_uring_reg_wait.size;
 
-/** Bytes of a kernel sigset (`_NSIG / 8` on x86-64): what `sigmask_sz` must be. */
+/**
+ * Bytes of a kernel sigset (`_NSIG / 8` on x86-64): what `sigmask_sz` must be.
+ *
+ * @example
+ * ```ts
+ * import { SIGSET_SIZE } from "@jsuring/jsuring";
+ * console.log(SIGSET_SIZE); // 8
+ * ```
+ */
 export const SIGSET_SIZE = 8;
 
 /**
@@ -57,7 +90,7 @@ export const SIGSET_SIZE = 8;
  *
  * @example
  * ```ts
- * import type { RegionOptions } from "./region.ts";
+ * import type { RegionOptions } from "@jsuring/jsuring";
  * const opts: RegionOptions = { waitSlots: 8, size: 8192, memory: "user" };
  * ```
  */
@@ -80,7 +113,16 @@ export interface RegionOptions {
   hugepages?: MemoryRequest;
 }
 
-/** A named piece of a {@linkcode ParamRegion}. */
+/**
+ * A named piece of a {@linkcode ParamRegion}.
+ *
+ * @example
+ * ```ts
+ * import { createRingWithRegion, type RegionSlice } from "@jsuring/jsuring";
+ * using r = createRingWithRegion({ entries: 8, region: { size: 4096 } });
+ * const params: RegionSlice | undefined = r.region?.slice("params", 64);
+ * ```
+ */
 export interface RegionSlice {
   /** The name it was carved under. */
   readonly name: string;
@@ -94,9 +136,27 @@ export interface RegionSlice {
   readonly bytes: Uint8Array;
 }
 
-/** Names of the slices jsuring itself carves for wait slots. */
+/**
+ * Names of the slices jsuring itself carves for wait slots.
+ *
+ * @example
+ * ```ts
+ * import { createRingWithRegion, WAIT_SLOTS_SLICE } from "@jsuring/jsuring";
+ * using r = createRingWithRegion({ entries: 8, waitSlots: 2 });
+ * console.log(WAIT_SLOTS_SLICE, r.region?.slices.some((s) => s.name === WAIT_SLOTS_SLICE));
+ * ```
+ */
 export const WAIT_SLOTS_SLICE = "jsuring.wait_slots";
-/** Signal masks the wait slots point at (one 8-byte sigset per slot). */
+/**
+ * Signal masks the wait slots point at (one 8-byte sigset per slot).
+ *
+ * @example
+ * ```ts
+ * import { createRingWithRegion, WAIT_SIGMASKS_SLICE } from "@jsuring/jsuring";
+ * using r = createRingWithRegion({ entries: 8, waitSlots: 2 });
+ * console.log(WAIT_SIGMASKS_SLICE, r.region?.slices.some((s) => s.name === WAIT_SIGMASKS_SLICE));
+ * ```
+ */
 export const WAIT_SIGMASKS_SLICE = "jsuring.wait_sigmasks";
 
 const REGIONS = new WeakMap<Ring, ParamRegion>();
@@ -109,7 +169,7 @@ const REGIONS = new WeakMap<Ring, ParamRegion>();
  *
  * @example
  * ```ts
- * import { requireRegions } from "./region.ts";
+ * import { requireRegions } from "@jsuring/jsuring";
  * try {
  *   requireRegions([6, 12]);
  * } catch (e) {
@@ -171,7 +231,7 @@ function checkCount(name: string, n: number, max: number): void {
  *
  * @example
  * ```ts
- * import { waitAreaBytes } from "./region.ts";
+ * import { waitAreaBytes } from "@jsuring/jsuring";
  * console.log(waitAreaBytes(4)); // 288
  * ```
  */
@@ -186,7 +246,7 @@ export function waitAreaBytes(waitSlots: number): number {
  *
  * @example
  * ```ts
- * import { createRingWithRegion } from "../../mod.ts";
+ * import { createRingWithRegion } from "@jsuring/jsuring";
  * using r = createRingWithRegion({ entries: 8, region: { size: 8192 } });
  * const counters = r.region!.slice("counters", 64, 64);
  * counters.bytes[0] = 1;
@@ -267,7 +327,7 @@ export class ParamRegion implements Disposable {
    *
    * @example
    * ```ts
-   * import { ParamRegion, Ring } from "../../mod.ts";
+   * import { ParamRegion, Ring } from "@jsuring/jsuring";
    * using ring = Ring.create({ entries: 8, disabled: true });
    * const region = ParamRegion.register(ring, { waitSlots: 4 });
    * ring.enable();
@@ -372,7 +432,7 @@ export class ParamRegion implements Disposable {
    *
    * @example
    * ```ts
-   * import { ParamRegion, Ring } from "../../mod.ts";
+   * import { ParamRegion, Ring } from "@jsuring/jsuring";
    * using ring = Ring.create({ entries: 8 });
    * console.log(ParamRegion.of(ring)); // undefined
    * ```
@@ -434,7 +494,7 @@ export class ParamRegion implements Disposable {
    *
    * @example
    * ```ts
-   * import { createRingWithRegion } from "../../mod.ts";
+   * import { createRingWithRegion } from "@jsuring/jsuring";
    * using r = createRingWithRegion({ entries: 8, region: { size: 4096 } });
    * const a = r.region!.slice("a", 100, 64);
    * const b = r.region!.slice("b", 16);
@@ -483,7 +543,7 @@ export class ParamRegion implements Disposable {
    *
    * @example
    * ```ts
-   * import { createRingWithRegion } from "../../mod.ts";
+   * import { createRingWithRegion } from "@jsuring/jsuring";
    * using r = createRingWithRegion({ entries: 8, region: {} });
    * r.region!.slice("x", 8);
    * console.log(r.region!.get("x")?.size); // 8
@@ -514,7 +574,7 @@ function registerRaw(ring: Ring, reg: Uint32Array): number {
  *
  * @example
  * ```ts
- * import type { RingWithRegionOptions } from "./region.ts";
+ * import type { RingWithRegionOptions } from "@jsuring/jsuring";
  * const o: RingWithRegionOptions = { entries: 64, waitSlots: 8, region: { memory: "user" } };
  * ```
  */
@@ -537,6 +597,13 @@ export interface RingWithRegionOptions extends RingOptions {
 /**
  * What {@linkcode createRingWithRegion} returns; disposing it closes the ring
  * (and so frees the region).
+ *
+ * @example
+ * ```ts
+ * import { createRingWithRegion, type RingWithRegion } from "@jsuring/jsuring";
+ * using r: RingWithRegion = createRingWithRegion({ entries: 8, waitSlots: 2 });
+ * console.log(r.region ? "param region" : r.fallback);
+ * ```
  */
 export interface RingWithRegion extends Disposable {
   /** The ring (enabled, unless `disabled: true` was asked for). */
@@ -560,7 +627,7 @@ export interface RingWithRegion extends Disposable {
  *
  * @example
  * ```ts
- * import { createRingWithRegion, WaitSlots } from "../../mod.ts";
+ * import { createRingWithRegion, WaitSlots } from "@jsuring/jsuring";
  * using r = createRingWithRegion({ entries: 64, waitSlots: 8 });
  * const waits = new WaitSlots(r.ring);
  * r.ring.nop();

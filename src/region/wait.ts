@@ -38,10 +38,28 @@ import { type EnterEngine, engineOf } from "../ring/_enter.ts";
 import { type U64Arg, u64Arg } from "../runtime/enter.ts";
 import { ParamRegion, REGION_SINCE, SIGSET_SIZE, WAIT_SLOT_SIZE } from "./region.ts";
 
-/** How waits reach the kernel: registered slots, or a getevents argument per call. */
+/**
+ * How waits reach the kernel: registered slots, or a getevents argument per call.
+ *
+ * @example
+ * ```ts
+ * import { Ring, type WaitPath, WaitSlots } from "@jsuring/jsuring";
+ * using ring = Ring.create({ entries: 8 });
+ * const path: WaitPath = "ext_arg"; // no region needed
+ * const waits = new WaitSlots(ring, { path });
+ * ```
+ */
 export type WaitPath = "ext_arg_reg" | "ext_arg";
 
-/** A signal, by number (1–64) or name (`"SIGUSR1"`). */
+/**
+ * A signal, by number (1–64) or name (`"SIGUSR1"`).
+ *
+ * @example
+ * ```ts
+ * import type { Signal } from "@jsuring/jsuring";
+ * const blocked: Signal[] = ["SIGINT", 15];
+ * ```
+ */
 export type Signal = number | string;
 
 /**
@@ -49,7 +67,7 @@ export type Signal = number | string;
  *
  * @example
  * ```ts
- * import type { WaitOptions } from "./wait.ts";
+ * import type { WaitOptions } from "@jsuring/jsuring";
  * const w: WaitOptions = { timeout: 100, minWaitUsec: 50, sigmask: ["SIGINT"] };
  * ```
  */
@@ -71,6 +89,12 @@ export interface WaitOptions {
 /**
  * Raw slot fields for {@linkcode WaitSlots.writeSlot}: what the kernel reads,
  * with nothing checked beyond types (for tests and experiments).
+ *
+ * @example
+ * ```ts
+ * import type { RawSlotFields } from "@jsuring/jsuring";
+ * const fields: RawSlotFields = { timeout: 50, minWaitUsec: 100 };
+ * ```
  */
 export interface RawSlotFields {
   /** `ts`; with it, IORING_REG_WAIT_TS is set in `flags` unless `flags` is given. */
@@ -87,7 +111,17 @@ export interface RawSlotFields {
   sigmask?: readonly Signal[];
 }
 
-/** A wait slot: a registered `io_uring_reg_wait` (or, on the EXT_ARG path, a prepared argument). */
+/**
+ * A wait slot: a registered `io_uring_reg_wait` (or, on the EXT_ARG path, a prepared argument).
+ *
+ * @example
+ * ```ts
+ * import { createRingWithRegion, type WaitSlot, WaitSlots } from "@jsuring/jsuring";
+ * using r = createRingWithRegion({ entries: 8, waitSlots: 2 });
+ * const waits = new WaitSlots(r.ring);
+ * const slot: WaitSlot = waits.acquire({ timeout: 10 });
+ * ```
+ */
 export interface WaitSlot {
   /** The slot's index. */
   readonly index: number;
@@ -190,7 +224,17 @@ class Slot implements WaitSlot {
 const REG_ARGSZ = u64(WAIT_SLOT_SIZE);
 const EXT_ARGSZ = u64(io_uring_getevents_arg.size);
 
-/** Options of the {@linkcode WaitSlots} constructor. */
+/**
+ * Options of the {@linkcode WaitSlots} constructor.
+ *
+ * @example
+ * ```ts
+ * import { Ring, WaitSlots, type WaitSlotsOptions } from "@jsuring/jsuring";
+ * using ring = Ring.create({ entries: 8 });
+ * const options: WaitSlotsOptions = { path: "ext_arg" };
+ * const waits = new WaitSlots(ring, options);
+ * ```
+ */
 export interface WaitSlotsOptions {
   /**
    * Force a path. Default: `"ext_arg_reg"` when the ring has a param region
@@ -209,7 +253,7 @@ export interface WaitSlotsOptions {
  *
  * @example
  * ```ts
- * import { createRingWithRegion, WaitSlots } from "../../mod.ts";
+ * import { createRingWithRegion, WaitSlots } from "@jsuring/jsuring";
  * using r = createRingWithRegion({ entries: 8, waitSlots: 4 });
  * const waits = new WaitSlots(r.ring);
  * const slot = waits.acquire({ timeout: 1000 }); // fields written once
@@ -330,7 +374,7 @@ export class WaitSlots {
    *
    * @example
    * ```ts
-   * import { createRingWithRegion, WaitSlots } from "../../mod.ts";
+   * import { createRingWithRegion, WaitSlots } from "@jsuring/jsuring";
    * using r = createRingWithRegion({ entries: 8, waitSlots: 2 });
    * const waits = new WaitSlots(r.ring);
    * const s = waits.acquire({ timeout: 50, minWaitUsec: 10 });
@@ -349,7 +393,7 @@ export class WaitSlots {
    *
    * @example
    * ```ts
-   * import { createRingWithRegion, WaitSlots } from "../../mod.ts";
+   * import { createRingWithRegion, WaitSlots } from "@jsuring/jsuring";
    * using r = createRingWithRegion({ entries: 8, waitSlots: 1 });
    * const waits = new WaitSlots(r.ring);
    * waits.release(waits.acquire({ timeout: 5 }));
@@ -470,7 +514,7 @@ export class WaitSlots {
    *
    * @example
    * ```ts
-   * import { createRingWithRegion, WaitSlots } from "../../mod.ts";
+   * import { createRingWithRegion, WaitSlots } from "@jsuring/jsuring";
    * using r = createRingWithRegion({ entries: 8, waitSlots: 1 });
    * const waits = new WaitSlots(r.ring);
    * const s = waits.writeSlot(0, { timeout: 1, sigmask: ["SIGUSR1"], sigmaskSize: 4 });
@@ -510,7 +554,7 @@ export class WaitSlots {
    *
    * @example
    * ```ts
-   * import { createRingWithRegion, WaitSlots } from "../../mod.ts";
+   * import { createRingWithRegion, WaitSlots } from "@jsuring/jsuring";
    * using r = createRingWithRegion({ entries: 8, waitSlots: 2 });
    * const waits = new WaitSlots(r.ring);
    * console.log(waits.slot(1).offset); // 64
@@ -528,7 +572,7 @@ export class WaitSlots {
    *
    * @example
    * ```ts
-   * import { createRingWithRegion, WaitSlots } from "../../mod.ts";
+   * import { createRingWithRegion, WaitSlots } from "@jsuring/jsuring";
    * using r = createRingWithRegion({ entries: 8, waitSlots: 2 });
    * const waits = new WaitSlots(r.ring);
    * console.log(waits.slotAt(64).index); // 1
@@ -572,7 +616,7 @@ export class WaitSlots {
    *
    * @example
    * ```ts
-   * import { createRingWithRegion, WaitSlots } from "../../mod.ts";
+   * import { createRingWithRegion, WaitSlots } from "@jsuring/jsuring";
    * using r = createRingWithRegion({ entries: 8, waitSlots: 2 });
    * const waits = new WaitSlots(r.ring);
    * console.log(waits.wait(1, { timeout: 5 })); // false: nothing to complete
@@ -596,7 +640,7 @@ export class WaitSlots {
    *
    * @example
    * ```ts
-   * import { createRingWithRegion, WaitSlots } from "../../mod.ts";
+   * import { createRingWithRegion, WaitSlots } from "@jsuring/jsuring";
    * using r = createRingWithRegion({ entries: 8, waitSlots: 2 });
    * const waits = new WaitSlots(r.ring);
    * console.log(waits.waitRaw(1, { timeout: 5 })); // -62 (ETIME)
@@ -616,7 +660,7 @@ export class WaitSlots {
    *
    * @example
    * ```ts
-   * import { createRingWithRegion, WaitSlots } from "../../mod.ts";
+   * import { createRingWithRegion, WaitSlots } from "@jsuring/jsuring";
    * using r = createRingWithRegion({ entries: 8, waitSlots: 1 });
    * const waits = new WaitSlots(r.ring);
    * try { waits.waitAt(4, 1); } catch (e) { console.log((e as Error).message); } // ...EFAULT...

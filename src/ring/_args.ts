@@ -18,10 +18,30 @@ import { __kernel_timespec, iovec } from "../abi/layout.ts";
 import { getNative } from "../runtime/_ffi.ts";
 import { putU64 } from "../ops/sqe.ts";
 
-/** A timeout: milliseconds, or seconds and nanoseconds. */
+/**
+ * A timeout: milliseconds, or seconds and nanoseconds.
+ *
+ * @example
+ * ```ts
+ * import { AsyncRing, type Timeout } from "@jsuring/jsuring";
+ * const fiveMs: Timeout = { sec: 0, nsec: 5_000_000 }; // or 5 (milliseconds)
+ * await using ring = AsyncRing.create();
+ * await ring.sleep(fiveMs);
+ * ```
+ */
 export type Timeout = number | { sec: number; nsec?: number };
 
-/** A buffer the kernel reads from or writes into. */
+/**
+ * A buffer the kernel reads from or writes into.
+ *
+ * @example
+ * ```ts
+ * import { type IoBuffer, Ring } from "@jsuring/jsuring";
+ * const buf: IoBuffer = new Uint8Array(4096); // any ArrayBufferView
+ * using ring = Ring.create({ entries: 8 });
+ * ring.read(0, buf, -1);
+ * ```
+ */
 export type IoBuffer = ArrayBufferView;
 
 /** AT_FDCWD (include/uapi/linux/fcntl.h): paths relative to the current directory. */

@@ -28,7 +28,7 @@ import { Errno } from "../errors/errno.ts";
 import { UringError } from "../errors/uring_error.ts";
 import { liburing } from "../runtime/libs.ts";
 import { getNative } from "../runtime/_ffi.ts";
-import { enter2, u64Arg, type U64Arg } from "../runtime/enter.ts";
+import { enter2, type U64Arg, u64Arg } from "../runtime/enter.ts";
 
 /** What the engine reads of its ring. */
 export interface EngineRing {

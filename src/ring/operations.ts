@@ -31,8 +31,8 @@ import {
   checkU32,
   checkU64,
   cString,
-  iovecs,
   type IoBuffer,
+  iovecs,
   type Timeout,
   timespec,
 } from "./_args.ts";
@@ -66,7 +66,13 @@ export interface OpDescription<A extends readonly unknown[], O extends object = 
    */
   readonly check: (args: A, options: Partial<O> | undefined) => unknown;
   /** Write the SQE at byte offset `at`, from the checked arguments and what `check` returned. */
-  readonly write: (s: sqe.SqeViews, at: number, args: A, options: Partial<O> | undefined, keep: unknown) => void;
+  readonly write: (
+    s: sqe.SqeViews,
+    at: number,
+    args: A,
+    options: Partial<O> | undefined,
+    keep: unknown,
+  ) => void;
   /**
    * The caller's buffers among the arguments, for the async ring's check
    * that none was detached before submit.
@@ -373,7 +379,10 @@ export const OPERATIONS: Readonly<{
   FSYNC: OpDescription<[fd: number, how: { datasync?: boolean }]>;
   OPENAT: OpDescription<[path: string | Uint8Array, flags: number, mode: number], { dirfd: number }>;
   CLOSE: OpDescription<[fd: number]>;
-  STATX: OpDescription<[path: string | Uint8Array, out: Uint8Array], { dirfd: number; atFlags: number; mask: number }>;
+  STATX: OpDescription<
+    [path: string | Uint8Array, out: Uint8Array],
+    { dirfd: number; atFlags: number; mask: number }
+  >;
   TIMEOUT: OpDescription<[timeout: Timeout], { count: number; timeoutFlags: number }>;
   LINK_TIMEOUT: OpDescription<[timeout: Timeout]>;
   CANCEL: OpDescription<[target: number, cancelFlags: number]>;

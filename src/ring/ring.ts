@@ -60,7 +60,19 @@ import { type RingLayout, ringLayout, type RingMemory, type RingOptions, setupFl
 
 export type { RingMemory, RingOptions } from "./setup.ts";
 
-/** Per-operation options. */
+/**
+ * Per-operation options.
+ *
+ * @example
+ * ```ts
+ * import { type OpOptions, Ring, SqeFlag } from "@jsuring/jsuring";
+ * const first: OpOptions = { tag: "first", flags: SqeFlag.IO_LINK };
+ * using ring = Ring.create({ entries: 8 });
+ * ring.nop(first);
+ * ring.nop({ tag: "second" }); // runs after the first
+ * ring.submitAndWait(2);
+ * ```
+ */
 export interface OpOptions {
   /** Any value, handed back with the completion. */
   tag?: unknown;
@@ -68,7 +80,19 @@ export interface OpOptions {
   flags?: number;
 }
 
-/** One completion, as {@linkcode Ring.completions} returns it. */
+/**
+ * One completion, as {@linkcode Ring.completions} returns it.
+ *
+ * @example
+ * ```ts
+ * import { type Completion, Ring } from "@jsuring/jsuring";
+ * using ring = Ring.create({ entries: 8 });
+ * ring.nop({ tag: "n" });
+ * ring.submitAndWait(1);
+ * const done: Completion[] = ring.completions();
+ * console.log(done[0].res, done[0].tag); // 0 "n"
+ * ```
+ */
 export interface Completion {
   /** The result: ≥ 0 on success, `-errno` on failure. */
   readonly res: number;
@@ -78,14 +102,35 @@ export interface Completion {
   readonly tag: unknown;
 }
 
-/** Called for each completion by {@linkcode Ring.reap}. */
+/**
+ * Called for each completion by {@linkcode Ring.reap}.
+ *
+ * @example
+ * ```ts
+ * import { type CompletionHandler, Ring } from "@jsuring/jsuring";
+ * const log: CompletionHandler = (res, _flags, tag) => console.log(tag, res);
+ * using ring = Ring.create({ entries: 8 });
+ * ring.nop({ tag: "nop" });
+ * ring.submitAndWait(1);
+ * ring.reap(log); // nop 0
+ * ```
+ */
 export type CompletionHandler = (res: number, flags: number, tag: unknown) => void;
 
 export type { IoBuffer, Timeout } from "./_args.ts";
 
 const PARAMS = io_uring_params.fields;
 
-/** AT_FDCWD: paths relative to the current directory. */
+/**
+ * AT_FDCWD: paths relative to the current directory.
+ *
+ * @example
+ * ```ts
+ * import { AT_FDCWD, Ring } from "@jsuring/jsuring";
+ * using ring = Ring.create({ entries: 8 });
+ * ring.openat("etc/os-release", 0, 0, { dirfd: AT_FDCWD }); // relative to the current directory
+ * ```
+ */
 export const AT_FDCWD: number = FDCWD;
 
 const OP_KEYS = ["tag", "flags"];
@@ -114,7 +159,7 @@ function sqeFlags(options: OpOptions | undefined, what: string, known: readonly 
  *
  * @example
  * ```ts
- * import { Ring } from "../../mod.ts";
+ * import { Ring } from "@jsuring/jsuring";
  * using ring = Ring.create({ entries: 64 });
  * ring.nop({ tag: "hello" });
  * ring.submitAndWait(1);
@@ -237,7 +282,7 @@ export class Ring implements Disposable {
    *
    * @example
    * ```ts
-   * import { Ring } from "../../mod.ts";
+   * import { Ring } from "@jsuring/jsuring";
    * using ring = Ring.create({ entries: 128, memory: "user" });
    * console.log(ring.memory, ring.memoryKind);
    * ```
@@ -251,10 +296,14 @@ export class Ring implements Disposable {
       (options.arena !== undefined || kernelAtLeast("6.5") ? "user" : "kernel");
     const fallback: string[] = [];
     if (options.memory === undefined && memory === "kernel") {
-      fallback.push(`memory: "kernel": rings in application memory (IORING_SETUP_NO_MMAP) need Linux 6.5, this is Linux ${kernelRelease()}`);
+      fallback.push(
+        `memory: "kernel": rings in application memory (IORING_SETUP_NO_MMAP) need Linux 6.5, this is Linux ${kernelRelease()}`,
+      );
     }
     if (options.noSqArray === undefined && !(flags & SetupFlag.NO_SQARRAY)) {
-      fallback.push(`noSqArray: false: IORING_SETUP_NO_SQARRAY needs Linux 6.6, this is Linux ${kernelRelease()}`);
+      fallback.push(
+        `noSqArray: false: IORING_SETUP_NO_SQARRAY needs Linux 6.6, this is Linux ${kernelRelease()}`,
+      );
     }
     if (memory !== "user" && memory !== "kernel") {
       throw new TypeError(`memory must be "user" or "kernel", got ${memory}`);
@@ -286,7 +335,10 @@ export class Ring implements Disposable {
       const sqesBytes = Math.ceil(layout.sqesBytes / PAGE_SIZE) * PAGE_SIZE;
       arena = options.arena;
       if (!arena) {
-        arena = createArena({ size: ringsBytes + sqesBytes, memory: options.hugepages ?? "auto" }, "hugepages");
+        arena = createArena(
+          { size: ringsBytes + sqesBytes, memory: options.hugepages ?? "auto" },
+          "hugepages",
+        );
         ownsArena = true;
       }
       try {
@@ -415,7 +467,7 @@ export class Ring implements Disposable {
    *
    * @example
    * ```ts
-   * import { Ring, prepNop } from "../../mod.ts";
+   * import { Ring, prepNop } from "@jsuring/jsuring";
    * using ring = Ring.create();
    * const at = ring.getSqe();
    * prepNop(ring.sqes, at);
@@ -450,7 +502,7 @@ export class Ring implements Disposable {
    *
    * @example
    * ```ts
-   * import { Ring, prepNop } from "../../mod.ts";
+   * import { Ring, prepNop } from "@jsuring/jsuring";
    * using ring = Ring.create();
    * const at = ring.getSqe();
    * prepNop(ring.sqes, at);
@@ -478,7 +530,7 @@ export class Ring implements Disposable {
    *
    * @example
    * ```ts
-   * import { Ring, prepNop } from "../../mod.ts";
+   * import { Ring, prepNop } from "@jsuring/jsuring";
    * using ring = Ring.create();
    * const at = ring.getSqe();
    * prepNop(ring.sqes, at);
@@ -504,7 +556,7 @@ export class Ring implements Disposable {
    *
    * @example
    * ```ts
-   * import { Ring } from "../../mod.ts";
+   * import { Ring } from "@jsuring/jsuring";
    * using ring = Ring.create();
    * const id = ring.nop();
    * console.log(ring.isInFlight(id)); // true
@@ -524,7 +576,7 @@ export class Ring implements Disposable {
    *
    * @example
    * ```ts
-   * import { Ring } from "../../mod.ts";
+   * import { Ring } from "@jsuring/jsuring";
    * using ring = Ring.create();
    * ring.nop({ tag: 1 });
    * ring.submitAndWait(1);
@@ -545,7 +597,7 @@ export class Ring implements Disposable {
    *
    * @example
    * ```ts
-   * import { Ring } from "../../mod.ts";
+   * import { Ring } from "@jsuring/jsuring";
    * import { openSync } from "node:fs";
    * using ring = Ring.create();
    * const fd = openSync("/etc/hostname", "r");
@@ -576,7 +628,7 @@ export class Ring implements Disposable {
    *
    * @example
    * ```ts
-   * import { Ring } from "../../mod.ts";
+   * import { Ring } from "@jsuring/jsuring";
    * using ring = Ring.create();
    * ring.write(1, new TextEncoder().encode("hi\n"), -1);
    * ring.submitAndWait(1);
@@ -586,14 +638,12 @@ export class Ring implements Disposable {
     return this.queue(ops.WRITE, [fd, buffer, offset], options);
   }
 
-
-
   /**
    * Queue a vectored read into `buffers` (IORING_OP_READV).
    *
    * @example
    * ```ts
-   * import { Ring } from "../../mod.ts";
+   * import { Ring } from "@jsuring/jsuring";
    * using ring = Ring.create();
    * const parts = [new Uint8Array(4), new Uint8Array(4)];
    * ring.readv(0, parts, 0);
@@ -608,7 +658,7 @@ export class Ring implements Disposable {
    *
    * @example
    * ```ts
-   * import { Ring } from "../../mod.ts";
+   * import { Ring } from "@jsuring/jsuring";
    * using ring = Ring.create();
    * const enc = new TextEncoder();
    * ring.writev(1, [enc.encode("a"), enc.encode("b\n")], -1);
@@ -619,15 +669,13 @@ export class Ring implements Disposable {
     return this.queue(ops.WRITEV, [fd, buffers, offset], options);
   }
 
-
-
   /**
    * Queue a read into registered buffer `index` (IORING_OP_READ_FIXED); `buffer`
    * must lie inside that registered buffer.
    *
    * @example
    * ```ts
-   * import { Ring } from "../../mod.ts";
+   * import { Ring } from "@jsuring/jsuring";
    * using ring = Ring.create();
    * const buf = new Uint8Array(4096);
    * ring.registerBuffers([buf]);
@@ -643,7 +691,7 @@ export class Ring implements Disposable {
    *
    * @example
    * ```ts
-   * import { Ring } from "../../mod.ts";
+   * import { Ring } from "@jsuring/jsuring";
    * using ring = Ring.create();
    * const buf = new Uint8Array(4096);
    * ring.registerBuffers([buf]);
@@ -659,7 +707,7 @@ export class Ring implements Disposable {
    *
    * @example
    * ```ts
-   * import { Ring } from "../../mod.ts";
+   * import { Ring } from "@jsuring/jsuring";
    * using ring = Ring.create();
    * ring.fsync(1, { datasync: true });
    * ```
@@ -677,7 +725,7 @@ export class Ring implements Disposable {
    *
    * @example
    * ```ts
-   * import { Ring } from "../../mod.ts";
+   * import { Ring } from "@jsuring/jsuring";
    * using ring = Ring.create();
    * ring.openat("/etc/hostname", 0);
    * ring.submitAndWait(1);
@@ -698,7 +746,7 @@ export class Ring implements Disposable {
    *
    * @example
    * ```ts
-   * import { Ring } from "../../mod.ts";
+   * import { Ring } from "@jsuring/jsuring";
    * using ring = Ring.create();
    * ring.closeFd(42);
    * ```
@@ -712,7 +760,7 @@ export class Ring implements Disposable {
    *
    * @example
    * ```ts
-   * import { Ring, decodeStatx } from "../../mod.ts";
+   * import { Ring, decodeStatx } from "@jsuring/jsuring";
    * using ring = Ring.create();
    * const out = new Uint8Array(256);
    * ring.statx("/etc/hostname", out);
@@ -735,7 +783,7 @@ export class Ring implements Disposable {
    *
    * @example
    * ```ts
-   * import { Ring } from "../../mod.ts";
+   * import { Ring } from "@jsuring/jsuring";
    * using ring = Ring.create();
    * ring.timeout(10);
    * ring.submitAndWait(1);
@@ -751,7 +799,7 @@ export class Ring implements Disposable {
    *
    * @example
    * ```ts
-   * import { Ring, SqeFlag } from "../../mod.ts";
+   * import { Ring, SqeFlag } from "@jsuring/jsuring";
    * using ring = Ring.create();
    * ring.read(0, new Uint8Array(8), -1, { flags: SqeFlag.IO_LINK });
    * ring.linkTimeout(50);
@@ -768,7 +816,7 @@ export class Ring implements Disposable {
    *
    * @example
    * ```ts
-   * import { Ring } from "../../mod.ts";
+   * import { Ring } from "@jsuring/jsuring";
    * using ring = Ring.create();
    * const id = ring.timeout(60_000);
    * ring.cancel(id);
@@ -850,7 +898,7 @@ export class Ring implements Disposable {
    *
    * @example
    * ```ts
-   * import { Ring } from "../../mod.ts";
+   * import { Ring } from "@jsuring/jsuring";
    * using ring = Ring.create();
    * ring.nop();
    * console.log(ring.flush()); // 1
@@ -869,7 +917,7 @@ export class Ring implements Disposable {
    *
    * @example
    * ```ts
-   * import { Ring } from "../../mod.ts";
+   * import { Ring } from "@jsuring/jsuring";
    * using ring = Ring.create();
    * ring.nop(); ring.nop();
    * console.log(ring.submit()); // 2
@@ -888,7 +936,7 @@ export class Ring implements Disposable {
    *
    * @example
    * ```ts
-   * import { Ring } from "../../mod.ts";
+   * import { Ring } from "@jsuring/jsuring";
    * using ring = Ring.create();
    * for (let i = 0; i < 8; i++) ring.nop();
    * ring.submitAndWait(8);
@@ -909,7 +957,7 @@ export class Ring implements Disposable {
    *
    * @example
    * ```ts
-   * import { Ring } from "../../mod.ts";
+   * import { Ring } from "@jsuring/jsuring";
    * using ring = Ring.create();
    * console.log(ring.waitFor(1, 5)); // false: nothing to complete
    * ```
@@ -932,7 +980,7 @@ export class Ring implements Disposable {
    *
    * @example
    * ```ts
-   * import { Ring } from "../../mod.ts";
+   * import { Ring } from "@jsuring/jsuring";
    * using ring = Ring.create({ singleIssuer: true, deferTaskrun: true });
    * ring.timeout(1);
    * ring.submit();
@@ -977,7 +1025,7 @@ export class Ring implements Disposable {
    *
    * @example
    * ```ts
-   * import { Ring } from "../../mod.ts";
+   * import { Ring } from "@jsuring/jsuring";
    * using ring = Ring.create();
    * ring.nop({ tag: "a" });
    * ring.submitAndWait(1);
@@ -1004,8 +1052,7 @@ export class Ring implements Disposable {
             if (tag instanceof InternalOp) {
               if (!(flags & CqeFlag.F_MORE)) this.#internalLive--;
               tag.onComplete(i32[w + 2], flags);
-            }
-            else handler(i32[w + 2], flags, tag);
+            } else handler(i32[w + 2], flags, tag);
           }
         }
       } finally {
@@ -1024,7 +1071,7 @@ export class Ring implements Disposable {
    *
    * @example
    * ```ts
-   * import { Ring } from "../../mod.ts";
+   * import { Ring } from "@jsuring/jsuring";
    * using ring = Ring.create();
    * ring.nop({ tag: 7 });
    * ring.submitAndWait(1);
@@ -1051,7 +1098,7 @@ export class Ring implements Disposable {
    *
    * @example
    * ```ts
-   * import { Ring } from "../../mod.ts";
+   * import { Ring } from "@jsuring/jsuring";
    * using ring = Ring.create();
    * console.log(ring.probe().has("READ")); // true
    * ```
@@ -1080,7 +1127,7 @@ export class Ring implements Disposable {
    *
    * @example
    * ```ts
-   * import { Ring } from "../../mod.ts";
+   * import { Ring } from "@jsuring/jsuring";
    * using ring = Ring.create();
    * ring.registerFiles([0, 1, 2]);
    * ```
@@ -1098,7 +1145,7 @@ export class Ring implements Disposable {
    *
    * @example
    * ```ts
-   * import { Ring } from "../../mod.ts";
+   * import { Ring } from "@jsuring/jsuring";
    * using ring = Ring.create();
    * ring.registerFiles([0]);
    * ring.unregisterFiles();
@@ -1114,7 +1161,7 @@ export class Ring implements Disposable {
    *
    * @example
    * ```ts
-   * import { Ring } from "../../mod.ts";
+   * import { Ring } from "@jsuring/jsuring";
    * using ring = Ring.create();
    * ring.registerBuffers([new Uint8Array(4096)]);
    * ```
@@ -1137,7 +1184,7 @@ export class Ring implements Disposable {
    *
    * @example
    * ```ts
-   * import { Ring } from "../../mod.ts";
+   * import { Ring } from "@jsuring/jsuring";
    * using ring = Ring.create();
    * ring.registerBuffers([new Uint8Array(64)]);
    * ring.unregisterBuffers();
@@ -1153,7 +1200,7 @@ export class Ring implements Disposable {
    *
    * @example
    * ```ts
-   * import { Ring, eventfd } from "../../mod.ts";
+   * import { Ring, eventfd } from "@jsuring/jsuring";
    * using ring = Ring.create();
    * const efd = eventfd();
    * ring.registerEventfd(efd);
@@ -1169,7 +1216,7 @@ export class Ring implements Disposable {
    *
    * @example
    * ```ts
-   * import { Ring, eventfd } from "../../mod.ts";
+   * import { Ring, eventfd } from "@jsuring/jsuring";
    * using ring = Ring.create();
    * ring.registerEventfd(eventfd());
    * ring.unregisterEventfd();
@@ -1184,7 +1231,7 @@ export class Ring implements Disposable {
    *
    * @example
    * ```ts
-   * import { Ring } from "../../mod.ts";
+   * import { Ring } from "@jsuring/jsuring";
    * using ring = Ring.create({ disabled: true });
    * ring.enable();
    * ```
@@ -1199,7 +1246,7 @@ export class Ring implements Disposable {
    *
    * @example
    * ```ts
-   * import { Ring, Register } from "../../mod.ts";
+   * import { Ring, Register } from "@jsuring/jsuring";
    * using ring = Ring.create();
    * ring.register(Register.REGISTER_ENABLE_RINGS, null, 0, "ENABLE_RINGS");
    * ```
@@ -1218,7 +1265,7 @@ export class Ring implements Disposable {
    *
    * @example
    * ```ts
-   * import { Ring } from "../../mod.ts";
+   * import { Ring } from "@jsuring/jsuring";
    * const ring = Ring.create();
    * ring.onClose(() => console.log("closed"));
    * ring.close(); // closed
@@ -1247,7 +1294,7 @@ export class Ring implements Disposable {
    *
    * @example
    * ```ts
-   * import { Ring } from "../../mod.ts";
+   * import { Ring } from "@jsuring/jsuring";
    * const ring = Ring.create();
    * ring.timeout(60_000, { tag: "slow" });
    * ring.submit();
@@ -1309,6 +1356,14 @@ class InternalOp {
 
 /**
  * Decoded fields of a `struct statx` (see {@linkcode Ring.statx}).
+ *
+ * @example
+ * ```ts
+ * import { AsyncRing, type Statx } from "@jsuring/jsuring";
+ * await using ring = AsyncRing.create();
+ * const st: Statx = await ring.statx("/etc/os-release");
+ * console.log(st.size);
+ * ```
  */
 export interface Statx {
   /** File size in bytes. */
@@ -1336,7 +1391,7 @@ export interface Statx {
  *
  * @example
  * ```ts
- * import { decodeStatx } from "../../mod.ts";
+ * import { decodeStatx } from "@jsuring/jsuring";
  * const s = decodeStatx(new Uint8Array(256));
  * console.log(s.size); // 0
  * ```
@@ -1364,7 +1419,7 @@ export function decodeStatx(buf: Uint8Array): Statx {
  *
  * @example
  * ```ts
- * import { eventfd } from "../../mod.ts";
+ * import { eventfd } from "@jsuring/jsuring";
  * const fd = eventfd();
  * ```
  */
@@ -1379,7 +1434,7 @@ export function eventfd(initval = 0, flags: number = EFD.CLOEXEC): number {
  *
  * @example
  * ```ts
- * import { closeFd, eventfd } from "../../mod.ts";
+ * import { closeFd, eventfd } from "@jsuring/jsuring";
  * closeFd(eventfd());
  * ```
  */

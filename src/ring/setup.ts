@@ -10,7 +10,16 @@ import { SetupFlag } from "../abi/flags.ts";
 import { Arena, type MemoryRequest } from "../memory/arena.ts";
 import { checkBool, checkChoice, checkInt, checkOptions, typeError } from "./_args.ts";
 
-/** Where the SQ/CQ rings and SQEs live. */
+/**
+ * Where the SQ/CQ rings and SQEs live.
+ *
+ * @example
+ * ```ts
+ * import { Ring, type RingMemory } from "@jsuring/jsuring";
+ * const memory: RingMemory = "kernel"; // the classic mmap'ed rings
+ * using ring = Ring.create({ entries: 8, memory });
+ * ```
+ */
 export type RingMemory = "user" | "kernel";
 
 /**
@@ -18,7 +27,7 @@ export type RingMemory = "user" | "kernel";
  *
  * @example
  * ```ts
- * import type { RingOptions } from "./setup.ts";
+ * import type { RingOptions } from "@jsuring/jsuring";
  * const opts: RingOptions = { entries: 256, singleIssuer: true, deferTaskrun: true };
  * ```
  */
@@ -59,7 +68,16 @@ export interface RingOptions {
   submitAll?: boolean;
 }
 
-/** The sizes a ring will have. */
+/**
+ * The sizes a ring will have.
+ *
+ * @example
+ * ```ts
+ * import { ringLayout, type RingLayout } from "@jsuring/jsuring";
+ * const layout: RingLayout = ringLayout(64, undefined, 0);
+ * console.log(layout.sqEntries, layout.cqEntries); // 64 128
+ * ```
+ */
 export interface RingLayout {
   /** SQ entries (power of two). */
   readonly sqEntries: number;
@@ -154,7 +172,7 @@ export function checkRingOptions(options: RingOptions, extraKeys: readonly strin
  *
  * @example
  * ```ts
- * import { setupFlags } from "./setup.ts";
+ * import { setupFlags } from "@jsuring/jsuring";
  * console.log(setupFlags({ singleIssuer: true }).toString(2));
  * ```
  */
@@ -208,7 +226,7 @@ export function setupFlags(options: RingOptions): number {
  *
  * @example
  * ```ts
- * import { ringLayout } from "./setup.ts";
+ * import { ringLayout } from "@jsuring/jsuring";
  * const l = ringLayout(256, undefined, 0);
  * console.log(l.cqEntries, l.ringsBytes); // 512 9280
  * ```

@@ -10,7 +10,15 @@
  */
 import type { FfiType, SymbolTable } from "../../ffi/symbols.ts";
 
-/** Which runtime we are on. */
+/**
+ * Which runtime we are on.
+ *
+ * @example
+ * ```ts
+ * import type { RuntimeName } from "@jsuring/jsuring";
+ * const runtime: RuntimeName = "Bun" in globalThis ? "bun" : "deno";
+ * ```
+ */
 export type RuntimeName = "deno" | "bun";
 
 /** A loaded library: its functions, typed loosely (the tables give the shapes). */
@@ -101,7 +109,20 @@ function timerKeepAlive(): { ref(): void; unref(): void; close(): void } {
 // deno-lint-ignore no-explicit-any
 const g = globalThis as any;
 
-/** Thrown when jsuring cannot reach the native layer at all. */
+/**
+ * Thrown when jsuring cannot reach the native layer at all.
+ *
+ * @example
+ * ```ts
+ * import { NativeUnavailableError, Ring } from "@jsuring/jsuring";
+ * try {
+ *   using ring = Ring.create({ entries: 8 });
+ * } catch (e) {
+ *   if (!(e instanceof NativeUnavailableError)) throw e;
+ *   console.error(e.message); // what is missing and what to do
+ * }
+ * ```
+ */
 export class NativeUnavailableError extends Error {
   /**
    * Make the error.
