@@ -27,7 +27,7 @@ function run(cmd: string, args: string[]) {
   child.stderr.on("data", (d) => err += d);
   const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
   const listening = new Promise<string>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`no listening line; stdout ${out} stderr ${err}`)), 30_000);
+    const t = setTimeout(() => reject(new Error(`no listening line; stdout ${out} stderr ${err}`)), 110_000);
     const check = () => {
       const m = /listening on (http:\/\/[^\s]+\/)/.exec(out);
       if (m) {
