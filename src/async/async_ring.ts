@@ -50,7 +50,7 @@ import * as sqe from "../ops/sqe.ts";
 import { prepPollMultishot } from "../ops/poll.ts";
 import { getNative } from "../runtime/_ffi.ts";
 import { libjsuring } from "../runtime/libs.ts";
-import { setImmediate } from "node:timers";
+import { clearTimeout, setImmediate, setTimeout } from "node:timers";
 import { UringError } from "../errors/uring_error.ts";
 import { Errno } from "../errors/errno.ts";
 import { kernelAtLeast, kernelVersion } from "../errors/hints.ts";
@@ -104,6 +104,15 @@ export interface AsyncRingOptions extends RingOptions {
 const INTERNAL = Symbol("jsuring internal op");
 /** Flushes in a row that may reap before the ring yields to the macrotask queue. */
 const MICRO_TURNS = 64;
+/**
+ * Kernels before 6.18 on which a DEFER_TASKRUN ring's registered eventfd can
+ * miss deferred task work: on Debian 13's 6.12.117 a multishot accept's
+ * second connection leaves IORING_SQ_TASKRUN set with no eventfd signal, so
+ * nothing wakes the loop (the HTTP server and multishot recv hung in the
+ * 6.12 VM; 6.1 and 6.18 wake). There, while operations are in flight, the
+ * flag is also looked at every TASKWORK_CHECK_MS (an unref'd timer).
+ */
+const TASKWORK_CHECK_MS = 50;
 
 const ASYNC_OP_KEYS = new WeakMap<object, readonly string[]>();
 
@@ -191,6 +200,8 @@ export class AsyncRing implements Disposable, AsyncDisposable {
   #gated = new WeakSet<object>();
   #linkFlags = 0; // IO_LINK while building a chain
   #lastAt = -1;
+  #twCheck = false; // look at IORING_SQ_TASKRUN on a timer (see TASKWORK_CHECK_MS)
+  #twTimer: ReturnType<typeof setTimeout> | undefined;
 
   /**
    * Wrap `ring` (it must have no operations of its own in flight).
@@ -226,6 +237,8 @@ export class AsyncRing implements Disposable, AsyncDisposable {
     }
     this.waker = waker;
     this.#clearSignals = waker !== "poll";
+    this.#twCheck = this.#defer && waker !== "poll" && (ring.flags & SetupFlag.TASKRUN_FLAG) !== 0 &&
+      !kernelAtLeast("6.18");
   }
 
   /**
@@ -249,7 +262,12 @@ export class AsyncRing implements Disposable, AsyncDisposable {
     }
     const entries = ringOptions.entries ?? 256;
     const cqEntries = ringOptions.cqEntries ?? Math.min(65536, Math.max(entries * 16, 4096));
-    const ring = Ring.create({ ...ringOptions, entries, cqEntries });
+    // DEFER_TASKRUN: let the kernel flag task work it left undone (see
+    // #drain): since 6.13 / 6.12.y it runs 20 items per enter and does not
+    // signal the eventfd for the rest (the HTTP server and multishot recv
+    // stalled on Debian 13's 6.12 without this).
+    const taskrunFlag = ringOptions.taskrunFlag ?? (ringOptions.deferTaskrun === true ? true : undefined);
+    const ring = Ring.create({ ...ringOptions, entries, cqEntries, taskrunFlag });
     try {
       return new AsyncRing(ring, waker);
     } catch (e) {
@@ -338,10 +356,21 @@ export class AsyncRing implements Disposable, AsyncDisposable {
       this.#wake.idle();
       return;
     }
+    if (this.#defer && ring.taskWorkPending) {
+      // Deferred task work the kernel left undone (Ring.getEvents ran 64
+      // rounds of 20): no eventfd signal will come for it, so come back on
+      // the next turn of the event loop instead of waiting.
+      if (!this.#yielding) {
+        this.#yielding = true;
+        setImmediate(this.#afterYield);
+      }
+      return;
+    }
     if (this.#wake.armed) {
       // A wake is on its way already; arm() again only re-takes the hold on
       // the process (idle() may have dropped it while the thread stayed armed).
       this.#wake.arm();
+      this.#watchTaskWork();
       return;
     }
     if (this.#clearSignals) {
@@ -358,7 +387,23 @@ export class AsyncRing implements Disposable, AsyncDisposable {
       }
     }
     this.#wake.arm();
+    this.#watchTaskWork();
   }
+
+  /** Where the eventfd can miss task work (see TASKWORK_CHECK_MS): look again later. */
+  #watchTaskWork(): void {
+    if (!this.#twCheck || this.#twTimer !== undefined) return;
+    const t = setTimeout(this.#checkTaskWork, TASKWORK_CHECK_MS);
+    t.unref(); // the waker holds the process while operations are in flight
+    this.#twTimer = t;
+  }
+
+  #checkTaskWork = (): void => {
+    this.#twTimer = undefined;
+    if (this.#closed || this.ring.inFlight === 0) return;
+    if (this.ring.taskWorkPending) this.#onWake();
+    else this.#watchTaskWork();
+  };
 
   #onWake = (): void => {
     this.#microTurns = 0; // we are in a macrotask
@@ -1072,6 +1117,8 @@ export class AsyncRing implements Disposable, AsyncDisposable {
       for (const c of drained) this.#onCqe(c.res, c.flags, c.tag);
     } finally {
       this.#closed = true;
+      if (this.#twTimer !== undefined) clearTimeout(this.#twTimer);
+      this.#twTimer = undefined;
       const efd = this.#efd;
       this.#wake.close(() => closeFd(efd));
     }
