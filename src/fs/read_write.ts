@@ -18,6 +18,7 @@ import { Errno } from "../errors/errno.ts";
 import { adviseHugepages, errno, fstatSize, libc } from "./_libc.ts";
 import { getNative } from "../runtime/_ffi.ts";
 import { defaultRing, type FsOptions, O_CLOEXEC, open, opts } from "./file.ts";
+import { readSmall } from "./_small.ts";
 import { checkChunking, checkPath, FsError, withPath } from "./_check.ts";
 
 /**
@@ -75,6 +76,11 @@ export async function readFile(path: string, options: ReadFileAsyncOptions = {})
   checkPath("readFile", path);
   const ring = options.ring ?? defaultRing();
   const o = opts(options);
+  if (options.signal === undefined) {
+    // Most files are small: one linked open → read → probe per file (_small.ts).
+    const small = await readSmall(ring, path);
+    if (small !== undefined) return small;
+  }
   let fd: number;
   try {
     fd = await ring.openat(path, O.O_RDONLY | O_CLOEXEC, 0, o);
