@@ -376,8 +376,8 @@ export abstract class BufferGroup implements Disposable {
   protected index(bufferId: number): number {
     const i = bufferId - this.firstId;
     if (!Number.isInteger(bufferId) || i < 0 || i >= this.count) {
-      throw new RangeError(
-        `buffer id ${bufferId} is not in ${this.label} (ids ${this.firstId}..${
+      throw new (typeof bufferId === "number" ? RangeError : TypeError)(
+        `buffer id ${show(bufferId)} is not in ${this.label} (ids ${this.firstId}..${
           this.firstId + this.count - 1
         })`,
       );
