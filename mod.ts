@@ -87,6 +87,7 @@ export {
   type IoBuffer,
   type OpOptions,
   Ring,
+  RingCore,
   type Statx,
   type Timeout,
 } from "./src/ring/ring.ts";
