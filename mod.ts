@@ -161,6 +161,7 @@ export {
 } from "./src/abi/mod.ts";
 export {
   AsyncRing,
+  AsyncRingCore,
   type AsyncOpOptions,
   type AsyncRingOptions,
   Multishot,
