@@ -87,6 +87,7 @@ export {
   type IoBuffer,
   type OpOptions,
   Ring,
+  RingCore,
   type Statx,
   type Timeout,
 } from "./src/ring/ring.ts";
@@ -160,6 +161,7 @@ export {
 } from "./src/abi/mod.ts";
 export {
   AsyncRing,
+  AsyncRingCore,
   type AsyncOpOptions,
   type AsyncRingOptions,
   Multishot,
