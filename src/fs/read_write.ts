@@ -18,6 +18,7 @@ import { Errno } from "../errors/errno.ts";
 import { adviseHugepages, errno, fstatSize, libc } from "./_libc.ts";
 import { getNative } from "../runtime/_ffi.ts";
 import { defaultRing, type FsOptions, O_CLOEXEC, open, opts } from "./file.ts";
+import { readSmall } from "./_small.ts";
 import { checkChunking, checkPath, FsError, fsOptions, opt, withPath } from "./_check.ts";
 import { typeError } from "../ring/_args.ts";
 
@@ -50,7 +51,13 @@ const ASYNC: AsyncOpOptions = Object.freeze({ async: true });
 /**
  * Read a whole file (like `fs.promises.readFile` / `Deno.readFile`).
  *
- * One openat through the ring (completed inline for a cached path); the size
+ * A file shorter than 64 KiB (most are) costs one linked chain: openat into
+ * a fixed-file slot, a read from it and a 1-byte read confirming the end,
+ * submitted together and completed inside one io_uring_enter for a cached
+ * file; many concurrent calls share that enter, and the slot's close rides
+ * with the next submission (src/fs/_small.ts). A regular file the chain did
+ * not exhaust is read the general way (not with `signal`, which always takes
+ * it): one openat through the ring (completed inline for a cached path); the size
  * from statx(2) on the new descriptor (a microsecond; io_uring's statx always
  * goes to a worker thread, whose wake-up costs more than reading a small file
  * whole); then the reads, all submitted in one enter together with a read
@@ -78,6 +85,11 @@ export async function readFile(path: string, options: ReadFileAsyncOptions = {})
   checkPath("readFile", path);
   const ring = options.ring ?? defaultRing();
   const o = opts(options);
+  if (options.signal === undefined) {
+    // Most files are small: one linked open → read → probe per file (_small.ts).
+    const small = await readSmall(ring, path);
+    if (small !== undefined) return small;
+  }
   let fd: number;
   try {
     fd = await ring.openat(path, O.O_RDONLY | O_CLOEXEC, 0, o);
