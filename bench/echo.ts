@@ -32,6 +32,7 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { AsyncRing, type AsyncRingOptions, listen, type TcpListener } from "../mod.ts";
 import { RING_OPTION_KEYS } from "../src/ring/setup.ts";
+import { setRegisterRingFd } from "../src/ring/_enter.ts";
 import { emit, IMPL, note, parseArgs, RUNTIME, wanted } from "./_util.ts";
 
 // Own flags first (parseArgs refuses unknown ones).
@@ -54,6 +55,8 @@ interface Variant {
   ring: AsyncRingOptions & Record<string, unknown>;
   /** Send options (`undefined`: the library's default policy). */
   send?: { zeroCopy: boolean };
+  /** Register the ring fd (IORING_REGISTER_RING_FDS; `undefined`: the library's default). */
+  regfd?: boolean;
   /** Receive options (`undefined`: the library's defaults). */
   recv?: { bufferSize?: number; buffers?: number };
   /** Only at these sizes (SEND_ZC is pointless at 1 KiB). */
@@ -73,10 +76,13 @@ const VARIANTS: Record<string, Variant> = {
   defer: { ring: { ...DEFER, taskrunFlag: false } },
   "defer+taskrun-flag": { ring: { ...DEFER, taskrunFlag: true } },
   "defer+coop": { ring: { ...DEFER, coopTaskrun: true, taskrunFlag: true } },
-  "default-no-regfd": { ring: { registerRingFd: false } },
-  "default+regfd": { ring: { registerRingFd: true } },
+  "default-no-regfd": { ring: {}, regfd: false },
+  "plain+regfd": { ring: { singleIssuer: false, deferTaskrun: false }, regfd: true },
+  "plain-no-regfd": { ring: { singleIssuer: false, deferTaskrun: false }, regfd: false },
   "default+zc": { ring: {}, send: { zeroCopy: true }, sizes: [65536] },
   "default-zc": { ring: {}, send: { zeroCopy: false }, sizes: [65536] },
+  "default+bufs4096": { ring: {}, recv: { buffers: 4096 } },
+  "default+64k-bufs1024": { ring: {}, recv: { bufferSize: 65536, buffers: 1024 } },
   "defer+recv64k": { ring: DEFER, recv: { bufferSize: 65536, buffers: 256 } },
   "defer+recv64k+zc": {
     ring: DEFER,
@@ -148,10 +154,13 @@ if (wanted(args, "jsuring")) {
     }
     let ring: AsyncRing;
     try {
+      if (v.regfd !== undefined) setRegisterRingFd(v.regfd);
       ring = AsyncRing.create({ entries: 256, ...v.ring });
     } catch (e) {
       note(`variant ${name} skipped: ${(e as Error).message}`);
       continue;
+    } finally {
+      setRegisterRingFd(true);
     }
     const server: TcpListener = listen({ ring });
     const send = v.send, recv = v.recv;
