@@ -18,6 +18,7 @@ import { setImmediate } from "node:timers";
 import { UringError } from "../errors/uring_error.ts";
 import { Errno } from "../errors/errno.ts";
 import { createWaker, type Waker, type WakerKind } from "./_waker.ts";
+import { type EnterEngine, engineOf } from "../ring/_enter.ts";
 import { Multishot } from "./_multishot.ts";
 import type { AsyncOpOptions } from "./async_ring.ts";
 
@@ -91,6 +92,9 @@ export class AsyncRingCore implements Disposable, AsyncDisposable {
   #efd: number;
   #wake: Waker;
   #defer: boolean;
+  /** DEFER_TASKRUN with TASKRUN_FLAG: the SQ flags say when deferred work waits. */
+  #taskrunFlag: boolean;
+  #engine: EnterEngine;
   #scheduled = false;
   #queued: Pending[] = [];
   #closed = false;
@@ -107,6 +111,8 @@ export class AsyncRingCore implements Disposable, AsyncDisposable {
   protected constructor(ring: Ring, waker: WakerKind) {
     this.ring = ring;
     this.#defer = (ring.flags & SetupFlag.DEFER_TASKRUN) !== 0;
+    this.#taskrunFlag = this.#defer && (ring.flags & SetupFlag.TASKRUN_FLAG) !== 0;
+    this.#engine = engineOf(ring);
     if ((ring.flags & SetupFlag.COOP_TASKRUN) && !this.#defer) {
       // Task work queued without notification runs only when this thread
       // enters the kernel for io_uring; asleep in the runtime's own epoll it
@@ -219,7 +225,7 @@ export class AsyncRingCore implements Disposable, AsyncDisposable {
       // does not come back for nothing, then look once more, so a CQE
       // posted between the reap and the read is not left without a wake.
       libjsuring().jsu_eventfd_clear(this.#efd);
-      if (this.#defer) ring.getEvents();
+      this.#runDeferred();
       ring.reap(this.#onCqe);
       if (ring.inFlight === 0) {
         this.#wake.idle();
@@ -232,9 +238,19 @@ export class AsyncRingCore implements Disposable, AsyncDisposable {
   #onWake = (): void => {
     this.#microTurns = 0; // we are in a macrotask
     if (this.#closed || this.#yielding) return;
-    if (this.#defer) this.ring.getEvents(); // run the deferred task work on this thread
+    this.#runDeferred(); // run the deferred task work on this thread
     this.#drain();
   };
+
+  /**
+   * DEFER_TASKRUN: post the completions the kernel deferred to this thread
+   * (an enter with GETEVENTS). With TASKRUN_FLAG the kernel flags pending
+   * work in the SQ ring (IORING_SQ_TASKRUN, as liburing's
+   * `cq_ring_needs_flush`), so the enter is skipped when there is none.
+   */
+  #runDeferred(): void {
+    if (this.#defer && (!this.#taskrunFlag || this.#engine.needsFlush())) this.ring.getEvents();
+  }
 
   #onCqe = (res: number, flags: number, tag: unknown): void => {
     if (tag instanceof Pending) {

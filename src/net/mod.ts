@@ -19,6 +19,6 @@
  *
  * @module
  */
-export { type RecvOptions, SEND_ZC_THRESHOLD, TcpConn } from "./conn.ts";
+export { type RecvOptions, SEND_ZC_THRESHOLD, type SendOptions, TcpConn } from "./conn.ts";
 export { type ConnectOptions, connect } from "./connect.ts";
 export { listen, type ListenOptions, TcpListener } from "./listener.ts";
