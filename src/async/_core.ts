@@ -18,7 +18,7 @@ import { setImmediate } from "node:timers";
 import { UringError } from "../errors/uring_error.ts";
 import { Errno } from "../errors/errno.ts";
 import { createWaker, type Waker, type WakerKind } from "./_waker.ts";
-import { type EnterEngine, engineOf } from "../ring/_enter.ts";
+import { engineOf, type EnterEngine } from "../ring/_enter.ts";
 import { Multishot } from "./_multishot.ts";
 import type { AsyncOpOptions } from "./async_ring.ts";
 

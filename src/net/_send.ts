@@ -171,7 +171,9 @@ export class SendQueue {
     if (first.options === undefined && !first.zeroCopy && !first.once) {
       while (this.#head + n < q.length && n < BATCH_CALLS) {
         const e = q[this.#head + n];
-        if (e.options !== undefined || e.zeroCopy || e.once || bytes + e.bytes.byteLength > BATCH_BYTES) break;
+        if (e.options !== undefined || e.zeroCopy || e.once || bytes + e.bytes.byteLength > BATCH_BYTES) {
+          break;
+        }
         bytes += e.bytes.byteLength;
         n++;
       }

@@ -73,7 +73,11 @@ function recvGroup(ring: AsyncRing, size: number, count: number): RecvGroup {
     } catch {
       continue; // a group of the caller's own has this id
     }
-    const br = BufferRing.create(ring.ring, { group: id, entries: first?.entries ?? count, size: first?.size ?? size });
+    const br = BufferRing.create(ring.ring, {
+      group: id,
+      entries: first?.entries ?? count,
+      size: first?.size ?? size,
+    });
     const g = { br, streams: 0 };
     groups.push(g);
     return g;
@@ -120,7 +124,9 @@ function sendOptions(options: SendOptions | undefined): [boolean, AsyncOpOptions
   if (options === undefined) return [false, undefined];
   checkOptions(options, "send options", SEND_KEYS);
   const { zeroCopy, ...rest } = options;
-  if (zeroCopy !== undefined && typeof zeroCopy !== "boolean") throw typeError("zeroCopy", "a boolean", zeroCopy);
+  if (zeroCopy !== undefined && typeof zeroCopy !== "boolean") {
+    throw typeError("zeroCopy", "a boolean", zeroCopy);
+  }
   return [zeroCopy ?? false, Object.keys(rest).length ? rest : undefined];
 }
 
@@ -237,8 +243,12 @@ export class TcpConn implements AsyncDisposable {
   sendAll(data: ArrayBufferView | readonly ArrayBufferView[], options?: SendOptions): Promise<void> {
     try {
       const views = Array.isArray(data) ? data : [data as ArrayBufferView];
-      if (views.length > 1024) throw new RangeError(`sendAll takes at most 1024 buffers, got ${views.length}`);
-      for (let i = 0; i < views.length; i++) checkBuffer(views[i], Array.isArray(data) ? `sendAll data[${i}]` : "sendAll data");
+      if (views.length > 1024) {
+        throw new RangeError(`sendAll takes at most 1024 buffers, got ${views.length}`);
+      }
+      for (let i = 0; i < views.length; i++) {
+        checkBuffer(views[i], Array.isArray(data) ? `sendAll data[${i}]` : "sendAll data");
+      }
       const [zc, rest] = sendOptions(options);
       return this.#sends.push(views, false, zc, rest) as Promise<unknown> as Promise<void>;
     } catch (e) {
@@ -277,7 +287,9 @@ export class TcpConn implements AsyncDisposable {
     if (this.fd < 0) return;
     const fd = this.fd;
     for (const s of this.#streams) await s.return();
-    this.#sends.close(new UringError(Errno.ECANCELED, "send", "the connection was closed before the bytes were sent"));
+    this.#sends.close(
+      new UringError(Errno.ECANCELED, "send", "the connection was closed before the bytes were sent"),
+    );
     this.fd = -1;
     if (!this.ring.closed) await this.ring.closeFd(fd).catch(() => {});
     else libjsuring().jsu_close(fd);
