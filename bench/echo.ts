@@ -33,6 +33,7 @@ import { fileURLToPath } from "node:url";
 import { AsyncRing, type AsyncRingOptions, listen, type TcpListener } from "../mod.ts";
 import { RING_OPTION_KEYS } from "../src/ring/setup.ts";
 import { setRegisterRingFd } from "../src/ring/_enter.ts";
+import { setSpinTurns } from "../src/async/_core.ts";
 import { emit, IMPL, note, parseArgs, RUNTIME, wanted } from "./_util.ts";
 
 // Own flags first (parseArgs refuses unknown ones).
@@ -57,6 +58,8 @@ interface Variant {
   send?: { zeroCopy: boolean };
   /** Register the ring fd (IORING_REGISTER_RING_FDS; `undefined`: the library's default). */
   regfd?: boolean;
+  /** Event-loop turns a busy ring polls its CQ before arming the waker (`undefined`: the default). */
+  spin?: number;
   /** Receive options (`undefined`: the library's defaults). */
   recv?: { bufferSize?: number; buffers?: number };
   /** Only at these sizes (SEND_ZC is pointless at 1 KiB). */
@@ -77,6 +80,9 @@ const VARIANTS: Record<string, Variant> = {
   "defer+taskrun-flag": { ring: { ...DEFER, taskrunFlag: true } },
   "defer+coop": { ring: { ...DEFER, coopTaskrun: true, taskrunFlag: true } },
   "default-no-regfd": { ring: {}, regfd: false },
+  "default+spin1": { ring: {}, spin: 1 },
+  "default+spin4": { ring: {}, spin: 4 },
+  "default-spin": { ring: {}, spin: 0 },
   "plain+regfd": { ring: { singleIssuer: false, deferTaskrun: false }, regfd: true },
   "plain-no-regfd": { ring: { singleIssuer: false, deferTaskrun: false }, regfd: false },
   "default+zc": { ring: {}, send: { zeroCopy: true }, sizes: [65536] },
@@ -153,14 +159,17 @@ if (wanted(args, "jsuring")) {
       continue;
     }
     let ring: AsyncRing;
+    let spinWas: number | undefined;
     try {
       if (v.regfd !== undefined) setRegisterRingFd(v.regfd);
+      if (v.spin !== undefined) spinWas = setSpinTurns(v.spin);
       ring = AsyncRing.create({ entries: 256, ...v.ring });
     } catch (e) {
       note(`variant ${name} skipped: ${(e as Error).message}`);
       continue;
     } finally {
       setRegisterRingFd(true);
+      if (spinWas !== undefined) setSpinTurns(spinWas);
     }
     const server: TcpListener = listen({ ring });
     const send = v.send, recv = v.recv;

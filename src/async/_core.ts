@@ -26,6 +26,24 @@ const INTERNAL = Symbol("jsuring internal op");
 /** Flushes in a row that may reap before the ring yields to the macrotask queue. */
 const MICRO_TURNS = 64;
 
+/**
+ * Event-loop turns (setImmediate) a busy ring keeps looking at its CQ itself
+ * after a drain that found completions, before it arms the waker thread.
+ * Under steady traffic the next completions are usually there within a turn,
+ * and each wake through the thread is a cross-thread hop (a scheduler
+ * round trip on a loaded machine). Bounded: after that many empty turns the
+ * ring sleeps on the waker, so an idle ring still costs no CPU.
+ * Chosen by bench/echo.ts (bench/NET.md).
+ */
+let spinTurns = 0;
+
+/** Set the turns of {@linkcode spinTurns} (for bench/echo.ts); returns the previous value. */
+export function setSpinTurns(n: number): number {
+  const old = spinTurns;
+  spinTurns = n;
+  return old;
+}
+
 /** The keys of `AsyncOpOptions`. */
 export const ASYNC_KEYS = ["signal", "timeout", "fixedFile", "async"];
 /** The keys `AsyncRing.op` accepts. */
@@ -102,6 +120,9 @@ export class AsyncRingCore implements Disposable, AsyncDisposable {
   #clearSignals: boolean;
   #microTurns = 0;
   #yielding = false;
+  /** Turns left to look at the CQ before arming the waker. */
+  #spinLeft = 0;
+  readonly #spinTurns = spinTurns;
   /** @internal IOSQE_IO_LINK while `chain` builds a chain, else 0. */
   protected _linkFlags = 0;
   /** @internal The SQE reserved last (where a chain ends). */
@@ -208,9 +229,15 @@ export class AsyncRingCore implements Disposable, AsyncDisposable {
 
   #drain(): void {
     const ring = this.ring;
-    ring.reap(this.#onCqe);
+    if (ring.reap(this.#onCqe) > 0) this.#spinLeft = this.#spinTurns;
     if (ring.inFlight === 0) {
       this.#wake.idle();
+      return;
+    }
+    if (this.#spinLeft > 0 && !this.#wake.armed && !this.#yielding) {
+      this.#spinLeft--;
+      this.#yielding = true;
+      setImmediate(this.#afterYield);
       return;
     }
     if (this.#wake.armed) {
