@@ -218,6 +218,18 @@ export {
   TcpConn,
   TcpListener,
 } from "./src/net/mod.ts";
+// net (#12, socket kinds): addresses, errors, how sockets are made.
+export {
+  type Addr,
+  formatAddr,
+  ipVersion,
+  type NetAddr,
+  ResolveError,
+  SocketError,
+  type SocketSetup,
+  type UnixAddr,
+} from "./src/net/mod.ts";
+export { IPV6 } from "./src/abi/linux.ts";
 export { NativeUnavailableError, type RuntimeName } from "./src/runtime/libs.ts";
 export {
   createRingWithRegion,

@@ -444,6 +444,17 @@ export const S_IF = {
 } as const;
 
 /**
+ * IPv6 socket options (`IPV6_*`, level `SOL.IPV6`, `<netinet/in.h>`).
+ *
+ * @example
+ * ```ts
+ * import { IPV6 } from "@jsuring/jsuring";
+ * console.log(IPV6.V6ONLY); // 26
+ * ```
+ */
+export const IPV6 = { V6ONLY: 26 } as const;
+
+/**
  * Each table with the C prefix of its keys and the header that defines
  * them, for tests/abi_test.ts.
  *
@@ -476,6 +487,7 @@ export const LINUX_CONSTANT_GROUPS: ReadonlyArray<
   ["SIG", SIG],
   ["MFD_", MFD],
   ["S_IF", S_IF],
+  ["IPV6_", IPV6],
   [
     "",
     {

@@ -9,6 +9,7 @@ import { BufferRing } from "../buffers/buf_ring.ts";
 import { SOL, TCP } from "../abi/linux.ts";
 import { prepShutdown } from "../ops/net.ts";
 import { libjsuring } from "../runtime/libs.ts";
+import { sysSetsockoptInt } from "../runtime/sockets.ts";
 import { typeError } from "../ring/_args.ts";
 import { RecvStream } from "./_recv_stream.ts";
 
@@ -55,12 +56,13 @@ export interface RecvOptions {
 }
 
 /**
- * A TCP connection.
+ * A connection: TCP, or a Unix stream socket (the same class, made by
+ * {@linkcode connect} or accepted by a listener).
  *
  * @example
  * ```ts
  * import { connect, listen } from "@jsuring/jsuring";
- * await using server = listen();
+ * await using server = await listen();
  * const [a, b] = await Promise.all([server.accept(), connect({ port: server.port })]);
  * await b.sendAll(new TextEncoder().encode("ping"));
  * for await (const chunk of a.chunks()) { console.log(chunk.length); break; }
@@ -80,9 +82,9 @@ export class TcpConn implements AsyncDisposable {
     this.ring = ring;
   }
 
-  /** @internal An accepted or connected socket: TCP_NODELAY on. */
-  static adopt(fd: number, ring: AsyncRing): TcpConn {
-    libjsuring().jsu_setsockopt_int(fd, IPPROTO_TCP, TCP_NODELAY, 1);
+  /** @internal An accepted or connected socket: TCP_NODELAY on (`tcp`: not for a Unix socket). */
+  static adopt(fd: number, ring: AsyncRing, tcp = true): TcpConn {
+    if (tcp) sysSetsockoptInt(fd, IPPROTO_TCP, TCP_NODELAY, 1);
     return new TcpConn(fd, ring);
   }
 
