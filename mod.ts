@@ -70,7 +70,7 @@
  *
  * await using ring = AsyncRing.create();
  * const bytes = await readFile("/etc/os-release", { ring });
- * await using server = listen({ port: 0, ring });
+ * await using server = await listen({ port: 0, ring });
  * await using client = await connect({ port: server.port, ring });
  * await client.sendAll(bytes.subarray(0, 16));
  * ```
