@@ -75,6 +75,8 @@ export class TcpConn implements AsyncDisposable {
   /** The ring its operations go through. */
   readonly ring: AsyncRing;
   #streams = new Set<RecvStream>();
+  /** Sends at least this big default to SEND_ZC. */
+  #zcThreshold = SEND_ZC_THRESHOLD;
 
   /** @internal */
   constructor(fd: number, ring: AsyncRing) {
@@ -82,10 +84,17 @@ export class TcpConn implements AsyncDisposable {
     this.ring = ring;
   }
 
-  /** @internal An accepted or connected socket: TCP_NODELAY on (`tcp`: not for a Unix socket). */
-  static adopt(fd: number, ring: AsyncRing, tcp = true): TcpConn {
-    if (tcp) sysSetsockoptInt(fd, IPPROTO_TCP, TCP_NODELAY, 1);
-    return new TcpConn(fd, ring);
+  /**
+   * @internal An accepted or connected socket. TCP: TCP_NODELAY on, unless
+   * `noDelaySet` (accepted sockets inherit it from their listener). Unix:
+   * no TCP options, and no SEND_ZC by default (the kernel refuses zero-copy
+   * sends on Unix sockets with EOPNOTSUPP).
+   */
+  static adopt(fd: number, ring: AsyncRing, unix = false, noDelaySet = false): TcpConn {
+    if (!unix && !noDelaySet) sysSetsockoptInt(fd, IPPROTO_TCP, TCP_NODELAY, 1);
+    const conn = new TcpConn(fd, ring);
+    if (unix) conn.#zcThreshold = Infinity;
+    return conn;
   }
 
   /**
@@ -132,13 +141,13 @@ export class TcpConn implements AsyncDisposable {
    */
   send(buffer: ArrayBufferView, options?: AsyncOpOptions & { zeroCopy?: boolean }): Promise<number> {
     if (options === undefined) {
-      return this.ring.send(this.fd, buffer, 0, buffer.byteLength >= SEND_ZC_THRESHOLD);
+      return this.ring.send(this.fd, buffer, 0, buffer.byteLength >= this.#zcThreshold);
     }
     const { zeroCopy, ...rest } = options;
     if (zeroCopy !== undefined && typeof zeroCopy !== "boolean") {
       return Promise.reject(typeError("zeroCopy", "a boolean", zeroCopy));
     }
-    return this.ring.send(this.fd, buffer, 0, zeroCopy ?? buffer.byteLength >= SEND_ZC_THRESHOLD, rest);
+    return this.ring.send(this.fd, buffer, 0, zeroCopy ?? buffer.byteLength >= this.#zcThreshold, rest);
   }
 
   /**

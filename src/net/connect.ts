@@ -10,7 +10,7 @@ import type { AsyncRing } from "../async/async_ring.ts";
 import { AsyncRing as AsyncRingClass } from "../async/async_ring.ts";
 import type { Timeout } from "../ring/_args.ts";
 import { checkOptions, typeError } from "../ring/_args.ts";
-import { AF, SOCK } from "../abi/linux.ts";
+import { SOCK } from "../abi/linux.ts";
 import { prepConnect } from "../ops/net.ts";
 import { getNative } from "../runtime/_ffi.ts";
 import { defaultRing } from "../fs/mod.ts";
@@ -145,5 +145,5 @@ async function attempt(
     await ring.closeFd(fd).catch(() => {});
     throw socketError(e, "connect", addr);
   }
-  return TcpConn.adopt(fd, ring, domainOf(addr) !== AF.UNIX);
+  return TcpConn.adopt(fd, ring, addr.transport === "unix");
 }

@@ -61,7 +61,9 @@ export interface ListenOptions {
    * A Unix-domain socket instead of TCP: a filesystem path (at most 107
    * bytes) or `"\0name"` for an abstract name (no file). A socket file
    * left by a server that exited (connecting to it is refused) is replaced;
-   * anything else at the path is an EADDRINUSE error. The file is removed on
+   * anything else at the path is an EADDRINUSE error (a live server there
+   * sees the check as one connection that closes at once, as with any
+   * connect-based probe). The file is removed on
    * `close()` (as `node:net` does).
    */
   path?: string;
@@ -124,6 +126,8 @@ export class TcpListener implements AsyncIterable<TcpConn>, AsyncDisposable {
   readonly ring: AsyncRing;
   /** @internal The inode of the socket file this listener made (removed on close). */
   _file: number | undefined;
+  /** @internal How the socket was made (tests check the fallback is taken when forced). */
+  _via: "ring" | "syscalls" | undefined;
   #accepts = new Set<Multishot>();
   #unwatch: (() => void) | undefined;
 
@@ -145,8 +149,13 @@ export class TcpListener implements AsyncIterable<TcpConn>, AsyncDisposable {
     this.#unwatch = () => signal.removeEventListener("abort", onAbort);
   }
 
+  /** @internal Set by {@linkcode listen}: TCP_NODELAY is on the listener, so accepted sockets have it. */
+  _noDelayInherited = false;
+
   #adopt(fd: number): TcpConn {
-    return TcpConn.adopt(fd, this.ring, this.addr.transport !== "unix");
+    // Linux copies TCP_NODELAY from the listener into each accepted socket
+    // (inet_csk_clone_lock copies the whole sock): no setsockopt per accept.
+    return TcpConn.adopt(fd, this.ring, this.addr.transport === "unix", this._noDelayInherited);
   }
 
   /**
@@ -289,7 +298,7 @@ export async function listen(options: ListenOptions = {}): Promise<TcpListener> 
     );
   }
   const hostname = o.hostname ?? o.host;
-  let made: { fd: number; addr: Addr; file?: number };
+  let made: { fd: number; addr: Addr; file?: number; via: "ring" | "syscalls" };
   if (o.path !== undefined) {
     for (const k of ["hostname", "host", "port", "reusePort", "ipv6Only"] as const) {
       if (o[k] !== undefined) throw new TypeError(`listen: ${k} is for TCP; a Unix socket (path) takes none`);
@@ -313,11 +322,21 @@ export async function listen(options: ListenOptions = {}): Promise<TcpListener> 
     // Explicit, so net.ipv6.bindv6only=1 does not silently make "::" IPv6-only.
     if (v6) opts.push([SOL.IPV6, IPV6.V6ONLY, o.ipv6Only ? 1 : 0]);
     opts.push([SOL.TCP, TCP.NODELAY, 1]);
-    const { fd } = await makeListener(ring, v6 ? AF.INET6 : AF.INET, encodeInet(ip, port), opts, backlog, setup, want);
-    made = { fd, addr: boundAddr(fd, want) };
+    const { fd, via } = await makeListener(
+      ring,
+      v6 ? AF.INET6 : AF.INET,
+      encodeInet(ip, port),
+      opts,
+      backlog,
+      setup,
+      want,
+    );
+    made = { fd, addr: boundAddr(fd, want), via };
   }
   const listener = new TcpListener(made.fd, made.addr.transport === "unix" ? 0 : made.addr.port, ring, made.addr);
   listener._file = made.file;
+  listener._noDelayInherited = made.addr.transport !== "unix";
+  listener._via = made.via;
   if (signal) {
     if (signal.aborted) {
       await listener.close();
@@ -340,7 +359,7 @@ async function listenUnix(
   sa: Uint8Array,
   backlog: number,
   setup: SocketSetup,
-): Promise<{ fd: number; addr: UnixAddr; file?: number }> {
+): Promise<{ fd: number; addr: UnixAddr; file?: number; via: "ring" | "syscalls" }> {
   const addr: UnixAddr = { transport: "unix", path };
   const abstract = path.startsWith("\0");
   let made;
@@ -351,10 +370,10 @@ async function listenUnix(
     if (!(await removeStale(ring, path, sa))) throw e;
     made = await makeListener(ring, AF.UNIX, sa, [], backlog, setup, addr);
   }
-  if (abstract) return { fd: made.fd, addr };
+  if (abstract) return { fd: made.fd, addr, via: made.via };
   // Remember which file is ours, so close() removes it and nothing else.
   const st = await lstat(path, { ring }).catch(() => undefined);
-  return { fd: made.fd, addr, file: st?.ino };
+  return { fd: made.fd, addr, file: st?.ino, via: made.via };
 }
 
 /**
