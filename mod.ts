@@ -87,6 +87,7 @@ export {
   type IoBuffer,
   type OpOptions,
   Ring,
+  RingCore,
   type Statx,
   type Timeout,
 } from "./src/ring/ring.ts";
@@ -160,6 +161,7 @@ export {
 } from "./src/abi/mod.ts";
 export {
   AsyncRing,
+  AsyncRingCore,
   type AsyncOpOptions,
   type AsyncRingOptions,
   Multishot,
@@ -230,6 +232,10 @@ export {
   type UnixAddr,
 } from "./src/net/mod.ts";
 export { IPV6 } from "./src/abi/linux.ts";
+// Server operations, pipes (issue 12, netio).
+export { type OpenHow } from "./src/ring/operations.ts";
+export { type MessageHeader } from "./src/net/_msg.ts";
+export { pipe, type PipeOptions } from "./src/net/pipe.ts";
 export { NativeUnavailableError, type RuntimeName } from "./src/runtime/libs.ts";
 export {
   createRingWithRegion,

@@ -26,10 +26,8 @@
  * @module
  */
 import { decodeStatx, type IoBuffer, Ring, type Statx, type Timeout } from "../ring/ring.ts";
-import type { RingOptions } from "../ring/setup.ts";
-import { closeFd, eventfd } from "../ring/ring.ts";
+import { checkRingOptions, type RingOptions } from "../ring/setup.ts";
 import {
-  checkBool,
   checkBuffer,
   checkChoice,
   checkFd,
@@ -40,23 +38,23 @@ import {
   checkU32,
   timespec,
 } from "../ring/_args.ts";
-import { checkRingOptions } from "../ring/setup.ts";
 import * as ops from "../ring/operations.ts";
 import { requireOp } from "../ops/require.ts";
-import { CqeFlag, SetupFlag, SqeFlag, TimeoutFlag } from "../abi/flags.ts";
+import { SqeFlag, TimeoutFlag } from "../abi/flags.ts";
 import { statx as statxLayout } from "../abi/layout.ts";
-import { isDetached } from "../memory/detached.ts";
 import * as sqe from "../ops/sqe.ts";
 import { prepPollMultishot } from "../ops/poll.ts";
 import { getNative } from "../runtime/_ffi.ts";
-import { libjsuring } from "../runtime/libs.ts";
-import { setImmediate } from "node:timers";
 import { UringError } from "../errors/uring_error.ts";
 import { Errno } from "../errors/errno.ts";
 import { kernelAtLeast, kernelVersion } from "../errors/hints.ts";
-import { createWaker, defaultWaker, type Waker, type WakerKind } from "./_waker.ts";
+import { defaultWaker, type WakerKind } from "./_waker.ts";
 import { Multishot, type MultishotOptions } from "./_multishot.ts";
 import { FROM_KERNEL, Pin, pin } from "../memory/_pin.ts";
+import { ASYNC_KEYS, AsyncRingCore, OP_KEYS, Pending } from "./_core.ts";
+import type { MessageHeader } from "../net/_msg.ts"; // netio (issue 12)
+
+export { AsyncRingCore } from "./_core.ts";
 
 export type { WakerKind } from "./_waker.ts";
 export { Multishot, type MultishotOptions, type MultishotResult } from "./_multishot.ts";
@@ -101,61 +99,15 @@ export interface AsyncRingOptions extends RingOptions {
   waker?: WakerKind;
 }
 
-const INTERNAL = Symbol("jsuring internal op");
-/** Flushes in a row that may reap before the ring yields to the macrotask queue. */
-const MICRO_TURNS = 64;
-
 const ASYNC_OP_KEYS = new WeakMap<object, readonly string[]>();
 
 /** The option keys `run(op)` accepts: the common ones and the operation's own. */
 function asyncKeys(op: ops.OpDescription<never, object>): readonly string[] {
   let keys = ASYNC_OP_KEYS.get(op);
-  if (!keys) ASYNC_OP_KEYS.set(op, keys = op.optionKeys.length ? [...ASYNC_KEYS, ...op.optionKeys] : ASYNC_KEYS);
-  return keys;
-}
-
-/** The keys of {@linkcode AsyncOpOptions}. */
-const ASYNC_KEYS = ["signal", "timeout", "fixedFile", "async"];
-const OP_KEYS = [...ASYNC_KEYS, "buffers"];
-
-class Pending {
-  resolve!: (value: number) => void;
-  reject!: (reason: unknown) => void;
-  readonly promise: Promise<number>;
-  name: string;
-  at = -1; // SQE offset until submitted
-  buf: IoBuffer | readonly IoBuffer[] | undefined = undefined;
-  ud = 0;
-  signal: AbortSignal | undefined = undefined;
-  onAbort: (() => void) | undefined = undefined;
-  aborted = false;
-  hasTimeout = false;
-  /** The linked timeout's timespec, checked before anything was queued. */
-  ts: Uint8Array | undefined = undefined;
-  /** IOSQE_* flags the options asked for (FIXED_FILE). */
-  sqeFlags = 0;
-  refused: unknown = undefined;
-  moreRes = 0;
-
-  constructor(name: string) {
-    this.name = name;
-    this.promise = new Promise<number>((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-    });
+  if (!keys) {
+    ASYNC_OP_KEYS.set(op, keys = op.optionKeys.length ? [...ASYNC_KEYS, ...op.optionKeys] : ASYNC_KEYS);
   }
-}
-
-class LinkTimeoutTag {
-  constructor(readonly op: Pending) {}
-}
-
-function timeoutError(name: string): Error {
-  return new DOMException(`${name}: the operation timed out`, "TimeoutError");
-}
-
-function closedError(name: string): UringError {
-  return new UringError(Errno.ECANCELED, name, "the ring was closed");
+  return keys;
 }
 
 /**
@@ -173,24 +125,8 @@ function closedError(name: string): UringError {
  * console.log(new TextDecoder().decode(buf.subarray(0, n)));
  * ```
  */
-export class AsyncRing implements Disposable, AsyncDisposable {
-  /** The synchronous ring underneath (for registration; do not reap it yourself). */
-  readonly ring: Ring;
-  /** The waker in use. */
-  readonly waker: WakerKind;
-  #efd: number;
-  #wake: Waker;
-  #defer: boolean;
-  #scheduled = false;
-  #queued: Pending[] = [];
-  #closed = false;
-  #closing = false;
-  #clearSignals: boolean;
-  #microTurns = 0;
-  #yielding = false;
+export class AsyncRing extends AsyncRingCore {
   #gated = new WeakSet<object>();
-  #linkFlags = 0; // IO_LINK while building a chain
-  #lastAt = -1;
 
   /**
    * Wrap `ring` (it must have no operations of its own in flight).
@@ -206,26 +142,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    * ```
    */
   constructor(ring: Ring, waker: WakerKind = defaultWaker()) {
-    this.ring = ring;
-    this.#defer = (ring.flags & SetupFlag.DEFER_TASKRUN) !== 0;
-    if ((ring.flags & SetupFlag.COOP_TASKRUN) && !this.#defer) {
-      // Task work queued without notification runs only when this thread
-      // enters the kernel for io_uring; asleep in the runtime's own epoll it
-      // never would, no CQE would be posted and the eventfd never fire.
-      throw new TypeError(
-        "AsyncRing cannot use a COOP_TASKRUN ring without DEFER_TASKRUN: completions would wait for an enter that never comes",
-      );
-    }
-    this.#efd = eventfd(0, 0o2000000 | 0o4000); // EFD_CLOEXEC | EFD_NONBLOCK
-    try {
-      ring.registerEventfd(this.#efd);
-      this.#wake = createWaker(waker, this.#efd, this.#onWake);
-    } catch (e) {
-      closeFd(this.#efd);
-      throw e;
-    }
-    this.waker = waker;
-    this.#clearSignals = waker !== "poll";
+    super(ring, waker);
   }
 
   /**
@@ -258,260 +175,6 @@ export class AsyncRing implements Disposable, AsyncDisposable {
     }
   }
 
-  /** Operations in flight (submitted or queued, final completion not yet reaped). */
-  get inFlight(): number {
-    return this.ring.inFlight;
-  }
-
-  /** Whether {@linkcode AsyncRing.close} has run. */
-  get closed(): boolean {
-    return this.#closed;
-  }
-
-  // ------------------------------------------------------------ machinery
-
-  #schedule(): void {
-    if (!this.#scheduled) {
-      this.#scheduled = true;
-      queueMicrotask(this.#flush);
-    }
-  }
-
-  #flush = (): void => {
-    this.#scheduled = false;
-    if (this.#closed) return;
-    this.#submitQueued();
-    // Completions that are already there (page-cached reads complete inside
-    // the enter) are reaped at once; their continuations queue more ops and
-    // another flush, all as microtasks. Every MICRO_TURNS flushes without a
-    // macrotask in between, reaping waits for one (setImmediate), so timers
-    // and I/O of the runtime keep running under a saturating workload.
-    if (++this.#microTurns <= MICRO_TURNS) {
-      this.#drain();
-    } else if (!this.#yielding) {
-      this.#yielding = true;
-      setImmediate(this.#afterYield);
-    }
-  };
-
-  #afterYield = (): void => {
-    this.#yielding = false;
-    this.#onWake();
-  };
-
-  #submitQueued(): void {
-    const q = this.#queued;
-    for (let i = 0; i < q.length; i++) {
-      const p = q[i];
-      if (p.buf !== undefined && isDetached(p.buf)) {
-        // Refused before submit: the SQE becomes a NOP (keeping its flags,
-        // so a chain stays a chain) and its completion rejects.
-        const flags = sqe.getSqeFlags(this.ring.sqes, p.at);
-        sqe.prepNop(this.ring.sqes, p.at);
-        sqe.setUserData(this.ring.sqes, p.at, p.ud);
-        sqe.setSqeFlags(this.ring.sqes, p.at, flags);
-        p.refused = new TypeError(`${p.name}: the buffer was detached (transferred) before submit`);
-      }
-      p.at = -1;
-    }
-    q.length = 0;
-    for (let attempt = 0;; attempt++) {
-      try {
-        if (this.#defer) this.ring.getEvents();
-        else this.ring.submit();
-        return;
-      } catch (e) {
-        // CQ backed up (overflow): reap, then try again.
-        if (attempt < 3 && e instanceof UringError && (e.errno === Errno.EBUSY || e.errno === Errno.EAGAIN)) {
-          this.ring.reap(this.#onCqe);
-          continue;
-        }
-        throw e;
-      }
-    }
-  }
-
-  #drain(): void {
-    const ring = this.ring;
-    ring.reap(this.#onCqe);
-    if (ring.inFlight === 0) {
-      this.#wake.idle();
-      return;
-    }
-    if (this.#wake.armed) {
-      // A wake is on its way already; arm() again only re-takes the hold on
-      // the process (idle() may have dropped it while the thread stayed armed).
-      this.#wake.arm();
-      return;
-    }
-    if (this.#clearSignals) {
-      // The eventfd also counts CQEs we just reaped (and, on DEFER_TASKRUN,
-      // those our own GETEVENTS posted): consume that count so the waker
-      // does not come back for nothing, then look once more, so a CQE
-      // posted between the reap and the read is not left without a wake.
-      libjsuring().jsu_eventfd_clear(this.#efd);
-      if (this.#defer) ring.getEvents();
-      ring.reap(this.#onCqe);
-      if (ring.inFlight === 0) {
-        this.#wake.idle();
-        return;
-      }
-    }
-    this.#wake.arm();
-  }
-
-  #onWake = (): void => {
-    this.#microTurns = 0; // we are in a macrotask
-    if (this.#closed || this.#yielding) return;
-    if (this.#defer) this.ring.getEvents(); // run the deferred task work on this thread
-    this.#drain();
-  };
-
-  #onCqe = (res: number, flags: number, tag: unknown): void => {
-    if (tag instanceof Pending) {
-      if (flags & CqeFlag.F_MORE) {
-        // SEND_ZC: the result now, the buffer back with a later F_NOTIF CQE.
-        // Settle on the last one, when the kernel no longer reads the buffer.
-        tag.moreRes = res;
-        return;
-      }
-      if (flags & CqeFlag.F_NOTIF) res = tag.moreRes;
-      if (tag.onAbort) tag.signal!.removeEventListener("abort", tag.onAbort);
-      if (tag.refused !== undefined) tag.reject(tag.refused);
-      else if (res >= 0) tag.resolve(res);
-      else tag.reject(this.#error(tag, res));
-    } else if (tag instanceof Multishot) {
-      tag.push(res, flags, this.#closing);
-    }
-    // LinkTimeoutTag and INTERNAL: nothing to settle.
-  };
-
-  #error(p: Pending, res: number): unknown {
-    if (res === -Errno.ECANCELED) {
-      if (p.aborted) return p.signal!.reason;
-      if (this.#closing) return closedError(p.name);
-      if (p.hasTimeout) return timeoutError(p.name);
-    }
-    return new UringError(-res, p.name);
-  }
-
-  /** The next SQE; with `need` 2 the SQE after it is free too (an op and its linked timeout). */
-  #sqe(need = 1): number {
-    if (this.#closed) throw new TypeError("ring is closed");
-    if (this.ring.sqSpace < need) {
-      // Submit what is queued (with the detach checks) before taking more.
-      this.#submitQueued();
-      this.ring.reap(this.#onCqe);
-    }
-    const at = this.ring.getSqe();
-    this.#lastAt = at;
-    return at;
-  }
-
-  /** Track the SQE at `at` as `p`, with the chain and timeout flags. */
-  #track(p: Pending, at: number, keep: unknown, options: AsyncOpOptions | undefined): Promise<number> {
-    // Every option was checked by #start, before the SQE was reserved: from
-    // here on nothing throws for a bad argument, so no SQE is left half-queued.
-    const ts = p.ts;
-    let flags = this.#linkFlags | p.sqeFlags;
-    if (ts !== undefined) flags |= SqeFlag.IO_LINK;
-    p.at = at;
-    p.ud = this.ring.track(at, p, flags, keep);
-    this.#queued.push(p);
-    if (ts !== undefined) {
-      p.hasTimeout = true;
-      // Inside a chain the timeout SQE carries IO_LINK on to the next op
-      // (and, being the last SQE written, has it cleared if it ends the chain).
-      // #sqe(2) reserved room for it: this cannot submit in between.
-      const tat = this.#sqe();
-      sqe.prepLinkTimeout(this.ring.sqes, tat, getNative().addressOf(ts), 0);
-      this.ring.track(tat, new LinkTimeoutTag(p), this.#linkFlags, ts);
-    }
-    const signal = options?.signal;
-    if (signal) {
-      p.signal = signal;
-      p.onAbort = () => {
-        p.aborted = true;
-        this._cancelUserData(p.ud);
-      };
-      signal.addEventListener("abort", p.onAbort, { once: true });
-    }
-    this.#schedule();
-    return p.promise;
-  }
-
-  /** @internal Queue an ASYNC_CANCEL of `userData` (no-op once closed). */
-  _cancelUserData(userData: number): void {
-    if (this.#closed || this.#closing) return;
-    const at = this.#sqe();
-    sqe.prepCancel(this.ring.sqes, at, userData, 0);
-    this.ring.track(at, INTERNAL);
-    this.#schedule();
-  }
-
-  /**
-   * An SQE reserved for an operation that then failed before it was tracked
-   * (a `prep` callback threw): make it a NOP nobody waits for, so no stale
-   * SQE bytes reach the kernel.
-   */
-  #abandon(at: number): void {
-    sqe.prepNop(this.ring.sqes, at);
-    this.ring.track(at, INTERNAL, this.#linkFlags);
-  }
-
-  /**
-   * Check `options` (no unknown key; signal, timeout, fixedFile) and start
-   * the pending record, or a rejected promise: never a synchronous throw,
-   * and nothing reserved, tracked or queued yet.
-   */
-  #start(
-    name: string,
-    options: AsyncOpOptions | undefined,
-    known: readonly string[] = ASYNC_KEYS,
-  ): Pending | Promise<never> {
-    if (this.#closed) return Promise.reject(new TypeError(`${name}: ring is closed`));
-    if (options === undefined) return new Pending(name);
-    let p: Pending;
-    try {
-      checkOptions(options, `${name} options`, known);
-      const signal = options.signal;
-      if (signal !== undefined) checkSignal(signal, `${name} options.signal`);
-      p = new Pending(name);
-      if (options.timeout !== undefined) p.ts = timespec(options.timeout, `${name} options.timeout`);
-      if (options.fixedFile !== undefined && checkBool(options.fixedFile, `${name} options.fixedFile`)) {
-        p.sqeFlags |= SqeFlag.FIXED_FILE;
-      }
-      if (options.async !== undefined && checkBool(options.async, `${name} options.async`)) {
-        p.sqeFlags |= SqeFlag.ASYNC;
-      }
-      if (signal?.aborted) return Promise.reject(signal.reason);
-    } catch (e) {
-      return Promise.reject(e);
-    }
-    return p;
-  }
-
-  /** Reserve, write with `prep`, track: the common tail of the operations. */
-  #queue(
-    p: Pending,
-    prep: (sqes: sqe.SqeViews, at: number) => void,
-    keep: unknown,
-    options: AsyncOpOptions | undefined,
-  ): Promise<number> {
-    try {
-      const at = this.#sqe(p.ts === undefined ? 1 : 2);
-      try {
-        prep(this.ring.sqes, at);
-      } catch (e) {
-        this.#abandon(at);
-        throw e;
-      }
-      return this.#track(p, at, keep, options);
-    } catch (e) {
-      return Promise.reject(e);
-    }
-  }
-
   // ------------------------------------------------------------ operations
 
   /**
@@ -532,7 +195,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
     keep?: unknown,
     options?: AsyncOpOptions & { buffers?: IoBuffer | readonly IoBuffer[] },
   ): Promise<number> {
-    const p = this.#start(typeof name === "string" ? name : "op", options, OP_KEYS);
+    const p = this._start(typeof name === "string" ? name : "op", options, OP_KEYS);
     if (!(p instanceof Pending)) return p;
     try {
       if (typeof name !== "string") throw new TypeError(`op name must be a string, got ${typeof name}`);
@@ -546,7 +209,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
     } catch (e) {
       return Promise.reject(e);
     }
-    return this.#queue(p, prep, keep, options);
+    return this._queue(p, prep, keep, options);
   }
 
   /**
@@ -573,7 +236,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
     args: A,
     options?: AsyncOpOptions & Partial<O>,
   ): Promise<number> {
-    const p = this.#start(op.name, options, asyncKeys(op));
+    const p = this._start(op.name, options, asyncKeys(op));
     if (!(p instanceof Pending)) return p;
     let keep: unknown;
     try {
@@ -585,7 +248,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
       if (op.buffers) p.buf = op.buffers(args);
       let at: number;
       try {
-        at = this.#sqe(p.ts === undefined ? 1 : 2);
+        at = this._sqe(p.ts === undefined ? 1 : 2);
       } catch (e) {
         if (keep instanceof Pin) keep.finish(-1); // never queued: staging back
         throw e;
@@ -593,11 +256,11 @@ export class AsyncRing implements Disposable, AsyncDisposable {
       try {
         op.write(this.ring.sqes, at, args, options, keep);
       } catch (e) {
-        this.#abandon(at);
+        this._abandon(at);
         if (keep instanceof Pin) keep.finish(-1);
         throw e;
       }
-      return this.#track(p, at, keep, options);
+      return this._track(p, at, keep, options);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -614,12 +277,12 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    * ```
    */
   nop(options?: AsyncOpOptions): Promise<number> {
-    const p = this.#start("nop", options);
+    const p = this._start("nop", options);
     if (!(p instanceof Pending)) return p;
     try {
-      const at = this.#sqe(p.ts === undefined ? 1 : 2);
+      const at = this._sqe(p.ts === undefined ? 1 : 2);
       sqe.prepNop(this.ring.sqes, at);
-      return this.#track(p, at, undefined, options);
+      return this._track(p, at, undefined, options);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -642,18 +305,18 @@ export class AsyncRing implements Disposable, AsyncDisposable {
     // Inlined fast path (4 KiB reads are the hot case, bench/async_read.ts):
     // the same checks and writer as run(READ, ...), without the argument
     // array and the indirect calls.
-    const p = this.#start("read", options);
+    const p = this._start("read", options);
     if (!(p instanceof Pending)) return p;
     try {
       checkBuffer(buffer);
       checkFd(fd);
       checkOffset(offset);
-      const at = this.#sqe(p.ts === undefined ? 1 : 2);
+      const at = this._sqe(p.ts === undefined ? 1 : 2);
       // Library memory only (src/memory/_pin.ts), as ops.READ does.
       const mem = pin(buffer, FROM_KERNEL);
       sqe.prepRead(this.ring.sqes, at, fd, mem.addr, buffer.byteLength, offset);
       p.buf = buffer;
-      return this.#track(p, at, mem, options);
+      return this._track(p, at, mem, options);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -674,8 +337,6 @@ export class AsyncRing implements Disposable, AsyncDisposable {
     return this.run(ops.WRITE, [fd, buffer, offset], options);
   }
 
-
-
   /**
    * The shape every single-buffer operation shares: start the pending op,
    * check the buffer (and `check` the rest), write one SQE with the buffer's
@@ -683,7 +344,6 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    * the buffer until the completion. `check` and `finish` are module-level
    * functions: nothing is allocated per operation.
    */
-
 
   /**
    * send(2) on a socket (IORING_OP_SEND, or IORING_OP_SEND_ZC with
@@ -771,8 +431,6 @@ export class AsyncRing implements Disposable, AsyncDisposable {
     return this.run(ops.WRITE_FIXED, [fd, buffer, offset, index], options);
   }
 
-
-
   /**
    * Vectored read (IORING_OP_READV). Resolves with the bytes read.
    *
@@ -802,8 +460,6 @@ export class AsyncRing implements Disposable, AsyncDisposable {
   writev(fd: number, buffers: readonly IoBuffer[], offset = -1, options?: AsyncOpOptions): Promise<number> {
     return this.run(ops.WRITEV, [fd, buffers, offset], options);
   }
-
-
 
   /**
    * fsync(2) (or fdatasync) of `fd`.
@@ -876,6 +532,117 @@ export class AsyncRing implements Disposable, AsyncDisposable {
     return decodeStatx(out);
   }
 
+  // ------------------------------------- server operations (issue 12, netio)
+
+  /**
+   * splice(2) (5.7): up to `nbytes` from `fdIn` at `offIn` to `fdOut` at
+   * `offOut` (-1: a pipe or the file position); resolves with the bytes moved.
+   *
+   * @example
+   * ```ts
+   * import { AsyncRing, pipe } from "@jsuring/jsuring";
+   * import { openSync } from "node:fs";
+   * await using ring = AsyncRing.create();
+   * const [r, w] = await pipe({ ring });
+   * console.log(await ring.splice(openSync("/etc/hostname", "r"), 0, w, -1, 4096));
+   * await ring.closeFd(r); await ring.closeFd(w);
+   * ```
+   */
+  splice(
+    fdIn: number,
+    offIn: number,
+    fdOut: number,
+    offOut: number,
+    nbytes: number,
+    spliceFlags = 0,
+    options?: AsyncOpOptions,
+  ): Promise<number> {
+    return this.run(ops.SPLICE, [fdIn, offIn, fdOut, offOut, nbytes, spliceFlags], options);
+  }
+
+  /**
+   * tee(2) (5.8): duplicate up to `nbytes` from pipe `fdIn` to pipe `fdOut`
+   * without consuming them; resolves with the bytes duplicated.
+   *
+   * @example
+   * ```ts ignore
+   * await ring.tee(a[0], b[1], 65536);
+   * ```
+   */
+  tee(fdIn: number, fdOut: number, nbytes: number, spliceFlags = 0, options?: AsyncOpOptions): Promise<number> {
+    return this.run(ops.TEE, [fdIn, fdOut, nbytes, spliceFlags], options);
+  }
+
+  /**
+   * openat2(2) (5.6) of `path` with `how` (`flags`, `mode`, `resolve`);
+   * resolves with the fd. `RESOLVE.BENEATH` refuses paths leaving `dirfd` (EXDEV).
+   *
+   * @example
+   * ```ts
+   * import { AsyncRing, RESOLVE } from "@jsuring/jsuring";
+   * import { openSync } from "node:fs";
+   * await using ring = AsyncRing.create();
+   * const dirfd = openSync("/etc", "r");
+   * const fd = await ring.openat2("hostname", { resolve: RESOLVE.BENEATH }, { dirfd });
+   * await ring.closeFd(fd);
+   * ```
+   */
+  openat2(path: string | Uint8Array, how: ops.OpenHow, options?: AsyncOpOptions & { dirfd?: number }): Promise<number> {
+    return this.run(ops.OPENAT2, [path, how], options);
+  }
+
+  /**
+   * shutdown(2) (5.11) of socket `fd`: `how` `SHUT.RD`, `SHUT.WR` (default) or `SHUT.RDWR`.
+   *
+   * @example
+   * ```ts ignore
+   * await ring.shutdown(sock, SHUT.WR);
+   * ```
+   */
+  shutdown(fd: number, how = 1, options?: AsyncOpOptions): Promise<number> {
+    return this.run(ops.SHUTDOWN, [fd, how], options);
+  }
+
+  /**
+   * connect(2) (5.5) of socket `fd` to the `struct sockaddr` in `addr`;
+   * `timeout` links an IORING_OP_LINK_TIMEOUT (rejects with a `TimeoutError`).
+   *
+   * @example
+   * ```ts ignore
+   * await ring.connect(sock, sockaddr, { timeout: 5000 });
+   * ```
+   */
+  connect(fd: number, addr: Uint8Array, options?: AsyncOpOptions): Promise<number> {
+    return this.run(ops.CONNECT, [fd, addr], options);
+  }
+
+  /**
+   * sendmsg(2) (5.3) of `msg` (buffers, optional destination `name`,
+   * `control`) on socket `fd`, with MSG_NOSIGNAL; resolves with the bytes sent.
+   *
+   * @example
+   * ```ts ignore
+   * await ring.sendmsg(sock, { buffers: [header, body] });
+   * ```
+   */
+  sendmsg(fd: number, msg: MessageHeader, msgFlags = 0, options?: AsyncOpOptions): Promise<number> {
+    return this.run(ops.SENDMSG, [fd, msg, msgFlags], options);
+  }
+
+  /**
+   * recvmsg(2) (5.3) on socket `fd` into `msg`; resolves with the bytes
+   * received, `msg.name` / `msg.nameLength` the sender, `msg.flags` the msg_flags.
+   *
+   * @example
+   * ```ts ignore
+   * const msg = { buffers: [new Uint8Array(1500)], name: new Uint8Array(28) };
+   * const n = await ring.recvmsg(sock, msg);
+   * ```
+   */
+  recvmsg(fd: number, msg: MessageHeader, msgFlags = 0, options?: AsyncOpOptions): Promise<number> {
+    return this.run(ops.RECVMSG, [fd, msg, msgFlags], options);
+  }
+
   /**
    * Wait `timeout` on the ring (IORING_OP_TIMEOUT): resolves when it expires.
    *
@@ -915,16 +682,16 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    */
   async chain(build: (ring: AsyncRing) => Promise<number>[]): Promise<number[]> {
     checkFn(build, "chain build");
-    if (this.#linkFlags) throw new TypeError("chains do not nest");
-    this.#linkFlags = SqeFlag.IO_LINK;
+    if (this._linkFlags) throw new TypeError("chains do not nest");
+    this._linkFlags = SqeFlag.IO_LINK;
     let promises: Promise<number>[];
     try {
       promises = build(this);
     } finally {
-      this.#linkFlags = 0;
+      this._linkFlags = 0;
     }
     // The chain ends at the last SQE written.
-    if (this.#lastAt >= 0) sqe.clearSqeFlags(this.ring.sqes, this.#lastAt, SqeFlag.IO_LINK);
+    if (this._lastAt >= 0) sqe.clearSqeFlags(this.ring.sqes, this._lastAt, SqeFlag.IO_LINK);
     const settled = await Promise.allSettled(promises);
     const failed = settled.find((s) => s.status === "rejected");
     if (failed) throw (failed as PromiseRejectedResult).reason;
@@ -948,28 +715,10 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    * ```
    */
   multishot(prep: (sqes: sqe.SqeViews, at: number) => void, options: MultishotOptions = {}): Multishot {
-    if (this.#closed) throw new TypeError("ring is closed");
+    if (this.closed) throw new TypeError("ring is closed");
     const m = new Multishot(this, prep, options);
     m._start();
     return m;
-  }
-
-  /** @internal Queue a multishot request (first arm or re-arm); returns its user_data. */
-  _armMultishot(m: Multishot, prep: (sqes: sqe.SqeViews, at: number) => void, keep: unknown): number {
-    const at = this.#sqe();
-    prep(this.ring.sqes, at);
-    const ud = this.ring.track(at, m, sqe.getSqeFlags(this.ring.sqes, at), keep);
-    this.#schedule();
-    return ud;
-  }
-
-  /** @internal Queue an ASYNC_CANCEL of `userData` whose own result goes to `done` (no-op once closed). */
-  _cancelChecked(userData: number, done: (res: number) => void): void {
-    if (this.#closed || this.#closing) return;
-    const at = this.#sqe();
-    sqe.prepCancel(this.ring.sqes, at, userData, 0);
-    this.ring.trackInternal(at, done);
-    this.#schedule();
   }
 
   /**
@@ -992,7 +741,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
     if (!kernelAtLeast("6.4")) {
       // Before 6.4 the kernel answers the MULTISHOT flag with a CQE of -EINVAL,
       // which would look like a tick: refuse it by name instead.
-      if (this.#closed) throw new TypeError("ring is closed");
+      if (this.closed) throw new TypeError("ring is closed");
       const failed = new Multishot(this, () => {}, { name: "timeout" });
       failed.fail(
         new UringError(
@@ -1010,7 +759,13 @@ export class AsyncRing implements Disposable, AsyncDisposable {
     let m: Multishot | undefined = undefined; // set once armed
     m = this.multishot(
       (s, at) =>
-        sqe.prepTimeout(s, at, getNative().addressOf(ts), count && count - (m?.received ?? 0), TimeoutFlag.MULTISHOT),
+        sqe.prepTimeout(
+          s,
+          at,
+          getNative().addressOf(ts),
+          count && count - (m?.received ?? 0),
+          TimeoutFlag.MULTISHOT,
+        ),
       {
         keep: ts,
         signal: options.signal,
@@ -1041,50 +796,9 @@ export class AsyncRing implements Disposable, AsyncDisposable {
     checkU32(events, "poll events");
     checkOptions(options, "poll options", ["signal"]);
     if (options.signal !== undefined) checkSignal(options.signal);
-    return this.multishot((s, at) => prepPollMultishot(s, at, fd, events), { signal: options.signal, name: "poll" });
-  }
-
-  // ------------------------------------------------------------------ close
-
-  /**
-   * Close the ring: operations in flight are cancelled and reaped (their
-   * promises reject with ECANCELED "the ring was closed"; multishot iterators
-   * end), the waker stops, and the eventfd is closed.
-   *
-   * @example
-   * ```ts
-   * import { AsyncRing } from "@jsuring/jsuring";
-   * const ring = AsyncRing.create();
-   * const p = ring.sleep(60_000).catch((e) => e.code);
-   * ring.close();
-   * console.log(await p); // "ECANCELED"
-   * ```
-   */
-  close(): void {
-    if (this.#closed) return;
-    this.#closing = true;
-    try {
-      // Queued SQEs are refused by ring.close's cancel-all only once
-      // submitted: run the detach checks first.
-      if (this.#queued.length) this.#submitQueued();
-      this.ring.reap(this.#onCqe);
-      const drained = this.ring.close();
-      for (const c of drained) this.#onCqe(c.res, c.flags, c.tag);
-    } finally {
-      this.#closed = true;
-      const efd = this.#efd;
-      this.#wake.close(() => closeFd(efd));
-    }
-  }
-
-  /** Close (see {@linkcode AsyncRing.close}). */
-  [Symbol.dispose](): void {
-    this.close();
-  }
-
-  /** Close (see {@linkcode AsyncRing.close}). */
-  [Symbol.asyncDispose](): Promise<void> {
-    this.close();
-    return Promise.resolve();
+    return this.multishot((s, at) => prepPollMultishot(s, at, fd, events), {
+      signal: options.signal,
+      name: "poll",
+    });
   }
 }

@@ -20,7 +20,8 @@ import type { Statx } from "../ring/ring.ts";
 import { Errno } from "../errors/errno.ts";
 import { getNative } from "../runtime/_ffi.ts";
 import { defaultRing, type FsOptions, O_CLOEXEC, opts } from "./file.ts";
-import { checkPath, FsError, withPath } from "./_check.ts";
+import { checkPath, FsError, fsOptions, opt, withPath } from "./_check.ts";
+import { checkInt } from "../ring/_args.ts";
 import { errno, libc } from "./_libc.ts";
 import * as d from "./_ops.ts";
 import { run } from "./meta.ts";
@@ -72,8 +73,19 @@ function parse(buf: Uint8Array, dv: DataView, n: number, out: DirEntry[]): void 
   }
 }
 
-async function list(path: string, options: FsOptions): Promise<DirEntry[]> {
+const READDIR = fsOptions("readDir");
+const READDIR_NAMES = fsOptions("readdir", { withFileTypes: opt.bool });
+const WALK = fsOptions("walk", {
+  mask: opt.u32,
+  onError: opt.fn,
+  maxDepth: (v, what) => {
+    if (v !== Infinity) checkInt(v, what, 0, 0xffffffff);
+  },
+});
+
+async function list(path: string, options: FsOptions, check = READDIR): Promise<DirEntry[]> {
   checkPath("readDir", path);
+  check(options);
   const l = libc();
   if (!l) {
     throw new FsError(Errno.ENOSYS, "readDir", path, undefined, "libc could not be loaded for getdents64");
@@ -152,7 +164,7 @@ export async function readdir(
   path: string,
   options: FsOptions & { withFileTypes?: boolean } = {},
 ): Promise<string[] | DirEntry[]> {
-  const entries = await list(path, options);
+  const entries = await list(path, options, READDIR_NAMES);
   return options.withFileTypes ? entries : entries.map((e) => e.name);
 }
 
@@ -209,6 +221,7 @@ export interface WalkOptions extends FsOptions {
  */
 export async function* walk(root: string, options: WalkOptions = {}): AsyncGenerator<WalkEntry> {
   checkPath("walk", root);
+  WALK(options);
   const ring = options.ring ?? defaultRing();
   const mask = options.mask ?? 0x7ff;
   const maxDepth = options.maxDepth ?? Infinity;

@@ -14,6 +14,7 @@ import { DEFAULT_LIMITS, type HeadLimits } from "./parse.ts";
 import type { FetchHandler } from "./_fetch.ts";
 import { startEngine } from "./_engine.ts";
 import { FIELDS, SlotCounters, SumCounters } from "./_counters.ts";
+import { checkBool, checkFn, checkInt, checkSignal, rangeError, typeError } from "../ring/_args.ts";
 
 export type { FetchHandler } from "./_fetch.ts";
 
@@ -198,6 +199,40 @@ export class FileServer implements AsyncDisposable {
   }
 }
 
+/** The types of the options serveDir does not check where it uses them (issue 10). */
+function checkOptionTypes(o: ServeDirOptions): void {
+  const what = (k: string) => `serveDir options.${k}`;
+  if (o.hostname !== undefined && typeof o.hostname !== "string") {
+    throw typeError(what("hostname"), 'an address such as "127.0.0.1" or "::"', o.hostname);
+  }
+  if (o.signal !== undefined) checkSignal(o.signal, what("signal"));
+  for (const k of ["followSymlinks", "dotfiles", "listing"] as const) {
+    if (o[k] !== undefined) checkBool(o[k], what(k));
+  }
+  if (o.cors !== undefined && typeof o.cors !== "boolean" && typeof o.cors !== "string") {
+    throw typeError(what("cors"), "true, false or an origin string", o.cors);
+  }
+  if (o.fetch !== undefined) checkFn(o.fetch, what("fetch"));
+  if (o.onLog !== undefined) checkFn(o.onLog, what("onLog"));
+  if (o.smallFileSize !== undefined) checkInt(o.smallFileSize, what("smallFileSize"), 0, 0x7ffff000);
+  if (o.entries !== undefined) checkInt(o.entries, what("entries"), 1, 32768);
+  if (o.revalidate !== undefined) {
+    if (typeof o.revalidate !== "number") {
+      throw typeError(what("revalidate"), "milliseconds ≥ 0", o.revalidate);
+    }
+    if (!(o.revalidate >= 0)) throw rangeError(what("revalidate"), "milliseconds ≥ 0", o.revalidate);
+  }
+  if (o.limits !== undefined && (o.limits === null || typeof o.limits !== "object")) {
+    throw typeError(what("limits"), "an object of limits (see DEFAULT_SERVER_LIMITS)", o.limits);
+  }
+  if (o.port !== undefined && typeof o.port !== "number") {
+    throw typeError(what("port"), "an integer 0..65535", o.port);
+  }
+  if (o.workers !== undefined && typeof o.workers !== "number") {
+    throw typeError(what("workers"), "an integer 1..256", o.workers);
+  }
+}
+
 function corsHeaders(cors: boolean | string | undefined): string {
   if (!cors) return "";
   if (cors === true || cors === "*") return "Access-Control-Allow-Origin: *\r\n";
@@ -246,8 +281,13 @@ export async function serveDir(options: ServeDirOptions): Promise<FileServer> {
     );
   }
   for (const k of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(k)) throw new TypeError(`unknown serveDir option ${JSON.stringify(k)}`);
+    if (!KNOWN_OPTIONS.has(k)) {
+      throw new TypeError(
+        `unknown serveDir option ${JSON.stringify(k)}; known options: ${[...KNOWN_OPTIONS].join(", ")}`,
+      );
+    }
   }
+  checkOptionTypes(options);
   if (typeof options.root !== "string" || options.root === "") {
     throw new TypeError(
       `root must be a directory path, got ${JSON.stringify(options.root)} (${typeof options.root})`,
@@ -255,9 +295,15 @@ export async function serveDir(options: ServeDirOptions): Promise<FileServer> {
   }
   const limits: ServerLimits = { ...DEFAULT_SERVER_LIMITS };
   for (const [k, v] of Object.entries(options.limits ?? {})) {
-    if (!(k in DEFAULT_SERVER_LIMITS)) throw new TypeError(`unknown limit ${JSON.stringify(k)}`);
+    if (!(k in DEFAULT_SERVER_LIMITS)) {
+      throw new TypeError(
+        `unknown limit ${JSON.stringify(k)}; known limits: ${Object.keys(DEFAULT_SERVER_LIMITS).join(", ")}`,
+      );
+    }
     if (!Number.isInteger(v) || (v as number) < 1) {
-      throw new RangeError(`limits.${k} must be a positive integer, got ${JSON.stringify(v)} (${typeof v})`);
+      throw new (typeof v === "number" ? RangeError : TypeError)(
+        `limits.${k} must be a positive integer, got ${JSON.stringify(v)} (${typeof v})`,
+      );
     }
     (limits as unknown as Record<string, number>)[k] = v as number;
   }
