@@ -140,4 +140,9 @@ export const LIBC = {
   __errno_location: { args: [], returns: "u64" },
   // int getrlimit(int resource, struct rlimit *rlim) — two u64
   getrlimit: { args: ["i32", "buffer"], returns: "i32" },
+  // --- server (#13): the file server's pipe pool (splice file → pipe → socket)
+  // int pipe2(int pipefd[2], int flags)
+  pipe2: { args: ["buffer", "i32"], returns: "i32" },
+  // int fcntl(int fd, int cmd, int arg) — F_SETPIPE_SZ / F_GETPIPE_SZ (variadic; an int is passed in a register)
+  fcntl: { args: ["i32", "i32", "i32"], returns: "i32" },
 } as const satisfies SymbolTable;
