@@ -236,6 +236,8 @@ export { IPV6 } from "./src/abi/linux.ts";
 export { type OpenHow } from "./src/ring/operations.ts";
 export { type MessageHeader } from "./src/net/_msg.ts";
 export { pipe, type PipeOptions } from "./src/net/pipe.ts";
+export { type Datagram, type MessagesOptions, udpSocket, UdpSocket, type UdpSocketOptions } from "./src/net/udp.ts";
+export { type NetAddress } from "./src/net/_sockaddr.ts";
 export { NativeUnavailableError, type RuntimeName } from "./src/runtime/libs.ts";
 export {
   createRingWithRegion,
