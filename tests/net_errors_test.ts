@@ -109,10 +109,10 @@ test("Unix paths: 107 bytes (108 with the NUL) and 107-byte abstract names are a
   await using ring = AsyncRing.create({ entries: 16 });
   const path = join(dir.path, "s".repeat(107 - dir.path.length - 1));
   assert.equal(new TextEncoder().encode(path).length, 107);
-  await using server = await listen({ path, ring });
+  await using _server = await listen({ path, ring });
   await (await connect({ path, ring })).close();
   const name = "\0" + "n".repeat(107);
-  await using abs = await listen({ path: name, ring });
+  await using _abs = await listen({ path: name, ring });
   await (await connect({ path: name, ring })).close();
   // Multi-byte characters count as their UTF-8 bytes.
   await refuses(listen({ path: "/tmp/" + "é".repeat(52), ring }), RangeError, "109 bytes");
