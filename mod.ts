@@ -220,6 +220,10 @@ export {
   TcpConn,
   TcpListener,
 } from "./src/net/mod.ts";
+// Server operations, pipes (issue 12, netio).
+export { type OpenHow } from "./src/ring/operations.ts";
+export { type MessageHeader } from "./src/net/_msg.ts";
+export { pipe, type PipeOptions } from "./src/net/pipe.ts";
 export { NativeUnavailableError, type RuntimeName } from "./src/runtime/libs.ts";
 export {
   createRingWithRegion,

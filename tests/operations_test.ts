@@ -7,7 +7,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { closeSync, openSync } from "node:fs";
-import { Op, OP_NAMES } from "../src/abi/mod.ts";
+import { O, Op, OP_NAMES, RESOLVE } from "../src/abi/mod.ts";
 import { closeFd, OPERATIONS, Ring } from "../mod.ts";
 import { fileWith, pattern, tempDir } from "./_helpers.ts";
 
@@ -15,6 +15,8 @@ const buf = new Uint8Array(16);
 /** An fd in range but not open: if an SQE does reach the kernel (close's cancel-all submits them), EBADF. */
 const NOT_OPEN = 0x7ffffff0;
 /** Valid arguments for each description. */
+/** PIPE's sample makes a real pipe: closed after the test. */
+const PIPE_FDS = new Int32Array([-1, -1]);
 const SAMPLE: Record<keyof typeof OPERATIONS, readonly unknown[]> = {
   NOP: [],
   READ: [NOT_OPEN, buf, 0],
@@ -33,20 +35,40 @@ const SAMPLE: Record<keyof typeof OPERATIONS, readonly unknown[]> = {
   SEND: [NOT_OPEN, buf, 0],
   SEND_ZC: [NOT_OPEN, buf, 0],
   RECV: [NOT_OPEN, buf, 0],
+  SPLICE: [NOT_OPEN, -1, NOT_OPEN, -1, 16, 0],
+  TEE: [NOT_OPEN, NOT_OPEN, 16, 0],
+  PIPE: [PIPE_FDS, O.CLOEXEC],
+  OPENAT2: ["/nonexistent/jsuring", { resolve: RESOLVE.BENEATH }],
+  SHUTDOWN: [NOT_OPEN, 1],
+  CONNECT: [NOT_OPEN, new Uint8Array(16)],
+  SENDMSG: [NOT_OPEN, { buffers: [buf] }, 0],
+  RECVMSG: [NOT_OPEN, { buffers: [buf] }, 0],
+  FIXED_FD_INSTALL: [0, 0],
+  CLOSE_DIRECT: [0],
 };
 
 test("each description writes its own opcode, which the kernel's probe lists", () => {
   using ring = Ring.create({ entries: 32 });
   const supported = ring.probe();
+  let queued = 0;
   for (const [key, op] of Object.entries(OPERATIONS)) {
+    if (!supported.has(OP_NAMES[op.opcode]!)) {
+      // Newer than this kernel: the probe gate refuses it by name.
+      assert.throws(() => ring.queue(op as never, SAMPLE[key as keyof typeof OPERATIONS] as never), {
+        name: "UnsupportedOpError",
+      });
+      console.log(`# skip ${key}: ${OP_NAMES[op.opcode]} not offered by this kernel`);
+      continue;
+    }
     const at = (ring.pending + 0) * 64; // a fresh ring: SQEs from offset 0, one per op
     ring.queue(op as never, SAMPLE[key as keyof typeof OPERATIONS] as never);
     assert.equal(ring.sqes.u8[at], op.opcode, `${key} wrote opcode ${ring.sqes.u8[at]}`);
-    assert.ok(supported.has(OP_NAMES[op.opcode]!), `${key}: opcode ${op.opcode} not in the probe`);
+    queued++;
   }
-  assert.equal(ring.pending, Object.keys(OPERATIONS).length);
-  ring.submitAndWait(Object.keys(OPERATIONS).length - 2); // all but the two timeouts complete at once
+  assert.equal(ring.pending, queued);
+  ring.submitAndWait(queued - 2); // all but the two timeouts complete at once
   ring.reap(() => {});
+  for (const fd of PIPE_FDS) if (fd >= 0) closeFd(fd);
 });
 
 test("each description refuses an unknown option and a bad argument before reserving an SQE", () => {
