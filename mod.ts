@@ -70,7 +70,7 @@
  *
  * await using ring = AsyncRing.create();
  * const bytes = await readFile("/etc/os-release", { ring });
- * await using server = listen({ port: 0, ring });
+ * await using server = await listen({ port: 0, ring });
  * await using client = await connect({ port: server.port, ring });
  * await client.sendAll(bytes.subarray(0, 16));
  * ```
@@ -220,10 +220,24 @@ export {
   TcpConn,
   TcpListener,
 } from "./src/net/mod.ts";
+// net (#12, socket kinds): addresses, errors, how sockets are made.
+export {
+  type Addr,
+  formatAddr,
+  ipVersion,
+  type NetAddr,
+  ResolveError,
+  SocketError,
+  type SocketSetup,
+  type UnixAddr,
+} from "./src/net/mod.ts";
+export { IPV6 } from "./src/abi/linux.ts";
 // Server operations, pipes (issue 12, netio).
 export { type OpenHow } from "./src/ring/operations.ts";
 export { type MessageHeader } from "./src/net/_msg.ts";
 export { pipe, type PipeOptions } from "./src/net/pipe.ts";
+export { type Datagram, type MessagesOptions, udpSocket, UdpSocket, type UdpSocketOptions } from "./src/net/udp.ts";
+export { type NetAddress } from "./src/net/_sockaddr.ts";
 export { NativeUnavailableError, type RuntimeName } from "./src/runtime/libs.ts";
 export * from "./src/region/mod.ts";
 export * from "./src/buffers/mod.ts";

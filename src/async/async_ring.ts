@@ -52,6 +52,7 @@ import { defaultWaker, type WakerKind } from "./_waker.ts";
 import { Multishot, type MultishotOptions } from "./_multishot.ts";
 import { FROM_KERNEL, Pin, pin } from "../memory/_pin.ts";
 import { ASYNC_KEYS, AsyncRingCore, OP_KEYS, Pending } from "./_core.ts";
+import type { MessageHeader } from "../net/_msg.ts"; // netio (issue 12)
 
 export { AsyncRingCore } from "./_core.ts";
 
@@ -529,6 +530,117 @@ export class AsyncRing extends AsyncRingCore {
     const out = new Uint8Array(statxLayout.size);
     await this.run(ops.STATX, [path, out], options);
     return decodeStatx(out);
+  }
+
+  // ------------------------------------- server operations (issue 12, netio)
+
+  /**
+   * splice(2) (5.7): up to `nbytes` from `fdIn` at `offIn` to `fdOut` at
+   * `offOut` (-1: a pipe or the file position); resolves with the bytes moved.
+   *
+   * @example
+   * ```ts
+   * import { AsyncRing, pipe } from "@jsuring/jsuring";
+   * import { openSync } from "node:fs";
+   * await using ring = AsyncRing.create();
+   * const [r, w] = await pipe({ ring });
+   * console.log(await ring.splice(openSync("/etc/hostname", "r"), 0, w, -1, 4096));
+   * await ring.closeFd(r); await ring.closeFd(w);
+   * ```
+   */
+  splice(
+    fdIn: number,
+    offIn: number,
+    fdOut: number,
+    offOut: number,
+    nbytes: number,
+    spliceFlags = 0,
+    options?: AsyncOpOptions,
+  ): Promise<number> {
+    return this.run(ops.SPLICE, [fdIn, offIn, fdOut, offOut, nbytes, spliceFlags], options);
+  }
+
+  /**
+   * tee(2) (5.8): duplicate up to `nbytes` from pipe `fdIn` to pipe `fdOut`
+   * without consuming them; resolves with the bytes duplicated.
+   *
+   * @example
+   * ```ts ignore
+   * await ring.tee(a[0], b[1], 65536);
+   * ```
+   */
+  tee(fdIn: number, fdOut: number, nbytes: number, spliceFlags = 0, options?: AsyncOpOptions): Promise<number> {
+    return this.run(ops.TEE, [fdIn, fdOut, nbytes, spliceFlags], options);
+  }
+
+  /**
+   * openat2(2) (5.6) of `path` with `how` (`flags`, `mode`, `resolve`);
+   * resolves with the fd. `RESOLVE.BENEATH` refuses paths leaving `dirfd` (EXDEV).
+   *
+   * @example
+   * ```ts
+   * import { AsyncRing, RESOLVE } from "@jsuring/jsuring";
+   * import { openSync } from "node:fs";
+   * await using ring = AsyncRing.create();
+   * const dirfd = openSync("/etc", "r");
+   * const fd = await ring.openat2("hostname", { resolve: RESOLVE.BENEATH }, { dirfd });
+   * await ring.closeFd(fd);
+   * ```
+   */
+  openat2(path: string | Uint8Array, how: ops.OpenHow, options?: AsyncOpOptions & { dirfd?: number }): Promise<number> {
+    return this.run(ops.OPENAT2, [path, how], options);
+  }
+
+  /**
+   * shutdown(2) (5.11) of socket `fd`: `how` `SHUT.RD`, `SHUT.WR` (default) or `SHUT.RDWR`.
+   *
+   * @example
+   * ```ts ignore
+   * await ring.shutdown(sock, SHUT.WR);
+   * ```
+   */
+  shutdown(fd: number, how = 1, options?: AsyncOpOptions): Promise<number> {
+    return this.run(ops.SHUTDOWN, [fd, how], options);
+  }
+
+  /**
+   * connect(2) (5.5) of socket `fd` to the `struct sockaddr` in `addr`;
+   * `timeout` links an IORING_OP_LINK_TIMEOUT (rejects with a `TimeoutError`).
+   *
+   * @example
+   * ```ts ignore
+   * await ring.connect(sock, sockaddr, { timeout: 5000 });
+   * ```
+   */
+  connect(fd: number, addr: Uint8Array, options?: AsyncOpOptions): Promise<number> {
+    return this.run(ops.CONNECT, [fd, addr], options);
+  }
+
+  /**
+   * sendmsg(2) (5.3) of `msg` (buffers, optional destination `name`,
+   * `control`) on socket `fd`, with MSG_NOSIGNAL; resolves with the bytes sent.
+   *
+   * @example
+   * ```ts ignore
+   * await ring.sendmsg(sock, { buffers: [header, body] });
+   * ```
+   */
+  sendmsg(fd: number, msg: MessageHeader, msgFlags = 0, options?: AsyncOpOptions): Promise<number> {
+    return this.run(ops.SENDMSG, [fd, msg, msgFlags], options);
+  }
+
+  /**
+   * recvmsg(2) (5.3) on socket `fd` into `msg`; resolves with the bytes
+   * received, `msg.name` / `msg.nameLength` the sender, `msg.flags` the msg_flags.
+   *
+   * @example
+   * ```ts ignore
+   * const msg = { buffers: [new Uint8Array(1500)], name: new Uint8Array(28) };
+   * const n = await ring.recvmsg(sock, msg);
+   * ```
+   */
+  recvmsg(fd: number, msg: MessageHeader, msgFlags = 0, options?: AsyncOpOptions): Promise<number> {
+    return this.run(ops.RECVMSG, [fd, msg, msgFlags], options);
   }
 
   /**

@@ -108,3 +108,15 @@ export function cString(s: string): Uint8Array {
   const b = new TextEncoder().encode(s + "\0");
   return b;
 }
+
+/**
+ * Type bits of the file at the NUL-terminated path at address `path`
+ * (statx(2) following symlinks, synchronous), or `-errno`.
+ */
+export function statMode(path: number): number {
+  const l = libc();
+  if (!l) return -38;
+  const r = l.symbols.statx(-100, path, 0, 0x1, getNative().addressOf(statxBuf)); // AT_FDCWD, STATX_TYPE
+  if (r !== 0) return -errno();
+  return statxView.getUint16(28, true);
+}

@@ -31,8 +31,9 @@ import { UringError } from "../errors/uring_error.ts";
 import { Errno } from "../errors/errno.ts";
 import { getNative } from "../runtime/_ffi.ts";
 import { defaultRing, type FsOptions, O_CLOEXEC, opts } from "./file.ts";
-import { checkChunking, checkPath, FsError, withPath } from "./_check.ts";
+import { checkChunking, checkPath, FsError, fsOptions, opt, withPath } from "./_check.ts";
 import { cString, errno, fstatSize, libc } from "./_libc.ts";
+import { show } from "../ring/_args.ts";
 
 /**
  * How {@linkcode copyFile} moves the bytes.
@@ -81,6 +82,16 @@ export interface CopyFileOptions extends FsOptions {
 }
 
 const O = constants;
+const COPY_OPTIONS = fsOptions("copyFile", {
+  method: opt.string,
+  chunk: opt.number,
+  depth: opt.number,
+  atomic: opt.bool,
+  exclusive: opt.bool,
+  syncUpTo: (v, what) => {
+    if (typeof v !== "number") throw new TypeError(`${what} must be an integer ≥ -1, got ${show(v)}`);
+  },
+});
 const FALLBACK = new Set<number>([Errno.EXDEV, Errno.EINVAL, Errno.EOPNOTSUPP, Errno.ENOSYS]);
 
 /**
@@ -100,6 +111,7 @@ const FALLBACK = new Set<number>([Errno.EXDEV, Errno.EINVAL, Errno.EOPNOTSUPP, E
 export async function copyFile(src: string, dst: string, options: CopyFileOptions = {}): Promise<void> {
   checkPath("copyFile", src, "src");
   checkPath("copyFile", dst, "dst");
+  COPY_OPTIONS(options);
   const method = options.method ?? "auto";
   if (!["auto", "copy_file_range", "readwrite"].includes(method)) {
     throw new TypeError(
@@ -191,7 +203,9 @@ export async function copyFile(src: string, dst: string, options: CopyFileOption
     }
     signal?.throwIfAborted();
     if (!atomic && !options.exclusive) {
-      if (l.symbols.ftruncate(output, done) !== 0) throw new FsError(errno(), "copyFile (ftruncate)", src, dst);
+      if (l.symbols.ftruncate(output, done) !== 0) {
+        throw new FsError(errno(), "copyFile (ftruncate)", src, dst);
+      }
     }
     const closed = l.symbols.close(output);
     output = -1;

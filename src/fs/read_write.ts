@@ -18,7 +18,9 @@ import { Errno } from "../errors/errno.ts";
 import { adviseHugepages, errno, fstatSize, libc } from "./_libc.ts";
 import { getNative } from "../runtime/_ffi.ts";
 import { defaultRing, type FsOptions, O_CLOEXEC, open, opts } from "./file.ts";
-import { checkChunking, checkPath, FsError, withPath } from "./_check.ts";
+import { readSmall } from "./_small.ts";
+import { checkChunking, checkPath, FsError, fsOptions, opt, withPath } from "./_check.ts";
+import { typeError } from "../ring/_args.ts";
 
 /**
  * Options of {@linkcode readFile}.
@@ -38,6 +40,7 @@ export interface ReadFileAsyncOptions extends FsOptions {
 }
 
 const O = constants;
+const READ_OPTIONS = fsOptions("readFile", { chunk: opt.number, depth: opt.number });
 const READ_CHUNK = 4 << 20;
 const READ_DEPTH = 8;
 /** Reads of files whose size statx does not know (procfs says 0). */
@@ -48,7 +51,13 @@ const ASYNC: AsyncOpOptions = Object.freeze({ async: true });
 /**
  * Read a whole file (like `fs.promises.readFile` / `Deno.readFile`).
  *
- * One openat through the ring (completed inline for a cached path); the size
+ * A file shorter than 64 KiB (most are) costs one linked chain: openat into
+ * a fixed-file slot, a read from it and a 1-byte read confirming the end,
+ * submitted together and completed inside one io_uring_enter for a cached
+ * file; many concurrent calls share that enter, and the slot's close rides
+ * with the next submission (src/fs/_small.ts). A regular file the chain did
+ * not exhaust is read the general way (not with `signal`, which always takes
+ * it): one openat through the ring (completed inline for a cached path); the size
  * from statx(2) on the new descriptor (a microsecond; io_uring's statx always
  * goes to a worker thread, whose wake-up costs more than reading a small file
  * whole); then the reads, all submitted in one enter together with a read
@@ -69,12 +78,18 @@ const ASYNC: AsyncOpOptions = Object.freeze({ async: true });
  * ```
  */
 export async function readFile(path: string, options: ReadFileAsyncOptions = {}): Promise<Uint8Array> {
+  READ_OPTIONS(options);
   const chunk = options.chunk ?? READ_CHUNK;
   const depth = options.depth ?? READ_DEPTH;
   checkChunking("readFile", chunk, depth);
   checkPath("readFile", path);
   const ring = options.ring ?? defaultRing();
   const o = opts(options);
+  if (options.signal === undefined) {
+    // Most files are small: one linked open → read → probe per file (_small.ts).
+    const small = await readSmall(ring, path);
+    if (small !== undefined) return small;
+  }
   let fd: number;
   try {
     fd = await ring.openat(path, O.O_RDONLY | O_CLOEXEC, 0, o);
@@ -226,6 +241,18 @@ export interface WriteFileOptions extends FsOptions {
   depth?: number;
 }
 
+const WRITE_OPTIONS = fsOptions("writeFile", {
+  mode: opt.mode,
+  append: opt.bool,
+  exclusive: opt.bool,
+  sync: (v, what) => {
+    if (typeof v !== "boolean" && v !== "all" && v !== "data") {
+      throw typeError(what, 'true, false, "all" or "data"', v);
+    }
+  },
+  chunk: opt.number,
+  depth: opt.number,
+});
 const WRITE_CHUNK = 4 << 20;
 const WRITE_DEPTH = 4;
 
@@ -253,6 +280,10 @@ export async function writeFile(
   data: Uint8Array | string,
   options: WriteFileOptions = {},
 ): Promise<void> {
+  WRITE_OPTIONS(options);
+  if (typeof data !== "string" && !(data instanceof Uint8Array)) {
+    throw typeError("writeFile: data", "a Uint8Array or a string", data);
+  }
   const chunk = options.chunk ?? WRITE_CHUNK;
   const depth = options.depth ?? WRITE_DEPTH;
   checkChunking("writeFile", chunk, depth);
@@ -271,9 +302,12 @@ export async function writeFile(
   const flags = options.append ? "a" : options.exclusive ? "wx" : O.O_WRONLY | O.O_CREAT;
   // Not registered: a file-table update per open and close costs more than
   // it saves on a handful of writes (IORING_REGISTER_FILES_UPDATE2 is a syscall each).
-  const f = await open(path, flags, { ...options, register: false }).catch((e) =>
-    Promise.reject(withPath(e, "writeFile", path))
-  );
+  const f = await open(path, flags, {
+    ring: options.ring,
+    signal: options.signal,
+    mode: options.mode,
+    register: false,
+  }).catch((e) => Promise.reject(withPath(e, "writeFile", path)));
   try {
     const o = rw(options, bytes.length >= ASYNC_FROM);
     if (options.append) {
