@@ -112,7 +112,7 @@ export const COMPANION_ALIASES: Readonly<Record<string, string>> = {
 };
 
 /** The companion version this TypeScript expects (`JSU_VERSION` in jsuring.h). */
-export const COMPANION_VERSION = 1;
+export const COMPANION_VERSION = 2;
 
 /**
  * The few libc (glibc `libc.so.6`) functions jsuring calls before the
