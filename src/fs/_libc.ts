@@ -24,6 +24,10 @@ const LIBC = {
   copy_file_range_nb: { args: ["i32", "u64", "i32", "u64", "u64", "u32"], returns: "i32", nonblocking: true },
   /** int open(const char *path, int flags, mode_t mode) */
   open: { args: ["u64", "i32", "u32"], returns: "i32" },
+  /** ssize_t pwrite(int fd, const void *buf, size_t count, off_t offset); i32: counts stay small */
+  pwrite: { args: ["i32", "u64", "u64", "u64"], returns: "i32" },
+  /** ssize_t write(int fd, const void *buf, size_t count) (O_APPEND) */
+  write: { args: ["i32", "u64", "u64"], returns: "i32" },
   /** int ftruncate(int fd, off_t length) */
   ftruncate: { args: ["i32", "u64"], returns: "i32" },
   /** int close(int fd) */
