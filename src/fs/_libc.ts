@@ -34,6 +34,8 @@ const LIBC = {
   close: { args: ["i32"], returns: "i32" },
   /** int rename(const char *old, const char *new) */
   rename: { args: ["u64", "u64"], returns: "i32" },
+  /** int renameat2(int olddirfd, const char *old, int newdirfd, const char *new, unsigned flags) (glibc 2.28) */
+  renameat2: { args: ["i32", "u64", "i32", "u64", "u32"], returns: "i32" },
   /** int unlink(const char *path) */
   unlink: { args: ["u64"], returns: "i32" },
   /** int *__errno_location(void) */
