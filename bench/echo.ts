@@ -171,7 +171,7 @@ if (wanted(args, "jsuring")) {
       setRegisterRingFd(true);
       if (spinWas !== undefined) setSpinTurns(spinWas);
     }
-    const server: TcpListener = listen({ ring });
+    const server: TcpListener = await listen({ ring });
     const send = v.send, recv = v.recv;
     const loop = (async () => {
       for await (const conn of server) {

@@ -56,7 +56,7 @@ function rss(): number {
 
 test("sendAll calls made without awaiting arrive whole and in call order", async () => {
   await using ring = create();
-  await using server = listen({ ring });
+  await using server = await listen({ ring });
   const [a, b] = await pair(ring, server);
   const parts = Array.from({ length: 300 }, (_, i) => pattern(1 + ((i * 7919) % 70_000), i + 1));
   const total = parts.reduce((n, p) => n + p.length, 0);
@@ -83,7 +83,7 @@ test("sendAll calls made without awaiting arrive whole and in call order", async
 
 test("a slow reader holds the writer's promises, and memory stays bounded", async () => {
   await using ring = create();
-  await using server = listen({ ring });
+  await using server = await listen({ ring });
   const [a, b] = await pair(ring, server);
   const chunk = pattern(256 * 1024, 3);
   const count = 256; // 64 MiB offered against a reader that reads nothing yet
@@ -117,7 +117,7 @@ test("a slow reader holds the writer's promises, and memory stays bounded", asyn
 
 test("a peer reset mid-send rejects that connection's queued sends with one typed error, others keep working", async () => {
   await using ring = create();
-  await using server = listen({ ring });
+  await using server = await listen({ ring });
   const [a, b] = await pair(ring, server);
   const chunk = pattern(1 << 20, 5);
   const sends = Array.from({ length: 32 }, () => a.sendAll(chunk));
@@ -145,7 +145,7 @@ test("a peer reset mid-send rejects that connection's queued sends with one type
 
 test("a peer reset mid-receive ends that stream with ECONNRESET, another connection is untouched", async () => {
   await using ring = create();
-  await using server = listen({ ring });
+  await using server = await listen({ ring });
   const [a, b] = await pair(ring, server);
   const [c, d] = await pair(ring, server);
   const other = echo(c);
@@ -177,7 +177,7 @@ test("a peer reset mid-receive ends that stream with ECONNRESET, another connect
 
 test("half-close: the peer's shutdown ends the receive stream; sending back still works", async () => {
   await using ring = create();
-  await using server = listen({ ring });
+  await using server = await listen({ ring });
   const [a, b] = await pair(ring, server);
   await b.sendAll(new TextEncoder().encode("hello"));
   await b.shutdown("write");
@@ -206,7 +206,7 @@ const fdsShort = fdLimit() < 2 * CONNS + 256 &&
 
 test(`${CONNS} concurrent connections echo verified data`, { skip: skipIf(fdsShort) }, async () => {
   await using ring = create(1024);
-  await using server = listen({ ring, backlog: 4096 });
+  await using server = await listen({ ring, backlog: 4096 });
   const served: Promise<unknown>[] = [];
   const accepting = (async () => {
     for await (const conn of server) {

@@ -218,7 +218,10 @@ export class FixedBuffers implements Disposable {
     arg[UPD.fields.offset[0] >> 2] = index;
     putU64(arg, UPD.fields.data[0] >> 2, getNative().addressOf(iov));
     arg[UPD.fields.nr[0] >> 2] = buffers.length;
-    pinning(views, () => this.ring.register(Register.REGISTER_BUFFERS_UPDATE, arg, UPD.size, "BUFFERS_UPDATE"));
+    pinning(
+      views,
+      () => this.ring.register(Register.REGISTER_BUFFERS_UPDATE, arg, UPD.size, "BUFFERS_UPDATE"),
+    );
     const old = this.#views.slice(index, index + buffers.length);
     const live = this.#armed.live(this.ring);
     if (live.length) this.#retired.push({ views: old, uds: live });

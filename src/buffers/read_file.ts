@@ -22,6 +22,7 @@ import { UringError } from "../errors/uring_error.ts";
 import { Ring } from "../ring/ring.ts";
 import * as sqe from "../ops/sqe.ts";
 import { Op } from "../abi/opcodes.ts";
+import { checkBool, checkChoice, checkInt, checkOptions, show, typeError } from "../ring/_args.ts";
 
 /**
  * Options of {@linkcode readFile}.
@@ -68,6 +69,10 @@ export class FileBuffer implements Disposable {
 
   /** @internal */
   constructor(bytes: Uint8Array, arena: Arena | undefined) {
+    if (!(bytes instanceof Uint8Array)) throw typeError("FileBuffer: bytes", "a Uint8Array", bytes);
+    if (arena !== undefined && !(arena instanceof Arena)) {
+      throw typeError("FileBuffer: arena", "an Arena", arena);
+    }
     this.bytes = bytes;
     this.memoryKind = arena?.kind ?? "pages";
     this.#arena = arena;
@@ -113,13 +118,14 @@ let shared: Ring | undefined;
  * ```
  */
 export function readFile(path: string, options: ReadFileOptions = {}): FileBuffer {
-  const chunk = options.chunk ?? 4 << 20;
-  const depth = options.depth ?? 8;
-  if (!Number.isInteger(chunk) || chunk < 4096 || chunk > 0x7ffff000) {
-    throw new RangeError(`chunk must be 4096..${0x7ffff000} bytes, got ${chunk}`);
-  }
-  if (!Number.isInteger(depth) || depth < 1 || depth > 4096) {
-    throw new RangeError(`depth must be 1..4096, got ${depth}`);
+  if (typeof path !== "string") throw typeError("readFileSync: path", "a string path", path);
+  if (path.includes("\0")) throw new TypeError(`readFileSync: path contains a NUL character: ${show(path)}`);
+  checkOptions(options, "readFileSync options", ["chunk", "depth", "async", "hugepages"]);
+  const chunk = checkInt(options.chunk ?? 4 << 20, "readFileSync options.chunk (bytes)", 4096, 0x7ffff000);
+  const depth = checkInt(options.depth ?? 8, "readFileSync options.depth", 1, 4096);
+  if (options.async !== undefined) checkBool(options.async, "readFileSync options.async");
+  if (options.hugepages !== undefined) {
+    checkChoice(options.hugepages, "readFileSync options.hugepages", ["auto", "hugetlb", "thp", "pages"]);
   }
   let fd: number;
   try {

@@ -14,6 +14,7 @@ import { checkBuffer, checkOptions, typeError } from "../ring/_args.ts";
 import { UringError } from "../errors/uring_error.ts";
 import { Errno } from "../errors/errno.ts";
 import { SendQueue } from "./_send.ts";
+import { sysSetsockoptInt } from "../runtime/sockets.ts";
 import { RecvStream } from "./_recv_stream.ts";
 
 const IPPROTO_TCP = SOL.TCP, TCP_NODELAY = TCP.NODELAY;
@@ -131,12 +132,13 @@ function sendOptions(options: SendOptions | undefined): [boolean, AsyncOpOptions
 }
 
 /**
- * A TCP connection.
+ * A connection: TCP, or a Unix stream socket (the same class, made by
+ * {@linkcode connect} or accepted by a listener).
  *
  * @example
  * ```ts
  * import { connect, listen } from "@jsuring/jsuring";
- * await using server = listen();
+ * await using server = await listen();
  * const [a, b] = await Promise.all([server.accept(), connect({ port: server.port })]);
  * await b.sendAll(new TextEncoder().encode("ping"));
  * for await (const chunk of a.chunks()) { console.log(chunk.length); break; }
@@ -158,9 +160,16 @@ export class TcpConn implements AsyncDisposable {
     this.#sends = new SendQueue(ring, () => this.fd);
   }
 
-  /** @internal An accepted or connected socket: TCP_NODELAY on. */
-  static adopt(fd: number, ring: AsyncRing): TcpConn {
-    libjsuring().jsu_setsockopt_int(fd, IPPROTO_TCP, TCP_NODELAY, 1);
+  /**
+   * @internal An accepted or connected socket. TCP: TCP_NODELAY on, unless
+   * `noDelaySet` (accepted sockets inherit it from their listener). Unix:
+   * no TCP options, and no SEND_ZC by default (the kernel refuses zero-copy
+   * sends on Unix sockets with EOPNOTSUPP).
+   */
+  static adopt(fd: number, ring: AsyncRing, unix = false, noDelaySet = false): TcpConn {
+    if (!unix && !noDelaySet) sysSetsockoptInt(fd, IPPROTO_TCP, TCP_NODELAY, 1);
+    // Sends are plain SEND unless a call asks for zero-copy (never on Unix
+    // sockets: the kernel refuses it there with EOPNOTSUPP).
     return new TcpConn(fd, ring);
   }
 
