@@ -1,14 +1,16 @@
 /**
  * readFile()'s linked open → read → probe chain for small files
  * (src/fs/_small.ts): exact bytes, the hand-over to the general path, FIFOs
- * read to their end, errors, slots and descriptors given back.
+ * read to their end, errors, slots and descriptors given back; writeFile()'s
+ * direct calls for small writes.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import process from "node:process";
 import { spawn } from "node:child_process";
 import { join } from "node:path";
-import { AsyncRing, FsError, readFile } from "../mod.ts";
+import { AsyncRing, FsError, readFile, writeFile } from "../mod.ts";
 import { SMALL, smallStats } from "../src/fs/_small.ts";
 import { fileWith, pattern, tempDir } from "./_helpers.ts";
 
@@ -128,4 +130,35 @@ test("readFile() small files: a ring whose file table is someone else's reads th
   assert.ok(Buffer.from(await readFile(path, { ring })).equals(Buffer.from(data)));
   assert.equal(smallStats.chains, before.chains);
   assert.equal(smallStats.general, before.general + 1);
+});
+
+test("writeFile() small writes (direct calls up to 64 KiB): exact bytes, old tail cut, mode, append, exclusive, errors", async () => {
+  using dir = tempDir();
+  const path = join(dir.path, "w");
+  for (const size of [0, 1, 4096, SMALL - 1, SMALL, SMALL + 1, 5]) {
+    const data = pattern(size, size + 5);
+    await writeFile(path, data);
+    assert.ok(readFileSync(path).equals(Buffer.from(data)), `size ${size}`);
+  }
+  await writeFile(path, "héllo"); // a string, shorter than what was there
+  assert.equal(readFileSync(path, "utf8"), "héllo");
+  await writeFile(path, " world", { append: true });
+  assert.equal(readFileSync(path, "utf8"), "héllo world");
+  const created = join(dir.path, "m");
+  await writeFile(created, "x", { mode: 0o640 });
+  assert.equal(statSync(created).mode & 0o777, 0o640 & ~process.umask());
+  await assert.rejects(
+    writeFile(created, "y", { exclusive: true }),
+    (e: unknown) => e instanceof FsError && e.code === "EEXIST" && e.path === created,
+  );
+  assert.equal(readFileSync(created, "utf8"), "x", "an exclusive failure leaves the file alone");
+  await assert.rejects(writeFile(dir.path, "z"), (e: unknown) => e instanceof FsError && e.code === "EISDIR");
+  const missing = join(dir.path, "no", "such");
+  await assert.rejects(
+    writeFile(missing, "z"),
+    (e: unknown) => e instanceof FsError && e.code === "ENOENT" && e.path === missing,
+  );
+  const open0 = fds();
+  for (let i = 0; i < 200; i++) await writeFile(join(dir.path, `n${i % 10}`), pattern(100 + i, i));
+  assert.ok(fds() <= open0 + 1, "no descriptor left open");
 });

@@ -262,7 +262,7 @@ function sockaddrIn(port: number, ip = [127, 0, 0, 1]): Uint8Array {
 
 test("connect + shutdown through the table: the peer sees end of stream", async () => {
   await using ring = AsyncRing.create({ entries: 16 });
-  await using server = listen({ port: 0, ring });
+  await using server = await listen({ port: 0, ring });
   const fd = await ring.op("socket", (s, at) => prepSocket(s, at, AF.INET, SOCK.STREAM | SOCK.CLOEXEC, 0, 0));
   const accepted = server.accept();
   assert.equal(await ring.run(OPERATIONS.CONNECT, [fd, sockaddrIn(server.port)], { timeout: 10_000 }), 0);
@@ -277,7 +277,7 @@ test("connect with a timeout: a connect that cannot finish (accept queue full) f
   await using ring = AsyncRing.create({ entries: 16 });
   // backlog 0: one connection fills the accept queue; the kernel drops
   // further SYNs (LINUX_MIB_LISTENOVERFLOWS), so the next connect hangs.
-  await using server = listen({ port: 0, ring, backlog: 0 });
+  await using server = await listen({ port: 0, ring, backlog: 0 });
   const first = await connect({ port: server.port, ring });
   const fd = await ring.op("socket", (s, at) => prepSocket(s, at, AF.INET, SOCK.STREAM | SOCK.CLOEXEC, 0, 0));
   await assert.rejects(ring.run(OPERATIONS.CONNECT, [fd, sockaddrIn(server.port)], { timeout: 200 }), {

@@ -605,7 +605,7 @@ export async function startEngine(
     await cache.open();
     const listener = "fd" in on
       ? new TcpListener(on.fd, on.port, ring)
-      : listen({ host: o.hostname ?? "0.0.0.0", port: on.port, ring });
+      : await listen({ host: o.hostname ?? "0.0.0.0", port: on.port, ring });
     return new Engine(ring, listener, cache, o, limits, extra, counters, !("fd" in on));
   } catch (e) {
     ring.close();
