@@ -32,7 +32,7 @@ async function readExactly(conn: TcpConn, n: number): Promise<Uint8Array> {
 
 test("accept_direct: a connection on a fixed-file slot echoes verified data; close releases the slot", async () => {
   await using ring = AsyncRing.create({ entries: 64 });
-  await using server = listen({ port: 0, ring });
+  await using server = await listen({ port: 0, ring });
   const table = FileTable.of(ring, { size: 64 });
   const client = await connect({ port: server.port, ring });
   const it = server.directConnections();
@@ -64,7 +64,7 @@ test("installFd: a regular descriptor for a direct connection carries the same s
     t.diagnostic("skip: requires Linux 6.8: IORING_OP_FIXED_FD_INSTALL");
     return;
   }
-  await using server = listen({ port: 0, ring });
+  await using server = await listen({ port: 0, ring });
   const client = await connect({ port: server.port, ring });
   for await (const conn of server.directConnections()) {
     const fd = await conn.installFd();
@@ -89,7 +89,7 @@ test("installFd: a regular descriptor for a direct connection carries the same s
 
 test("a nearly full table grows (Linux 6.8+) before any accept could find it full: no connection lost, every live one kept in its slot", async (t) => {
   await using ring = AsyncRing.create({ entries: 128 });
-  await using server = listen({ port: 0, ring });
+  await using server = await listen({ port: 0, ring });
   const table = FileTable.of(ring, { size: 4 });
   const canGrow = opSupported(ring.ring, Op.FIXED_FD_INSTALL);
   const N = 12;
@@ -138,7 +138,7 @@ test("a nearly full table grows (Linux 6.8+) before any accept could find it ful
 
 test("closing the listener ends directConnections()", async () => {
   await using ring = AsyncRing.create({ entries: 16 });
-  const server = listen({ port: 0, ring });
+  const server = await listen({ port: 0, ring });
   const loop = (async () => {
     let n = 0;
     for await (const c of server.directConnections()) {
@@ -167,14 +167,14 @@ test("bad input: table sizes, unknown keys, a ring with its own registered files
     assert.match(e.message, /registerFiles/);
     return true;
   });
-  await using server = listen({ port: 0, ring });
+  await using server = await listen({ port: 0, ring });
   const it = server.directConnections({ bogus: 1 } as never);
   await assert.rejects(it.next(), { name: "TypeError", message: /unknown option "bogus"/ });
 });
 
 test("multishot: true accepts with one SQE (into a table big enough)", async () => {
   await using ring = AsyncRing.create({ entries: 32 });
-  await using server = listen({ port: 0, ring });
+  await using server = await listen({ port: 0, ring });
   FileTable.of(ring, { size: 64 });
   const clients = await Promise.all([0, 1, 2].map(() => connect({ port: server.port, ring })));
   const slots: number[] = [];

@@ -33,7 +33,6 @@ import { setImmediate } from "node:timers";
 import type { AsyncOpOptions, AsyncRing, Multishot } from "../async/async_ring.ts";
 import { BufferRing } from "../buffers/buf_ring.ts";
 import { CqeFlag, Misc, Register, SqeFlag } from "../abi/flags.ts";
-import { SOL, TCP } from "../abi/linux.ts";
 import { io_uring_rsrc_register } from "../abi/layout.ts";
 import { Op } from "../abi/opcodes.ts";
 import { getSqeFlags, setBufferSelect, setSqeFlags } from "../ops/sqe.ts";
@@ -329,9 +328,7 @@ export async function* acceptDirect(
   requireOp(ring.ring, Op.SOCKET, "accept_direct with IORING_FILE_INDEX_ALLOC");
   const table = FileTable.of(ring, options.fileTable);
   if (listener.fd < 0) return;
-  // Accepted sockets inherit TCP_NODELAY from the listener (the socket is
-  // cloned from it): set once here, where a regular descriptor exists.
-  libjsuring().jsu_setsockopt_int(listener.fd, SOL.TCP, TCP.NODELAY, 1);
+  // TCP_NODELAY: listen() sets it on the listener; accepted sockets inherit it.
   if (multishot) {
     yield* acceptMultishot(listener, table, options.signal, track);
     return;
@@ -475,7 +472,7 @@ const FIXED: AsyncOpOptions = Object.freeze({ fixedFile: true });
  * @example
  * ```ts
  * import { connect, listen } from "@jsuring/jsuring";
- * await using server = listen();
+ * await using server = await listen();
  * const client = await connect({ port: server.port });
  * for await (const conn of server.directConnections()) {
  *   await client.sendAll(new TextEncoder().encode("hi"));
