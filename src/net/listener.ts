@@ -224,7 +224,7 @@ export class TcpListener implements AsyncIterable<TcpConn>, AsyncDisposable {
    * @example
    * ```ts
    * import { connect, listen } from "@jsuring/jsuring";
-   * await using server = listen();
+   * await using server = await listen();
    * const client = await connect({ port: server.port });
    * for await (const conn of server.directConnections()) {
    *   console.log(conn.slot); // 0
