@@ -216,6 +216,7 @@ export {
   listen,
   type ListenOptions,
   type RecvOptions,
+  type SendOptions,
   SEND_ZC_THRESHOLD,
   TcpConn,
   TcpListener,

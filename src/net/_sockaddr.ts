@@ -1,12 +1,14 @@
 /**
  * IPv4 and IPv6 socket addresses for UDP: literal parsing (RFC 4291 text
  * forms, IPv4-mapped, numeric zone ids), RFC 5952 formatting, and
- * `struct sockaddr_in` / `sockaddr_in6` encoding and decoding. Kept apart from
- * `address.ts` (the TCP side's) until both use one parser.
+ * `struct sockaddr_in` / `sockaddr_in6` encoding and decoding, in the shape
+ * UDP reports them. The literal parsing and formatting are `address.ts`'s
+ * (one strict parser for TCP, Unix and UDP).
  *
  * @module
  */
 import { AF } from "../abi/linux.ts";
+import { formatIPv6 as rfc5952, parseIPv4 as strictIPv4, parseIPv6 as strictIPv6 } from "./address.ts";
 import { sockaddr_in6 } from "../abi/layout.ts";
 
 /**
@@ -27,92 +29,29 @@ export interface NetAddress {
   readonly family: "IPv4" | "IPv6";
 }
 
-/** The 4 bytes of a dotted IPv4 literal, or null. */
+/** The 4 bytes of a dotted IPv4 literal, or null (the one strict parser, `address.ts`). */
 export function parseIPv4(s: string): Uint8Array | null {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
-  if (!m) return null;
-  const out = new Uint8Array(4);
-  for (let i = 0; i < 4; i++) {
-    const p = m[i + 1];
-    // No leading zeros ("010" is octal to inet_aton, decimal to others: refuse both readings).
-    if (p.length > 1 && p[0] === "0") return null;
-    const n = Number(p);
-    if (n > 255) return null;
-    out[i] = n;
-  }
-  return out;
+  return strictIPv4(s);
 }
 
-/** The 16 bytes and zone of an IPv6 literal (optionally in brackets, `%N` numeric zone), or null. */
+/**
+ * The 16 bytes and zone of an IPv6 literal (optionally in brackets; `%N`
+ * or `%ifname`), or null: `address.ts`'s parser, the one TCP uses too.
+ */
 export function parseIPv6(text: string): { bytes: Uint8Array; scope: number } | null {
-  let s = text;
-  if (s.startsWith("[") && s.endsWith("]")) s = s.slice(1, -1);
-  let scope = 0;
-  const pct = s.indexOf("%");
-  if (pct >= 0) {
-    const z = s.slice(pct + 1);
-    if (!/^\d{1,10}$/.test(z) || Number(z) > 0xffffffff) return null;
-    scope = Number(z);
-    s = s.slice(0, pct);
+  const s = text.startsWith("[") && text.endsWith("]") ? text.slice(1, -1) : text;
+  let p;
+  try {
+    p = strictIPv6(s);
+  } catch {
+    return null; // a zone naming no interface
   }
-  const lastColon = s.lastIndexOf(":");
-  if (lastColon >= 0 && s.indexOf(".", lastColon) > 0) {
-    // A trailing dotted quad stands for the last two groups.
-    const v4 = parseIPv4(s.slice(lastColon + 1));
-    if (!v4) return null;
-    s = `${s.slice(0, lastColon + 1)}${((v4[0] << 8) | v4[1]).toString(16)}:${
-      ((v4[2] << 8) | v4[3]).toString(16)
-    }`;
-  }
-  const groupOk = (g: string) => /^[0-9a-fA-F]{1,4}$/.test(g);
-  const words: number[] = [];
-  const dbl = s.indexOf("::");
-  if (dbl >= 0) {
-    if (s.indexOf("::", dbl + 1) >= 0) return null;
-    const left = s.slice(0, dbl), right = s.slice(dbl + 2);
-    const l = left === "" ? [] : left.split(":");
-    const r = right === "" ? [] : right.split(":");
-    if (![...l, ...r].every(groupOk) || l.length + r.length > 7) return null;
-    words.push(...l.map((g) => parseInt(g, 16)));
-    for (let i = l.length + r.length; i < 8; i++) words.push(0);
-    words.push(...r.map((g) => parseInt(g, 16)));
-  } else {
-    const g = s.split(":");
-    if (g.length !== 8 || !g.every(groupOk)) return null;
-    words.push(...g.map((x) => parseInt(x, 16)));
-  }
-  const bytes = new Uint8Array(16);
-  for (let i = 0; i < 8; i++) {
-    bytes[i * 2] = words[i] >> 8;
-    bytes[i * 2 + 1] = words[i] & 0xff;
-  }
-  return { bytes, scope };
+  return p && { bytes: p.bytes, scope: p.scopeId };
 }
 
 /** RFC 5952 text of 16 address bytes (lower case, the longest zero run as `::`, IPv4-mapped dotted). */
 export function formatIPv6(b: Uint8Array): string {
-  const w: number[] = [];
-  for (let i = 0; i < 8; i++) w.push((b[i * 2] << 8) | b[i * 2 + 1]);
-  if (w.slice(0, 5).every((x) => x === 0) && w[5] === 0xffff) {
-    return `::ffff:${b[12]}.${b[13]}.${b[14]}.${b[15]}`;
-  }
-  let best = -1, bestLen = 0;
-  for (let i = 0; i < 8;) {
-    if (w[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && w[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) {
-      best = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = (xs: number[]) => xs.map((x) => x.toString(16)).join(":");
-  if (best < 0) return hex(w);
-  return `${hex(w.slice(0, best))}::${hex(w.slice(best + bestLen))}`;
+  return rfc5952(b, 0);
 }
 
 function badHost(host: unknown): TypeError {

@@ -312,11 +312,15 @@ export class ResolveError extends Error {
    * @param options the cause
    */
   constructor(hostname: string, code: string, options?: ErrorOptions) {
-    super(
-      `cannot resolve host name ${JSON.stringify(hostname)}: ${code}` +
-        (code === "ENOTFOUND" ? " (no such name)" : code === "EAI_AGAIN" ? " (DNS server not answering; retry)" : ""),
-      options,
-    );
+    const why = code === "ENOTFOUND"
+      ? " (no such name)"
+      : code === "EAI_AGAIN"
+      ? " (the DNS server did not answer; retry)"
+      : code === "EPERM" || code === "NotCapable"
+      // Deno resolves names only with the net permission for them.
+      ? `: not permitted (Deno: run with --allow-net=${hostname}, or pass an IP address)`
+      : "";
+    super(`cannot resolve host name ${JSON.stringify(hostname)}: ${code}${why}`, options);
     this.name = "ResolveError";
     this.code = code;
     this.hostname = hostname;
@@ -343,7 +347,7 @@ export async function resolveHost(hostname: unknown, what: string): Promise<IpAd
   try {
     found = await lookup(h.name, { all: true });
   } catch (e) {
-    const code = String((e as { code?: unknown })?.code ?? "ENOTFOUND");
+    const code = String((e as { code?: unknown })?.code ?? (e as Error)?.name ?? "ENOTFOUND");
     throw new ResolveError(h.name, code, { cause: e });
   }
   const out: IpAddress[] = [];
