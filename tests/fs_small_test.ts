@@ -19,7 +19,21 @@ const fds = () => readdirSync("/proc/self/fd").length;
 test("readFile() small files: one chain each, exact bytes around the 64 KiB first read", async () => {
   using dir = tempDir();
   await using ring = AsyncRing.create({ entries: 64 });
-  for (const size of [0, 1, 4095, 4096, 16 * 1024 + 3, SMALL - 1, SMALL, SMALL + 1, 3 * SMALL + 5]) {
+  for (
+    const size of [
+      0,
+      1,
+      4095,
+      4096,
+      16 * 1024 + 3,
+      SMALL - 1,
+      SMALL,
+      SMALL + 1,
+      SMALL + 2,
+      3 * SMALL + 5,
+      5 << 20,
+    ]
+  ) {
     const data = pattern(size, size + 11);
     const path = fileWith(dir.path, `s${size}`, data);
     const before = { ...smallStats };
@@ -31,8 +45,9 @@ test("readFile() small files: one chain each, exact bytes around the 64 KiB firs
       assert.equal(got.buffer.byteLength, size);
     }
     assert.equal(smallStats.chains, before.chains + 1, `size ${size}: one chain`);
-    // Above 64 KiB the probe finds more and the general path reads it.
-    assert.equal(smallStats.general, before.general + (size > SMALL ? 1 : 0), `size ${size}: handed over`);
+    // Above 64 KiB the probe finds more and readFile reads the rest from the slot.
+    assert.equal(smallStats.rest, before.rest + (size > SMALL ? 1 : 0), `size ${size}: read on`);
+    assert.equal(smallStats.general, before.general, `size ${size}: never re-opened`);
   }
 });
 
@@ -161,4 +176,18 @@ test("writeFile() small writes (direct calls up to 64 KiB): exact bytes, old tai
   const open0 = fds();
   for (let i = 0; i < 200; i++) await writeFile(join(dir.path, `n${i % 10}`), pattern(100 + i, i));
   assert.ok(fds() <= open0 + 1, "no descriptor left open");
+});
+
+test("readFile() of procfs text longer than the chain's first read: whole, read on from the slot", async () => {
+  // /proc/self/smaps grows with the mappings: compare the stable part (the first lines) and the shape.
+  const before = smallStats.rest;
+  const text = new TextDecoder().decode(await readFile("/proc/self/smaps"));
+  assert.ok(text.length > SMALL, `${text.length} bytes`);
+  assert.equal(smallStats.rest, before + 1, "read on from the slot (statx says size 0)");
+  assert.ok(text.endsWith("\n"), "ends at a whole line");
+  assert.match(text, /^[0-9a-f]+-[0-9a-f]+ /);
+  // Every mapping header has its Size line: nothing cut in the middle.
+  const headers = text.split("\n").filter((l) => /^[0-9a-f]+-[0-9a-f]+ /.test(l)).length;
+  const sizes = text.split("\n").filter((l) => l.startsWith("Size:")).length;
+  assert.equal(headers, sizes);
 });

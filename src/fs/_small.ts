@@ -15,11 +15,11 @@
  * work, so those were most of its time.
  *
  * The bytes land in library memory (an arena slot, no staging copy) and are
- * copied once into the exact-size result. A file the first read did not
- * exhaust (64 KiB or more) goes back to the general path if it is a regular
- * file (which sizes its buffer and reads in parallel); anything else (a FIFO,
- * a character device) is read on from the same open slot, so nothing it
- * produced is lost.
+ * copied once into the exact-size result. A regular file the first read did
+ * not exhaust (64 KiB or more) is sized by statx and read on from the same
+ * slot by the caller (readFile's parallel reads into a buffer of that size);
+ * anything else (a FIFO, a character device) is read on here from the slot,
+ * so nothing it produced is lost.
  *
  * @module
  */
@@ -31,7 +31,7 @@ import { prepRead, type SqeViews } from "../ops/sqe.ts";
 import { setImmediate } from "node:timers";
 import { UringError } from "../errors/uring_error.ts";
 import { FileTable } from "./_files.ts";
-import { statMode } from "./_libc.ts";
+import { statTypeSize } from "./_libc.ts";
 import { FsError, withPath } from "./_check.ts";
 
 /** Bytes of the first read: a file shorter than this is read by the chain alone. */
@@ -62,8 +62,15 @@ class Slot {
   probe = (s: SqeViews, at: number): void => prepRead(s, at, this.index, this.addr + PROBE_AT, 1, -1);
 }
 
-/** Counts for the tests: chains submitted, and calls left to the general path. */
-export const smallStats = { chains: 0, general: 0 };
+/** Counts for the tests: chains submitted, files read on from the slot by the caller, calls left to the general path. */
+export const smallStats = { chains: 0, rest: 0, general: 0 };
+
+/**
+ * Read the rest of a regular file of `size` bytes (0: procfs, unknown) open
+ * in fixed-file slot `index` (file position just past `have`), whose first
+ * `have.length` bytes the chain read.
+ */
+export type ReadRest = (index: number, have: Uint8Array, size: number) => Promise<Uint8Array>;
 
 const free: Slot[] = [];
 let arenas = 0;
@@ -153,7 +160,11 @@ const S_IFMT = 0o170000, S_IFREG = 0o100000;
  *
  * @throws {FsError} `ENOENT` (with the path), `EISDIR`, `EACCES`…
  */
-export async function readSmall(ring: AsyncRing, path: string): Promise<Uint8Array | undefined> {
+export async function readSmall(
+  ring: AsyncRing,
+  path: string,
+  readRest?: ReadRest,
+): Promise<Uint8Array | undefined> {
   const closer = closerOf(ring);
   const slot = closer === null ? undefined : takeSlot();
   if (slot === undefined || closer === null) {
@@ -198,10 +209,24 @@ export async function readSmall(ring: AsyncRing, path: string): Promise<Uint8Arr
     if (failure !== undefined || !(slot.read >= 0)) throw withPath(failure, "readFile", path);
     const n = slot.read;
     if (extra === 0) return slot.bytes.slice(0, n);
-    const mode = statMode(slot.addr + PATH_AT);
-    if (mode < 0 || (mode & S_IFMT) === S_IFREG) {
+    const st = statTypeSize(slot.addr + PATH_AT);
+    if (typeof st !== "number" && (st.mode & S_IFMT) === S_IFREG) {
+      // A regular file of 64 KiB or more: the caller sizes the buffer and
+      // reads the rest from the open slot, keeping what the chain read.
+      if (readRest !== undefined && (st.size >= n + 1 || st.size === 0)) {
+        const have = new Uint8Array(n + 1);
+        have.set(slot.bytes.subarray(0, n));
+        have[n] = slot.bytes[PROBE_AT];
+        smallStats.rest++;
+        // Exactly one byte past the first read: the probe got it, nothing is left.
+        return st.size === n + 1 ? have : await readRest(index, have, st.size);
+      }
       smallStats.general++;
       return undefined; // the general path sizes it and reads in parallel
+    }
+    if (typeof st === "number") {
+      smallStats.general++;
+      return undefined;
     }
     return await readOn(ring, index, slot, n, path);
   } finally {

@@ -30,6 +30,7 @@ import {
 import { type IntOption, makeListener, SOCKET_SETUPS, type SocketSetup } from "./_setup.ts";
 import { SocketError, socketError } from "./errors.ts";
 import { TcpConn } from "./conn.ts";
+import { acceptDirect, type DirectAcceptOptions, type DirectConn } from "./direct.ts"; // netio: direct descriptors
 
 const SOCK_CLOEXEC = SOCK.CLOEXEC;
 
@@ -217,6 +218,32 @@ export class TcpListener implements AsyncIterable<TcpConn>, AsyncDisposable {
       this.#accepts.delete(ms);
       await ms.return();
     }
+  }
+
+  /**
+   * Connections accepted straight into the ring's registered file table
+   * (multishot accept_direct, Linux 5.19; see `FileTable`): each is a
+   * {@linkcode DirectConn} on a fixed-file slot, with no regular descriptor
+   * unless asked for (`installFd`). Closing the listener ends it.
+   *
+   * @example
+   * ```ts
+   * import { connect, listen } from "@jsuring/jsuring";
+   * await using server = await listen();
+   * const client = await connect({ port: server.port });
+   * for await (const conn of server.directConnections()) {
+   *   console.log(conn.slot); // 0
+   *   await conn.close();
+   *   break;
+   * }
+   * await client.close();
+   * ```
+   */
+  directConnections(options: DirectAcceptOptions = {}): AsyncGenerator<DirectConn> {
+    return acceptDirect(this, options, (ms) => {
+      this.#accepts.add(ms);
+      return () => this.#accepts.delete(ms);
+    });
   }
 
   /** Same as {@linkcode TcpListener.connections}. */
