@@ -195,6 +195,7 @@ export {
   readdir,
   readFile,
   type ReadFileAsyncOptions,
+  readFiles,
   rename,
   type RenameOptions,
   rmdir,

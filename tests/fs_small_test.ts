@@ -10,7 +10,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import process from "node:process";
 import { spawn } from "node:child_process";
 import { join } from "node:path";
-import { AsyncRing, FsError, readFile, writeFile } from "../mod.ts";
+import { AsyncRing, FsError, readFile, readFiles, writeFile } from "../mod.ts";
 import { SMALL, smallStats } from "../src/fs/_small.ts";
 import { fileWith, pattern, tempDir } from "./_helpers.ts";
 
@@ -190,4 +190,55 @@ test("readFile() of procfs text longer than the chain's first read: whole, read 
   const headers = text.split("\n").filter((l) => /^[0-9a-f]+-[0-9a-f]+ /.test(l)).length;
   const sizes = text.split("\n").filter((l) => l.startsWith("Size:")).length;
   assert.equal(headers, sizes);
+});
+
+test("readFiles(): many files, one promise per window, exact bytes in order; big files, FIFOs and errors", async () => {
+  using dir = tempDir();
+  const paths: string[] = [];
+  const datas: Uint8Array[] = [];
+  for (let i = 0; i < 700; i++) {
+    // Mostly small, some at and past the chain's 64 KiB, one empty.
+    const size = i === 3 ? 0 : i % 97 === 0 ? SMALL + i : i % 89 === 0 ? SMALL : 1 + (i * 131) % 16000;
+    datas.push(pattern(size, i));
+    paths.push(fileWith(dir.path, `f${i}`, datas[i]));
+  }
+  await using ring = AsyncRing.create({ entries: 128 });
+  const open0 = fds();
+  const before = smallStats.chains;
+  for (let round = 0; round < 2; round++) {
+    const got = await readFiles(paths, { ring });
+    assert.equal(got.length, paths.length);
+    for (let i = 0; i < got.length; i++) {
+      assert.ok(got[i] instanceof Uint8Array, `file ${i}`);
+      assert.ok(Buffer.from(got[i]).equals(Buffer.from(datas[i])), `file ${i} (${datas[i].length} bytes)`);
+    }
+  }
+  assert.ok(smallStats.chains >= before + 2 * 690, "the small ones went by chains");
+  assert.deepEqual(await readFiles([], { ring }), []);
+  // The same path many times, and with a signal (every file by readFile).
+  const same = await readFiles(Array(300).fill(paths[5]), { ring, signal: new AbortController().signal });
+  assert.ok(same.every((b) => Buffer.from(b).equals(Buffer.from(datas[5]))));
+  // Errors: the first failing file's, with its path; the others were still read and closed.
+  const missing = join(dir.path, "missing");
+  await assert.rejects(
+    readFiles([paths[0], missing, paths[1], dir.path], { ring }),
+    (e: unknown) => e instanceof FsError && e.code === "ENOENT" && e.path === missing,
+  );
+  await assert.rejects(
+    readFiles([dir.path], { ring }),
+    (e: unknown) => e instanceof FsError && e.code === "EISDIR",
+  );
+  // deno-lint-ignore no-explicit-any
+  await assert.rejects(readFiles("abc" as any), /readFiles: paths must be an array/);
+  // deno-lint-ignore no-explicit-any
+  await assert.rejects(
+    readFiles([paths[0], 7 as any]),
+    /readFiles: paths\[1\] must be a string path, got 7 \(number\)/,
+  );
+  // deno-lint-ignore no-explicit-any
+  await assert.rejects(readFiles([paths[0]], { nope: 1 } as any), /unknown option "nope"/);
+  // Closes are written in front of the next submission or by a setImmediate: wait for a turn.
+  await new Promise((r) => setImmediate(r));
+  await ring.nop();
+  assert.ok(fds() <= open0 + 2, `descriptors: ${open0} before, ${fds()} after`);
 });

@@ -30,6 +30,7 @@ import { prepCloseDirect, prepOpenatDirect } from "../ops/fs.ts";
 import { prepRead, type SqeViews } from "../ops/sqe.ts";
 import { setImmediate } from "node:timers";
 import { UringError } from "../errors/uring_error.ts";
+import { Errno } from "../errors/errno.ts";
 import { FileTable } from "./_files.ts";
 import { statTypeSize } from "./_libc.ts";
 import { FsError, withPath } from "./_check.ts";
@@ -60,6 +61,13 @@ class Slot {
     this.read = res;
   };
   probe = (s: SqeViews, at: number): void => prepRead(s, at, this.index, this.addr + PROBE_AT, 1, -1);
+  /** readMany: the probe's result, and what to call once it is in. */
+  probed = NaN;
+  done: () => void = () => {};
+  onProbe = (res: number): void => {
+    this.probed = res;
+    this.done();
+  };
 }
 
 /** Counts for the tests: chains submitted, files read on from the slot by the caller, calls left to the general path. */
@@ -265,4 +273,105 @@ async function readOn(
     at += p.length;
   }
   return all;
+}
+
+/**
+ * One file of a {@linkcode readMany} window: its slot and where its result goes.
+ */
+interface Job {
+  slot: Slot;
+  index: number;
+  i: number;
+}
+
+/**
+ * Read `paths[i]` whole into `out[i]`, many chains per submission and no
+ * promise per file: each window of files (up to the free slots and SQ room)
+ * is written as chains (openat direct → read → probe, the probe tracked too)
+ * plus the close_direct of the previous window, one `ring.nop()` makes the
+ * AsyncRing submit them all in one enter, and the completions settle one
+ * promise per window. Files the chain cannot finish (regular files of 64 KiB
+ * or more, FIFOs, paths it cannot take) are left `undefined` in `out` for the
+ * caller's general path. Throws the first file's error (an FsError with its
+ * path) once its window completed.
+ */
+export async function readMany(
+  ring: AsyncRing,
+  paths: readonly string[],
+  out: (Uint8Array | undefined)[],
+): Promise<void> {
+  const closer = closerOf(ring);
+  if (closer === null) return;
+  let next = 0;
+  while (next < paths.length) {
+    const jobs: Job[] = [];
+    let pending = 0;
+    let wake!: () => void;
+    const done = new Promise<void>((r) => (wake = r));
+    const finish = () => {
+      if (--pending === 0) wake();
+    };
+    const r = ring.ring, s = r.sqes;
+    // The closes owed by the last window ride in front of this one.
+    closer.write(4);
+    // Room for a chain (3 SQEs) and the nop that submits the window.
+    while (next < paths.length && r.sqSpace >= 4) {
+      const path = paths[next];
+      const slot = takeSlot();
+      if (slot === undefined) break;
+      const { read, written } = encoder.encodeInto(path, slot.path);
+      const index = read === path.length && written < PATH_MAX - 1 ? closer.table.take() : -1;
+      if (index < 0) {
+        free.push(slot);
+        if (read === path.length && written < PATH_MAX - 1) break; // no free file slot: after this window
+        next++; // a path too long for the slot: the caller's general path says why
+        continue;
+      }
+      slot.bytes[PATH_AT + written] = 0;
+      slot.index = index;
+      slot.open = slot.read = slot.probed = NaN;
+      slot.done = finish;
+      let at = r.getSqe();
+      prepOpenatDirect(s, at, -100, slot.addr + PATH_AT, O_RDONLY, 0, index);
+      r.trackInternal(at, slot.onOpen, LINK);
+      at = r.getSqe();
+      prepRead(s, at, index, slot.addr, SMALL, -1);
+      r.trackInternal(at, slot.onRead, READ_FLAGS);
+      at = r.getSqe();
+      slot.probe(s, at);
+      r.trackInternal(at, slot.onProbe, SqeFlag.FIXED_FILE);
+      smallStats.chains++;
+      jobs.push({ slot, index, i: next++ });
+      pending++;
+    }
+    if (jobs.length === 0) {
+      if (next < paths.length) await ring.nop(); // no slot or SQ room: let what is in flight finish
+      continue;
+    }
+    // Submits the window (and the closes before it); the probes' completions wake us.
+    let refused: unknown;
+    ring.nop().catch((e) => {
+      refused = e; // the ring was closed: nothing was submitted
+      wake();
+    });
+    await done;
+    if (refused !== undefined) throw refused;
+    let failure: unknown;
+    for (const { slot, index, i } of jobs) {
+      const path = paths[i];
+      if (!(slot.open >= 0)) {
+        failure ??= withPath(new UringError(-slot.open || Errno.ECANCELED, "openat"), "readFile", path);
+        closer.table.give(index);
+      } else {
+        if (slot.read < 0) failure ??= new FsError(-slot.read, "readFile", path);
+        else if (slot.probed < 0) {
+          failure ??= withPath(new UringError(-slot.probed, "read"), "readFile", path);
+        } else if (slot.probed === 0) out[i] = slot.bytes.slice(0, slot.read);
+        // else more to read: left to the caller's general path
+        closer.close(index);
+      }
+      free.push(slot);
+    }
+    if (failure !== undefined) throw failure;
+  }
 }
