@@ -138,9 +138,9 @@ export class TcpListener implements AsyncIterable<TcpConn>, AsyncDisposable {
    */
   constructor(fd: number, port: number, ring: AsyncRing, addr?: Addr) {
     this.fd = fd;
-    this.port = port;
     this.ring = ring;
     this.addr = addr ?? adoptedAddr(fd, port);
+    this.port = port || (this.addr.transport === "unix" ? 0 : this.addr.port);
     // A socket made elsewhere (a server's worker gets its parent's): accepted
     // sockets inherit TCP_NODELAY if the listener has it.
     if (!addr && this.addr.transport === "tcp") {
