@@ -20,11 +20,11 @@ import {
   type NetAddr,
   SocketError,
   type TcpConn,
-  type TcpListener,
+  TcpListener,
   type UnixAddr,
 } from "../mod.ts";
 import { pretendKernelVersion } from "../src/errors/hints.ts";
-import { sysBind, sysClose, sysSocket } from "../src/runtime/sockets.ts";
+import { sysBind, sysClose, sysListen, sysSocket } from "../src/runtime/sockets.ts";
 import { encodeUnix } from "../src/net/address.ts";
 import { pattern, skipIf, tempDir } from "./_helpers.ts";
 
@@ -258,17 +258,39 @@ test("auto setup takes the libc fallback on kernels before 6.11 (pretended)", as
   }
 });
 
-test("setup: 'ring' insists on the ring: on a (pretended) 6.6 it names the missing opcode", async () => {
+test("setup: 'ring' follows the probe, not a pretended version (the pretend only steers 'auto')", async () => {
   pretendKernelVersion("6.6");
   try {
     await using ring = AsyncRing.create({ entries: 64 });
-    if (ring.ring.probe().has("BIND")) {
-      // The probe says the kernel has it: "ring" is honoured (the pretend
-      // only steers the automatic choice).
-      await using server = await listen({ port: 0, ring, setup: "ring" });
-      assert.equal(server._via, "ring");
+    const probed = ring.ring.probe();
+    if (!probed.has("BIND") || !probed.has("LISTEN")) {
+      // A kernel without them: "ring" names what is missing.
+      await assert.rejects(listen({ port: 0, ring, setup: "ring" }), /requires Linux 6\.11|does not offer it/);
+      return;
     }
+    await using server = await listen({ port: 0, ring, setup: "ring" });
+    assert.equal(server._via, "ring");
+    await pair(server, () => connect({ port: server.port, ring, setup: "ring" }));
   } finally {
     pretendKernelVersion(undefined);
   }
+});
+
+test("a listening socket made elsewhere (a server's worker) reports its real address", {
+  skip: skipIf(NO_IPV6),
+}, async () => {
+  await using ring = AsyncRing.create({ entries: 64 });
+  const fd = sysSocket(10, 1 | 0o2000000, 0); // AF_INET6, SOCK_STREAM | SOCK_CLOEXEC
+  assert.ok(fd >= 0);
+  const sa = new Uint8Array(28);
+  sa[0] = 10; // AF_INET6, port 0, address :: (dual-stack where bindv6only=0)
+  assert.equal(sysBind(fd, sa), 0);
+  assert.equal(sysListen(fd, 16), 0);
+  const adopted = new TcpListener(fd, 0, ring);
+  const addr = adopted.addr as NetAddr;
+  assert.equal(addr.family, "IPv6");
+  assert.equal(addr.hostname, "::");
+  assert.ok(addr.port > 0);
+  await pair(adopted, () => connect({ hostname: "::1", port: addr.port, ring }));
+  await adopted.close();
 });
