@@ -91,20 +91,24 @@ for (const setup of SETUPS) {
     await pair(server, () => connect({ hostname: "[::1]", port: server.port, ring, setup }));
   });
 
-  test(`${label} dual-stack: a listener on :: takes IPv4 and IPv6 clients`, { skip: skipIf(NO_IPV6) }, async () => {
-    await using ring = create();
-    await using server = await listen({ hostname: "::", port: 0, ring, setup });
-    assert.equal((server.addr as NetAddr).family, "IPv6");
-    await pair(server, () => connect({ hostname: "127.0.0.1", port: server.port, ring, setup }));
-    await pair(server, () => connect({ hostname: "::1", port: server.port, ring, setup }));
-    // ipv6Only: the IPv4 client is refused.
-    await using v6only = await listen({ hostname: "::", port: 0, ipv6Only: true, ring, setup });
-    await pair(v6only, () => connect({ hostname: "::1", port: v6only.port, ring, setup }));
-    await assert.rejects(
-      connect({ hostname: "127.0.0.1", port: v6only.port, ring, setup }),
-      (e: unknown) => e instanceof SocketError && e.code === "ECONNREFUSED",
-    );
-  });
+  test(
+    `${label} dual-stack: a listener on :: takes IPv4 and IPv6 clients`,
+    { skip: skipIf(NO_IPV6) },
+    async () => {
+      await using ring = create();
+      await using server = await listen({ hostname: "::", port: 0, ring, setup });
+      assert.equal((server.addr as NetAddr).family, "IPv6");
+      await pair(server, () => connect({ hostname: "127.0.0.1", port: server.port, ring, setup }));
+      await pair(server, () => connect({ hostname: "::1", port: server.port, ring, setup }));
+      // ipv6Only: the IPv4 client is refused.
+      await using v6only = await listen({ hostname: "::", port: 0, ipv6Only: true, ring, setup });
+      await pair(v6only, () => connect({ hostname: "::1", port: v6only.port, ring, setup }));
+      await assert.rejects(
+        connect({ hostname: "127.0.0.1", port: v6only.port, ring, setup }),
+        (e: unknown) => e instanceof SocketError && e.code === "ECONNREFUSED",
+      );
+    },
+  );
 
   test(`${label} Unix path: listen, connect, round-trip; close removes the socket file`, async () => {
     using dir = tempDir();
@@ -129,7 +133,8 @@ for (const setup of SETUPS) {
     // The name is taken while the listener lives.
     await assert.rejects(
       listen({ path, ring, setup }),
-      (e: unknown) => e instanceof SocketError && e.code === "EADDRINUSE" && e.address === path.replace("\0", "@"),
+      (e: unknown) =>
+        e instanceof SocketError && e.code === "EADDRINUSE" && e.address === path.replace("\0", "@"),
     );
   });
 
@@ -265,7 +270,10 @@ test("setup: 'ring' follows the probe, not a pretended version (the pretend only
     const probed = ring.ring.probe();
     if (!probed.has("BIND") || !probed.has("LISTEN")) {
       // A kernel without them: "ring" names what is missing.
-      await assert.rejects(listen({ port: 0, ring, setup: "ring" }), /requires Linux 6\.11|does not offer it/);
+      await assert.rejects(
+        listen({ port: 0, ring, setup: "ring" }),
+        /requires Linux 6\.11|does not offer it/,
+      );
       return;
     }
     await using server = await listen({ port: 0, ring, setup: "ring" });

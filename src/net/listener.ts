@@ -11,7 +11,7 @@ import { AsyncRing as AsyncRingClass } from "../async/async_ring.ts";
 import { AF, IPV6, S_IF, SO, SOCK, SOL, TCP } from "../abi/linux.ts";
 import { prepAccept, prepMultishotAccept } from "../ops/net.ts";
 import { libjsuring } from "../runtime/libs.ts";
-import { sysClose, sysConnect, sysGetsockoptInt, sysSockName, sysSocket } from "../runtime/sockets.ts";
+import { sysClose, sysConnect, sysGetsockoptInt, sysSocket, sysSockName } from "../runtime/sockets.ts";
 import { Errno } from "../errors/errno.ts";
 import { defaultRing } from "../fs/mod.ts";
 import { lstat, unlink } from "../fs/meta.ts";
@@ -180,7 +180,12 @@ export class TcpListener implements AsyncIterable<TcpConn>, AsyncDisposable {
     const lfd = this.fd;
     let fd: number;
     try {
-      fd = await this.ring.op("accept", (s, at) => prepAccept(s, at, lfd, 0, 0, SOCK_CLOEXEC), undefined, options);
+      fd = await this.ring.op(
+        "accept",
+        (s, at) => prepAccept(s, at, lfd, 0, 0, SOCK_CLOEXEC),
+        undefined,
+        options,
+      );
     } catch (e) {
       throw socketError(e, "accept", this.addr);
     }
@@ -313,7 +318,9 @@ export async function listen(options: ListenOptions = {}): Promise<TcpListener> 
   const ring = o.ring ?? defaultRing();
   if (!(ring instanceof AsyncRingClass)) throw typeError("listen: ring", "an AsyncRing", ring);
   const setup = o.setup ?? "auto";
-  if (!SOCKET_SETUPS.includes(setup)) throw typeError("listen: setup", `one of ${SOCKET_SETUPS.join(", ")}`, setup);
+  if (!SOCKET_SETUPS.includes(setup)) {
+    throw typeError("listen: setup", `one of ${SOCKET_SETUPS.join(", ")}`, setup);
+  }
   const backlog = checkInt(o.backlog ?? 511, "listen: backlog", 0, 0x7fffffff);
   for (const k of ["reusePort", "ipv6Only"] as const) {
     if (o[k] !== undefined && typeof o[k] !== "boolean") throw typeError(`listen: ${k}`, "a boolean", o[k]);
@@ -365,7 +372,12 @@ export async function listen(options: ListenOptions = {}): Promise<TcpListener> 
     );
     made = { fd, addr: boundAddr(fd, want), via };
   }
-  const listener = new TcpListener(made.fd, made.addr.transport === "unix" ? 0 : made.addr.port, ring, made.addr);
+  const listener = new TcpListener(
+    made.fd,
+    made.addr.transport === "unix" ? 0 : made.addr.port,
+    ring,
+    made.addr,
+  );
   listener._file = made.file;
   listener._noDelayInherited = made.addr.transport !== "unix";
   listener._via = made.via;
