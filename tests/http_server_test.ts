@@ -350,6 +350,8 @@ test("a file changed or deleted while served: no stale length, no crash", T, asy
   await using s = await start({ revalidate: 0, smallFileSize: 1024 });
   const u = `http://127.0.0.1:${s.port}`;
   const p = join(fx.root, "changing.txt");
+  // A miss is remembered only as long as revalidate allows (0: not at all).
+  assert.equal((await curl([`${u}/changing.txt`])).status, 404);
   writeFileSync(p, "version one\n");
   assert.equal(new TextDecoder().decode((await curl([`${u}/changing.txt`])).body), "version one\n");
   writeFileSync(p, "version two, longer\n");
