@@ -641,7 +641,7 @@ export async function startEngine(
     await cache.open();
     const listener = "fd" in on
       ? new TcpListener(on.fd, on.port, ring)
-      : listen({ host: o.hostname ?? "0.0.0.0", port: on.port, ring, backlog: LISTEN_BACKLOG });
+      : await listen({ host: o.hostname ?? "0.0.0.0", port: on.port, ring, backlog: LISTEN_BACKLOG });
     return new Engine(ring, listener, cache, o, limits, extra, counters, !("fd" in on));
   } catch (e) {
     ring.close();

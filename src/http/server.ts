@@ -359,7 +359,7 @@ export async function serveDir(options: ServeDirOptions): Promise<FileServer> {
     );
   }
   // Worker threads: the listening socket is made here and shared.
-  const listener = listen({ host: hostname, port, ring: defaultRing() });
+  const listener = await listen({ host: hostname, port, ring: defaultRing() });
   const { fetch: _f, signal: _s, onLog, ...plain } = o;
   const threads: Worker[] = [];
   const started: Promise<void>[] = [];
