@@ -43,7 +43,7 @@ export interface Pipe {
  * ```ts
  * import { PipePool } from "./_splice.ts"; // internal
  * const pool = new PipePool(4);
- * const p = pool.acquire();
+ * const p = await pool.acquire();
  * if (p) pool.release(p);
  * pool.close();
  * ```
