@@ -34,6 +34,8 @@ const LIBC = {
   close: { args: ["i32"], returns: "i32" },
   /** int rename(const char *old, const char *new) */
   rename: { args: ["u64", "u64"], returns: "i32" },
+  /** int renameat2(int olddirfd, const char *old, int newdirfd, const char *new, unsigned flags) (glibc 2.28) */
+  renameat2: { args: ["i32", "u64", "i32", "u64", "u32"], returns: "i32" },
   /** int unlink(const char *path) */
   unlink: { args: ["u64"], returns: "i32" },
   /** int *__errno_location(void) */
@@ -123,4 +125,16 @@ export function statMode(path: number): number {
   const r = l.symbols.statx(-100, path, 0, 0x1, getNative().addressOf(statxBuf)); // AT_FDCWD, STATX_TYPE
   if (r !== 0) return -errno();
   return statxView.getUint16(28, true);
+}
+
+/**
+ * Type bits and size of the file at the NUL-terminated path at address
+ * `path` (statx(2) following symlinks, synchronous), or `-errno`.
+ */
+export function statTypeSize(path: number): { mode: number; size: number } | number {
+  const l = libc();
+  if (!l) return -38;
+  const r = l.symbols.statx(-100, path, 0, STATX_TYPE_SIZE, getNative().addressOf(statxBuf)); // AT_FDCWD
+  if (r !== 0) return -errno();
+  return { mode: statxView.getUint16(28, true), size: Number(statxView.getBigUint64(40, true)) };
 }

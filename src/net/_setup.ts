@@ -78,7 +78,7 @@ export async function openSocket(
   setup: SocketSetup,
   addr: Addr,
 ): Promise<number> {
-  if (setup === "ring") requireOp(ring.ring, Op.SOCKET, "socket through the ring (setup: \"ring\")");
+  if (setup === "ring") requireOp(ring.ring, Op.SOCKET, 'socket through the ring (setup: "ring")');
   if (setup === "syscalls" || !ringSockets(ring)) {
     const fd = sysSocket(domain, type | SOCK.CLOEXEC, 0);
     if (fd < 0) throw new SocketError(-fd, "socket", addr);
@@ -114,7 +114,7 @@ export async function makeListener(
 ): Promise<{ fd: number; via: "ring" | "syscalls" }> {
   if (setup === "ring") {
     for (const op of [Op.SOCKET, Op.URING_CMD, Op.BIND, Op.LISTEN]) {
-      requireOp(ring.ring, op, "listen through the ring (setup: \"ring\")");
+      requireOp(ring.ring, op, 'listen through the ring (setup: "ring")');
     }
   }
   const byRing = setup === "ring" || (setup === "auto" && ringListens(ring));
@@ -155,7 +155,8 @@ async function ringBindListen(
       ...options.map(([level, name], i) =>
         r.op(
           "setsockopt",
-          (s, at) => prepCmdSock(s, at, SocketCmd.SETSOCKOPT, fd, level, name, native.addressOf(values[i]), 4),
+          (s, at) =>
+            prepCmdSock(s, at, SocketCmd.SETSOCKOPT, fd, level, name, native.addressOf(values[i]), 4),
           values[i],
         )
       ),

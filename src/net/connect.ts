@@ -83,7 +83,9 @@ export async function connect(options: ConnectOptions): Promise<TcpConn> {
   const ring = o.ring ?? defaultRing();
   if (!(ring instanceof AsyncRingClass)) throw typeError("connect: ring", "an AsyncRing", ring);
   const setup = o.setup ?? "auto";
-  if (!SOCKET_SETUPS.includes(setup)) throw typeError("connect: setup", `one of ${SOCKET_SETUPS.join(", ")}`, setup);
+  if (!SOCKET_SETUPS.includes(setup)) {
+    throw typeError("connect: setup", `one of ${SOCKET_SETUPS.join(", ")}`, setup);
+  }
   if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) {
     throw typeError("connect: signal", "an AbortSignal", o.signal);
   }
@@ -97,7 +99,9 @@ export async function connect(options: ConnectOptions): Promise<TcpConn> {
   const opts = { signal: o.signal, timeout: o.timeout };
   if (o.path !== undefined) {
     for (const k of ["hostname", "host", "port"] as const) {
-      if (o[k] !== undefined) throw new TypeError(`connect: ${k} is for TCP; a Unix socket (path) takes none`);
+      if (o[k] !== undefined) {
+        throw new TypeError(`connect: ${k} is for TCP; a Unix socket (path) takes none`);
+      }
     }
     const sa = encodeUnix(o.path, "connect: path");
     return await attempt(ring, sa, { transport: "unix", path: o.path }, setup, opts);

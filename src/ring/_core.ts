@@ -619,6 +619,9 @@ export class RingCore implements Disposable {
       }
     }
     if (this.#table.size > 0) keepForever(this.#table); // never free under the kernel
+    // A registered ring fd holds a file reference: drop it first, or the
+    // ring would outlive this close (src/ring/_enter.ts).
+    this.#engine.unregisterRingFd();
     libjsuring().jsu_close(this.fd);
     this.fd = -1;
     this.#unmap?.();
