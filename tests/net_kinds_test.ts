@@ -138,6 +138,8 @@ for (const setup of SETUPS) {
     assert.equal(server.port, 0);
     assert.ok(statSync(path).isSocket());
     await pair(server, () => connect({ path, ring, setup }));
+    // Deno's spelling: transport "unix".
+    await pair(server, () => connect({ transport: "unix", path, ring, setup }));
     await server.close();
     assert.equal(existsSync(path), false, "close() removed the socket file");
   });
