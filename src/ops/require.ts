@@ -11,6 +11,7 @@ import { OP_NAMES, OPCODES, type OpName } from "../abi/opcodes.ts";
 import { kernelAtLeast, kernelRelease } from "../errors/hints.ts";
 import { UringError } from "../errors/uring_error.ts";
 import { Errno } from "../errors/errno.ts";
+import { show, typeError } from "../ring/_args.ts";
 
 /**
  * Anything that can list the opcodes its kernel supports: a `Ring`.
@@ -82,6 +83,9 @@ function releaseVersion(release: string): [number, number] {
 const PROBED = new WeakMap<Probeable, Set<OpName> | null>();
 
 function supported(ring: Probeable): Set<OpName> | null {
+  if (ring === null || typeof ring !== "object" || typeof ring.probe !== "function") {
+    throw typeError("ring", "a Ring or AsyncRing (anything with probe())", ring);
+  }
   let set = PROBED.get(ring);
   if (set === undefined) {
     try {
@@ -95,9 +99,11 @@ function supported(ring: Probeable): Set<OpName> | null {
 }
 
 function nameOf(op: number, where: string): OpName {
-  const name = OP_NAMES[op];
+  const name = typeof op === "number" ? OP_NAMES[op] : undefined;
   if (name === undefined) {
-    throw new RangeError(`${where}: op must be an io_uring opcode (0..${OP_NAMES.length - 1}), got ${op}`);
+    throw new (typeof op === "number" ? RangeError : TypeError)(
+      `${where}: op must be an io_uring opcode (0..${OP_NAMES.length - 1}), got ${show(op)}`,
+    );
   }
   return name;
 }
@@ -136,6 +142,7 @@ function has(ring: Probeable, name: OpName): boolean {
  * ```
  */
 export function requireOp(ring: Probeable, op: number, what?: string): void {
+  if (what !== undefined && typeof what !== "string") throw typeError("requireOp: what", "a string", what);
   const name = nameOf(op, "requireOp");
   if (!has(ring, name)) throw new UnsupportedOpError(name, kernelRelease(), what);
 }

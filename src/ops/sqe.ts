@@ -12,7 +12,7 @@
  */
 import { Op } from "../abi/opcodes.ts";
 import { SqeFlag } from "../abi/flags.ts";
-import { checkS32, checkU16, checkU32, checkU64, checkU8 } from "./check.ts";
+import { checkS32, checkSize, checkU16, checkU32, checkU64, checkU8, quote } from "./check.ts";
 import {
   B_FLAGS,
   fill,
@@ -56,6 +56,14 @@ export interface SqeViews {
  * ```
  */
 export function sqeViews(buffer: ArrayBufferLike, byteOffset = 0, byteLength?: number): SqeViews {
+  if (
+    !(buffer instanceof ArrayBuffer) &&
+    !(typeof SharedArrayBuffer === "function" && buffer instanceof SharedArrayBuffer)
+  ) {
+    throw new TypeError(`sqeViews: buffer must be an ArrayBuffer or SharedArrayBuffer, got ${quote(buffer)}`);
+  }
+  checkSize(byteOffset, "sqeViews", "byteOffset");
+  if (byteLength !== undefined) checkSize(byteLength, "sqeViews", "byteLength");
   const len = byteLength ?? buffer.byteLength - byteOffset;
   return {
     u8: new Uint8Array(buffer, byteOffset, len),
