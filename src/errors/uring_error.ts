@@ -39,6 +39,8 @@ export class UringError extends Error {
    */
   constructor(errno: number, op: string, hint?: string, options?: ErrorOptions) {
     const code = errnoName(errno);
+    if (typeof op !== "string") throw typeError("UringError: op", "a string naming the operation", op);
+    if (hint !== undefined && typeof hint !== "string") throw typeError("UringError: hint", "a string", hint);
     super(`${op}: ${code} (${errnoMessage(errno)})${hint ? `: ${hint}` : ""}`, options);
     this.name = "UringError";
     this.errno = Math.abs(errno);

@@ -61,6 +61,10 @@ export class UnsupportedOpError extends UringError {
    * @param what the operation as the caller names it (default `IORING_OP_<name>`)
    */
   constructor(opName: OpName, kernel: string, what?: string) {
+    if (typeof opName !== "string" || !Object.hasOwn(OPCODES, opName)) {
+      throw typeError("UnsupportedOpError: opName", 'an opcode name such as "FTRUNCATE"', opName);
+    }
+    if (typeof kernel !== "string") throw typeError("UnsupportedOpError: kernel", "a release string", kernel);
     const since = OPCODES[opName][1];
     const hint = kernelAtLeast(since, releaseVersion(kernel))
       ? `this kernel (${kernel}) does not offer it although Linux ${since} added it: ` +

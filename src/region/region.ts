@@ -463,6 +463,7 @@ export class ParamRegion implements Disposable {
    * ```
    */
   static of(ring: Ring): ParamRegion | undefined {
+    if (!(ring instanceof Ring)) throw typeError("ParamRegion.of: ring", "a Ring", ring);
     return REGIONS.get(ring);
   }
 
