@@ -15,6 +15,7 @@ import { SqeFlag } from "../abi/flags.ts";
 import { checkS32, checkSize, checkU16, checkU32, checkU64, checkU8, quote } from "./check.ts";
 import {
   B_FLAGS,
+  checkAt,
   fill,
   H_BUF_INDEX,
   H_IOPRIO,
@@ -454,6 +455,7 @@ export function prepRemoveBuffers(s: SqeViews, at: number, nr: number, bgid: num
  * ```
  */
 export function setUserData(s: SqeViews, at: number, userData: number): void {
+  checkAt(s, at, "setUserData");
   checkU64(userData, "setUserData", "userData");
   put64(s.u32, (at >>> 2) + W_USER_DATA, userData);
 }
@@ -471,6 +473,7 @@ export function setUserData(s: SqeViews, at: number, userData: number): void {
  * ```
  */
 export function setSqeFlags(s: SqeViews, at: number, flags: number): void {
+  checkAt(s, at, "setSqeFlags");
   checkU8(flags, "setSqeFlags", "flags");
   s.u8[at + B_FLAGS] = flags;
 }
@@ -487,6 +490,7 @@ export function setSqeFlags(s: SqeViews, at: number, flags: number): void {
  * ```
  */
 export function getSqeFlags(s: SqeViews, at: number): number {
+  checkAt(s, at, "getSqeFlags");
   return s.u8[at + B_FLAGS];
 }
 
@@ -504,6 +508,7 @@ export function getSqeFlags(s: SqeViews, at: number): number {
  * ```
  */
 export function clearSqeFlags(s: SqeViews, at: number, flags: number): void {
+  checkAt(s, at, "clearSqeFlags");
   checkU8(flags, "clearSqeFlags", "flags");
   s.u8[at + B_FLAGS] &= ~flags;
 }
@@ -521,6 +526,7 @@ export function clearSqeFlags(s: SqeViews, at: number, flags: number): void {
  * ```
  */
 export function setBufGroup(s: SqeViews, at: number, bgid: number): void {
+  checkAt(s, at, "setBufGroup");
   checkU16(bgid, "setBufGroup", "bgid");
   s.u16[(at >>> 1) + H_BUF_INDEX] = bgid;
 }
@@ -540,6 +546,7 @@ export function setBufGroup(s: SqeViews, at: number, bgid: number): void {
  * ```
  */
 export function setBufferSelect(s: SqeViews, at: number, bgid: number): void {
+  checkAt(s, at, "setBufferSelect");
   checkU16(bgid, "setBufferSelect", "bgid");
   s.u8[at + B_FLAGS] |= SqeFlag.BUFFER_SELECT;
   s.u16[(at >>> 1) + H_BUF_INDEX] = bgid;
@@ -559,6 +566,7 @@ export function setBufferSelect(s: SqeViews, at: number, bgid: number): void {
  * ```
  */
 export function setBufIndex(s: SqeViews, at: number, index: number): void {
+  checkAt(s, at, "setBufIndex");
   checkU16(index, "setBufIndex", "index");
   s.u16[(at >>> 1) + H_BUF_INDEX] = index;
 }
@@ -576,6 +584,7 @@ export function setBufIndex(s: SqeViews, at: number, index: number): void {
  * ```
  */
 export function setOpFlags(s: SqeViews, at: number, flags: number): void {
+  checkAt(s, at, "setOpFlags");
   checkU32(flags, "setOpFlags", "flags");
   s.u32[(at >>> 2) + W_OP_FLAGS] = flags;
 }
@@ -594,6 +603,7 @@ export function setOpFlags(s: SqeViews, at: number, flags: number): void {
  * ```
  */
 export function addIoprioFlags(s: SqeViews, at: number, flags: number): void {
+  checkAt(s, at, "addIoprioFlags");
   checkU16(flags, "addIoprioFlags", "flags");
   s.u16[(at >>> 1) + H_IOPRIO] |= flags;
 }
@@ -613,6 +623,7 @@ export function addIoprioFlags(s: SqeViews, at: number, flags: number): void {
  * ```
  */
 export function setFileIndex(s: SqeViews, at: number, index: number): void {
+  checkAt(s, at, "setFileIndex");
   checkU32(index, "setFileIndex", "index");
   // IORING_FILE_INDEX_ALLOC (~0U) is stored as itself: liburing decrements it
   // first, so that + 1 wraps it back to ~0U.
@@ -632,6 +643,7 @@ export function setFileIndex(s: SqeViews, at: number, index: number): void {
  * ```
  */
 export function setPersonality(s: SqeViews, at: number, id: number): void {
+  checkAt(s, at, "setPersonality");
   checkU16(id, "setPersonality", "id");
   s.u16[(at >>> 1) + H_PERSONALITY] = id;
 }
