@@ -70,7 +70,7 @@
  *
  * await using ring = AsyncRing.create();
  * const bytes = await readFile("/etc/os-release", { ring });
- * await using server = listen({ port: 0, ring });
+ * await using server = await listen({ port: 0, ring });
  * await using client = await connect({ port: server.port, ring });
  * await client.sendAll(bytes.subarray(0, 16));
  * ```
@@ -220,99 +220,28 @@ export {
   TcpConn,
   TcpListener,
 } from "./src/net/mod.ts";
+// net (#12, socket kinds): addresses, errors, how sockets are made.
+export {
+  type Addr,
+  formatAddr,
+  ipVersion,
+  type NetAddr,
+  ResolveError,
+  SocketError,
+  type SocketSetup,
+  type UnixAddr,
+} from "./src/net/mod.ts";
+export { IPV6 } from "./src/abi/linux.ts";
 // Server operations, pipes (issue 12, netio).
 export { type OpenHow } from "./src/ring/operations.ts";
 export { type MessageHeader } from "./src/net/_msg.ts";
 export { pipe, type PipeOptions } from "./src/net/pipe.ts";
+export { type Datagram, type MessagesOptions, udpSocket, UdpSocket, type UdpSocketOptions } from "./src/net/udp.ts";
+export { type NetAddress } from "./src/net/_sockaddr.ts";
 export { NativeUnavailableError, type RuntimeName } from "./src/runtime/libs.ts";
-export {
-  createRingWithRegion,
-  ParamRegion,
-  REGION_SINCE,
-  type RegionMemory,
-  type RegionOptions,
-  type RegionSlice,
-  requireRegions,
-  type RingWithRegion,
-  type RingWithRegionOptions,
-  SIGSET_SIZE,
-  WAIT_SIGMASKS_SLICE,
-  WAIT_SLOT_SIZE,
-  WAIT_SLOTS_SLICE,
-  waitAreaBytes,
-} from "./src/region/region.ts";
-export {
-  type RawSlotFields,
-  type Signal,
-  type WaitOptions,
-  type WaitPath,
-  type WaitSlot,
-  WaitSlots,
-  type WaitSlotsOptions,
-} from "./src/region/wait.ts";
-export {
-  BufferGroup,
-  type BufferMemory,
-  cqeBufferId,
-  type SelectOptions,
-  type TakenBuffer,
-} from "./src/buffers/_group.ts";
-export {
-  checkProvide,
-  MAX_PROVIDED_BUFFERS,
-  ProvidedBuffers,
-  type ProvidedBuffersOptions,
-} from "./src/buffers/provided.ts";
-export {
-  BUF_DESC_SIZE,
-  BufferRing,
-  type BufferRingOptions,
-  MAX_RING_ENTRIES,
-  type RingMemoryArea,
-} from "./src/buffers/buf_ring.ts";
-export {
-  type FixedBuffer,
-  FixedBuffers,
-  type FixedOptions,
-  MAX_FIXED_BUFFER_SIZE,
-  MAX_FIXED_BUFFERS,
-} from "./src/buffers/fixed.ts";
-// The synchronous whole-file reader (hugepage-backed); `readFile` is the async one in src/fs.
-export { FileBuffer, readFile as readFileSync, type ReadFileOptions } from "./src/buffers/read_file.ts";
-export {
-  type BufferRange,
-  checkKmod,
-  type CommandOptions,
-  type KernelBuffer,
-  KernelModule,
-  type KernelModuleOptions,
-  KMOD_SLICE,
-  kmodHint,
-  kmodOpenHint,
-  type ModuleProbe,
-  type RawCommandOptions,
-  type RegisterBufferOptions,
-  type SqePatch,
-} from "./src/cmd/kmod.ts";
-export { expectedFill, fillByte, fnv1a64 } from "./src/cmd/fnv.ts";
-export {
-  IORING_URING_CMD_FIXED,
-  JSK_CMD_STRUCT,
-  JSK_DEVICE_PATH,
-  JSK_FNV1A,
-  JSK_IOC_TYPE,
-  jsk_buf_op,
-  jsk_buf_register,
-  jsk_buf_unregister,
-  jsk_probe,
-  JskBufFlag,
-  JskCmd,
-  jskCmdName,
-  type JskCmdName,
-  JskConst,
-  JskFeature,
-  KMOD_STRUCTS,
-} from "./src/cmd/uapi.ts";
+export * from "./src/region/mod.ts";
+export * from "./src/buffers/mod.ts";
+export * from "./src/cmd/mod.ts";
 export type { Field, Struct } from "./src/abi/layout.ts";
 // The static file server (issue 13) and its HTTP/1.1 pieces.
 export {

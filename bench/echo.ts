@@ -92,7 +92,7 @@ for (
     ...opts,
     waker: g.process?.env?.JSURING_WAKER as WakerKind | undefined,
   });
-  const server: TcpListener = listen({ ring });
+  const server: TcpListener = await listen({ ring });
   const loop = (async () => {
     for await (const conn of server) {
       (async () => {

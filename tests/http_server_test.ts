@@ -50,6 +50,36 @@ test("GET: status, headers and bytes (small file from memory, large file in chun
   assert.equal(new TextDecoder().decode(lit.body), "literal name\n");
 });
 
+test(
+  "large files by splice (file → pipe → socket): whole, ranges across pipefuls, pool exhausted, splice off",
+  T,
+  async () => {
+    const big = fx.big;
+    // Ranges that cross the 1 MiB pipeful boundary, and a tail of one byte.
+    const ranges: [number, number][] = [[1048000, 1049999], [0, 1048576], [big.length - 1, big.length - 1]];
+    for (const splicePipes of [1, 0]) {
+      await using s = await start({ splicePipes });
+      const u = `http://127.0.0.1:${s.port}`;
+      // Four at once with one pipe: one splices, the others take the read path.
+      const all = await Promise.all([1, 2, 3, 4].map(() => curl([`${u}/big.bin`])));
+      for (const r of all) {
+        assert.equal(r.status, 200);
+        assert.deepEqual(r.body, big, `splicePipes ${splicePipes}: the whole body, byte for byte`);
+      }
+      for (const [a, b] of ranges) {
+        const r = await curl(["-H", `Range: bytes=${a}-${b}`, `${u}/big.bin`]);
+        assert.equal(r.status, 206);
+        assert.equal(r.headers.get("content-range"), `bytes ${a}-${b}/${big.length}`);
+        assert.deepEqual(r.body, big.subarray(a, b + 1));
+      }
+      // Keep-alive: the next request on the connection after a spliced body.
+      const two = await curl([`${u}/big.bin`, `${u}/a.txt`]);
+      assert.deepEqual(two.statuses, [200, 200]);
+    }
+    await assert.rejects(start({ splicePipes: -1 }), RangeError);
+  },
+);
+
 test("HTTP/1.0 closes by default, keeps alive on request; HTTP/1.1 reuses the connection", T, async () => {
   const r = await curl(["--http1.0", `${U}/a.txt`, `${U}/a.txt`]);
   assert.deepEqual(r.statuses, [200, 200]);

@@ -10,6 +10,17 @@ import { closeSync, openSync } from "node:fs";
 import { O, Op, OP_NAMES, RESOLVE } from "../src/abi/mod.ts";
 import { closeFd, OPERATIONS, Ring } from "../mod.ts";
 import { fileWith, pattern, tempDir } from "./_helpers.ts";
+import { getNative } from "../src/runtime/_ffi.ts";
+import { AsyncRing } from "../mod.ts";
+import { existsSync, readlinkSync } from "node:fs";
+import { join } from "node:path";
+
+/** A page-aligned view (MADVISE's sample). */
+function pageAligned(bytes: number): Uint8Array {
+  const big = new Uint8Array(bytes + 4096);
+  const skip = (4096 - getNative().addressOf(big) % 4096) % 4096;
+  return big.subarray(skip, skip + bytes);
+}
 
 const buf = new Uint8Array(16);
 /** An fd in range but not open: if an SQE does reach the kernel (close's cancel-all submits them), EBADF. */
@@ -45,10 +56,22 @@ const SAMPLE: Record<keyof typeof OPERATIONS, readonly unknown[]> = {
   RECVMSG: [NOT_OPEN, { buffers: [buf] }, 0],
   FIXED_FD_INSTALL: [0, 0],
   CLOSE_DIRECT: [0],
+  // The file-system family (operations_fs.ts): paths that do not exist, fds not open.
+  RENAMEAT: ["/nonexistent/jsuring-a", "/nonexistent/jsuring-b", 0],
+  UNLINKAT: ["/nonexistent/jsuring", 0],
+  MKDIRAT: ["/nonexistent/jsuring/d", 0o755],
+  SYMLINKAT: ["target", "/nonexistent/jsuring/l"],
+  LINKAT: ["/nonexistent/jsuring-a", "/nonexistent/jsuring-b", 0],
+  SYNC_FILE_RANGE: [NOT_OPEN, 0, 0, 0],
+  FALLOCATE: [NOT_OPEN, 0, 0, 16],
+  FADVISE: [NOT_OPEN, 0, 16, 0],
+  MADVISE: [pageAligned(4096), 0],
+  FTRUNCATE: [NOT_OPEN, 0],
+  SETXATTR: ["/nonexistent/jsuring", "user.x", new Uint8Array(1), 0],
 };
 
 test("each description writes its own opcode, which the kernel's probe lists", () => {
-  using ring = Ring.create({ entries: 32 });
+  using ring = Ring.create({ entries: 64 }); // room for every description: no submit in between
   const supported = ring.probe();
   let queued = 0;
   for (const [key, op] of Object.entries(OPERATIONS)) {
@@ -134,4 +157,27 @@ test("the probe gate: a description whose opcode this kernel lacks is refused be
   });
   assert.equal(ring.pending, 0);
   assert.equal(ring.inFlight, 0);
+});
+
+test("the file-system entries through AsyncRing.run: mkdir, symlink, link, rename, unlink", async () => {
+  using dir = tempDir();
+  await using ring = AsyncRing.create({ entries: 16 });
+  const supported = ring.ring.probe();
+  for (const name of ["MKDIRAT", "SYMLINKAT", "LINKAT", "RENAMEAT", "UNLINKAT"] as const) {
+    if (!supported.has(name)) {
+      console.log(`# skip: IORING_OP_${name} not offered by this kernel (needs Linux 5.15)`);
+      return;
+    }
+  }
+  const d = join(dir.path, "d"), f = fileWith(dir.path, "f", pattern(8, 1));
+  assert.equal(await ring.run(OPERATIONS.MKDIRAT, [d, 0o755]), 0);
+  assert.equal(await ring.run(OPERATIONS.SYMLINKAT, ["f", join(dir.path, "l")]), 0);
+  assert.equal(readlinkSync(join(dir.path, "l")), "f");
+  assert.equal(await ring.run(OPERATIONS.LINKAT, [f, join(d, "hard"), 0]), 0);
+  assert.equal(await ring.run(OPERATIONS.RENAMEAT, [join(d, "hard"), join(d, "moved"), 0]), 0);
+  assert.ok(existsSync(join(d, "moved")) && !existsSync(join(d, "hard")));
+  assert.equal(await ring.run(OPERATIONS.UNLINKAT, [join(d, "moved"), 0]), 0);
+  assert.equal(await ring.run(OPERATIONS.UNLINKAT, [d, 0x200 /* AT_REMOVEDIR */]), 0);
+  assert.ok(!existsSync(d));
+  await assert.rejects(ring.run(OPERATIONS.UNLINKAT, [d, 0]), { code: "ENOENT" });
 });

@@ -9,7 +9,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { closeSync, mkdirSync, openSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   AF,
@@ -39,6 +39,11 @@ import {
 import { fileWith, pattern, skipIf, tempDir } from "./_helpers.ts";
 import { pipe2 } from "../src/net/pipe.ts";
 import { getNative } from "../src/runtime/_ffi.ts";
+
+/** The process umask, from /proc/self/status (Linux 4.7). */
+function currentUmask(): number {
+  return parseInt(/Umask:\s*(\d+)/.exec(readFileSync("/proc/self/status", "utf8"))![1], 8);
+}
 
 function one(ring: Ring): number {
   ring.submitAndWait(1);
@@ -97,7 +102,7 @@ test("tee duplicates pipe data without consuming it (AsyncRing.run), splice drai
   const [r2, w2] = await pipe({ ring });
   const data = pattern(4096, 3);
   assert.equal(await ring.write(w1, data), 4096);
-  assert.equal(await ring.run(OPERATIONS.TEE, [r1, w2, 4096, 0]), 4096);
+  assert.equal(await ring.tee(r1, w2, 4096), 4096);
   // Both pipes now hold the bytes: the tee left r1's untouched.
   assert.deepEqual(await readAll(ring, r2, 4096), data);
   assert.deepEqual(await readAll(ring, r1, 4096), data);
@@ -168,7 +173,7 @@ test("openat2: RESOLVE.BENEATH refuses '..' and an absolute symlink (EXDEV), all
   const rootFd = openSync(join(dir.path, "root"), O.RDONLY | O.DIRECTORY);
   await using ring = AsyncRing.create({ entries: 8 });
   const how = { flags: O.RDONLY | O.CLOEXEC, resolve: RESOLVE.BENEATH | RESOLVE.NO_MAGICLINKS };
-  const fd = await ring.run(OPERATIONS.OPENAT2, ["inside", how], { dirfd: rootFd });
+  const fd = await ring.openat2("inside", how, { dirfd: rootFd });
   assert.deepEqual(new TextDecoder().decode(await readAll(ring, fd, 16)), "in");
   await ring.closeFd(fd);
   for (const path of ["../secret", "escape", join(dir.path, "secret")]) {
@@ -183,16 +188,13 @@ test("openat2: RESOLVE.BENEATH refuses '..' and an absolute symlink (EXDEV), all
   await ring.closeFd(out);
   // The sync ring, O_CREAT with a mode.
   using r = Ring.create({ entries: 4 });
-  r.queue(OPERATIONS.OPENAT2, ["made", {
-    flags: O.WRONLY | O.CREAT | O.EXCL,
-    mode: 0o640,
-    resolve: RESOLVE.BENEATH,
-  }], {
+  r.openat2("made", { flags: O.WRONLY | O.CREAT | O.EXCL, mode: 0o640, resolve: RESOLVE.BENEATH }, {
     dirfd: rootFd,
   });
   const made = one(r);
   assert.ok(made >= 0, `openat2 O_CREAT: ${made}`);
   closeFd(made);
+  assert.equal(statSync(join(dir.path, "root", "made")).mode & 0o777, 0o640 & ~currentUmask());
   closeSync(rootFd);
 });
 
@@ -242,6 +244,10 @@ test("openat2: bad how refused with the value quoted", () => {
     },
   );
   assert.throws(() => r.queue(OPERATIONS.FIXED_FD_INSTALL, [0, 2]), { name: "RangeError", message: /got 2/ });
+  // Ring.connect checks the timeout and the address before queueing either SQE.
+  assert.throws(() => r.connect(0, new Uint8Array(16), { timeout: -1 }), { name: "RangeError", message: /-1/ });
+  assert.throws(() => r.connect(0, new Uint8Array(1), { timeout: 10 }), { name: "RangeError", message: /length/ });
+  assert.throws(() => r.connect(0, new Uint8Array(16), { timeout: 10, bogus: 1 } as never), { message: /"bogus"/ });
   assert.equal(r.pending, 0);
 });
 
@@ -256,12 +262,12 @@ function sockaddrIn(port: number, ip = [127, 0, 0, 1]): Uint8Array {
 
 test("connect + shutdown through the table: the peer sees end of stream", async () => {
   await using ring = AsyncRing.create({ entries: 16 });
-  await using server = listen({ port: 0, ring });
+  await using server = await listen({ port: 0, ring });
   const fd = await ring.op("socket", (s, at) => prepSocket(s, at, AF.INET, SOCK.STREAM | SOCK.CLOEXEC, 0, 0));
   const accepted = server.accept();
   assert.equal(await ring.run(OPERATIONS.CONNECT, [fd, sockaddrIn(server.port)], { timeout: 10_000 }), 0);
   const conn = await accepted;
-  assert.equal(await ring.run(OPERATIONS.SHUTDOWN, [fd, SHUT.WR]), 0);
+  assert.equal(await ring.shutdown(fd, SHUT.WR), 0);
   assert.equal(await conn.recv(new Uint8Array(8)), 0); // FIN
   await conn.close();
   await ring.closeFd(fd);
@@ -271,20 +277,21 @@ test("connect with a timeout: a connect that cannot finish (accept queue full) f
   await using ring = AsyncRing.create({ entries: 16 });
   // backlog 0: one connection fills the accept queue; the kernel drops
   // further SYNs (LINUX_MIB_LISTENOVERFLOWS), so the next connect hangs.
-  await using server = listen({ port: 0, ring, backlog: 0 });
+  await using server = await listen({ port: 0, ring, backlog: 0 });
   const first = await connect({ port: server.port, ring });
   const fd = await ring.op("socket", (s, at) => prepSocket(s, at, AF.INET, SOCK.STREAM | SOCK.CLOEXEC, 0, 0));
   await assert.rejects(ring.run(OPERATIONS.CONNECT, [fd, sockaddrIn(server.port)], { timeout: 200 }), {
     name: "TimeoutError",
   });
-  // The sync ring: CONNECT linked to LINK_TIMEOUT, by hand.
+  // The sync ring: Ring.connect links a LINK_TIMEOUT after the CONNECT.
   using r = Ring.create({ entries: 4 });
   const fd2 = await ring.op(
     "socket",
     (s, at) => prepSocket(s, at, AF.INET, SOCK.STREAM | SOCK.CLOEXEC, 0, 0),
   );
-  r.queue(OPERATIONS.CONNECT, [fd2, sockaddrIn(server.port)], { tag: "connect", flags: SqeFlag.IO_LINK });
-  r.queue(OPERATIONS.LINK_TIMEOUT, [200], { tag: "timeout" });
+  r.connect(fd2, sockaddrIn(server.port), { tag: "connect", timeout: 200, timeoutTag: "timeout" });
+  assert.equal(r.pending, 2);
+  assert.equal(r.sqes.u8[1] & SqeFlag.IO_LINK, SqeFlag.IO_LINK); // the connect SQE links to the timeout
   r.submitAndWait(2);
   const cs = r.completions().sort((a, b) => String(a.tag).localeCompare(String(b.tag)));
   assert.deepEqual(cs.map((c) => [c.tag, c.res]), [["connect", -Errno.ECANCELED], ["timeout", -Errno.ETIME]]);
@@ -322,9 +329,9 @@ test("sendmsg/recvmsg on UDP sockets: data across two buffers, the source addres
   assert.ok(fromPort > 0);
   assert.equal(msg.flags, 0);
   // A reply to that address arrives at a; a buffer too small says MSG_TRUNC.
-  await ring.run(OPERATIONS.SENDMSG, [b, { buffers: [body], name: msg.name!.subarray(0, 16) }, 0]);
+  await ring.sendmsg(b, { buffers: [body], name: msg.name!.subarray(0, 16) });
   const small: MessageHeader = { buffers: [new Uint8Array(10)] };
-  assert.equal(await ring.run(OPERATIONS.RECVMSG, [a, small, 0]), 10);
+  assert.equal(await ring.recvmsg(a, small), 10);
   assert.deepEqual(small.buffers[0], body.subarray(0, 10));
   assert.ok(small.flags! & 0x20, `MSG_TRUNC in ${small.flags}`);
   await ring.closeFd(a);

@@ -2,13 +2,15 @@
  * The machinery under `AsyncRing`'s operations: the waker glue
  * (eventfd registration, the microtask flush, draining and re-arming),
  * pending records and their settling, SQE reservation with linked timeouts
- * and abort signals, multishot arming, and close.
+ * and abort signals, the generic ways to run operations (`op` with a `prep`
+ * callback, `run` of a table description, `chain`, `multishot`), multishot
+ * arming, and close. `async_ring.ts` adds creation and the named operations.
  *
  * @module
  */
 import type { IoBuffer, Ring } from "../ring/ring.ts";
 import { closeFd, eventfd } from "../ring/fd.ts";
-import { checkBool, checkOptions, checkSignal, timespec } from "../ring/_args.ts";
+import { checkBool, checkBuffer, checkFn, checkOptions, checkSignal, timespec } from "../ring/_args.ts";
 import { CqeFlag, SetupFlag, SqeFlag } from "../abi/flags.ts";
 import { isDetached } from "../memory/detached.ts";
 import * as sqe from "../ops/sqe.ts";
@@ -18,8 +20,11 @@ import { setImmediate } from "node:timers";
 import { UringError } from "../errors/uring_error.ts";
 import { Errno } from "../errors/errno.ts";
 import { createWaker, type Waker, type WakerKind } from "./_waker.ts";
-import { Multishot } from "./_multishot.ts";
-import type { AsyncOpOptions } from "./async_ring.ts";
+import { Multishot, type MultishotOptions } from "./_multishot.ts";
+import type { AsyncOpOptions, AsyncRing } from "./async_ring.ts";
+import type * as ops from "../ring/operations.ts";
+import { requireOp } from "../ops/require.ts";
+import { Pin } from "../memory/_pin.ts";
 
 const INTERNAL = Symbol("jsuring internal op");
 /** Flushes in a row that may reap before the ring yields to the macrotask queue. */
@@ -29,6 +34,17 @@ const MICRO_TURNS = 64;
 export const ASYNC_KEYS = ["signal", "timeout", "fixedFile", "async"];
 /** The keys `AsyncRing.op` accepts. */
 export const OP_KEYS = [...ASYNC_KEYS, "buffers"];
+
+const ASYNC_OP_KEYS = new WeakMap<object, readonly string[]>();
+
+/** The option keys `run(op)` accepts: the common ones and the operation's own. */
+function asyncKeys(op: ops.OpDescription<never, object>): readonly string[] {
+  let keys = ASYNC_OP_KEYS.get(op);
+  if (!keys) {
+    ASYNC_OP_KEYS.set(op, keys = op.optionKeys.length ? [...ASYNC_KEYS, ...op.optionKeys] : ASYNC_KEYS);
+  }
+  return keys;
+}
 
 /** One single-shot operation awaiting its completion (the table tag). */
 export class Pending {
@@ -73,7 +89,8 @@ function closedError(name: string): UringError {
 
 /**
  * What every `AsyncRing` is underneath: the waker, the submit
- * microtask, completion settling, cancellation and close. Async rings are
+ * microtask, completion settling, cancellation, the generic `op`/`run`/
+ * `chain`/`multishot`, and close. Async rings are
  * made with `AsyncRing.create` or `new AsyncRing(ring)`.
  *
  * @example
@@ -98,6 +115,7 @@ export class AsyncRingCore implements Disposable, AsyncDisposable {
   #clearSignals: boolean;
   #microTurns = 0;
   #yielding = false;
+  #gated = new WeakSet<object>();
   /** @internal IOSQE_IO_LINK while `chain` builds a chain, else 0. */
   protected _linkFlags = 0;
   /** @internal The SQE reserved last (where a chain ends). */
@@ -404,6 +422,155 @@ export class AsyncRingCore implements Disposable, AsyncDisposable {
     sqe.prepCancel(this.ring.sqes, at, userData, 0);
     this.ring.trackInternal(at, done);
     this.#schedule();
+  }
+
+  // ------------------------------------------ generic ways to run operations
+
+  /**
+   * Queue any single-shot operation written by `prep` (one of the `prep*`
+   * writers) into the SQE at `at`; `keep` stays referenced until it completes.
+   * Resolves with the CQE result (≥ 0), rejects with a `UringError`.
+   *
+   * @example
+   * ```ts
+   * import { AsyncRing, prepNop } from "@jsuring/jsuring";
+   * await using ring = AsyncRing.create();
+   * console.log(await ring.op("nop", (s, at) => prepNop(s, at))); // 0
+   * ```
+   */
+  op(
+    name: string,
+    prep: (sqes: sqe.SqeViews, at: number) => void,
+    keep?: unknown,
+    options?: AsyncOpOptions & { buffers?: IoBuffer | readonly IoBuffer[] },
+  ): Promise<number> {
+    const p = this._start(typeof name === "string" ? name : "op", options, OP_KEYS);
+    if (!(p instanceof Pending)) return p;
+    try {
+      if (typeof name !== "string") throw new TypeError(`op name must be a string, got ${typeof name}`);
+      checkFn(prep, "op prep");
+      const buffers = options?.buffers;
+      if (buffers !== undefined) {
+        if (Array.isArray(buffers)) buffers.forEach((b, i) => checkBuffer(b, `options.buffers[${i}]`));
+        else checkBuffer(buffers, "options.buffers");
+        p.buf = buffers;
+      }
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this._queue(p, prep, keep, options);
+  }
+
+  /**
+   * Await any operation from its description (see `OPERATIONS`): arguments
+   * and options are checked before an SQE is reserved (the promise rejects,
+   * nothing is queued), the kernel's memory is kept until the final CQE, and
+   * the result is the CQE's (≥ 0) or a `UringError`. The per-operation
+   * methods are typed shorthands for this.
+   *
+   * @param op the description (`OPERATIONS.READ`, ...)
+   * @param args the operation's arguments, as a tuple
+   * @param options signal, timeout, fixedFile, and the operation's own options
+   *
+   * @example
+   * ```ts
+   * import { AsyncRing, OPERATIONS } from "@jsuring/jsuring";
+   * await using ring = AsyncRing.create();
+   * const fd = await ring.run(OPERATIONS.OPENAT, ["/etc/hostname", 0, 0]);
+   * await ring.run(OPERATIONS.CLOSE, [fd]);
+   * ```
+   */
+  run<A extends readonly unknown[], O extends object>(
+    op: ops.OpDescription<A, O>,
+    args: A,
+    options?: AsyncOpOptions & Partial<O>,
+  ): Promise<number> {
+    const p = this._start(op.name, options, asyncKeys(op));
+    if (!(p instanceof Pending)) return p;
+    let keep: unknown;
+    try {
+      if (!this.#gated.has(op)) {
+        requireOp(this.ring, op.opcode, op.name); // probe gate, once per description
+        this.#gated.add(op);
+      }
+      keep = op.check(args, options);
+      if (op.buffers) p.buf = op.buffers(args);
+      let at: number;
+      try {
+        at = this._sqe(p.ts === undefined ? 1 : 2);
+      } catch (e) {
+        if (keep instanceof Pin) keep.finish(-1); // never queued: staging back
+        throw e;
+      }
+      try {
+        op.write(this.ring.sqes, at, args, options, keep);
+      } catch (e) {
+        this._abandon(at);
+        if (keep instanceof Pin) keep.finish(-1);
+        throw e;
+      }
+      return this._track(p, at, keep, options);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /**
+   * Run the operations `build` issues as one linked chain (IOSQE_IO_LINK):
+   * each starts only after the previous one succeeded. Resolves with all
+   * results; if one fails, rejects with its error (the rest are cancelled).
+   *
+   * @example
+   * ```ts
+   * import { AsyncRing } from "@jsuring/jsuring";
+   * import { openSync } from "node:fs";
+   * await using ring = AsyncRing.create();
+   * const fd = openSync("/tmp/jsuring-chain", "w");
+   * const [written] = await ring.chain((r) => [
+   *   r.write(fd, new TextEncoder().encode("data"), 0),
+   *   r.fsync(fd),
+   * ]);
+   * ```
+   */
+  async chain(build: (ring: AsyncRing) => Promise<number>[]): Promise<number[]> {
+    checkFn(build, "chain build");
+    if (this._linkFlags) throw new TypeError("chains do not nest");
+    this._linkFlags = SqeFlag.IO_LINK;
+    let promises: Promise<number>[];
+    try {
+      promises = build(this as unknown as AsyncRing);
+    } finally {
+      this._linkFlags = 0;
+    }
+    // The chain ends at the last SQE written.
+    if (this._lastAt >= 0) sqe.clearSqeFlags(this.ring.sqes, this._lastAt, SqeFlag.IO_LINK);
+    const settled = await Promise.allSettled(promises);
+    const failed = settled.find((s) => s.status === "rejected");
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+    return settled.map((s) => (s as PromiseFulfilledResult<number>).value);
+  }
+
+  /**
+   * Start a multishot operation written by `prep` and iterate its
+   * completions. The op's SQE must ask for multishot (accept, recv, poll,
+   * timeout flags); `break` cancels it.
+   *
+   * @example
+   * ```ts
+   * import { AsyncRing, POLL, prepPollMultishot } from "@jsuring/jsuring";
+   * await using ring = AsyncRing.create();
+   * const ac = new AbortController();
+   * // Multishot poll of stdin for POLLIN (what ring.poll() does).
+   * const it = ring.multishot((s, at) => prepPollMultishot(s, at, 0, POLL.IN), { signal: ac.signal });
+   * ac.abort();
+   * for await (const _ of it) {}
+   * ```
+   */
+  multishot(prep: (sqes: sqe.SqeViews, at: number) => void, options: MultishotOptions = {}): Multishot {
+    if (this.closed) throw new TypeError("ring is closed");
+    const m = new Multishot(this, prep, options);
+    m._start();
+    return m;
   }
 
   // ------------------------------------------------------------------ close

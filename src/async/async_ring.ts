@@ -1,6 +1,9 @@
 /**
  * `AsyncRing`: every operation returns a promise, on Deno and on Bun, without
  * blocking the event loop and without spinning.
+ * This file holds `AsyncRing.create` and the named operations; the
+ * machinery, `op`, `run`, `chain` and `multishot` are `AsyncRingCore`
+ * (`_core.ts`), which it extends.
  *
  * - Each operation's table tag is its `Pending` record (its resolvers). SQEs
  *   written in one tick are submitted by one `io_uring_enter` from a
@@ -31,7 +34,6 @@ import {
   checkBuffer,
   checkChoice,
   checkFd,
-  checkFn,
   checkOffset,
   checkOptions,
   checkSignal,
@@ -39,8 +41,7 @@ import {
   timespec,
 } from "../ring/_args.ts";
 import * as ops from "../ring/operations.ts";
-import { requireOp } from "../ops/require.ts";
-import { SqeFlag, TimeoutFlag } from "../abi/flags.ts";
+import { TimeoutFlag } from "../abi/flags.ts";
 import { statx as statxLayout } from "../abi/layout.ts";
 import * as sqe from "../ops/sqe.ts";
 import { prepPollMultishot } from "../ops/poll.ts";
@@ -49,9 +50,10 @@ import { UringError } from "../errors/uring_error.ts";
 import { Errno } from "../errors/errno.ts";
 import { kernelAtLeast, kernelVersion } from "../errors/hints.ts";
 import { defaultWaker, type WakerKind } from "./_waker.ts";
-import { Multishot, type MultishotOptions } from "./_multishot.ts";
-import { FROM_KERNEL, Pin, pin } from "../memory/_pin.ts";
-import { ASYNC_KEYS, AsyncRingCore, OP_KEYS, Pending } from "./_core.ts";
+import { Multishot } from "./_multishot.ts";
+import { FROM_KERNEL, pin } from "../memory/_pin.ts";
+import { AsyncRingCore, Pending } from "./_core.ts";
+import type { MessageHeader } from "../net/_msg.ts"; // netio (issue 12)
 
 export { AsyncRingCore } from "./_core.ts";
 
@@ -98,17 +100,6 @@ export interface AsyncRingOptions extends RingOptions {
   waker?: WakerKind;
 }
 
-const ASYNC_OP_KEYS = new WeakMap<object, readonly string[]>();
-
-/** The option keys `run(op)` accepts: the common ones and the operation's own. */
-function asyncKeys(op: ops.OpDescription<never, object>): readonly string[] {
-  let keys = ASYNC_OP_KEYS.get(op);
-  if (!keys) {
-    ASYNC_OP_KEYS.set(op, keys = op.optionKeys.length ? [...ASYNC_KEYS, ...op.optionKeys] : ASYNC_KEYS);
-  }
-  return keys;
-}
-
 /**
  * An io_uring whose operations return promises.
  *
@@ -125,8 +116,6 @@ function asyncKeys(op: ops.OpDescription<never, object>): readonly string[] {
  * ```
  */
 export class AsyncRing extends AsyncRingCore {
-  #gated = new WeakSet<object>();
-
   /**
    * Wrap `ring` (it must have no operations of its own in flight).
    *
@@ -175,95 +164,6 @@ export class AsyncRing extends AsyncRingCore {
   }
 
   // ------------------------------------------------------------ operations
-
-  /**
-   * Queue any single-shot operation written by `prep` (one of the `prep*`
-   * writers) into the SQE at `at`; `keep` stays referenced until it completes.
-   * Resolves with the CQE result (≥ 0), rejects with a `UringError`.
-   *
-   * @example
-   * ```ts
-   * import { AsyncRing, prepNop } from "@jsuring/jsuring";
-   * await using ring = AsyncRing.create();
-   * console.log(await ring.op("nop", (s, at) => prepNop(s, at))); // 0
-   * ```
-   */
-  op(
-    name: string,
-    prep: (sqes: sqe.SqeViews, at: number) => void,
-    keep?: unknown,
-    options?: AsyncOpOptions & { buffers?: IoBuffer | readonly IoBuffer[] },
-  ): Promise<number> {
-    const p = this._start(typeof name === "string" ? name : "op", options, OP_KEYS);
-    if (!(p instanceof Pending)) return p;
-    try {
-      if (typeof name !== "string") throw new TypeError(`op name must be a string, got ${typeof name}`);
-      checkFn(prep, "op prep");
-      const buffers = options?.buffers;
-      if (buffers !== undefined) {
-        if (Array.isArray(buffers)) buffers.forEach((b, i) => checkBuffer(b, `options.buffers[${i}]`));
-        else checkBuffer(buffers, "options.buffers");
-        p.buf = buffers;
-      }
-    } catch (e) {
-      return Promise.reject(e);
-    }
-    return this._queue(p, prep, keep, options);
-  }
-
-  /**
-   * Await any operation from its description (see `OPERATIONS`): arguments
-   * and options are checked before an SQE is reserved (the promise rejects,
-   * nothing is queued), the kernel's memory is kept until the final CQE, and
-   * the result is the CQE's (≥ 0) or a `UringError`. The per-operation
-   * methods are typed shorthands for this.
-   *
-   * @param op the description (`OPERATIONS.READ`, ...)
-   * @param args the operation's arguments, as a tuple
-   * @param options signal, timeout, fixedFile, and the operation's own options
-   *
-   * @example
-   * ```ts
-   * import { AsyncRing, OPERATIONS } from "@jsuring/jsuring";
-   * await using ring = AsyncRing.create();
-   * const fd = await ring.run(OPERATIONS.OPENAT, ["/etc/hostname", 0, 0]);
-   * await ring.run(OPERATIONS.CLOSE, [fd]);
-   * ```
-   */
-  run<A extends readonly unknown[], O extends object>(
-    op: ops.OpDescription<A, O>,
-    args: A,
-    options?: AsyncOpOptions & Partial<O>,
-  ): Promise<number> {
-    const p = this._start(op.name, options, asyncKeys(op));
-    if (!(p instanceof Pending)) return p;
-    let keep: unknown;
-    try {
-      if (!this.#gated.has(op)) {
-        requireOp(this.ring, op.opcode, op.name); // probe gate, once per description
-        this.#gated.add(op);
-      }
-      keep = op.check(args, options);
-      if (op.buffers) p.buf = op.buffers(args);
-      let at: number;
-      try {
-        at = this._sqe(p.ts === undefined ? 1 : 2);
-      } catch (e) {
-        if (keep instanceof Pin) keep.finish(-1); // never queued: staging back
-        throw e;
-      }
-      try {
-        op.write(this.ring.sqes, at, args, options, keep);
-      } catch (e) {
-        this._abandon(at);
-        if (keep instanceof Pin) keep.finish(-1);
-        throw e;
-      }
-      return this._track(p, at, keep, options);
-    } catch (e) {
-      return Promise.reject(e);
-    }
-  }
 
   /**
    * A no-op (IORING_OP_NOP): resolves with 0.
@@ -531,6 +431,127 @@ export class AsyncRing extends AsyncRingCore {
     return decodeStatx(out);
   }
 
+  // ------------------------------------- server operations (issue 12, netio)
+
+  /**
+   * splice(2) (5.7): up to `nbytes` from `fdIn` at `offIn` to `fdOut` at
+   * `offOut` (-1: a pipe or the file position); resolves with the bytes moved.
+   *
+   * @example
+   * ```ts
+   * import { AsyncRing, pipe } from "@jsuring/jsuring";
+   * import { openSync } from "node:fs";
+   * await using ring = AsyncRing.create();
+   * const [r, w] = await pipe({ ring });
+   * console.log(await ring.splice(openSync("/etc/hostname", "r"), 0, w, -1, 4096));
+   * await ring.closeFd(r); await ring.closeFd(w);
+   * ```
+   */
+  splice(
+    fdIn: number,
+    offIn: number,
+    fdOut: number,
+    offOut: number,
+    nbytes: number,
+    spliceFlags = 0,
+    options?: AsyncOpOptions,
+  ): Promise<number> {
+    return this.run(ops.SPLICE, [fdIn, offIn, fdOut, offOut, nbytes, spliceFlags], options);
+  }
+
+  /**
+   * tee(2) (5.8): duplicate up to `nbytes` from pipe `fdIn` to pipe `fdOut`
+   * without consuming them; resolves with the bytes duplicated.
+   *
+   * @example
+   * ```ts ignore
+   * await ring.tee(a[0], b[1], 65536);
+   * ```
+   */
+  tee(
+    fdIn: number,
+    fdOut: number,
+    nbytes: number,
+    spliceFlags = 0,
+    options?: AsyncOpOptions,
+  ): Promise<number> {
+    return this.run(ops.TEE, [fdIn, fdOut, nbytes, spliceFlags], options);
+  }
+
+  /**
+   * openat2(2) (5.6) of `path` with `how` (`flags`, `mode`, `resolve`);
+   * resolves with the fd. `RESOLVE.BENEATH` refuses paths leaving `dirfd` (EXDEV).
+   *
+   * @example
+   * ```ts
+   * import { AsyncRing, RESOLVE } from "@jsuring/jsuring";
+   * import { openSync } from "node:fs";
+   * await using ring = AsyncRing.create();
+   * const dirfd = openSync("/etc", "r");
+   * const fd = await ring.openat2("hostname", { resolve: RESOLVE.BENEATH }, { dirfd });
+   * await ring.closeFd(fd);
+   * ```
+   */
+  openat2(
+    path: string | Uint8Array,
+    how: ops.OpenHow,
+    options?: AsyncOpOptions & { dirfd?: number },
+  ): Promise<number> {
+    return this.run(ops.OPENAT2, [path, how], options);
+  }
+
+  /**
+   * shutdown(2) (5.11) of socket `fd`: `how` `SHUT.RD`, `SHUT.WR` (default) or `SHUT.RDWR`.
+   *
+   * @example
+   * ```ts ignore
+   * await ring.shutdown(sock, SHUT.WR);
+   * ```
+   */
+  shutdown(fd: number, how = 1, options?: AsyncOpOptions): Promise<number> {
+    return this.run(ops.SHUTDOWN, [fd, how], options);
+  }
+
+  /**
+   * connect(2) (5.5) of socket `fd` to the `struct sockaddr` in `addr`;
+   * `timeout` links an IORING_OP_LINK_TIMEOUT (rejects with a `TimeoutError`).
+   *
+   * @example
+   * ```ts ignore
+   * await ring.connect(sock, sockaddr, { timeout: 5000 });
+   * ```
+   */
+  connect(fd: number, addr: Uint8Array, options?: AsyncOpOptions): Promise<number> {
+    return this.run(ops.CONNECT, [fd, addr], options);
+  }
+
+  /**
+   * sendmsg(2) (5.3) of `msg` (buffers, optional destination `name`,
+   * `control`) on socket `fd`, with MSG_NOSIGNAL; resolves with the bytes sent.
+   *
+   * @example
+   * ```ts ignore
+   * await ring.sendmsg(sock, { buffers: [header, body] });
+   * ```
+   */
+  sendmsg(fd: number, msg: MessageHeader, msgFlags = 0, options?: AsyncOpOptions): Promise<number> {
+    return this.run(ops.SENDMSG, [fd, msg, msgFlags], options);
+  }
+
+  /**
+   * recvmsg(2) (5.3) on socket `fd` into `msg`; resolves with the bytes
+   * received, `msg.name` / `msg.nameLength` the sender, `msg.flags` the msg_flags.
+   *
+   * @example
+   * ```ts ignore
+   * const msg = { buffers: [new Uint8Array(1500)], name: new Uint8Array(28) };
+   * const n = await ring.recvmsg(sock, msg);
+   * ```
+   */
+  recvmsg(fd: number, msg: MessageHeader, msgFlags = 0, options?: AsyncOpOptions): Promise<number> {
+    return this.run(ops.RECVMSG, [fd, msg, msgFlags], options);
+  }
+
   /**
    * Wait `timeout` on the ring (IORING_OP_TIMEOUT): resolves when it expires.
    *
@@ -549,64 +570,6 @@ export class AsyncRing extends AsyncRingCore {
       if (e instanceof UringError && e.errno === Errno.ETIME) return;
       throw e;
     }
-  }
-
-  /**
-   * Run the operations `build` issues as one linked chain (IOSQE_IO_LINK):
-   * each starts only after the previous one succeeded. Resolves with all
-   * results; if one fails, rejects with its error (the rest are cancelled).
-   *
-   * @example
-   * ```ts
-   * import { AsyncRing } from "@jsuring/jsuring";
-   * import { openSync } from "node:fs";
-   * await using ring = AsyncRing.create();
-   * const fd = openSync("/tmp/jsuring-chain", "w");
-   * const [written] = await ring.chain((r) => [
-   *   r.write(fd, new TextEncoder().encode("data"), 0),
-   *   r.fsync(fd),
-   * ]);
-   * ```
-   */
-  async chain(build: (ring: AsyncRing) => Promise<number>[]): Promise<number[]> {
-    checkFn(build, "chain build");
-    if (this._linkFlags) throw new TypeError("chains do not nest");
-    this._linkFlags = SqeFlag.IO_LINK;
-    let promises: Promise<number>[];
-    try {
-      promises = build(this);
-    } finally {
-      this._linkFlags = 0;
-    }
-    // The chain ends at the last SQE written.
-    if (this._lastAt >= 0) sqe.clearSqeFlags(this.ring.sqes, this._lastAt, SqeFlag.IO_LINK);
-    const settled = await Promise.allSettled(promises);
-    const failed = settled.find((s) => s.status === "rejected");
-    if (failed) throw (failed as PromiseRejectedResult).reason;
-    return settled.map((s) => (s as PromiseFulfilledResult<number>).value);
-  }
-
-  /**
-   * Start a multishot operation written by `prep` and iterate its
-   * completions. The op's SQE must ask for multishot (accept, recv, poll,
-   * timeout flags); `break` cancels it.
-   *
-   * @example
-   * ```ts
-   * import { AsyncRing, POLL, prepPollMultishot } from "@jsuring/jsuring";
-   * await using ring = AsyncRing.create();
-   * const ac = new AbortController();
-   * // Multishot poll of stdin for POLLIN (what ring.poll() does).
-   * const it = ring.multishot((s, at) => prepPollMultishot(s, at, 0, POLL.IN), { signal: ac.signal });
-   * ac.abort();
-   * for await (const _ of it) {}
-   * ```
-   */
-  multishot(prep: (sqes: sqe.SqeViews, at: number) => void, options: MultishotOptions = {}): Multishot {
-    if (this.closed) throw new TypeError("ring is closed");
-    const m = new Multishot(this, prep, options);
-    m._start();
-    return m;
   }
 
   /**

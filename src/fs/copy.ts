@@ -19,8 +19,12 @@
  * O_CREAT openat through io_uring always goes to a worker thread).
  *
  * By default the destination is written under a temporary name beside it and
- * renamed over `dst` once complete: an abort or error leaves `dst` as it was
- * (`atomic: false` writes `dst` in place).
+ * swapped in once complete (renameat2 RENAME_EXCHANGE, then the old file is
+ * unlinked; a plain rename when `dst` does not exist): an abort or error
+ * leaves `dst` as it was (`atomic: false` writes `dst` in place). The swap
+ * avoids rename-over-a-file, which makes ext4 write the new data back
+ * before returning (auto_da_alloc); like the runtimes' copies, this is not a
+ * durability guarantee against a crash (that takes an fsync).
  *
  * @module
  */
@@ -211,8 +215,25 @@ export async function copyFile(src: string, dst: string, options: CopyFileOption
     output = -1;
     if (closed < 0) throw new FsError(errno(), "copyFile (close)", src, dst);
     if (temp !== undefined) {
-      if (l.symbols.rename(c(temp), c(dst)) < 0) throw new FsError(errno(), "copyFile (rename)", src, dst);
-      temp = undefined;
+      // Swap the copy in with RENAME_EXCHANGE (3.15) and unlink the old file
+      // under the temporary name: rename(2) over an existing file makes ext4
+      // (auto_da_alloc) start writing the new file's data back before the
+      // rename returns, measured 54 µs CPU per 4 KiB copy and 500 per 1 MiB
+      // against 7.5 and 77 in place; the exchange is just as atomic for
+      // readers of `dst`. No `dst` yet (ENOENT), or a filesystem without
+      // the exchange (EINVAL): plain rename.
+      const t = c(temp), d = c(dst);
+      if (l.symbols.renameat2(AT_FDCWD, t, AT_FDCWD, d, RENAME_EXCHANGE) === 0) {
+        temp = undefined;
+        l.symbols.unlink(t); // the old contents, now under the temporary name
+      } else {
+        const e = errno();
+        if (e !== Errno.ENOENT && e !== Errno.EINVAL && e !== Errno.ENOSYS) {
+          throw new FsError(e, "copyFile (rename)", src, dst);
+        }
+        if (l.symbols.rename(t, d) < 0) throw new FsError(errno(), "copyFile (rename)", src, dst);
+        temp = undefined;
+      }
     }
   } finally {
     if (output >= 0) l.symbols.close(output);
@@ -220,6 +241,9 @@ export async function copyFile(src: string, dst: string, options: CopyFileOption
     if (temp !== undefined) l.symbols.unlink(c(temp));
   }
 }
+
+const AT_FDCWD = -100;
+const RENAME_EXCHANGE = 2;
 
 /** Files up to this size are copied by one synchronous copy_file_range. */
 const SYNC_UP_TO = 1 << 20;

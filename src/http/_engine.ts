@@ -21,6 +21,7 @@ import { ifRangeMatches, parseRange } from "./range.ts";
 import { encodePath, errorResponse, responseHead } from "./response.ts";
 import { listDirectory } from "./_listing.ts";
 import { callFetch } from "./_fetch.ts";
+import { PipePool, spliceBody } from "./_splice.ts";
 import type { ServeDirOptions, ServerCounters, ServerLimits } from "./server.ts";
 
 const ENC = new TextEncoder();
@@ -70,6 +71,7 @@ export class Engine {
   #stopAccept = new AbortController();
   #shutdown: Promise<void> | undefined;
   #extra: string;
+  #pipes: PipePool;
 
   /** @internal */
   constructor(
@@ -90,6 +92,7 @@ export class Engine {
     this.#o = o;
     this.#limits = limits;
     this.#extra = extra;
+    this.#pipes = new PipePool(o.splicePipes ?? 64);
     this.hostname = o.hostname ?? "0.0.0.0";
     this.port = listener.port;
     this.#acceptLoop();
@@ -482,6 +485,18 @@ export class Engine {
       await this.#send(c, out);
       return keepAlive;
     }
+    const pipe = this.#pipes.acquire();
+    if (pipe) {
+      const headBytes = ENC.encode(h);
+      const r = await spliceBody(this.#ring, this.#pipes, pipe, c.tcp.fd, headBytes, e.fd, start, len, () => {
+        c.deadline = Date.now() + this.#limits.sendTimeout;
+      });
+      if (r === "done") {
+        c.sent += headBytes.length + len;
+        this.counters.bytes += headBytes.length + len;
+        return keepAlive;
+      }
+    }
     // Large file: the head with the first chunk, then chunk by chunk, the
     // next chunk read (page cache, fast) while the previous one is sent.
     const bufs = c.fileBufs ??= [new Uint8Array(FILE_CHUNK), new Uint8Array(FILE_CHUNK)];
@@ -551,6 +566,7 @@ export class Engine {
     while (this.#handlers.size) await Promise.allSettled([...this.#handlers]);
     this.#stopTicks.abort();
     this.#cache.close();
+    this.#pipes.close();
     // Let the closes above reach the kernel before the ring goes.
     await this.#ring.nop().catch(() => {});
     this.#ring.close();
@@ -589,7 +605,7 @@ export async function startEngine(
     await cache.open();
     const listener = "fd" in on
       ? new TcpListener(on.fd, on.port, ring)
-      : listen({ host: o.hostname ?? "0.0.0.0", port: on.port, ring });
+      : await listen({ host: o.hostname ?? "0.0.0.0", port: on.port, ring });
     return new Engine(ring, listener, cache, o, limits, extra, counters, !("fd" in on));
   } catch (e) {
     ring.close();

@@ -97,6 +97,13 @@ export interface ServeDirOptions {
   onLog?: (line: string) => void;
   /** Files up to this size are kept in memory and sent with their head in one send (default 64 KiB). */
   smallFileSize?: number;
+  /**
+   * Pipes per server thread for sending large files by splice (file → pipe →
+   * socket, no copy through user memory; default 64, 0: never splice). Each
+   * asks for 1 MiB (`fs.pipe-max-size`); while all are busy, large files are
+   * read and sent through a buffer instead.
+   */
+  splicePipes?: number;
   /** Ring entries (default 1024). */
   entries?: number;
   /** Server threads, each with its own ring, accepting on the same socket (default 1). */
@@ -255,6 +262,7 @@ const KNOWN_OPTIONS = new Set([
   "limits",
   "onLog",
   "smallFileSize",
+  "splicePipes",
   "entries",
   "workers",
   "revalidate",
@@ -325,6 +333,12 @@ export async function serveDir(options: ServeDirOptions): Promise<FileServer> {
       "a fetch handler cannot cross to worker threads: use workers: 1, or start serveDir in each of your own workers",
     );
   }
+  const pipes = options.splicePipes ?? 64;
+  if (!Number.isInteger(pipes) || pipes < 0 || pipes > 4096) {
+    throw new RangeError(
+      `splicePipes must be an integer 0..4096, got ${JSON.stringify(pipes)} (${typeof pipes})`,
+    );
+  }
   const port = options.port ?? 8000;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new RangeError(`port must be an integer 0..65535, got ${JSON.stringify(port)} (${typeof port})`);
@@ -345,7 +359,7 @@ export async function serveDir(options: ServeDirOptions): Promise<FileServer> {
     );
   }
   // Worker threads: the listening socket is made here and shared.
-  const listener = listen({ host: hostname, port, ring: defaultRing() });
+  const listener = await listen({ host: hostname, port, ring: defaultRing() });
   const { fetch: _f, signal: _s, onLog, ...plain } = o;
   const threads: Worker[] = [];
   const started: Promise<void>[] = [];

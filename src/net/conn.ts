@@ -9,6 +9,7 @@ import { BufferRing } from "../buffers/buf_ring.ts";
 import { SOL, TCP } from "../abi/linux.ts";
 import { prepShutdown } from "../ops/net.ts";
 import { libjsuring } from "../runtime/libs.ts";
+import { sysSetsockoptInt } from "../runtime/sockets.ts";
 import { typeError } from "../ring/_args.ts";
 import { RecvStream } from "./_recv_stream.ts";
 
@@ -55,12 +56,13 @@ export interface RecvOptions {
 }
 
 /**
- * A TCP connection.
+ * A connection: TCP, or a Unix stream socket (the same class, made by
+ * {@linkcode connect} or accepted by a listener).
  *
  * @example
  * ```ts
  * import { connect, listen } from "@jsuring/jsuring";
- * await using server = listen();
+ * await using server = await listen();
  * const [a, b] = await Promise.all([server.accept(), connect({ port: server.port })]);
  * await b.sendAll(new TextEncoder().encode("ping"));
  * for await (const chunk of a.chunks()) { console.log(chunk.length); break; }
@@ -73,6 +75,8 @@ export class TcpConn implements AsyncDisposable {
   /** The ring its operations go through. */
   readonly ring: AsyncRing;
   #streams = new Set<RecvStream>();
+  /** Sends at least this big default to SEND_ZC. */
+  #zcThreshold = SEND_ZC_THRESHOLD;
 
   /** @internal */
   constructor(fd: number, ring: AsyncRing) {
@@ -80,10 +84,17 @@ export class TcpConn implements AsyncDisposable {
     this.ring = ring;
   }
 
-  /** @internal An accepted or connected socket: TCP_NODELAY on. */
-  static adopt(fd: number, ring: AsyncRing): TcpConn {
-    libjsuring().jsu_setsockopt_int(fd, IPPROTO_TCP, TCP_NODELAY, 1);
-    return new TcpConn(fd, ring);
+  /**
+   * @internal An accepted or connected socket. TCP: TCP_NODELAY on, unless
+   * `noDelaySet` (accepted sockets inherit it from their listener). Unix:
+   * no TCP options, and no SEND_ZC by default (the kernel refuses zero-copy
+   * sends on Unix sockets with EOPNOTSUPP).
+   */
+  static adopt(fd: number, ring: AsyncRing, unix = false, noDelaySet = false): TcpConn {
+    if (!unix && !noDelaySet) sysSetsockoptInt(fd, IPPROTO_TCP, TCP_NODELAY, 1);
+    const conn = new TcpConn(fd, ring);
+    if (unix) conn.#zcThreshold = Infinity;
+    return conn;
   }
 
   /**
@@ -130,13 +141,13 @@ export class TcpConn implements AsyncDisposable {
    */
   send(buffer: ArrayBufferView, options?: AsyncOpOptions & { zeroCopy?: boolean }): Promise<number> {
     if (options === undefined) {
-      return this.ring.send(this.fd, buffer, 0, buffer.byteLength >= SEND_ZC_THRESHOLD);
+      return this.ring.send(this.fd, buffer, 0, buffer.byteLength >= this.#zcThreshold);
     }
     const { zeroCopy, ...rest } = options;
     if (zeroCopy !== undefined && typeof zeroCopy !== "boolean") {
       return Promise.reject(typeError("zeroCopy", "a boolean", zeroCopy));
     }
-    return this.ring.send(this.fd, buffer, 0, zeroCopy ?? buffer.byteLength >= SEND_ZC_THRESHOLD, rest);
+    return this.ring.send(this.fd, buffer, 0, zeroCopy ?? buffer.byteLength >= this.#zcThreshold, rest);
   }
 
   /**

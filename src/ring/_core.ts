@@ -270,13 +270,9 @@ export class RingCore implements Disposable {
   track(at: number, tag?: unknown, flags = 0, keep?: unknown): number {
     if (flags !== 0) checkInt(flags, "flags", 0, 0xff);
     const ud = this.#table.add(tag, keep);
-    // user_data as two words, written here rather than through setUserData ->
-    // putU64: two calls fewer keeps nop()/read() within V8's inlining budget
-    // (Deno: ~10-15 ns per SQE). ud is a positive integer < 2^53.
-    const u32 = this.sqes.u32, w = (at >>> 2) + 8;
-    u32[w] = ud >>> 0;
-    u32[w + 1] = (ud / 4294967296) >>> 0;
-    if (flags) this.sqes.u8[at + 1] = flags;
+    // One writer for both fields, not setUserData + setSqeFlags: see
+    // setUserDataFlags on the inlining budget of nop()/read().
+    sqe.setUserDataFlags(this.sqes, at, ud, flags);
     return ud;
   }
 

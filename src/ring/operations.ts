@@ -13,6 +13,7 @@
  *
  * @module
  */
+import { FS_OPERATIONS } from "./operations_fs.ts";
 import { type Direction, FROM_KERNEL, type Pin, pin, pinSend, PinVector, PinWith, TO_KERNEL } from "../memory/_pin.ts";
 import { Misc, Op, statx as statxLayout } from "../abi/mod.ts";
 import { getNative } from "../runtime/_ffi.ts";
@@ -644,6 +645,20 @@ export const OPERATIONS: Readonly<{
   RECVMSG: OpDescription<[fd: number, msg: MessageHeader, msgFlags: number]>;
   FIXED_FD_INSTALL: OpDescription<[slot: number, installFlags: number]>;
   CLOSE_DIRECT: OpDescription<[slot: number]>;
+  // The file-system family (operations_fs.ts).
+  RENAMEAT: OpDescription<[oldPath: string | Uint8Array, newPath: string | Uint8Array, flags: number]>;
+  UNLINKAT: OpDescription<[path: string | Uint8Array, flags: number]>;
+  MKDIRAT: OpDescription<[path: string | Uint8Array, mode: number]>;
+  SYMLINKAT: OpDescription<[target: string | Uint8Array, linkPath: string | Uint8Array]>;
+  LINKAT: OpDescription<[existingPath: string | Uint8Array, newPath: string | Uint8Array, flags: number]>;
+  SYNC_FILE_RANGE: OpDescription<[fd: number, offset: number, len: number, flags: number]>;
+  FALLOCATE: OpDescription<[fd: number, mode: number, offset: number, len: number]>;
+  FADVISE: OpDescription<[fd: number, offset: number, len: number, advice: number]>;
+  MADVISE: OpDescription<[bytes: ArrayBufferView, advice: number]>;
+  FTRUNCATE: OpDescription<[fd: number, len: number]>;
+  SETXATTR: OpDescription<
+    [path: string | Uint8Array, name: string | Uint8Array, value: Uint8Array, flags: number]
+  >;
 }> = Object.freeze({
   NOP,
   READ,
@@ -672,4 +687,6 @@ export const OPERATIONS: Readonly<{
   RECVMSG,
   FIXED_FD_INSTALL,
   CLOSE_DIRECT,
+  // The file-system family (operations_fs.ts).
+  ...FS_OPERATIONS,
 });

@@ -29,6 +29,11 @@ import * as ops from "./operations.ts";
 import { requireOp } from "../ops/require.ts";
 import type { RingOptions } from "./setup.ts";
 import { type OpOptions, RingCore } from "./_core.ts";
+// netio (issue 12): server operations
+import { SqeFlag } from "../abi/flags.ts";
+import { O } from "../abi/linux.ts";
+import { timespec } from "./_args.ts";
+import type { MessageHeader } from "../net/_msg.ts";
 import { mapRing, type RingMapping } from "./_map.ts";
 
 export type { RingMemory, RingOptions } from "./setup.ts";
@@ -368,6 +373,166 @@ export class Ring extends RingCore {
    */
   cancel(target: number, cancelFlags = 0, options?: OpOptions): number {
     return this.queue(ops.CANCEL, [target, cancelFlags], options);
+  }
+
+  // ------------------------------------- server operations (issue 12, netio)
+
+  /**
+   * Queue a splice(2) (5.7): up to `nbytes` from `fdIn` at `offIn` to `fdOut`
+   * at `offOut` (-1: a pipe, or the file position); one side must be a pipe.
+   * `spliceFlags`: `SPLICE_F.*`. Completes with the bytes moved.
+   *
+   * @example
+   * ```ts
+   * import { closeFd, Ring, SPLICE_F } from "@jsuring/jsuring";
+   * import { openSync } from "node:fs";
+   * using ring = Ring.create();
+   * const fds = new Int32Array(2);
+   * ring.pipe(fds); // Linux 6.16; before: pipe() with via "pipe2"
+   * ring.submitAndWait(1);
+   * ring.reap(() => {});
+   * ring.splice(openSync("/etc/hostname", "r"), 0, fds[1], -1, 4096, SPLICE_F.MOVE);
+   * ring.submitAndWait(1);
+   * ring.reap((n) => console.log("moved", n));
+   * closeFd(fds[0]); closeFd(fds[1]);
+   * ```
+   */
+  splice(
+    fdIn: number,
+    offIn: number,
+    fdOut: number,
+    offOut: number,
+    nbytes: number,
+    spliceFlags = 0,
+    options?: OpOptions,
+  ): number {
+    return this.queue(ops.SPLICE, [fdIn, offIn, fdOut, offOut, nbytes, spliceFlags], options);
+  }
+
+  /**
+   * Queue a tee(2) (5.8): duplicate up to `nbytes` from pipe `fdIn` to pipe
+   * `fdOut` without consuming them.
+   *
+   * @example
+   * ```ts ignore
+   * ring.tee(pipeA[0], pipeB[1], 65536);
+   * ```
+   */
+  tee(fdIn: number, fdOut: number, nbytes: number, spliceFlags = 0, options?: OpOptions): number {
+    return this.queue(ops.TEE, [fdIn, fdOut, nbytes, spliceFlags], options);
+  }
+
+  /**
+   * Queue IORING_OP_PIPE (6.16): the two ends land in `fds` (an Int32Array
+   * of 2) at the completion. `pipeFlags`: `O.CLOEXEC` (default), `O.NONBLOCK`,
+   * `O.DIRECT`. Older kernels: `pipe()` falls back to pipe2(2).
+   *
+   * @example
+   * ```ts
+   * import { closeFd, Ring } from "@jsuring/jsuring";
+   * using ring = Ring.create();
+   * const fds = new Int32Array(2);
+   * ring.pipe(fds);
+   * ring.submitAndWait(1);
+   * ring.reap(() => {});
+   * closeFd(fds[0]); closeFd(fds[1]);
+   * ```
+   */
+  pipe(fds: Int32Array, pipeFlags: number = O.CLOEXEC, options?: OpOptions): number {
+    return this.queue(ops.PIPE, [fds, pipeFlags], options);
+  }
+
+  /**
+   * Queue openat2(2) (5.6) of `path` with `how` (`flags`, `mode`,
+   * `resolve`: `RESOLVE.BENEATH` keeps the lookup under `dirfd`, failing with
+   * EXDEV). Completes with the new fd.
+   *
+   * @example
+   * ```ts
+   * import { O, RESOLVE, Ring } from "@jsuring/jsuring";
+   * using ring = Ring.create();
+   * ring.openat2("hostname", { flags: O.RDONLY, resolve: RESOLVE.BENEATH }, { dirfd: -100 });
+   * ring.submitAndWait(1);
+   * ring.reap((fd) => console.log(fd));
+   * ```
+   */
+  openat2(path: string | Uint8Array, how: ops.OpenHow, options?: OpOptions & { dirfd?: number }): number {
+    return this.queue(ops.OPENAT2, [path, how], options);
+  }
+
+  /**
+   * Queue a shutdown(2) (5.11) of socket `fd`: `how` is `SHUT.RD`,
+   * `SHUT.WR` (default: send FIN) or `SHUT.RDWR`.
+   *
+   * @example
+   * ```ts ignore
+   * ring.shutdown(sock, SHUT.WR);
+   * ```
+   */
+  shutdown(fd: number, how = 1, options?: OpOptions): number {
+    return this.queue(ops.SHUTDOWN, [fd, how], options);
+  }
+
+  /**
+   * Queue a connect(2) (5.5) of socket `fd` to the `struct sockaddr` in
+   * `addr`; with `timeout`, a linked IORING_OP_LINK_TIMEOUT follows it (the
+   * connect then completes with `-ECANCELED` if the time ran out, the
+   * timeout with `-ETIME`; tag it with `timeoutTag`). Returns the connect's
+   * user_data.
+   *
+   * @example
+   * ```ts ignore
+   * ring.connect(sock, sockaddr, { timeout: 5000, tag: "connect" });
+   * ring.submitAndWait(2);
+   * ```
+   */
+  connect(
+    fd: number,
+    addr: Uint8Array,
+    options?: OpOptions & { timeout?: Timeout; timeoutTag?: unknown },
+  ): number {
+    if (options === undefined || (options.timeout === undefined && options.timeoutTag === undefined)) {
+      return this.queue(ops.CONNECT, [fd, addr], options);
+    }
+    const { timeout, timeoutTag, ...rest } = options;
+    checkOptions(rest, "connect options", OP_KEYS);
+    if (timeout === undefined) return this.queue(ops.CONNECT, [fd, addr], rest);
+    timespec(timeout, "connect options.timeout"); // both checked before anything is queued
+    ops.CONNECT.check([fd, addr], undefined);
+    // Both SQEs in one submission: a link the kernel sees split across two
+    // enters ends at the first batch (io_submit_state_end), unlinking the timeout.
+    if (this.sqSpace < 2) this.submit();
+    const ud = this.queue(ops.CONNECT, [fd, addr], { ...rest, flags: (rest.flags ?? 0) | SqeFlag.IO_LINK });
+    this.queue(ops.LINK_TIMEOUT, [timeout], { tag: timeoutTag });
+    return ud;
+  }
+
+  /**
+   * Queue a sendmsg(2) (5.3) of `msg` (data buffers, optional destination
+   * `name` and `control` data) on socket `fd`, with MSG_NOSIGNAL.
+   *
+   * @example
+   * ```ts ignore
+   * ring.sendmsg(sock, { buffers: [header, body] });
+   * ```
+   */
+  sendmsg(fd: number, msg: MessageHeader, msgFlags = 0, options?: OpOptions): number {
+    return this.queue(ops.SENDMSG, [fd, msg, msgFlags], options);
+  }
+
+  /**
+   * Queue a recvmsg(2) (5.3) on socket `fd` into `msg`; at the completion
+   * `msg.name` holds the sender's address (`msg.nameLength` bytes) and
+   * `msg.flags` the msg_flags (`MSG.TRUNC`).
+   *
+   * @example
+   * ```ts ignore
+   * const msg = { buffers: [new Uint8Array(1500)], name: new Uint8Array(28) };
+   * ring.recvmsg(sock, msg);
+   * ```
+   */
+  recvmsg(fd: number, msg: MessageHeader, msgFlags = 0, options?: OpOptions): number {
+    return this.queue(ops.RECVMSG, [fd, msg, msgFlags], options);
   }
 
   /**
