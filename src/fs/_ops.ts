@@ -19,6 +19,7 @@ import type { SqeViews } from "../ops/sqe.ts";
 import { CLOSE, FSYNC, type OpDescription, OPENAT2 } from "../ring/operations.ts";
 import * as t from "../ring/operations_fs.ts";
 import { checkUint } from "./_check.ts";
+import { cString } from "../ring/_args.ts";
 
 /** A checked operation, ready to be written into an SQE. */
 export interface Prepared<T> {
@@ -64,7 +65,11 @@ function prepared<A extends readonly unknown[], O extends object, T>(
 }
 
 function show(p: string | Uint8Array): string {
-  return typeof p === "string" ? p : new TextDecoder().decode(p.subarray(0, p.length - 1));
+  if (typeof p === "string") return p;
+  // Not a string: the path check's TypeError ("path must be a string ..., got 42 (number)")
+  // before the bytes are decoded (was "p.subarray is not a function").
+  cString(p);
+  return new TextDecoder().decode(p.subarray(0, p.length - 1));
 }
 
 /** The type of `v` quoted as the argument checks do: `"64" (string)`. */
