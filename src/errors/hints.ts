@@ -17,13 +17,29 @@ import { checkChoice, checkInt, rangeError, typeError } from "../ring/_args.ts";
 function readProc(path: string): string | undefined {
   // deno-lint-ignore no-explicit-any
   const D = (globalThis as any).Deno;
-  if (D?.permissions?.querySync && D.permissions.querySync({ name: "read", path }).state !== "granted") {
-    return undefined;
+  if (!D?.permissions?.querySync || D.permissions.querySync({ name: "read", path }).state === "granted") {
+    try {
+      return readFileSync(path, "utf8").trim();
+    } catch {
+      // below: through libc
+    }
   }
+  // Deno reads /proc/sys only with --allow-all: read it through libc, which
+  // --allow-ffi (needed anyway) reaches, so a hint states the real value
+  // instead of guessing (as the kernel version comes from uname(2)).
   try {
-    return readFileSync(path, "utf8").trim();
+    const l = libc();
+    const fd = l.open(new TextEncoder().encode(`${path}\0`), 0o2000000); // O_RDONLY | O_CLOEXEC
+    if (fd < 0) return undefined;
+    try {
+      const buf = new Uint8Array(256);
+      const n = Number(l.read(fd, buf, buf.length));
+      return n >= 0 ? new TextDecoder().decode(buf.subarray(0, n)).trim() : undefined;
+    } finally {
+      l.close(fd);
+    }
   } catch {
-    return undefined;
+    return undefined; // no FFI either
   }
 }
 
