@@ -477,6 +477,7 @@ export function setUserData(s: SqeViews, at: number, userData: number): void {
  * ```
  */
 export function setUserDataFlags(s: SqeViews, at: number, userData: number, flags: number): void {
+  checkAt(s, at, "setUserDataFlags");
   checkU64(userData, "setUserDataFlags", "userData");
   // put64 inlined: low word, then high word (userData < 2^53; -1 is all ones).
   const u32 = s.u32, w = (at >>> 2) + W_USER_DATA;
