@@ -7,6 +7,7 @@
  * @module
  */
 import { checkInt, typeError } from "../ring/_args.ts";
+import { isDetached } from "../memory/detached.ts";
 
 /**
  * The byte the module's FILL writes at buffer offset `o`:
@@ -72,6 +73,7 @@ export function expectedFill(seed: number, offset: number, length: number): Uint
  */
 export function fnv1a64(bytes: Uint8Array, h: bigint = 0xcbf29ce484222325n): bigint {
   if (!(bytes instanceof Uint8Array)) throw typeError("fnv1a64: bytes", "a Uint8Array", bytes);
+  if (isDetached(bytes)) throw new TypeError("fnv1a64: bytes is detached (transferred)");
   if (typeof h !== "bigint") throw typeError("fnv1a64: h", "a bigint (the running hash)", h);
   let lo = Number(h & 0xffffffffn), hi = Number((h >> 32n) & 0xffffffffn);
   for (let i = 0; i < bytes.length; i++) {

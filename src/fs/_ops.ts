@@ -20,6 +20,7 @@ import { CLOSE, FSYNC, type OpDescription, OPENAT2 } from "../ring/operations.ts
 import * as t from "../ring/operations_fs.ts";
 import { checkUint } from "./_check.ts";
 import { cString } from "../ring/_args.ts";
+import { isDetached } from "../memory/detached.ts";
 
 /** A checked operation, ready to be written into an SQE. */
 export interface Prepared<T> {
@@ -222,6 +223,7 @@ export function madvise(bytes: ArrayBufferView, advice: number): Prepared<void> 
   if (!ArrayBuffer.isView(bytes)) {
     throw new TypeError(`madvise: bytes must be a typed array, got ${quote(bytes)}`);
   }
+  if (isDetached(bytes)) throw new TypeError("madvise: bytes is detached (transferred)");
   checkUint("madvise", "advice", advice);
   const a = addr(bytes);
   if (a % 4096 !== 0) {
@@ -255,6 +257,8 @@ export function setxattr(path: string, name: string, value: Uint8Array, flags = 
   if (!(value instanceof Uint8Array)) {
     throw new TypeError(`setxattr: value must be a Uint8Array, got ${quote(value)}`);
   }
+  // A detached array reads as empty: the attribute would be set to nothing.
+  if (isDetached(value)) throw new TypeError("setxattr: value is detached (transferred)");
   checkFlags("setxattr", "flags", flags, 0x3);
   return prepared(t.SETXATTR, [path, name, value, flags], undefined, { name: "setxattr", path, value: none });
 }

@@ -21,6 +21,7 @@ import { defaultRing, type FsOptions, O_CLOEXEC, open, opts } from "./file.ts";
 import { readSmall } from "./_small.ts";
 import { checkChunking, checkPath, FsError, fsOptions, opt, withPath } from "./_check.ts";
 import { typeError } from "../ring/_args.ts";
+import { isDetached } from "../memory/detached.ts";
 
 /**
  * Options of {@linkcode readFile}.
@@ -346,6 +347,10 @@ export async function writeFile(
   WRITE_OPTIONS(options);
   if (typeof data !== "string" && !(data instanceof Uint8Array)) {
     throw typeError("writeFile: data", "a Uint8Array or a string", data);
+  }
+  // A detached array reads as empty: the file would be cut to 0 bytes.
+  if (typeof data !== "string" && isDetached(data)) {
+    throw new TypeError("writeFile: data is detached (transferred)");
   }
   const chunk = options.chunk ?? WRITE_CHUNK;
   const depth = options.depth ?? WRITE_DEPTH;
