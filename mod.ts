@@ -198,6 +198,7 @@ export {
   readdir,
   readFile,
   type ReadFileAsyncOptions,
+  readFiles,
   rename,
   type RenameOptions,
   rmdir,
@@ -219,6 +220,7 @@ export {
   listen,
   type ListenOptions,
   type RecvOptions,
+  type SendOptions,
   SEND_ZC_THRESHOLD,
   TcpConn,
   TcpListener,
@@ -240,7 +242,7 @@ export { type OpenHow } from "./src/ring/operations.ts";
 export { type MessageHeader } from "./src/net/_msg.ts";
 export { pipe, type PipeOptions } from "./src/net/pipe.ts";
 export { type Datagram, type MessagesOptions, udpSocket, UdpSocket, type UdpSocketOptions } from "./src/net/udp.ts";
-export { type NetAddress } from "./src/net/_sockaddr.ts";
+export { type DirectAcceptOptions, DirectConn, FileTable, type FileTableOptions } from "./src/net/direct.ts";
 export { NativeUnavailableError, type RuntimeName } from "./src/runtime/libs.ts";
 export * from "./src/region/mod.ts";
 export * from "./src/buffers/mod.ts";

@@ -10,7 +10,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import process from "node:process";
 import { spawn } from "node:child_process";
 import { join } from "node:path";
-import { AsyncRing, FsError, readFile, writeFile } from "../mod.ts";
+import { AsyncRing, FsError, readFile, readFiles, writeFile } from "../mod.ts";
 import { SMALL, smallStats } from "../src/fs/_small.ts";
 import { fileWith, pattern, tempDir } from "./_helpers.ts";
 
@@ -19,7 +19,21 @@ const fds = () => readdirSync("/proc/self/fd").length;
 test("readFile() small files: one chain each, exact bytes around the 64 KiB first read", async () => {
   using dir = tempDir();
   await using ring = AsyncRing.create({ entries: 64 });
-  for (const size of [0, 1, 4095, 4096, 16 * 1024 + 3, SMALL - 1, SMALL, SMALL + 1, 3 * SMALL + 5]) {
+  for (
+    const size of [
+      0,
+      1,
+      4095,
+      4096,
+      16 * 1024 + 3,
+      SMALL - 1,
+      SMALL,
+      SMALL + 1,
+      SMALL + 2,
+      3 * SMALL + 5,
+      5 << 20,
+    ]
+  ) {
     const data = pattern(size, size + 11);
     const path = fileWith(dir.path, `s${size}`, data);
     const before = { ...smallStats };
@@ -31,8 +45,9 @@ test("readFile() small files: one chain each, exact bytes around the 64 KiB firs
       assert.equal(got.buffer.byteLength, size);
     }
     assert.equal(smallStats.chains, before.chains + 1, `size ${size}: one chain`);
-    // Above 64 KiB the probe finds more and the general path reads it.
-    assert.equal(smallStats.general, before.general + (size > SMALL ? 1 : 0), `size ${size}: handed over`);
+    // Above 64 KiB the probe finds more and readFile reads the rest from the slot.
+    assert.equal(smallStats.rest, before.rest + (size > SMALL ? 1 : 0), `size ${size}: read on`);
+    assert.equal(smallStats.general, before.general, `size ${size}: never re-opened`);
   }
 });
 
@@ -161,4 +176,69 @@ test("writeFile() small writes (direct calls up to 64 KiB): exact bytes, old tai
   const open0 = fds();
   for (let i = 0; i < 200; i++) await writeFile(join(dir.path, `n${i % 10}`), pattern(100 + i, i));
   assert.ok(fds() <= open0 + 1, "no descriptor left open");
+});
+
+test("readFile() of procfs text longer than the chain's first read: whole, read on from the slot", async () => {
+  // /proc/self/smaps grows with the mappings: compare the stable part (the first lines) and the shape.
+  const before = smallStats.rest;
+  const text = new TextDecoder().decode(await readFile("/proc/self/smaps"));
+  assert.ok(text.length > SMALL, `${text.length} bytes`);
+  assert.equal(smallStats.rest, before + 1, "read on from the slot (statx says size 0)");
+  assert.ok(text.endsWith("\n"), "ends at a whole line");
+  assert.match(text, /^[0-9a-f]+-[0-9a-f]+ /);
+  // Every mapping header has its Size line: nothing cut in the middle.
+  const headers = text.split("\n").filter((l) => /^[0-9a-f]+-[0-9a-f]+ /.test(l)).length;
+  const sizes = text.split("\n").filter((l) => l.startsWith("Size:")).length;
+  assert.equal(headers, sizes);
+});
+
+test("readFiles(): many files, one promise per window, exact bytes in order; big files, FIFOs and errors", async () => {
+  using dir = tempDir();
+  const paths: string[] = [];
+  const datas: Uint8Array[] = [];
+  for (let i = 0; i < 700; i++) {
+    // Mostly small, some at and past the chain's 64 KiB, one empty.
+    const size = i === 3 ? 0 : i % 97 === 0 ? SMALL + i : i % 89 === 0 ? SMALL : 1 + (i * 131) % 16000;
+    datas.push(pattern(size, i));
+    paths.push(fileWith(dir.path, `f${i}`, datas[i]));
+  }
+  await using ring = AsyncRing.create({ entries: 128 });
+  const open0 = fds();
+  const before = smallStats.chains;
+  for (let round = 0; round < 2; round++) {
+    const got = await readFiles(paths, { ring });
+    assert.equal(got.length, paths.length);
+    for (let i = 0; i < got.length; i++) {
+      assert.ok(got[i] instanceof Uint8Array, `file ${i}`);
+      assert.ok(Buffer.from(got[i]).equals(Buffer.from(datas[i])), `file ${i} (${datas[i].length} bytes)`);
+    }
+  }
+  assert.ok(smallStats.chains >= before + 2 * 690, "the small ones went by chains");
+  assert.deepEqual(await readFiles([], { ring }), []);
+  // The same path many times, and with a signal (every file by readFile).
+  const same = await readFiles(Array(300).fill(paths[5]), { ring, signal: new AbortController().signal });
+  assert.ok(same.every((b) => Buffer.from(b).equals(Buffer.from(datas[5]))));
+  // Errors: the first failing file's, with its path; the others were still read and closed.
+  const missing = join(dir.path, "missing");
+  await assert.rejects(
+    readFiles([paths[0], missing, paths[1], dir.path], { ring }),
+    (e: unknown) => e instanceof FsError && e.code === "ENOENT" && e.path === missing,
+  );
+  await assert.rejects(
+    readFiles([dir.path], { ring }),
+    (e: unknown) => e instanceof FsError && e.code === "EISDIR",
+  );
+  // deno-lint-ignore no-explicit-any
+  await assert.rejects(readFiles("abc" as any), /readFiles: paths must be an array/);
+  // deno-lint-ignore no-explicit-any
+  await assert.rejects(
+    readFiles([paths[0], 7 as any]),
+    /readFiles: paths\[1\] must be a string path, got 7 \(number\)/,
+  );
+  // deno-lint-ignore no-explicit-any
+  await assert.rejects(readFiles([paths[0]], { nope: 1 } as any), /unknown option "nope"/);
+  // Closes are written in front of the next submission or by a setImmediate: wait for a turn.
+  await new Promise((r) => setImmediate(r));
+  await ring.nop();
+  assert.ok(fds() <= open0 + 2, `descriptors: ${open0} before, ${fds()} after`);
 });

@@ -20,6 +20,7 @@ import { setImmediate } from "node:timers";
 import { UringError } from "../errors/uring_error.ts";
 import { Errno } from "../errors/errno.ts";
 import { createWaker, type Waker, type WakerKind } from "./_waker.ts";
+import { engineOf, type EnterEngine } from "../ring/_enter.ts";
 import { Multishot, type MultishotOptions } from "./_multishot.ts";
 import type { AsyncOpOptions, AsyncRing } from "./async_ring.ts";
 import type * as ops from "../ring/operations.ts";
@@ -29,6 +30,24 @@ import { Pin } from "../memory/_pin.ts";
 const INTERNAL = Symbol("jsuring internal op");
 /** Flushes in a row that may reap before the ring yields to the macrotask queue. */
 const MICRO_TURNS = 64;
+
+/**
+ * Event-loop turns (setImmediate) a busy ring keeps looking at its CQ itself
+ * after a drain that found completions, before it arms the waker thread.
+ * Under steady traffic the next completions are usually there within a turn,
+ * and each wake through the thread is a cross-thread hop (a scheduler
+ * round trip on a loaded machine). Bounded: after that many empty turns the
+ * ring sleeps on the waker, so an idle ring still costs no CPU.
+ * Chosen by bench/echo.ts (bench/NET.md).
+ */
+let spinTurns = 0;
+
+/** Set the turns of {@linkcode spinTurns} (for bench/echo.ts); returns the previous value. */
+export function setSpinTurns(n: number): number {
+  const old = spinTurns;
+  spinTurns = n;
+  return old;
+}
 
 /** The keys of `AsyncOpOptions`. */
 export const ASYNC_KEYS = ["signal", "timeout", "fixedFile", "async"];
@@ -108,6 +127,9 @@ export class AsyncRingCore implements Disposable, AsyncDisposable {
   #efd: number;
   #wake: Waker;
   #defer: boolean;
+  /** DEFER_TASKRUN with TASKRUN_FLAG: the SQ flags say when deferred work waits. */
+  #taskrunFlag: boolean;
+  #engine: EnterEngine;
   #scheduled = false;
   #queued: Pending[] = [];
   #closed = false;
@@ -115,6 +137,9 @@ export class AsyncRingCore implements Disposable, AsyncDisposable {
   #clearSignals: boolean;
   #microTurns = 0;
   #yielding = false;
+  /** Turns left to look at the CQ before arming the waker. */
+  #spinLeft = 0;
+  readonly #spinTurns = spinTurns;
   #gated = new WeakSet<object>();
   /** @internal IOSQE_IO_LINK while `chain` builds a chain, else 0. */
   protected _linkFlags = 0;
@@ -125,6 +150,8 @@ export class AsyncRingCore implements Disposable, AsyncDisposable {
   protected constructor(ring: Ring, waker: WakerKind) {
     this.ring = ring;
     this.#defer = (ring.flags & SetupFlag.DEFER_TASKRUN) !== 0;
+    this.#taskrunFlag = this.#defer && (ring.flags & SetupFlag.TASKRUN_FLAG) !== 0;
+    this.#engine = engineOf(ring);
     if ((ring.flags & SetupFlag.COOP_TASKRUN) && !this.#defer) {
       // Task work queued without notification runs only when this thread
       // enters the kernel for io_uring; asleep in the runtime's own epoll it
@@ -220,9 +247,15 @@ export class AsyncRingCore implements Disposable, AsyncDisposable {
 
   #drain(): void {
     const ring = this.ring;
-    ring.reap(this.#onCqe);
+    if (ring.reap(this.#onCqe) > 0) this.#spinLeft = this.#spinTurns;
     if (ring.inFlight === 0) {
       this.#wake.idle();
+      return;
+    }
+    if (this.#spinLeft > 0 && !this.#wake.armed && !this.#yielding) {
+      this.#spinLeft--;
+      this.#yielding = true;
+      setImmediate(this.#afterYield);
       return;
     }
     if (this.#wake.armed) {
@@ -237,7 +270,7 @@ export class AsyncRingCore implements Disposable, AsyncDisposable {
       // does not come back for nothing, then look once more, so a CQE
       // posted between the reap and the read is not left without a wake.
       libjsuring().jsu_eventfd_clear(this.#efd);
-      if (this.#defer) ring.getEvents();
+      this.#runDeferred();
       ring.reap(this.#onCqe);
       if (ring.inFlight === 0) {
         this.#wake.idle();
@@ -250,9 +283,19 @@ export class AsyncRingCore implements Disposable, AsyncDisposable {
   #onWake = (): void => {
     this.#microTurns = 0; // we are in a macrotask
     if (this.#closed || this.#yielding) return;
-    if (this.#defer) this.ring.getEvents(); // run the deferred task work on this thread
+    this.#runDeferred(); // run the deferred task work on this thread
     this.#drain();
   };
+
+  /**
+   * DEFER_TASKRUN: post the completions the kernel deferred to this thread
+   * (an enter with GETEVENTS). With TASKRUN_FLAG the kernel flags pending
+   * work in the SQ ring (IORING_SQ_TASKRUN, as liburing's
+   * `cq_ring_needs_flush`), so the enter is skipped when there is none.
+   */
+  #runDeferred(): void {
+    if (this.#defer && (!this.#taskrunFlag || this.#engine.needsFlush())) this.ring.getEvents();
+  }
 
   #onCqe = (res: number, flags: number, tag: unknown): void => {
     if (tag instanceof Pending) {

@@ -50,6 +50,7 @@ import { UringError } from "../errors/uring_error.ts";
 import { Errno } from "../errors/errno.ts";
 import { kernelAtLeast, kernelVersion } from "../errors/hints.ts";
 import { defaultWaker, type WakerKind } from "./_waker.ts";
+import { withFastDefaults } from "./_defaults.ts";
 import { Multishot } from "./_multishot.ts";
 import { FROM_KERNEL, pin } from "../memory/_pin.ts";
 import { AsyncRingCore, Pending } from "./_core.ts";
@@ -154,7 +155,8 @@ export class AsyncRing extends AsyncRingCore {
     }
     const entries = ringOptions.entries ?? 256;
     const cqEntries = ringOptions.cqEntries ?? Math.min(65536, Math.max(entries * 16, 4096));
-    const ring = Ring.create({ ...ringOptions, entries, cqEntries });
+    // Flags the caller left unset: the fastest configuration on this kernel (_defaults.ts).
+    const ring = Ring.create(withFastDefaults({ ...ringOptions, entries, cqEntries }));
     try {
       return new AsyncRing(ring, waker);
     } catch (e) {

@@ -126,3 +126,15 @@ export function statMode(path: number): number {
   if (r !== 0) return -errno();
   return statxView.getUint16(28, true);
 }
+
+/**
+ * Type bits and size of the file at the NUL-terminated path at address
+ * `path` (statx(2) following symlinks, synchronous), or `-errno`.
+ */
+export function statTypeSize(path: number): { mode: number; size: number } | number {
+  const l = libc();
+  if (!l) return -38;
+  const r = l.symbols.statx(-100, path, 0, STATX_TYPE_SIZE, getNative().addressOf(statxBuf)); // AT_FDCWD
+  if (r !== 0) return -errno();
+  return { mode: statxView.getUint16(28, true), size: Number(statxView.getBigUint64(40, true)) };
+}

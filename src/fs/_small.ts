@@ -15,11 +15,11 @@
  * work, so those were most of its time.
  *
  * The bytes land in library memory (an arena slot, no staging copy) and are
- * copied once into the exact-size result. A file the first read did not
- * exhaust (64 KiB or more) goes back to the general path if it is a regular
- * file (which sizes its buffer and reads in parallel); anything else (a FIFO,
- * a character device) is read on from the same open slot, so nothing it
- * produced is lost.
+ * copied once into the exact-size result. A regular file the first read did
+ * not exhaust (64 KiB or more) is sized by statx and read on from the same
+ * slot by the caller (readFile's parallel reads into a buffer of that size);
+ * anything else (a FIFO, a character device) is read on here from the slot,
+ * so nothing it produced is lost.
  *
  * @module
  */
@@ -30,8 +30,9 @@ import { prepCloseDirect, prepOpenatDirect } from "../ops/fs.ts";
 import { prepRead, type SqeViews } from "../ops/sqe.ts";
 import { setImmediate } from "node:timers";
 import { UringError } from "../errors/uring_error.ts";
+import { Errno } from "../errors/errno.ts";
 import { FileTable } from "./_files.ts";
-import { statMode } from "./_libc.ts";
+import { statTypeSize } from "./_libc.ts";
 import { FsError, withPath } from "./_check.ts";
 
 /** Bytes of the first read: a file shorter than this is read by the chain alone. */
@@ -60,10 +61,24 @@ class Slot {
     this.read = res;
   };
   probe = (s: SqeViews, at: number): void => prepRead(s, at, this.index, this.addr + PROBE_AT, 1, -1);
+  /** readMany: the probe's result, and what to call once it is in. */
+  probed = NaN;
+  done: () => void = () => {};
+  onProbe = (res: number): void => {
+    this.probed = res;
+    this.done();
+  };
 }
 
-/** Counts for the tests: chains submitted, and calls left to the general path. */
-export const smallStats = { chains: 0, general: 0 };
+/** Counts for the tests: chains submitted, files read on from the slot by the caller, calls left to the general path. */
+export const smallStats = { chains: 0, rest: 0, general: 0 };
+
+/**
+ * Read the rest of a regular file of `size` bytes (0: procfs, unknown) open
+ * in fixed-file slot `index` (file position just past `have`), whose first
+ * `have.length` bytes the chain read.
+ */
+export type ReadRest = (index: number, have: Uint8Array, size: number) => Promise<Uint8Array>;
 
 const free: Slot[] = [];
 let arenas = 0;
@@ -153,7 +168,11 @@ const S_IFMT = 0o170000, S_IFREG = 0o100000;
  *
  * @throws {FsError} `ENOENT` (with the path), `EISDIR`, `EACCES`…
  */
-export async function readSmall(ring: AsyncRing, path: string): Promise<Uint8Array | undefined> {
+export async function readSmall(
+  ring: AsyncRing,
+  path: string,
+  readRest?: ReadRest,
+): Promise<Uint8Array | undefined> {
   const closer = closerOf(ring);
   const slot = closer === null ? undefined : takeSlot();
   if (slot === undefined || closer === null) {
@@ -198,10 +217,24 @@ export async function readSmall(ring: AsyncRing, path: string): Promise<Uint8Arr
     if (failure !== undefined || !(slot.read >= 0)) throw withPath(failure, "readFile", path);
     const n = slot.read;
     if (extra === 0) return slot.bytes.slice(0, n);
-    const mode = statMode(slot.addr + PATH_AT);
-    if (mode < 0 || (mode & S_IFMT) === S_IFREG) {
+    const st = statTypeSize(slot.addr + PATH_AT);
+    if (typeof st !== "number" && (st.mode & S_IFMT) === S_IFREG) {
+      // A regular file of 64 KiB or more: the caller sizes the buffer and
+      // reads the rest from the open slot, keeping what the chain read.
+      if (readRest !== undefined && (st.size >= n + 1 || st.size === 0)) {
+        const have = new Uint8Array(n + 1);
+        have.set(slot.bytes.subarray(0, n));
+        have[n] = slot.bytes[PROBE_AT];
+        smallStats.rest++;
+        // Exactly one byte past the first read: the probe got it, nothing is left.
+        return st.size === n + 1 ? have : await readRest(index, have, st.size);
+      }
       smallStats.general++;
       return undefined; // the general path sizes it and reads in parallel
+    }
+    if (typeof st === "number") {
+      smallStats.general++;
+      return undefined;
     }
     return await readOn(ring, index, slot, n, path);
   } finally {
@@ -240,4 +273,105 @@ async function readOn(
     at += p.length;
   }
   return all;
+}
+
+/**
+ * One file of a {@linkcode readMany} window: its slot and where its result goes.
+ */
+interface Job {
+  slot: Slot;
+  index: number;
+  i: number;
+}
+
+/**
+ * Read `paths[i]` whole into `out[i]`, many chains per submission and no
+ * promise per file: each window of files (up to the free slots and SQ room)
+ * is written as chains (openat direct → read → probe, the probe tracked too)
+ * plus the close_direct of the previous window, one `ring.nop()` makes the
+ * AsyncRing submit them all in one enter, and the completions settle one
+ * promise per window. Files the chain cannot finish (regular files of 64 KiB
+ * or more, FIFOs, paths it cannot take) are left `undefined` in `out` for the
+ * caller's general path. Throws the first file's error (an FsError with its
+ * path) once its window completed.
+ */
+export async function readMany(
+  ring: AsyncRing,
+  paths: readonly string[],
+  out: (Uint8Array | undefined)[],
+): Promise<void> {
+  const closer = closerOf(ring);
+  if (closer === null) return;
+  let next = 0;
+  while (next < paths.length) {
+    const jobs: Job[] = [];
+    let pending = 0;
+    let wake!: () => void;
+    const done = new Promise<void>((r) => (wake = r));
+    const finish = () => {
+      if (--pending === 0) wake();
+    };
+    const r = ring.ring, s = r.sqes;
+    // The closes owed by the last window ride in front of this one.
+    closer.write(4);
+    // Room for a chain (3 SQEs) and the nop that submits the window.
+    while (next < paths.length && r.sqSpace >= 4) {
+      const path = paths[next];
+      const slot = takeSlot();
+      if (slot === undefined) break;
+      const { read, written } = encoder.encodeInto(path, slot.path);
+      const index = read === path.length && written < PATH_MAX - 1 ? closer.table.take() : -1;
+      if (index < 0) {
+        free.push(slot);
+        if (read === path.length && written < PATH_MAX - 1) break; // no free file slot: after this window
+        next++; // a path too long for the slot: the caller's general path says why
+        continue;
+      }
+      slot.bytes[PATH_AT + written] = 0;
+      slot.index = index;
+      slot.open = slot.read = slot.probed = NaN;
+      slot.done = finish;
+      let at = r.getSqe();
+      prepOpenatDirect(s, at, -100, slot.addr + PATH_AT, O_RDONLY, 0, index);
+      r.trackInternal(at, slot.onOpen, LINK);
+      at = r.getSqe();
+      prepRead(s, at, index, slot.addr, SMALL, -1);
+      r.trackInternal(at, slot.onRead, READ_FLAGS);
+      at = r.getSqe();
+      slot.probe(s, at);
+      r.trackInternal(at, slot.onProbe, SqeFlag.FIXED_FILE);
+      smallStats.chains++;
+      jobs.push({ slot, index, i: next++ });
+      pending++;
+    }
+    if (jobs.length === 0) {
+      if (next < paths.length) await ring.nop(); // no slot or SQ room: let what is in flight finish
+      continue;
+    }
+    // Submits the window (and the closes before it); the probes' completions wake us.
+    let refused: unknown;
+    ring.nop().catch((e) => {
+      refused = e; // the ring was closed: nothing was submitted
+      wake();
+    });
+    await done;
+    if (refused !== undefined) throw refused;
+    let failure: unknown;
+    for (const { slot, index, i } of jobs) {
+      const path = paths[i];
+      if (!(slot.open >= 0)) {
+        failure ??= withPath(new UringError(-slot.open || Errno.ECANCELED, "openat"), "readFile", path);
+        closer.table.give(index);
+      } else {
+        if (slot.read < 0) failure ??= new FsError(-slot.read, "readFile", path);
+        else if (slot.probed < 0) {
+          failure ??= withPath(new UringError(-slot.probed, "read"), "readFile", path);
+        } else if (slot.probed === 0) out[i] = slot.bytes.slice(0, slot.read);
+        // else more to read: left to the caller's general path
+        closer.close(index);
+      }
+      free.push(slot);
+    }
+    if (failure !== undefined) throw failure;
+  }
 }

@@ -114,7 +114,9 @@ async function list(path: string, options: FsOptions, check = READDIR): Promise<
       }
       if (n === 0) return out;
       parse(buf, dv, n, out);
-      if (!nonblocking) await new Promise((r) => setImmediate(r)); // the event loop runs between batches
+      // The event loop runs between batches (on Deno too: a nonblocking call's
+      // result can arrive without the loop reaching its setImmediate phase).
+      await new Promise((r) => setImmediate(r));
     }
   } finally {
     ring.closeFd(fd).catch(() => {});

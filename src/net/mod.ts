@@ -2,7 +2,7 @@
  * Sockets over an {@linkcode AsyncRing}: TCP over IPv4 and IPv6
  * (dual-stack on `"::"`), Unix stream sockets (paths and abstract names);
  * listen + multishot accept, connect, multishot recv into a buffer ring,
- * send (SEND_ZC for large payloads), shutdown, close. Shaped for an HTTP
+ * ordered sends (plain SEND; SEND_ZC on request), shutdown, close. Shaped for an HTTP
  * server: a listener is an async iterable of connections, a connection's
  * `chunks()` an async iterable of received bytes (views into ring-provided
  * buffers, valid until the next iteration, so a server parses in place and
@@ -30,8 +30,8 @@
  *
  * @module
  */
-export { type RecvOptions, SEND_ZC_THRESHOLD, TcpConn } from "./conn.ts";
-export { type ConnectOptions, connect } from "./connect.ts";
+export { type RecvOptions, SEND_ZC_THRESHOLD, type SendOptions, TcpConn } from "./conn.ts";
+export { connect, type ConnectOptions } from "./connect.ts";
 export { listen, type ListenOptions, TcpListener } from "./listener.ts";
 export { type Addr, formatAddr, ipVersion, type NetAddr, ResolveError, type UnixAddr } from "./address.ts";
 export { SocketError } from "./errors.ts";

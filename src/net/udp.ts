@@ -18,19 +18,31 @@ import { setImmediate } from "node:timers";
 import type { AsyncOpOptions, AsyncRing, Multishot } from "../async/async_ring.ts";
 import { BufferRing } from "../buffers/buf_ring.ts";
 import { CqeFlag } from "../abi/flags.ts";
-import { AF, MSG, SO, SOCK, SOL } from "../abi/linux.ts";
+import { AF, IPV6, MSG, SO, SOCK, SOL } from "../abi/linux.ts";
 import { io_uring_recvmsg_out, msghdr } from "../abi/layout.ts";
 import { setBufferSelect } from "../ops/sqe.ts";
-import { prepRecvmsgMultishot, prepSocket } from "../ops/net.ts";
-import { getNative, type NativeLibrary } from "../runtime/_ffi.ts";
-import { libjsuring } from "../runtime/libs.ts";
+import { prepRecvmsgMultishot } from "../ops/net.ts";
+import { getNative } from "../runtime/_ffi.ts";
+import { sysBind, sysClose, sysSetsockoptInt, sysSockName } from "../runtime/sockets.ts";
 import { UringError } from "../errors/uring_error.ts";
 import { Errno } from "../errors/errno.ts";
 import { defaultRing } from "../fs/mod.ts";
+import { kernelAtLeast } from "../errors/hints.ts";
 import { checkBool, checkBuffer, checkInt, checkOptions, checkSignal, typeError } from "../ring/_args.ts";
 import { OPERATIONS } from "../ring/operations.ts";
 import type { MessageHeader } from "./_msg.ts";
-import { checkPort, decodeSockaddr, encodeSockaddr, type NetAddress } from "./_sockaddr.ts";
+import {
+  checkPort,
+  decodeSockaddr,
+  encodeInet,
+  formatIPv6,
+  type IpAddress,
+  type NetAddr,
+  parseHost,
+  resolveHost,
+} from "./address.ts";
+import { SocketError, socketError } from "./errors.ts";
+import { openSocket, SOCKET_SETUPS, type SocketSetup } from "./_setup.ts";
 
 /** Buffer group of the per-ring datagram buffer ring (TCP's is 0xfff0). */
 const UDP_GROUP = 0xfff1;
@@ -40,60 +52,35 @@ const HEAD = io_uring_recvmsg_out.size + NAME_ROOM;
 /** The largest UDP payload (65535 − 8-byte UDP header − 20-byte IPv4 header). */
 const MAX_DATAGRAM = 65507;
 
-const LIBC_SOCK = {
-  /** int bind(int fd, const struct sockaddr *addr, socklen_t len) */
-  bind: { args: ["i32", "u64", "u32"], returns: "i32" },
-  /** int getsockname(int fd, struct sockaddr *addr, socklen_t *len) */
-  getsockname: { args: ["i32", "u64", "u64"], returns: "i32" },
-  /** int setsockopt(int fd, int level, int name, const void *val, socklen_t len) */
-  setsockopt: { args: ["i32", "i32", "i32", "u64", "u32"], returns: "i32" },
-  /** int *__errno_location(void) */
-  __errno_location: { args: [], returns: "u64" },
-} as const;
-
-let libc: NativeLibrary | undefined;
-
-function sys(): NativeLibrary {
-  return libc ??= getNative().open("libc.so.6", LIBC_SOCK);
-}
-
-function errno(): number {
-  const at = Number(sys().symbols.__errno_location());
-  return new Int32Array(getNative().view(at, 4))[0] || Errno.EIO;
-}
-
-const BIND_HINTS: Partial<Record<number, (where: string) => string>> = {
-  [Errno.EADDRINUSE]: (w) =>
-    `${w} is taken by another socket: pick another port, 0 for any, or reusePort: true on every socket sharing it`,
-  [Errno.EACCES]: (w) =>
-    `${w}: ports below 1024 need CAP_NET_BIND_SERVICE (or sysctl net.ipv4.ip_unprivileged_port_start)`,
-  [Errno.EADDRNOTAVAIL]: (w) =>
-    `${w} is not an address of this machine: bind to one of its addresses, "0.0.0.0" or "::"`,
-};
-
-function hostPort(host: string, port: number): string {
-  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
-}
-
 /**
  * Options of {@linkcode udpSocket}.
  *
  * @example
  * ```ts
  * import { type UdpSocketOptions, udpSocket } from "@jsuring/jsuring";
- * const opts: UdpSocketOptions = { host: "::1", port: 0 };
+ * const opts: UdpSocketOptions = { hostname: "::1", port: 0 };
  * await using sock = await udpSocket(opts);
  * ```
  */
 export interface UdpSocketOptions {
-  /** The local address: an IPv4 or IPv6 literal, `"0.0.0.0"`, `"::"` (dual stack) (default `"127.0.0.1"`). */
+  /**
+   * The local address: an IPv4 or IPv6 literal or a host name (the first
+   * address it resolves to); `"0.0.0.0"` every IPv4 address, `"::"` every
+   * IPv6 and IPv4 one (dual stack). Default `"127.0.0.1"`.
+   */
+  hostname?: string;
+  /** `node:dgram`'s name for {@linkcode UdpSocketOptions.hostname}. */
   host?: string;
   /** The local port (default 0: any free one, see {@linkcode UdpSocket.port}). */
   port?: number;
   /** SO_REUSEPORT: several sockets share the port, the kernel spreads datagrams over them. */
   reusePort?: boolean;
+  /** IPV6_V6ONLY: on `"::"`, IPv6 peers only (default false: dual stack). */
+  ipv6Only?: boolean;
   /** The ring (default: `defaultRing()`). */
   ring?: AsyncRing;
+  /** How the socket is made: IORING_OP_SOCKET or socket(2) (see `SocketSetup`, default `"auto"`). */
+  setup?: SocketSetup;
 }
 
 /**
@@ -102,14 +89,14 @@ export interface UdpSocketOptions {
  * @example
  * ```ts
  * import type { Datagram } from "@jsuring/jsuring";
- * const show = (d: Datagram) => `${d.data.length} bytes from ${d.from.host}:${d.from.port}`;
+ * const show = (d: Datagram) => `${d.data.length} bytes from ${d.from.hostname}:${d.from.port}`;
  * ```
  */
 export interface Datagram {
   /** The payload (from {@linkcode UdpSocket.messages}: a view into a ring buffer, valid until the next iteration). */
   readonly data: Uint8Array;
-  /** The sender. */
-  readonly from: NetAddress;
+  /** The sender (`transport: "udp"`). */
+  readonly from: NetAddr;
   /** The datagram was longer than the buffer: `data` holds its start only (MSG_TRUNC). */
   readonly truncated: boolean;
 }
@@ -155,7 +142,7 @@ function dgramRing(ring: AsyncRing, room: number, count: number): BufferRing {
  * import { udpSocket } from "@jsuring/jsuring";
  * await using a = await udpSocket();
  * await using b = await udpSocket();
- * await a.sendTo(new TextEncoder().encode("ping"), b.address);
+ * await a.sendTo(new TextEncoder().encode("ping"), b.addr);
  * const { data, from } = await b.receiveFrom(new Uint8Array(1500));
  * console.log(new TextDecoder().decode(data), from.port === a.port); // "ping" true
  * ```
@@ -166,66 +153,107 @@ export class UdpSocket implements AsyncDisposable {
   /** The ring its operations go through. */
   readonly ring: AsyncRing;
   /** The local address (with the port the kernel chose for port 0). */
-  readonly address: NetAddress;
+  readonly addr: NetAddr;
   readonly #v6: boolean;
   #streams = new Set<DatagramStream>();
 
   /** @internal Use {@linkcode udpSocket}. */
-  constructor(fd: number, ring: AsyncRing, address: NetAddress) {
+  constructor(fd: number, ring: AsyncRing, addr: NetAddr) {
     this.fd = fd;
     this.ring = ring;
-    this.address = address;
-    this.#v6 = address.family === "IPv6";
+    this.addr = addr;
+    this.#v6 = addr.family === "IPv6";
   }
 
   /** The local port. */
   get port(): number {
-    return this.address.port;
+    return this.addr.port;
   }
 
   /** The destination as this socket's family needs it (IPv4 peers of an IPv6 socket as IPv4-mapped). */
-  #to(to: { host: string; port: number }): Uint8Array {
-    if (to === null || typeof to !== "object") throw typeError("sendTo to", "an address { host, port }", to);
-    const sa = encodeSockaddr(to.host, to.port, "sendTo to.host");
-    if (sa[0] === AF.INET && this.#v6) {
-      return encodeSockaddr(`::ffff:${to.host === "localhost" ? "127.0.0.1" : to.host}`, to.port);
+  #encode(ip: IpAddress, port: number, hostname: string): Uint8Array {
+    if (ip.version === 4 && this.#v6) {
+      const mapped = new Uint8Array(16);
+      mapped[10] = mapped[11] = 0xff;
+      mapped.set(ip.bytes, 12);
+      return encodeInet({ version: 6, bytes: mapped, scopeId: 0 }, port);
     }
-    if (sa[0] === AF.INET6 && !this.#v6) {
+    if (ip.version === 6 && !this.#v6) {
       throw new TypeError(
-        `an IPv4 socket cannot send to the IPv6 address ${
-          JSON.stringify(to.host)
-        }: make it with host "::" (dual stack) or an IPv6 address`,
+        `sendTo: an IPv4 socket cannot send to the IPv6 address ${
+          JSON.stringify(hostname)
+        }: make the socket with hostname "::" (dual stack) or an IPv6 address`,
       );
     }
-    return sa;
+    return encodeInet(ip, port);
   }
 
   /**
    * Send one datagram to `to` (`data`, or several buffers sent as one
-   * datagram). Resolves with the bytes sent.
+   * datagram); `to.hostname` is an IP literal (no lookup) or a host name
+   * (looked up with `node:dns`). Resolves with the bytes sent.
    *
    * @example
    * ```ts
    * import { udpSocket } from "@jsuring/jsuring";
    * await using sock = await udpSocket();
-   * await sock.sendTo(new Uint8Array([1, 2, 3]), { host: "127.0.0.1", port: sock.port });
+   * await sock.sendTo(new Uint8Array([1, 2, 3]), { hostname: "127.0.0.1", port: sock.port });
    * ```
    */
   sendTo(
     data: ArrayBufferView | readonly ArrayBufferView[],
-    to: { host: string; port: number },
+    to: { hostname: string; port: number },
     options?: AsyncOpOptions,
   ): Promise<number> {
-    let msg: MessageHeader;
+    // An address this socket received from (Datagram.from): its sockaddr as
+    // the kernel gave it, no parsing; one buffer: sendto without a msghdr.
+    const known = SOCKADDRS.get(to);
+    if (
+      known !== undefined && this.fd >= 0 && SEND_ADDR && !Array.isArray(data) &&
+      (known[0] === AF.INET6) === this.#v6
+    ) {
+      return this.ring.run(OPERATIONS.SENDTO, [this.fd, data as ArrayBufferView, known, 0], options);
+    }
+    let buffers: readonly ArrayBufferView[], port: number, host: IpAddress | { name: string };
     try {
       if (this.fd < 0) throw new TypeError("sendTo: the socket is closed");
-      const buffers = Array.isArray(data) ? data as readonly ArrayBufferView[] : [data as ArrayBufferView];
-      if (!Array.isArray(data)) checkBuffer(data, "sendTo data");
-      msg = { buffers, name: this.#to(to) };
+      if (Array.isArray(data)) buffers = data;
+      else {
+        checkBuffer(data, "sendTo data");
+        buffers = [data as ArrayBufferView];
+      }
+      if (to === null || typeof to !== "object") {
+        throw typeError("sendTo: to", "an address { hostname, port }", to);
+      }
+      port = checkPort(to.port, "sendTo: to.port");
+      host = parseHost(to.hostname, "sendTo: to.hostname");
     } catch (e) {
       return Promise.reject(e);
     }
-    return this.ring.run(OPERATIONS.SENDMSG, [this.fd, msg, 0], options);
+    // A literal (the common case) costs no await; a name is looked up first.
+    if ("version" in host) return this.#send(buffers, host, port, to.hostname, options);
+    return resolveHost(to.hostname, "sendTo: to.hostname").then(([ip]) =>
+      this.#send(buffers, ip, port, to.hostname, options)
+    );
+  }
+
+  #send(
+    buffers: readonly ArrayBufferView[],
+    ip: IpAddress,
+    port: number,
+    hostname: string,
+    options: AsyncOpOptions | undefined,
+  ): Promise<number> {
+    let name: Uint8Array;
+    try {
+      name = this.#encode(ip, port, hostname);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    if (SEND_ADDR && buffers.length === 1) {
+      return this.ring.run(OPERATIONS.SENDTO, [this.fd, buffers[0], name, 0], options);
+    }
+    return this.ring.run(OPERATIONS.SENDMSG, [this.fd, { buffers, name }, 0], options);
   }
 
   /**
@@ -236,7 +264,7 @@ export class UdpSocket implements AsyncDisposable {
    * ```ts
    * import { udpSocket } from "@jsuring/jsuring";
    * await using sock = await udpSocket();
-   * await sock.sendTo(new Uint8Array(3), sock.address);
+   * await sock.sendTo(new Uint8Array(3), sock.addr);
    * const d = await sock.receiveFrom(new Uint8Array(1500));
    * console.log(d.data.length, d.from.port === sock.port); // 3 true
    * ```
@@ -246,10 +274,8 @@ export class UdpSocket implements AsyncDisposable {
     if (!(buffer instanceof Uint8Array)) throw typeError("receiveFrom buffer", "a Uint8Array", buffer);
     const msg: MessageHeader = { buffers: [buffer], name: new Uint8Array(NAME_ROOM) };
     const n = await this.ring.run(OPERATIONS.RECVMSG, [this.fd, msg, 0], options);
-    const from = decodeSockaddr(msg.name!, msg.nameLength);
-    if (!from) {
-      throw new UringError(Errno.EAFNOSUPPORT, "recvmsg", "the sender's address is neither IPv4 nor IPv6");
-    }
+    const from = addrOf(msg.name!, msg.nameLength ?? 0);
+    if (!from) throw new UringError(Errno.EAFNOSUPPORT, "recvmsg", "the sender's address is neither IPv4 nor IPv6");
     return { data: buffer.subarray(0, n), from, truncated: ((msg.flags ?? 0) & MSG.TRUNC) !== 0 };
   }
 
@@ -263,9 +289,9 @@ export class UdpSocket implements AsyncDisposable {
    * ```ts
    * import { udpSocket } from "@jsuring/jsuring";
    * await using sock = await udpSocket();
-   * await sock.sendTo(new TextEncoder().encode("hi"), sock.address);
+   * await sock.sendTo(new TextEncoder().encode("hi"), sock.addr);
    * for await (const d of sock.messages({ maxDatagram: 1500 })) {
-   *   console.log(new TextDecoder().decode(d.data), d.from.host); // "hi" "127.0.0.1"
+   *   console.log(new TextDecoder().decode(d.data), d.from.hostname); // "hi" "127.0.0.1"
    *   break;
    * }
    * ```
@@ -306,7 +332,7 @@ export class UdpSocket implements AsyncDisposable {
     for (const s of this.#streams) await s.return();
     this.fd = -1;
     if (!this.ring.closed) await this.ring.closeFd(fd).catch(() => {});
-    else libjsuring().jsu_close(fd);
+    else sysClose(fd);
   }
 
   /** Close. */
@@ -316,49 +342,97 @@ export class UdpSocket implements AsyncDisposable {
 }
 
 /**
- * Make a UDP socket bound to `host:port` (IPv4 or IPv6; `"::"` receives
- * IPv4 too, as IPv4-mapped addresses). Bad input is refused before any
- * socket is made; bind failures are `UringError`s naming the address
- * (EADDRINUSE, EACCES, EADDRNOTAVAIL).
+ * Make a UDP socket bound to `hostname:port` (IPv4 or IPv6; `"::"` receives
+ * IPv4 too, as IPv4-mapped addresses). Bad options reject with a TypeError or
+ * RangeError before any socket is made; the kernel's refusals (EADDRINUSE,
+ * EACCES, EADDRNOTAVAIL) with a `SocketError` naming the address.
  *
  * @example
  * ```ts
  * import { udpSocket } from "@jsuring/jsuring";
- * await using sock = await udpSocket({ host: "::1", port: 0 });
- * console.log(sock.address); // { host: "::1", port: 4xxxx, family: "IPv6" }
+ * await using sock = await udpSocket({ hostname: "::1", port: 0 });
+ * console.log(sock.addr); // { transport: "udp", hostname: "::1", port: <port>, family: "IPv6" }
  * ```
  */
 export async function udpSocket(options: UdpSocketOptions = {}): Promise<UdpSocket> {
-  checkOptions(options, "udpSocket options", ["host", "port", "reusePort", "ring"]);
-  const host = options.host ?? "127.0.0.1";
-  const port = checkPort(options.port ?? 0, "udpSocket options.port");
-  const sa = encodeSockaddr(host, port, "udpSocket options.host");
-  const reusePort = options.reusePort !== undefined &&
-    checkBool(options.reusePort, "udpSocket options.reusePort");
-  const ring = options.ring ?? defaultRing();
-  const family = sa[0];
-  const fd = await ring.op("socket", (s, at) => prepSocket(s, at, family, SOCK.DGRAM | SOCK.CLOEXEC, 0, 0));
-  try {
-    const n = getNative(), l = sys().symbols;
-    if (reusePort) {
-      const one = new Int32Array([1]);
-      if (l.setsockopt(fd, SOL.SOCKET, SO.REUSEPORT, n.addressOf(one), 4) !== 0) {
-        throw new UringError(errno(), "setsockopt(SO_REUSEPORT)");
-      }
-    }
-    if (l.bind(fd, n.addressOf(sa), sa.length) !== 0) {
-      const e = errno(), where = hostPort(host, port);
-      throw new UringError(e, `bind ${where}`, BIND_HINTS[e]?.(where));
-    }
-    const out = new Uint8Array(NAME_ROOM), len = new Uint32Array([NAME_ROOM]);
-    if (l.getsockname(fd, n.addressOf(out), n.addressOf(len)) !== 0) {
-      throw new UringError(errno(), "getsockname");
-    }
-    return new UdpSocket(fd, ring, decodeSockaddr(out, len[0])!);
-  } catch (e) {
-    await ring.closeFd(fd).catch(() => {});
-    throw e;
+  const o = checkOptions(options, "udpSocket options", UDP_KEYS) ?? {};
+  if (o.host !== undefined && o.hostname !== undefined && o.host !== o.hostname) {
+    throw new TypeError(
+      `udpSocket: host and hostname name the same thing; pass one, got ${JSON.stringify(o.host)} and ${
+        JSON.stringify(o.hostname)
+      }`,
+    );
   }
+  const port = checkPort(o.port ?? 0, "udpSocket: port");
+  const reusePort = o.reusePort !== undefined && checkBool(o.reusePort, "udpSocket: reusePort");
+  const ipv6Only = o.ipv6Only !== undefined && checkBool(o.ipv6Only, "udpSocket: ipv6Only");
+  const setup = o.setup ?? "auto";
+  if (!SOCKET_SETUPS.includes(setup)) {
+    throw typeError("udpSocket: setup", `one of ${SOCKET_SETUPS.join(", ")}`, setup);
+  }
+  const ring = o.ring ?? defaultRing();
+  const [ip] = await resolveHost(o.hostname ?? o.host ?? "127.0.0.1", "udpSocket: hostname");
+  const v6 = ip.version === 6;
+  const want: NetAddr = {
+    transport: "udp",
+    hostname: v6 ? formatIPv6(ip.bytes, ip.scopeId) : ip.bytes.join("."),
+    port,
+    family: v6 ? "IPv6" : "IPv4",
+  };
+  const fd = await openSocket(ring, v6 ? AF.INET6 : AF.INET, SOCK.DGRAM, setup, want);
+  try {
+    const opts: [number, number, number][] = [];
+    if (reusePort) opts.push([SOL.SOCKET, SO.REUSEPORT, 1]);
+    // Explicit, so net.ipv6.bindv6only=1 does not silently make "::" IPv6-only.
+    if (v6) opts.push([SOL.IPV6, IPV6.V6ONLY, ipv6Only ? 1 : 0]);
+    for (const [level, name, value] of opts) {
+      const r = sysSetsockoptInt(fd, level, name, value);
+      if (r < 0) throw new SocketError(-r, "setsockopt", want);
+    }
+    const r = sysBind(fd, encodeInet(ip, port));
+    if (r < 0) throw new SocketError(-r, "bind", want);
+    const sa = sysSockName(fd, false);
+    const addr = typeof sa === "number" ? want : decodeSockaddr(sa, "udp") as NetAddr;
+    return new UdpSocket(fd, ring, addr);
+  } catch (e) {
+    if (!ring.closed) await ring.closeFd(fd).catch(() => {});
+    else sysClose(fd);
+    throw socketError(e, "bind", want);
+  }
+}
+
+const UDP_KEYS = ["hostname", "host", "port", "reusePort", "ipv6Only", "ring", "setup"];
+
+/** IORING_OP_SEND takes a destination (addr2) from Linux 6.0 (io_send_setup); before, sendmsg. */
+const SEND_ADDR = kernelAtLeast("6.0");
+
+/**
+ * The sockaddr of each sender address handed out (`Datagram.from`), so a
+ * reply to it needs no parsing or encoding.
+ */
+const SOCKADDRS = new WeakMap<object, Uint8Array>();
+/** Recent IPv4 senders by address and port: a busy peer's datagrams share one frozen NetAddr. */
+const V4_PEERS = new Map<number, NetAddr>();
+const V4_PEERS_MAX = 4096;
+
+/** The sender of a received datagram (`len` bytes of sockaddr), or null for a family other than IPv4/IPv6. */
+function addrOf(sa: Uint8Array, len: number): NetAddr | null {
+  const family = sa[0] | (sa[1] << 8);
+  let key = -1;
+  if (family === AF.INET && len >= 8) {
+    key = (((sa[4] << 24) | (sa[5] << 16) | (sa[6] << 8) | sa[7]) >>> 0) * 65536 + ((sa[2] << 8) | sa[3]);
+    const hit = V4_PEERS.get(key);
+    if (hit !== undefined) return hit;
+  } else if (family !== AF.INET6) {
+    return null;
+  }
+  const addr = Object.freeze(decodeSockaddr(sa, "udp", len) as NetAddr);
+  SOCKADDRS.set(addr, sa.slice(0, family === AF.INET ? 16 : Math.min(len, NAME_ROOM)));
+  if (key >= 0) {
+    if (V4_PEERS.size >= V4_PEERS_MAX) V4_PEERS.clear();
+    V4_PEERS.set(key, addr);
+  }
+  return addr;
 }
 
 const yieldMacrotask = () => new Promise<void>((r) => setImmediate(r));
@@ -434,7 +508,10 @@ class DatagramStream implements AsyncIterableIterator<Datagram> {
       if (!taken) continue;
       this.#held = taken.id;
       const d = parseRecvmsgOut(taken.bytes);
-      if (!d) continue; // not an IPv4/IPv6 sender: nothing a UDP socket of ours gets
+      if (!d) {
+        this.#giveBack(); // not an IPv4/IPv6 sender: nothing a UDP socket of ours gets
+        continue;
+      }
       return { value: d, done: false };
     }
     this.#end();
@@ -474,7 +551,7 @@ export function parseRecvmsgOut(buf: Uint8Array): Datagram | null {
   const namelen = dv.getUint32(OUT.namelen[0], true);
   const payloadlen = dv.getUint32(OUT.payloadlen[0], true);
   const flags = dv.getUint32(OUT.flags[0], true);
-  const from = decodeSockaddr(buf.subarray(base, base + NAME_ROOM), Math.min(namelen, NAME_ROOM));
+  const from = addrOf(buf.subarray(base, base + NAME_ROOM), Math.min(namelen, NAME_ROOM));
   if (!from) return null;
   const at = base + NAME_ROOM;
   const data = buf.subarray(at, at + Math.min(payloadlen, buf.length - at));

@@ -21,6 +21,7 @@ import {
   H_IOPRIO,
   H_PERSONALITY,
   put64,
+  stampSqe,
   W_FILE_INDEX,
   W_OP_FLAGS,
   W_USER_DATA,
@@ -463,10 +464,9 @@ export function setUserData(s: SqeViews, at: number, userData: number): void {
 /**
  * Set `user_data` and, when `flags` is not 0, the `flags` byte (`IOSQE_*`,
  * replaced as liburing's `io_uring_sqe_set_flags` does): what the ring does
- * for every SQE it tracks (`Ring.track`). One call with the two word stores
- * inline, not `setUserData` + `setSqeFlags` (three calls deep): it keeps
- * `Ring.nop`/`Ring.read` within V8's inlining budget (Deno: ~10-15 ns per
- * SQE). With flags 0 the byte stays as the writer left it (0 after `prep*`).
+ * for every SQE it tracks (`Ring.track`, through the same unchecked body,
+ * `stampSqe` in `_fill.ts`, since its values are checked already). With
+ * flags 0 the byte stays as the writer left it (0 after `prep*`).
  *
  * @example
  * ```ts
@@ -479,14 +479,11 @@ export function setUserData(s: SqeViews, at: number, userData: number): void {
 export function setUserDataFlags(s: SqeViews, at: number, userData: number, flags: number): void {
   checkAt(s, at, "setUserDataFlags");
   checkU64(userData, "setUserDataFlags", "userData");
-  // put64 inlined: low word, then high word (userData < 2^53; -1 is all ones).
-  const u32 = s.u32, w = (at >>> 2) + W_USER_DATA;
-  u32[w] = userData >>> 0;
-  u32[w + 1] = userData === -1 ? 0xffffffff : (userData / 4294967296) >>> 0;
-  if (flags !== 0) {
-    checkU8(flags, "setUserDataFlags", "flags");
-    s.u8[at + B_FLAGS] = flags;
-  }
+  if (flags !== 0) checkU8(flags, "setUserDataFlags", "flags");
+  if (userData === -1) {
+    put64(s.u32, (at >>> 2) + W_USER_DATA, -1);
+    if (flags !== 0) s.u8[at + B_FLAGS] = flags;
+  } else stampSqe(s, at, userData, flags);
 }
 
 /**
