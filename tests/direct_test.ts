@@ -230,3 +230,21 @@ test("a table that grows while connections receive (multishot recv on their slot
   assert.equal(table.used, 0);
   await it.return(undefined);
 });
+
+test("concurrent sendAll calls on a direct connection arrive whole and in call order", async () => {
+  await using ring = AsyncRing.create({ entries: 64 });
+  await using server = await listen({ port: 0, ring });
+  const client = await connect({ port: server.port, ring });
+  const it = server.directConnections();
+  const conn = (await it.next()).value as DirectConn;
+  // Larger than the socket buffers: the sends come back short and continue.
+  const a = pattern(3 << 20, 1), b = pattern(3 << 20, 2);
+  const sent = Promise.all([conn.sendAll(a), conn.sendAll(b)]);
+  const got = await readExactly(client, a.length + b.length);
+  await sent;
+  assert.ok(got.subarray(0, a.length).every((v, i) => v === a[i]), "first call's bytes first");
+  assert.ok(got.subarray(a.length).every((v, i) => v === b[i]), "second call's bytes after");
+  await conn.close();
+  await client.close();
+  await it.return(undefined);
+});

@@ -517,14 +517,29 @@ export class DirectConn implements AsyncDisposable {
   }
 
   /**
-   * Send all of `buffer`, continuing after short sends.
+   * Send all of `buffer`, continuing after short sends; calls on one
+   * connection go out in call order, never interleaved.
    *
    * @example
    * ```ts ignore
    * await conn.sendAll(new TextEncoder().encode("hello"));
    * ```
    */
-  async sendAll(buffer: ArrayBufferView, options?: AsyncOpOptions): Promise<void> {
+  sendAll(buffer: ArrayBufferView, options?: AsyncOpOptions): Promise<void> {
+    // One sendAll after another: a short send's rest must go out before the
+    // next call's bytes, or two concurrent calls would interleave on the stream.
+    const run = () => this.#sendAll(buffer, options);
+    const p = this.#sending.then(run, run);
+    this.#sending = p.catch(() => {});
+    return p;
+  }
+
+  #sending: Promise<void> = Promise.resolve();
+
+  async #sendAll(buffer: ArrayBufferView, options?: AsyncOpOptions): Promise<void> {
+    if (!ArrayBuffer.isView(buffer)) {
+      throw new TypeError(`sendAll data must be a TypedArray or DataView, got ${typeof buffer}`);
+    }
     let bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
     while (bytes.length > 0) bytes = bytes.subarray(await this.send(bytes, options));
   }
