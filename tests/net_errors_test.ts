@@ -80,6 +80,9 @@ test("listen() refuses bad options before any system call (TypeError/RangeError 
     [{ hostname: "127.0.0.1", host: "::1" }, TypeError, '"::1"'],
     [{ hots: "127.0.0.1" }, TypeError, '"hots"'],
     [{ timeout: 5 }, TypeError, '"timeout"'],
+    [{ transport: "udp" }, TypeError, '"udp"'],
+    [{ transport: "unix", port: 0 }, TypeError, 'transport "unix" needs a path'],
+    [{ transport: "tcp", path: "/tmp/x.sock" }, TypeError, 'transport "tcp" does not take a path'],
   ];
   for (const [opts, type, quoted] of bad) {
     await refuses(listen({ ring, ...opts } as never), type, quoted);
@@ -142,7 +145,8 @@ test("EADDRINUSE, EADDRNOTAVAIL, ECONNREFUSED, ENOENT: SocketErrors with words a
     if (hasIPv6()) {
       await assert.rejects(
         listen({ hostname: "2001:db8::1", port: 0, ring, setup }),
-        (e: unknown) => e instanceof SocketError && e.code === "EADDRNOTAVAIL" && e.address === "[2001:db8::1]:0",
+        (e: unknown) =>
+          e instanceof SocketError && e.code === "EADDRNOTAVAIL" && e.address === "[2001:db8::1]:0",
       );
     }
   }
@@ -152,7 +156,10 @@ test("EADDRINUSE, EADDRNOTAVAIL, ECONNREFUSED, ENOENT: SocketErrors with words a
     assert.ok(e instanceof SocketError);
     assert.equal(e.code, "ECONNREFUSED");
     assert.equal(e.address, `127.0.0.1:${port}`);
-    assert.match(e.message, /^connect 127\.0\.0\.1:\d+: ECONNREFUSED \(connection refused\): nothing listens/);
+    assert.match(
+      e.message,
+      /^connect 127\.0\.0\.1:\d+: ECONNREFUSED \(connection refused\): nothing listens/,
+    );
     return true;
   });
   using dir = tempDir();
@@ -203,7 +210,10 @@ test(
     `;
     if (!isRoot()) {
       // Already unprivileged: ask directly.
-      await assert.rejects(listen({ port: 81 }), (e: unknown) => e instanceof SocketError && e.code === "EACCES");
+      await assert.rejects(
+        listen({ port: 81 }),
+        (e: unknown) => e instanceof SocketError && e.code === "EACCES",
+      );
       return;
     }
     using dir = tempDir();
@@ -235,7 +245,9 @@ test(
 test("address literals: strict IPv4/IPv6 parsing, RFC 5952 formatting, ipVersion, formatAddr", () => {
   assert.deepEqual([...parseIPv4("0.0.0.0")!], [0, 0, 0, 0]);
   assert.deepEqual([...parseIPv4("255.255.255.255")!], [255, 255, 255, 255]);
-  for (const s of ["256.0.0.1", "1.2.3", "1.2.3.4.", "01.1.1.1", "1.1.1.1 ", "+1.1.1.1", "0x7f.0.0.1", "1..2.3"]) {
+  for (
+    const s of ["256.0.0.1", "1.2.3", "1.2.3.4.", "01.1.1.1", "1.1.1.1 ", "+1.1.1.1", "0x7f.0.0.1", "1..2.3"]
+  ) {
     assert.equal(parseIPv4(s), null, s);
   }
   const ok: [string, string][] = [
@@ -256,7 +268,20 @@ test("address literals: strict IPv4/IPv6 parsing, RFC 5952 formatting, ipVersion
     assert.ok(p, input);
     assert.equal(formatIPv6(p.bytes, p.scopeId), want, input);
   }
-  for (const s of [":", ":::", "1:2:3:4:5:6:7:8:9", "1:2:3:4:5:6:7", "::1::", "1:::2", "g::", "1:2:3:4:5:6:1.2.3.4:8", "::%", "::1%"]) {
+  for (
+    const s of [
+      ":",
+      ":::",
+      "1:2:3:4:5:6:7:8:9",
+      "1:2:3:4:5:6:7",
+      "::1::",
+      "1:::2",
+      "g::",
+      "1:2:3:4:5:6:1.2.3.4:8",
+      "::%",
+      "::1%",
+    ]
+  ) {
     assert.equal(parseIPv6(s), null, s);
   }
   assert.equal(parseIPv6("fe80::1%lo")?.scopeId, 1);
@@ -265,7 +290,10 @@ test("address literals: strict IPv4/IPv6 parsing, RFC 5952 formatting, ipVersion
   assert.equal(ipVersion("localhost"), 0);
   assert.equal(ipVersion("1.2.3.256"), 0);
   assert.equal(formatAddr({ transport: "tcp", hostname: "::1", port: 8, family: "IPv6" }), "[::1]:8");
-  assert.equal(formatAddr({ transport: "udp", hostname: "10.0.0.1", port: 53, family: "IPv4" }), "10.0.0.1:53");
+  assert.equal(
+    formatAddr({ transport: "udp", hostname: "10.0.0.1", port: 53, family: "IPv4" }),
+    "10.0.0.1:53",
+  );
   assert.equal(formatAddr({ transport: "unix", path: "/run/s" }), "/run/s");
   assert.equal(formatAddr({ transport: "unix", path: "\0name" }), "@name");
 });

@@ -230,3 +230,30 @@ test(`${CONNS} concurrent connections echo verified data`, { skip: skipIf(fdsSho
   const ends = await Promise.all(served);
   assert.deepEqual(ends.filter((e) => e !== "closed"), []);
 });
+
+test("data that arrives after a receive stream stopped gives its buffers back (no double recycle)", async () => {
+  await using ring = create();
+  await using server = await listen({ ring });
+  for (let round = 0; round < 20; round++) {
+    const [a, b] = await pair(ring, server);
+    // The peer keeps sending while the receiver stops after its first chunk:
+    // results in flight when the multishot is cancelled land in `discard`.
+    const chunk = pattern(16 * 1024, round + 1);
+    let sending = true;
+    const writer = (async () => {
+      try {
+        while (sending) await b.sendAll(chunk);
+      } catch { /* a closed: reset */ }
+    })();
+    for await (const _ of a.chunks()) {
+      // More results queue up in the multishot while this one is held.
+      for (let i = 0; i < 10; i++) await ring.nop();
+      break;
+    }
+    await a.close();
+    sending = false;
+    await writer;
+    await b.close();
+  }
+  await stillEchoes(ring, server);
+});

@@ -13,6 +13,7 @@ import { lookup } from "node:dns/promises";
 import { hostname as osHostname } from "node:os";
 import { join } from "node:path";
 import {
+  type Addr,
   AsyncRing,
   connect,
   kernelAtLeast,
@@ -56,10 +57,27 @@ async function roundTrip(from: TcpConn, to: TcpConn, data: Uint8Array): Promise<
   assert.deepEqual(got, data);
 }
 
+function unmapped(addr: Addr): Addr {
+  if (addr.transport === "unix" || !addr.hostname.startsWith("::ffff:") || !addr.hostname.includes(".")) {
+    return addr;
+  }
+  return { ...addr, hostname: addr.hostname.slice(7), family: "IPv4" };
+}
+
 /** Accept one connection while `client` connects; echo both ways. */
 async function pair(server: TcpListener, client: () => Promise<TcpConn>): Promise<void> {
   const [a, b] = await Promise.all([server.accept(), client()]);
   try {
+    // Each end's addresses mirror the other's (an IPv4 peer of a dual-stack
+    // socket shows as IPv4-mapped IPv6, "::ffff:127.0.0.1", as in node:net).
+    assert.deepEqual(unmapped(a.remoteAddr), unmapped(b.localAddr));
+    assert.deepEqual(unmapped(b.remoteAddr), unmapped(a.localAddr));
+    if (server.addr.transport === "unix") {
+      assert.deepEqual(b.remoteAddr, server.addr);
+      assert.deepEqual(b.localAddr, { transport: "unix", path: "" }); // an unnamed client
+    } else {
+      assert.equal((a.localAddr as NetAddr).port, server.port);
+    }
     await roundTrip(b, a, pattern(100_000, 7));
     await roundTrip(a, b, pattern(3_000, 9));
   } finally {
@@ -91,20 +109,24 @@ for (const setup of SETUPS) {
     await pair(server, () => connect({ hostname: "[::1]", port: server.port, ring, setup }));
   });
 
-  test(`${label} dual-stack: a listener on :: takes IPv4 and IPv6 clients`, { skip: skipIf(NO_IPV6) }, async () => {
-    await using ring = create();
-    await using server = await listen({ hostname: "::", port: 0, ring, setup });
-    assert.equal((server.addr as NetAddr).family, "IPv6");
-    await pair(server, () => connect({ hostname: "127.0.0.1", port: server.port, ring, setup }));
-    await pair(server, () => connect({ hostname: "::1", port: server.port, ring, setup }));
-    // ipv6Only: the IPv4 client is refused.
-    await using v6only = await listen({ hostname: "::", port: 0, ipv6Only: true, ring, setup });
-    await pair(v6only, () => connect({ hostname: "::1", port: v6only.port, ring, setup }));
-    await assert.rejects(
-      connect({ hostname: "127.0.0.1", port: v6only.port, ring, setup }),
-      (e: unknown) => e instanceof SocketError && e.code === "ECONNREFUSED",
-    );
-  });
+  test(
+    `${label} dual-stack: a listener on :: takes IPv4 and IPv6 clients`,
+    { skip: skipIf(NO_IPV6) },
+    async () => {
+      await using ring = create();
+      await using server = await listen({ hostname: "::", port: 0, ring, setup });
+      assert.equal((server.addr as NetAddr).family, "IPv6");
+      await pair(server, () => connect({ hostname: "127.0.0.1", port: server.port, ring, setup }));
+      await pair(server, () => connect({ hostname: "::1", port: server.port, ring, setup }));
+      // ipv6Only: the IPv4 client is refused.
+      await using v6only = await listen({ hostname: "::", port: 0, ipv6Only: true, ring, setup });
+      await pair(v6only, () => connect({ hostname: "::1", port: v6only.port, ring, setup }));
+      await assert.rejects(
+        connect({ hostname: "127.0.0.1", port: v6only.port, ring, setup }),
+        (e: unknown) => e instanceof SocketError && e.code === "ECONNREFUSED",
+      );
+    },
+  );
 
   test(`${label} Unix path: listen, connect, round-trip; close removes the socket file`, async () => {
     using dir = tempDir();
@@ -116,6 +138,8 @@ for (const setup of SETUPS) {
     assert.equal(server.port, 0);
     assert.ok(statSync(path).isSocket());
     await pair(server, () => connect({ path, ring, setup }));
+    // Deno's spelling: transport "unix".
+    await pair(server, () => connect({ transport: "unix", path, ring, setup }));
     await server.close();
     assert.equal(existsSync(path), false, "close() removed the socket file");
   });
@@ -129,7 +153,8 @@ for (const setup of SETUPS) {
     // The name is taken while the listener lives.
     await assert.rejects(
       listen({ path, ring, setup }),
-      (e: unknown) => e instanceof SocketError && e.code === "EADDRINUSE" && e.address === path.replace("\0", "@"),
+      (e: unknown) =>
+        e instanceof SocketError && e.code === "EADDRINUSE" && e.address === path.replace("\0", "@"),
     );
   });
 
@@ -265,7 +290,10 @@ test("setup: 'ring' follows the probe, not a pretended version (the pretend only
     const probed = ring.ring.probe();
     if (!probed.has("BIND") || !probed.has("LISTEN")) {
       // A kernel without them: "ring" names what is missing.
-      await assert.rejects(listen({ port: 0, ring, setup: "ring" }), /requires Linux 6\.11|does not offer it/);
+      await assert.rejects(
+        listen({ port: 0, ring, setup: "ring" }),
+        /requires Linux 6\.11|does not offer it/,
+      );
       return;
     }
     await using server = await listen({ port: 0, ring, setup: "ring" });

@@ -54,6 +54,7 @@ const SAMPLE: Record<keyof typeof OPERATIONS, readonly unknown[]> = {
   CONNECT: [NOT_OPEN, new Uint8Array(16)],
   SENDMSG: [NOT_OPEN, { buffers: [buf] }, 0],
   RECVMSG: [NOT_OPEN, { buffers: [buf] }, 0],
+  SENDTO: [NOT_OPEN, buf, new Uint8Array(16), 0],
   FIXED_FD_INSTALL: [0, 0],
   CLOSE_DIRECT: [0],
   // The file-system family (operations_fs.ts): paths that do not exist, fds not open.

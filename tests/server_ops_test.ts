@@ -8,6 +8,7 @@
  * the kernel with the value quoted.
  */
 import { test } from "node:test";
+import process from "node:process";
 import assert from "node:assert/strict";
 import { closeSync, mkdirSync, openSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -21,6 +22,7 @@ import {
   listen,
   type MessageHeader,
   Misc,
+  MSG,
   O,
   Op,
   OPERATIONS,
@@ -245,9 +247,17 @@ test("openat2: bad how refused with the value quoted", () => {
   );
   assert.throws(() => r.queue(OPERATIONS.FIXED_FD_INSTALL, [0, 2]), { name: "RangeError", message: /got 2/ });
   // Ring.connect checks the timeout and the address before queueing either SQE.
-  assert.throws(() => r.connect(0, new Uint8Array(16), { timeout: -1 }), { name: "RangeError", message: /-1/ });
-  assert.throws(() => r.connect(0, new Uint8Array(1), { timeout: 10 }), { name: "RangeError", message: /length/ });
-  assert.throws(() => r.connect(0, new Uint8Array(16), { timeout: 10, bogus: 1 } as never), { message: /"bogus"/ });
+  assert.throws(() => r.connect(0, new Uint8Array(16), { timeout: -1 }), {
+    name: "RangeError",
+    message: /-1/,
+  });
+  assert.throws(() => r.connect(0, new Uint8Array(1), { timeout: 10 }), {
+    name: "RangeError",
+    message: /length/,
+  });
+  assert.throws(() => r.connect(0, new Uint8Array(16), { timeout: 10, bogus: 1 } as never), {
+    message: /"bogus"/,
+  });
   assert.equal(r.pending, 0);
 });
 
@@ -374,4 +384,34 @@ test("fixed_fd_install gives a regular descriptor for a fixed-file slot; closeDi
   await ring.closeFd(installed);
   assert.equal(await ring.run(OPERATIONS.CLOSE_DIRECT, [1]), 0);
   await assert.rejects(ring.run(OPERATIONS.FIXED_FD_INSTALL, [1, 0]), { code: "EBADF" });
+});
+
+test("sendmsg/recvmsg control data: a descriptor passed with SCM_RIGHTS over a Unix socket reads the same file", async () => {
+  using dir = tempDir();
+  const path = fileWith(dir.path, "passed", new TextEncoder().encode("passed along"));
+  await using ring = AsyncRing.create({ entries: 16 });
+  const name = `\0jsuring-scm-${process.pid}-${Math.random()}`;
+  await using server = await listen({ path: name, ring });
+  await using client = await connect({ path: name, ring });
+  const conn = await server.accept();
+  const fd = await ring.openat(path, O.RDONLY | O.CLOEXEC);
+  // struct cmsghdr { u64 cmsg_len = 20; int level = SOL_SOCKET; int type = SCM_RIGHTS } + int fd, padded to 24.
+  const control = new Uint8Array(24);
+  const dv = new DataView(control.buffer);
+  dv.setUint32(0, 20, true);
+  dv.setInt32(8, 1, true);
+  dv.setInt32(12, 1, true);
+  dv.setInt32(16, fd, true);
+  assert.equal(await ring.sendmsg(client.fd, { buffers: [new Uint8Array([42])], control }), 1);
+  await ring.closeFd(fd);
+  const msg: MessageHeader = { buffers: [new Uint8Array(4)], control: new Uint8Array(64) };
+  assert.equal(await ring.recvmsg(conn.fd, msg, MSG.CMSG_CLOEXEC), 1);
+  assert.equal((msg.buffers[0] as Uint8Array)[0], 42);
+  assert.equal(msg.controlLength, 24); // CMSG_SPACE(sizeof(int))
+  const got = new DataView(msg.control!.buffer);
+  assert.deepEqual([got.getUint32(0, true), got.getInt32(8, true), got.getInt32(12, true)], [20, 1, 1]);
+  const passed = got.getInt32(16, true);
+  assert.equal(new TextDecoder().decode(await readAll(ring, passed, 64)), "passed along");
+  await ring.closeFd(passed);
+  await conn.close();
 });

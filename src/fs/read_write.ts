@@ -23,6 +23,7 @@ import { readMany, readSmall } from "./_small.ts";
 import { prepRead } from "../ops/sqe.ts";
 import { checkChunking, checkPath, FsError, fsOptions, opt, withPath } from "./_check.ts";
 import { typeError } from "../ring/_args.ts";
+import { isDetached } from "../memory/detached.ts";
 
 /**
  * Options of {@linkcode readFile}.
@@ -454,6 +455,10 @@ export async function writeFile(
   WRITE_OPTIONS(options);
   if (typeof data !== "string" && !(data instanceof Uint8Array)) {
     throw typeError("writeFile: data", "a Uint8Array or a string", data);
+  }
+  // A detached array reads as empty: the file would be cut to 0 bytes.
+  if (typeof data !== "string" && isDetached(data)) {
+    throw new TypeError("writeFile: data is detached (transferred)");
   }
   const chunk = options.chunk ?? WRITE_CHUNK;
   const depth = options.depth ?? WRITE_DEPTH;

@@ -14,6 +14,18 @@ import { UringError } from "../errors/uring_error.ts";
 import { Errno } from "../errors/errno.ts";
 import type { TcpConn } from "./conn.ts";
 
+/**
+ * Give back the buffer of a result nobody will read. It is taken first (the
+ * group's state moves it to the caller's side), then recycled: recycling a
+ * buffer the group still counts as the kernel's is refused as a double
+ * recycle (it was, for every result that arrived after a stop).
+ */
+function dropBuffer(br: BufferRing, res: number, flags: number): void {
+  if (!(flags & CqeFlag.F_BUFFER) || br.isClosed || res < 0) return;
+  const t = br.take(res, flags);
+  if (t && !t.more) br.recycle(t.id);
+}
+
 const yieldMacrotask = () => new Promise<void>((r) => setImmediate(r));
 
 /** @internal */
@@ -54,9 +66,7 @@ export class RecvStream implements AsyncIterableIterator<Uint8Array> {
       // kernel stopped the request (CQ full): re-armed by the multishot.
       ends: (res) => res <= 0,
       // Data that arrived after the consumer stopped: give the buffers back.
-      discard: (_res, flags) => {
-        if (flags & CqeFlag.F_BUFFER && !br.isClosed) br.recycle(flags >>> CqeFlag.BUFFER_SHIFT);
-      },
+      discard: (res, flags) => dropBuffer(br, res, flags),
     });
   }
 
@@ -81,6 +91,11 @@ export class RecvStream implements AsyncIterableIterator<Uint8Array> {
       }
       if (r.done) break;
       const { res, flags } = r.value;
+      if (this.#done) {
+        // Stopped (return(), close) while this result was on its way to us.
+        dropBuffer(this.#br, res, flags);
+        break;
+      }
       if (res === 0) break; // the peer closed its side
       const taken = this.#br.take(res, flags);
       if (!taken) continue;

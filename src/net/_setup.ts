@@ -78,7 +78,7 @@ export async function openSocket(
   setup: SocketSetup,
   addr: Addr,
 ): Promise<number> {
-  if (setup === "ring") requireOp(ring.ring, Op.SOCKET, "socket through the ring (setup: \"ring\")");
+  if (setup === "ring") requireOp(ring.ring, Op.SOCKET, 'socket through the ring (setup: "ring")');
   if (setup === "syscalls" || !ringSockets(ring)) {
     const fd = sysSocket(domain, type | SOCK.CLOEXEC, 0);
     if (fd < 0) throw new SocketError(-fd, "socket", addr);
@@ -114,7 +114,7 @@ export async function makeListener(
 ): Promise<{ fd: number; via: "ring" | "syscalls" }> {
   if (setup === "ring") {
     for (const op of [Op.SOCKET, Op.URING_CMD, Op.BIND, Op.LISTEN]) {
-      requireOp(ring.ring, op, "listen through the ring (setup: \"ring\")");
+      requireOp(ring.ring, op, 'listen through the ring (setup: "ring")');
     }
   }
   const byRing = setup === "ring" || (setup === "auto" && ringListens(ring));
@@ -155,7 +155,8 @@ async function ringBindListen(
       ...options.map(([level, name], i) =>
         r.op(
           "setsockopt",
-          (s, at) => prepCmdSock(s, at, SocketCmd.SETSOCKOPT, fd, level, name, native.addressOf(values[i]), 4),
+          (s, at) =>
+            prepCmdSock(s, at, SocketCmd.SETSOCKOPT, fd, level, name, native.addressOf(values[i]), 4),
           values[i],
         )
       ),
@@ -195,4 +196,18 @@ function sysBindListen(
 /** The `AF_*` of an address. */
 export function domainOf(addr: Addr): number {
   return addr.transport === "unix" ? AF.UNIX : addr.family === "IPv6" ? AF.INET6 : AF.INET;
+}
+
+/** A `transport` option (Deno's spelling) agrees with the address given: `"unix"` with a `path`. */
+export function checkTransport(transport: unknown, hasPath: boolean, where: string): void {
+  if (transport === undefined) return;
+  if (transport !== "tcp" && transport !== "unix") {
+    throw new TypeError(
+      `${where}: transport must be "tcp" or "unix", got ${JSON.stringify(transport)} (${typeof transport})`,
+    );
+  }
+  if (transport === "unix" && !hasPath) throw new TypeError(`${where}: transport "unix" needs a path`);
+  if (transport === "tcp" && hasPath) {
+    throw new TypeError(`${where}: transport "tcp" does not take a path (a path is a Unix socket)`);
+  }
 }

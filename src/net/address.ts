@@ -245,7 +245,8 @@ export interface IpAddress {
 }
 
 /** A DNS name: dot-separated labels of letters, digits, `-` and `_`, each 1–63, 253 in all. */
-const HOST_NAME = /^(?=.{1,253}\.?$)([A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)(\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?$/;
+const HOST_NAME =
+  /^(?=.{1,253}\.?$)([A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)(\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?$/;
 
 /**
  * An IP literal parsed, or `{ name }` for a host name to look up; throws a
@@ -258,17 +259,19 @@ const HOST_NAME = /^(?=.{1,253}\.?$)([A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-
  * ```
  */
 export function parseHost(hostname: unknown, what: string): IpAddress | { name: string } {
-  if (typeof hostname !== "string") throw typeError(what, "a string (an IP address or a host name)", hostname);
+  if (typeof hostname !== "string") {
+    throw typeError(what, "a string (an IP address or a host name)", hostname);
+  }
   const v4 = parseIPv4(hostname);
   if (v4) return { version: 4, bytes: v4, scopeId: 0 };
   const inner = hostname.startsWith("[") && hostname.endsWith("]") ? hostname.slice(1, -1) : hostname;
   if (inner.includes(":") || hostname.startsWith("[")) {
     const v6 = parseIPv6(inner);
     if (v6) return { version: 6, ...v6 };
-    throw typeError(what, "a valid IPv6 address (as \"::1\" or \"fe80::1%eth0\")", hostname);
+    throw typeError(what, 'a valid IPv6 address (as "::1" or "fe80::1%eth0")', hostname);
   }
   if (/^[\d.]+$/.test(hostname)) {
-    throw typeError(what, "a valid IPv4 address (four numbers 0..255, as \"127.0.0.1\")", hostname);
+    throw typeError(what, 'a valid IPv4 address (four numbers 0..255, as "127.0.0.1")', hostname);
   }
   let name = hostname;
   // deno-lint-ignore no-control-regex
@@ -399,9 +402,9 @@ export function encodeInet(ip: IpAddress, port: number): Uint8Array {
  * ```
  */
 export function unixPathBytes(path: unknown, what: string): Uint8Array {
-  if (typeof path !== "string") throw typeError(what, "a string (a socket path, or \"\\0name\")", path);
+  if (typeof path !== "string") throw typeError(what, 'a string (a socket path, or "\\0name")', path);
   if (path === "" || path === "\0") {
-    throw typeError(what, "a non-empty socket path (or \"\\0\" and an abstract name)", path);
+    throw typeError(what, 'a non-empty socket path (or "\\0" and an abstract name)', path);
   }
   if (path.indexOf("\0", 1) >= 0) {
     throw typeError(what, "a path without NUL bytes (a leading NUL only, for an abstract name)", path);
@@ -414,7 +417,9 @@ export function unixPathBytes(path: unknown, what: string): Uint8Array {
   if (bytes.length > max) {
     throw new RangeError(
       `${what} must fit in sun_path: at most ${UNIX_PATH_MAX - 1} bytes ` +
-        `${abstract ? "after the leading NUL" : "(108 with its NUL)"}, got ${bytes.length - (abstract ? 1 : 0)} ` +
+        `${abstract ? "after the leading NUL" : "(108 with its NUL)"}, got ${
+          bytes.length - (abstract ? 1 : 0)
+        } ` +
         `bytes: ${show(path)}; use a shorter path, e.g. a relative one from a chdir'd directory`,
     );
   }
@@ -538,6 +543,6 @@ export function sockaddrIn(ip: number, port: number): Uint8Array {
  */
 export function ipv4(host: string): number {
   const b = parseIPv4(host === "localhost" ? "127.0.0.1" : host);
-  if (!b) throw typeError("host", "a dotted IPv4 address (or \"localhost\")", host);
+  if (!b) throw typeError("host", 'a dotted IPv4 address (or "localhost")', host);
   return ((b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3]) >>> 0;
 }

@@ -23,7 +23,7 @@ import {
   type IpAddress,
   resolveHost,
 } from "./address.ts";
-import { domainOf, openSocket, SOCKET_SETUPS, type SocketSetup } from "./_setup.ts";
+import { checkTransport, domainOf, openSocket, SOCKET_SETUPS, type SocketSetup } from "./_setup.ts";
 import { SocketError, socketError } from "./errors.ts";
 import { TcpConn } from "./conn.ts";
 
@@ -59,9 +59,14 @@ export interface ConnectOptions {
   ring?: AsyncRing;
   /** How the socket is made: see {@linkcode SocketSetup} (default `"auto"`). */
   setup?: SocketSetup;
+  /**
+   * `"tcp"` or `"unix"`, as `Deno.connect` takes it: optional (a `path` means
+   * Unix); when given it must agree with the other options.
+   */
+  transport?: "tcp" | "unix";
 }
 
-const CONNECT_KEYS = ["hostname", "host", "port", "path", "signal", "timeout", "ring", "setup"];
+const CONNECT_KEYS = ["hostname", "host", "port", "path", "signal", "timeout", "ring", "setup", "transport"];
 
 /**
  * Connect to a TCP address or a Unix socket. Bad options reject with a
@@ -83,7 +88,9 @@ export async function connect(options: ConnectOptions): Promise<TcpConn> {
   const ring = o.ring ?? defaultRing();
   if (!(ring instanceof AsyncRingClass)) throw typeError("connect: ring", "an AsyncRing", ring);
   const setup = o.setup ?? "auto";
-  if (!SOCKET_SETUPS.includes(setup)) throw typeError("connect: setup", `one of ${SOCKET_SETUPS.join(", ")}`, setup);
+  if (!SOCKET_SETUPS.includes(setup)) {
+    throw typeError("connect: setup", `one of ${SOCKET_SETUPS.join(", ")}`, setup);
+  }
   if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) {
     throw typeError("connect: signal", "an AbortSignal", o.signal);
   }
@@ -95,9 +102,12 @@ export async function connect(options: ConnectOptions): Promise<TcpConn> {
     );
   }
   const opts = { signal: o.signal, timeout: o.timeout };
+  checkTransport(o.transport, o.path !== undefined, "connect");
   if (o.path !== undefined) {
     for (const k of ["hostname", "host", "port"] as const) {
-      if (o[k] !== undefined) throw new TypeError(`connect: ${k} is for TCP; a Unix socket (path) takes none`);
+      if (o[k] !== undefined) {
+        throw new TypeError(`connect: ${k} is for TCP; a Unix socket (path) takes none`);
+      }
     }
     const sa = encodeUnix(o.path, "connect: path");
     return await attempt(ring, sa, { transport: "unix", path: o.path }, setup, opts);

@@ -31,7 +31,7 @@
  */
 import { setImmediate } from "node:timers";
 import type { AsyncOpOptions, AsyncRing, Multishot } from "../async/async_ring.ts";
-import { BufferRing } from "../buffers/buf_ring.ts";
+import type { BufferRing } from "../buffers/buf_ring.ts";
 import { CqeFlag, Misc, Register, SqeFlag } from "../abi/flags.ts";
 import { io_uring_rsrc_register } from "../abi/layout.ts";
 import { Op } from "../abi/opcodes.ts";
@@ -46,13 +46,12 @@ import { putU64 } from "../memory/u64.ts";
 import { UringError } from "../errors/uring_error.ts";
 import { Errno } from "../errors/errno.ts";
 import type { TcpListener } from "./listener.ts";
+import { recvGroup } from "./conn.ts";
 
 const RLIMIT_NOFILE = 7;
 /** IORING_MAX_FIXED_FILES (1 << 20). */
 const MAX_FILES = 1 << 20;
 const DEFAULT_CAP = 4096;
-/** Buffer group of direct connections' shared receive ring (TCP 0xfff0, UDP 0xfff1). */
-const DIRECT_GROUP = 0xfff2;
 
 function nofile(): number {
   const lim = new BigUint64Array(2);
@@ -446,17 +445,6 @@ async function* acceptMultishot(
   }
 }
 
-const DIRECT_RINGS = new WeakMap<AsyncRing, BufferRing>();
-
-function recvRing(ring: AsyncRing, size: number, count: number): BufferRing {
-  let br = DIRECT_RINGS.get(ring);
-  if (!br || br.isClosed) {
-    br = BufferRing.create(ring.ring, { group: DIRECT_GROUP, entries: count, size });
-    DIRECT_RINGS.set(ring, br);
-  }
-  return br;
-}
-
 /** `options` with `fixedFile: true` (the slot is the SQE's fd). */
 function fixed(options: AsyncOpOptions | undefined): AsyncOpOptions {
   return options === undefined ? FIXED : { ...options, fixedFile: true };
@@ -558,12 +546,13 @@ export class DirectConn implements AsyncDisposable {
     const size = checkInt(options.bufferSize ?? 16 * 1024, "chunks options.bufferSize", 1, 0x7ffff000);
     const count = checkInt(options.buffers ?? 512, "chunks options.buffers", 1, 32768);
     if (options.signal !== undefined) checkSignal(options.signal, "chunks options.signal");
-    const s = new DirectRecvStream(
-      this,
-      recvRing(this.ring, size, count),
-      options.signal,
-      () => this.#streams.delete(s),
-    );
+    // The TCP side's shared groups (conn.ts): a few buffers per stream, a new group when they run short.
+    const g = recvGroup(this.ring, size, count);
+    g.streams++;
+    const s = new DirectRecvStream(this, g.br, options.signal, () => {
+      g.streams--;
+      this.#streams.delete(s);
+    });
     this.#streams.add(s);
     return s;
   }

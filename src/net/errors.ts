@@ -63,7 +63,9 @@ function socketHint(errno: number, op: string, addr: Addr): string | undefined {
       return "another socket is bound to this address and port: pick another port, port 0 for any free one, " +
         "or reusePort: true on every listener that shares it";
     case Errno.EACCES:
-      if (unix) return "no permission to create or reach the socket file: check the directory's write permission";
+      if (unix) {
+        return "no permission to create or reach the socket file: check the directory's write permission";
+      }
       if (op === "bind" && addr.port > 0 && addr.port < 1024) {
         return `port ${addr.port} is privileged: run as root, grant CAP_NET_BIND_SERVICE, ` +
           "lower sysctl net.ipv4.ip_unprivileged_port_start, or use a port from 1024 on";

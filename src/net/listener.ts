@@ -11,7 +11,7 @@ import { AsyncRing as AsyncRingClass } from "../async/async_ring.ts";
 import { AF, IPV6, S_IF, SO, SOCK, SOL, TCP } from "../abi/linux.ts";
 import { prepAccept, prepMultishotAccept } from "../ops/net.ts";
 import { libjsuring } from "../runtime/libs.ts";
-import { sysClose, sysConnect, sysGetsockoptInt, sysSockName, sysSocket } from "../runtime/sockets.ts";
+import { sysClose, sysConnect, sysGetsockoptInt, sysSocket, sysSockName } from "../runtime/sockets.ts";
 import { Errno } from "../errors/errno.ts";
 import { defaultRing } from "../fs/mod.ts";
 import { lstat, unlink } from "../fs/meta.ts";
@@ -27,7 +27,7 @@ import {
   resolveHost,
   type UnixAddr,
 } from "./address.ts";
-import { type IntOption, makeListener, SOCKET_SETUPS, type SocketSetup } from "./_setup.ts";
+import { checkTransport, type IntOption, makeListener, SOCKET_SETUPS, type SocketSetup } from "./_setup.ts";
 import { SocketError, socketError } from "./errors.ts";
 import { TcpConn } from "./conn.ts";
 import { acceptDirect, type DirectAcceptOptions, type DirectConn } from "./direct.ts"; // netio: direct descriptors
@@ -84,6 +84,11 @@ export interface ListenOptions {
   ring?: AsyncRing;
   /** How the socket is made: see {@linkcode SocketSetup} (default `"auto"`). */
   setup?: SocketSetup;
+  /**
+   * `"tcp"` or `"unix"`, as `Deno.listen` takes it: optional (a `path` means
+   * Unix); when given it must agree with the other options.
+   */
+  transport?: "tcp" | "unix";
 }
 
 const LISTEN_KEYS = [
@@ -97,6 +102,7 @@ const LISTEN_KEYS = [
   "signal",
   "ring",
   "setup",
+  "transport",
 ];
 
 /**
@@ -138,9 +144,9 @@ export class TcpListener implements AsyncIterable<TcpConn>, AsyncDisposable {
    */
   constructor(fd: number, port: number, ring: AsyncRing, addr?: Addr) {
     this.fd = fd;
-    this.port = port;
     this.ring = ring;
     this.addr = addr ?? adoptedAddr(fd, port);
+    this.port = port || (this.addr.transport === "unix" ? 0 : this.addr.port);
     // A socket made elsewhere (a server's worker gets its parent's): accepted
     // sockets inherit TCP_NODELAY if the listener has it.
     if (!addr && this.addr.transport === "tcp") {
@@ -180,7 +186,12 @@ export class TcpListener implements AsyncIterable<TcpConn>, AsyncDisposable {
     const lfd = this.fd;
     let fd: number;
     try {
-      fd = await this.ring.op("accept", (s, at) => prepAccept(s, at, lfd, 0, 0, SOCK_CLOEXEC), undefined, options);
+      fd = await this.ring.op(
+        "accept",
+        (s, at) => prepAccept(s, at, lfd, 0, 0, SOCK_CLOEXEC),
+        undefined,
+        options,
+      );
     } catch (e) {
       throw socketError(e, "accept", this.addr);
     }
@@ -313,7 +324,9 @@ export async function listen(options: ListenOptions = {}): Promise<TcpListener> 
   const ring = o.ring ?? defaultRing();
   if (!(ring instanceof AsyncRingClass)) throw typeError("listen: ring", "an AsyncRing", ring);
   const setup = o.setup ?? "auto";
-  if (!SOCKET_SETUPS.includes(setup)) throw typeError("listen: setup", `one of ${SOCKET_SETUPS.join(", ")}`, setup);
+  if (!SOCKET_SETUPS.includes(setup)) {
+    throw typeError("listen: setup", `one of ${SOCKET_SETUPS.join(", ")}`, setup);
+  }
   const backlog = checkInt(o.backlog ?? 511, "listen: backlog", 0, 0x7fffffff);
   for (const k of ["reusePort", "ipv6Only"] as const) {
     if (o[k] !== undefined && typeof o[k] !== "boolean") throw typeError(`listen: ${k}`, "a boolean", o[k]);
@@ -331,6 +344,7 @@ export async function listen(options: ListenOptions = {}): Promise<TcpListener> 
   }
   const hostname = o.hostname ?? o.host;
   let made: { fd: number; addr: Addr; file?: number; via: "ring" | "syscalls" };
+  checkTransport(o.transport, o.path !== undefined, "listen");
   if (o.path !== undefined) {
     for (const k of ["hostname", "host", "port", "reusePort", "ipv6Only"] as const) {
       if (o[k] !== undefined) throw new TypeError(`listen: ${k} is for TCP; a Unix socket (path) takes none`);
@@ -365,7 +379,12 @@ export async function listen(options: ListenOptions = {}): Promise<TcpListener> 
     );
     made = { fd, addr: boundAddr(fd, want), via };
   }
-  const listener = new TcpListener(made.fd, made.addr.transport === "unix" ? 0 : made.addr.port, ring, made.addr);
+  const listener = new TcpListener(
+    made.fd,
+    made.addr.transport === "unix" ? 0 : made.addr.port,
+    ring,
+    made.addr,
+  );
   listener._file = made.file;
   listener._noDelayInherited = made.addr.transport !== "unix";
   listener._via = made.via;

@@ -27,6 +27,7 @@ import { sysBind, sysClose, sysSetsockoptInt, sysSockName } from "../runtime/soc
 import { UringError } from "../errors/uring_error.ts";
 import { Errno } from "../errors/errno.ts";
 import { defaultRing } from "../fs/mod.ts";
+import { kernelAtLeast } from "../errors/hints.ts";
 import { checkBool, checkBuffer, checkInt, checkOptions, checkSignal, typeError } from "../ring/_args.ts";
 import { OPERATIONS } from "../ring/operations.ts";
 import type { MessageHeader } from "./_msg.ts";
@@ -204,6 +205,15 @@ export class UdpSocket implements AsyncDisposable {
     to: { hostname: string; port: number },
     options?: AsyncOpOptions,
   ): Promise<number> {
+    // An address this socket received from (Datagram.from): its sockaddr as
+    // the kernel gave it, no parsing; one buffer: sendto without a msghdr.
+    const known = SOCKADDRS.get(to);
+    if (
+      known !== undefined && this.fd >= 0 && SEND_ADDR && !Array.isArray(data) &&
+      (known[0] === AF.INET6) === this.#v6
+    ) {
+      return this.ring.run(OPERATIONS.SENDTO, [this.fd, data as ArrayBufferView, known, 0], options);
+    }
     let buffers: readonly ArrayBufferView[], port: number, host: IpAddress | { name: string };
     try {
       if (this.fd < 0) throw new TypeError("sendTo: the socket is closed");
@@ -240,6 +250,9 @@ export class UdpSocket implements AsyncDisposable {
     } catch (e) {
       return Promise.reject(e);
     }
+    if (SEND_ADDR && buffers.length === 1) {
+      return this.ring.run(OPERATIONS.SENDTO, [this.fd, buffers[0], name, 0], options);
+    }
     return this.ring.run(OPERATIONS.SENDMSG, [this.fd, { buffers, name }, 0], options);
   }
 
@@ -261,7 +274,8 @@ export class UdpSocket implements AsyncDisposable {
     if (!(buffer instanceof Uint8Array)) throw typeError("receiveFrom buffer", "a Uint8Array", buffer);
     const msg: MessageHeader = { buffers: [buffer], name: new Uint8Array(NAME_ROOM) };
     const n = await this.ring.run(OPERATIONS.RECVMSG, [this.fd, msg, 0], options);
-    const from = decodeSockaddr(msg.name!, "udp", msg.nameLength) as NetAddr;
+    const from = addrOf(msg.name!, msg.nameLength ?? 0);
+    if (!from) throw new UringError(Errno.EAFNOSUPPORT, "recvmsg", "the sender's address is neither IPv4 nor IPv6");
     return { data: buffer.subarray(0, n), from, truncated: ((msg.flags ?? 0) & MSG.TRUNC) !== 0 };
   }
 
@@ -389,6 +403,38 @@ export async function udpSocket(options: UdpSocketOptions = {}): Promise<UdpSock
 
 const UDP_KEYS = ["hostname", "host", "port", "reusePort", "ipv6Only", "ring", "setup"];
 
+/** IORING_OP_SEND takes a destination (addr2) from Linux 6.0 (io_send_setup); before, sendmsg. */
+const SEND_ADDR = kernelAtLeast("6.0");
+
+/**
+ * The sockaddr of each sender address handed out (`Datagram.from`), so a
+ * reply to it needs no parsing or encoding.
+ */
+const SOCKADDRS = new WeakMap<object, Uint8Array>();
+/** Recent IPv4 senders by address and port: a busy peer's datagrams share one frozen NetAddr. */
+const V4_PEERS = new Map<number, NetAddr>();
+const V4_PEERS_MAX = 4096;
+
+/** The sender of a received datagram (`len` bytes of sockaddr), or null for a family other than IPv4/IPv6. */
+function addrOf(sa: Uint8Array, len: number): NetAddr | null {
+  const family = sa[0] | (sa[1] << 8);
+  let key = -1;
+  if (family === AF.INET && len >= 8) {
+    key = (((sa[4] << 24) | (sa[5] << 16) | (sa[6] << 8) | sa[7]) >>> 0) * 65536 + ((sa[2] << 8) | sa[3]);
+    const hit = V4_PEERS.get(key);
+    if (hit !== undefined) return hit;
+  } else if (family !== AF.INET6) {
+    return null;
+  }
+  const addr = Object.freeze(decodeSockaddr(sa, "udp", len) as NetAddr);
+  SOCKADDRS.set(addr, sa.slice(0, family === AF.INET ? 16 : Math.min(len, NAME_ROOM)));
+  if (key >= 0) {
+    if (V4_PEERS.size >= V4_PEERS_MAX) V4_PEERS.clear();
+    V4_PEERS.set(key, addr);
+  }
+  return addr;
+}
+
 const yieldMacrotask = () => new Promise<void>((r) => setImmediate(r));
 const OUT = io_uring_recvmsg_out.fields;
 
@@ -462,7 +508,10 @@ class DatagramStream implements AsyncIterableIterator<Datagram> {
       if (!taken) continue;
       this.#held = taken.id;
       const d = parseRecvmsgOut(taken.bytes);
-      if (!d) continue; // not an IPv4/IPv6 sender: nothing a UDP socket of ours gets
+      if (!d) {
+        this.#giveBack(); // not an IPv4/IPv6 sender: nothing a UDP socket of ours gets
+        continue;
+      }
       return { value: d, done: false };
     }
     this.#end();
@@ -502,13 +551,8 @@ export function parseRecvmsgOut(buf: Uint8Array): Datagram | null {
   const namelen = dv.getUint32(OUT.namelen[0], true);
   const payloadlen = dv.getUint32(OUT.payloadlen[0], true);
   const flags = dv.getUint32(OUT.flags[0], true);
-  const family = buf[base] | (buf[base + 1] << 8);
-  if (family !== AF.INET && family !== AF.INET6) return null;
-  const from = decodeSockaddr(
-    buf.subarray(base, base + NAME_ROOM),
-    "udp",
-    Math.min(namelen, NAME_ROOM),
-  ) as NetAddr;
+  const from = addrOf(buf.subarray(base, base + NAME_ROOM), Math.min(namelen, NAME_ROOM));
+  if (!from) return null;
   const at = base + NAME_ROOM;
   const data = buf.subarray(at, at + Math.min(payloadlen, buf.length - at));
   return { data, from, truncated: (flags & MSG.TRUNC) !== 0 || payloadlen > data.length };

@@ -18,6 +18,7 @@ import { getNative } from "../runtime/_ffi.ts";
 import { UringError } from "../errors/uring_error.ts";
 import { Errno } from "../errors/errno.ts";
 import * as sqe from "../ops/sqe.ts";
+import { stampSqe } from "../ops/_fill.ts";
 import { INTERNAL_USER_DATA, OpTable } from "./_table.ts";
 import { keepForever } from "../memory/_keep.ts";
 import { checkFn, checkInt, checkU32, type Timeout, timespecParts } from "./_args.ts";
@@ -270,9 +271,10 @@ export class RingCore implements Disposable {
   track(at: number, tag?: unknown, flags = 0, keep?: unknown): number {
     if (flags !== 0) checkInt(flags, "flags", 0, 0xff);
     const ud = this.#table.add(tag, keep);
-    // One writer for both fields, not setUserData + setSqeFlags: see
-    // setUserDataFlags on the inlining budget of nop()/read().
-    sqe.setUserDataFlags(this.sqes, at, ud, flags);
+    // The unchecked writer (src/ops/_fill.ts): ud comes from the table (a
+    // positive integer < 2^53), flags were checked above. A checked writer
+    // here cost 20-35 % of raw NOP throughput (bench/RESULTS.md, A/B of #11).
+    stampSqe(this.sqes, at, ud, flags);
     return ud;
   }
 
