@@ -189,3 +189,44 @@ test("multishot: true accepts with one SQE (into a table big enough)", async () 
   assert.deepEqual(got.map((b) => b[0]).sort(), [...slots].sort());
   for (const c of clients) await c.close();
 });
+
+test("a table that grows while connections receive (multishot recv on their slots) keeps them receiving", async (t) => {
+  await using ring = AsyncRing.create({ entries: 128 });
+  if (!opSupported(ring.ring, Op.FIXED_FD_INSTALL)) {
+    t.diagnostic("skip: growing needs Linux 6.8 (IORING_OP_FIXED_FD_INSTALL)");
+    return;
+  }
+  await using server = await listen({ port: 0, ring });
+  const table = FileTable.of(ring, { size: 16 });
+  const it = server.directConnections();
+  // Two connections echoing through chunks() (multishot recv armed on their slots).
+  const early = await Promise.all([0, 1].map(() => connect({ port: server.port, ring })));
+  const echoes: Promise<void>[] = [];
+  const conns: DirectConn[] = [];
+  for (let i = 0; i < 2; i++) {
+    const c = (await it.next()).value as DirectConn;
+    conns.push(c);
+    echoes.push((async () => {
+      for await (const chunk of c.chunks()) await c.sendAll(chunk);
+    })());
+  }
+  const ping = async (cl: TcpConn, seed: number) => {
+    const msg = pattern(3000, seed);
+    await cl.sendAll(msg);
+    assert.deepEqual(await readExactly(cl, msg.length), msg);
+  };
+  await ping(early[0], 1);
+  // Enough new connections to make the table grow (at most 8 free slots kept).
+  const grownBefore = table.grown;
+  const late = await Promise.all(Array.from({ length: 10 }, () => connect({ port: server.port, ring })));
+  for (let i = 0; i < 10; i++) conns.push((await it.next()).value as DirectConn);
+  assert.ok(table.grown > grownBefore, "the table did not grow");
+  // The streams armed before the growth still deliver, and new sends reach the old slots.
+  await ping(early[0], 2);
+  await ping(early[1], 3);
+  for (const cl of [...early, ...late]) await cl.close();
+  await Promise.all(echoes);
+  for (const c of conns) await c.close();
+  assert.equal(table.used, 0);
+  await it.return(undefined);
+});
