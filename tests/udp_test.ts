@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { AsyncRing, type Datagram, SocketError, UdpSocket, udpSocket } from "../mod.ts";
 import { pattern, skipIf } from "./_helpers.ts";
+import { pretendKernelVersion } from "../src/errors/hints.ts";
 
 /** Whether this machine has an IPv6 loopback (`::1` on lo). */
 function hasIPv6Loopback(): boolean {
@@ -269,4 +270,15 @@ test("setup: socket(2) forced, and through the ring: both carry datagrams", asyn
     name: "TypeError",
     message: /"kernel"/,
   });
+});
+
+test("messages() before Linux 6.0 says so by name (pretended 5.19)", async () => {
+  await using ring = AsyncRing.create({ entries: 8 });
+  await using sock = await udpSocket({ ring });
+  pretendKernelVersion("5.19");
+  try {
+    assert.throws(() => sock.messages(), { name: "UringError", message: /requires Linux 6\.0 \(this is 5\.19\)/ });
+  } finally {
+    pretendKernelVersion(undefined);
+  }
 });
