@@ -40,12 +40,15 @@
  * | `NativeUnavailableError: jsuring needs FFI` | Deno without `--allow-ffi` | add `--allow-ffi` |
  * | `NativeUnavailableError: cannot load liburing` | liburing not installed | install `liburing2` (Debian, Ubuntu) or `liburing` |
  * | `NativeUnavailableError: JSURING_COMPANION is set, but Deno may not read it` | override set, no `--allow-env` | `--allow-env=JSURING_COMPANION`, or unset it |
+ * | `NativeUnavailableError: … JSURING_COMPANION=… is version N, this jsuring expects M` | override built from another version | rebuild it (command in the message), or unset it |
  * | `NativeUnavailableError: jsuring bundles its companion library for x86_64 and aarch64` | another CPU | run the build command in the message |
+ * | `NotCapable: Requires read access` (Deno) | `readFileSync` without `--allow-read` | `--allow-read=<path>` (the ring's `readFile` needs none) |
  * | `UringError EPERM` from `io_uring_setup` | `kernel.io_uring_disabled` or seccomp (Docker's default profile) | `sysctl kernel.io_uring_disabled=0`, or allow `io_uring_*` |
  * | `UringError ENOMEM` naming `RLIMIT_MEMLOCK` | locked-memory limit (the message gives bytes needed and limit) | `ulimit -l`, `LimitMEMLOCK=`, `--ulimit memlock=-1` |
  * | `UringError ENOMEM` from `mmap(hugetlb, …)` | no free hugepage | `sysctl vm.nr_hugepages=16`, or `hugepages: "auto"` |
  * | `UringError EINVAL … needs Linux X.Y` | option too new for the kernel | drop it, or a newer kernel |
  * | `TypeError` / `RangeError` | a bad argument, quoted in the message | pass what it asks for |
+ * | `TypeError: … unknown option "x"; known options: …` | a misspelt option key | use one of those listed |
  *
  * @example Read a file through a ring
  * ```ts
@@ -70,7 +73,7 @@
  *
  * await using ring = AsyncRing.create();
  * const bytes = await readFile("/etc/os-release", { ring });
- * await using server = listen({ port: 0, ring });
+ * await using server = await listen({ port: 0, ring });
  * await using client = await connect({ port: server.port, ring });
  * await client.sendAll(bytes.subarray(0, 16));
  * ```
@@ -87,6 +90,7 @@ export {
   type IoBuffer,
   type OpOptions,
   Ring,
+  RingCore,
   type Statx,
   type Timeout,
 } from "./src/ring/ring.ts";
@@ -160,6 +164,7 @@ export {
 } from "./src/abi/mod.ts";
 export {
   AsyncRing,
+  AsyncRingCore,
   type AsyncOpOptions,
   type AsyncRingOptions,
   Multishot,
@@ -193,6 +198,7 @@ export {
   readdir,
   readFile,
   type ReadFileAsyncOptions,
+  readFiles,
   rename,
   type RenameOptions,
   rmdir,
@@ -214,99 +220,33 @@ export {
   listen,
   type ListenOptions,
   type RecvOptions,
+  type SendOptions,
   SEND_ZC_THRESHOLD,
   TcpConn,
   TcpListener,
 } from "./src/net/mod.ts";
+// net (#12, socket kinds): addresses, errors, how sockets are made.
+export {
+  type Addr,
+  formatAddr,
+  ipVersion,
+  type NetAddr,
+  ResolveError,
+  SocketError,
+  type SocketSetup,
+  type UnixAddr,
+} from "./src/net/mod.ts";
+export { IPV6 } from "./src/abi/linux.ts";
+// Server operations, pipes (issue 12, netio).
+export { type OpenHow } from "./src/ring/operations.ts";
+export { type MessageHeader } from "./src/net/_msg.ts";
+export { pipe, type PipeOptions } from "./src/net/pipe.ts";
+export { type Datagram, type MessagesOptions, udpSocket, UdpSocket, type UdpSocketOptions } from "./src/net/udp.ts";
+export { type DirectAcceptOptions, DirectConn, FileTable, type FileTableOptions } from "./src/net/direct.ts";
 export { NativeUnavailableError, type RuntimeName } from "./src/runtime/libs.ts";
-export {
-  createRingWithRegion,
-  ParamRegion,
-  REGION_SINCE,
-  type RegionMemory,
-  type RegionOptions,
-  type RegionSlice,
-  requireRegions,
-  type RingWithRegion,
-  type RingWithRegionOptions,
-  SIGSET_SIZE,
-  WAIT_SIGMASKS_SLICE,
-  WAIT_SLOT_SIZE,
-  WAIT_SLOTS_SLICE,
-  waitAreaBytes,
-} from "./src/region/region.ts";
-export {
-  type RawSlotFields,
-  type Signal,
-  type WaitOptions,
-  type WaitPath,
-  type WaitSlot,
-  WaitSlots,
-  type WaitSlotsOptions,
-} from "./src/region/wait.ts";
-export {
-  BufferGroup,
-  type BufferMemory,
-  cqeBufferId,
-  type SelectOptions,
-  type TakenBuffer,
-} from "./src/buffers/_group.ts";
-export {
-  checkProvide,
-  MAX_PROVIDED_BUFFERS,
-  ProvidedBuffers,
-  type ProvidedBuffersOptions,
-} from "./src/buffers/provided.ts";
-export {
-  BUF_DESC_SIZE,
-  BufferRing,
-  type BufferRingOptions,
-  MAX_RING_ENTRIES,
-  type RingMemoryArea,
-} from "./src/buffers/buf_ring.ts";
-export {
-  type FixedBuffer,
-  FixedBuffers,
-  type FixedOptions,
-  MAX_FIXED_BUFFER_SIZE,
-  MAX_FIXED_BUFFERS,
-} from "./src/buffers/fixed.ts";
-// The synchronous whole-file reader (hugepage-backed); `readFile` is the async one in src/fs.
-export { FileBuffer, readFile as readFileSync, type ReadFileOptions } from "./src/buffers/read_file.ts";
-export {
-  type BufferRange,
-  checkKmod,
-  type CommandOptions,
-  type KernelBuffer,
-  KernelModule,
-  type KernelModuleOptions,
-  KMOD_SLICE,
-  kmodHint,
-  kmodOpenHint,
-  type ModuleProbe,
-  type RawCommandOptions,
-  type RegisterBufferOptions,
-  type SqePatch,
-} from "./src/cmd/kmod.ts";
-export { expectedFill, fillByte, fnv1a64 } from "./src/cmd/fnv.ts";
-export {
-  IORING_URING_CMD_FIXED,
-  JSK_CMD_STRUCT,
-  JSK_DEVICE_PATH,
-  JSK_FNV1A,
-  JSK_IOC_TYPE,
-  jsk_buf_op,
-  jsk_buf_register,
-  jsk_buf_unregister,
-  jsk_probe,
-  JskBufFlag,
-  JskCmd,
-  jskCmdName,
-  type JskCmdName,
-  JskConst,
-  JskFeature,
-  KMOD_STRUCTS,
-} from "./src/cmd/uapi.ts";
+export * from "./src/region/mod.ts";
+export * from "./src/buffers/mod.ts";
+export * from "./src/cmd/mod.ts";
 export type { Field, Struct } from "./src/abi/layout.ts";
 // The static file server (issue 13) and its HTTP/1.1 pieces.
 export {

@@ -112,6 +112,8 @@ export interface Result {
   gibPerSec: number;
   opsPerSec: number;
   peak: number;
+  /** Median CPU time (user + system, all threads of the process) per call, µs: independent of the machine's load. */
+  cpuUs: number;
   samples: number[];
 }
 
@@ -135,8 +137,8 @@ export async function runRounds(
 ): Promise<Map<string, Result>> {
   const canPeak = resetPeak();
   const list = variants.filter(([n]) => !args.only || args.only.has(n));
-  const samples = new Map<string, { gib: number[]; ops: number[]; peak: number[] }>();
-  for (const [n] of list) samples.set(n, { gib: [], ops: [], peak: [] });
+  const samples = new Map<string, { gib: number[]; ops: number[]; peak: number[]; cpu: number[] }>();
+  for (const [n] of list) samples.set(n, { gib: [], ops: [], peak: [], cpu: [] });
   for (let round = 0; round <= args.rounds; round++) {
     for (let k = 0; k < list.length; k++) {
       const [name, run] = list[(k + round) % list.length];
@@ -145,6 +147,7 @@ export async function runRounds(
       resetPeak();
       const rss0 = status("VmRSS");
       let calls = 0, bytes = 0;
+      const c0 = process.cpuUsage();
       const t0 = performance.now();
       let t = t0;
       do {
@@ -156,9 +159,11 @@ export async function runRounds(
         bytes += n;
         t = performance.now();
       } while (t - t0 < args.minMs && size < 64 << 20);
+      const c = process.cpuUsage(c0);
       const peak = (status("VmHWM") - rss0) / size;
       if (round === 0) continue; // warm-up
       const s = samples.get(name)!;
+      s.cpu.push((c.user + c.system) / calls);
       s.gib.push(bytes / 2 ** 30 / ((t - t0) / 1000));
       s.ops.push(calls / ((t - t0) / 1000));
       if (calls === 1) s.peak.push(peak);
@@ -171,6 +176,7 @@ export async function runRounds(
       gibPerSec: median(s.gib),
       opsPerSec: median(s.ops),
       peak: canPeak && s.peak.length ? median(s.peak) : NaN,
+      cpuUs: median(s.cpu),
       samples: s.gib,
     };
     out.set(name, r);
@@ -182,15 +188,16 @@ export async function runRounds(
       rounds: args.rounds,
       gib_per_sec: Number(r.gibPerSec.toFixed(3)),
       ops_per_sec: Math.round(r.opsPerSec),
+      cpu_us_per_call: Number(r.cpuUs.toFixed(1)),
     };
     if (!Number.isNaN(r.peak)) rec.peak_ratio = Number(r.peak.toFixed(3));
     console.log(JSON.stringify(rec));
     note(
       `${bench} ${label(size)} ${name}: median ${r.gibPerSec.toFixed(2)} GiB/s (${
         Math.round(r.opsPerSec)
-      } calls/s)${Number.isNaN(r.peak) ? "" : `, peak ${r.peak.toFixed(2)}×`} [${
-        s.gib.map((x) => x.toFixed(2)).join(" ")
-      }]`,
+      } calls/s, ${r.cpuUs.toFixed(1)} µs CPU/call)${
+        Number.isNaN(r.peak) ? "" : `, peak ${r.peak.toFixed(2)}×`
+      } [${s.gib.map((x) => x.toFixed(2)).join(" ")}]`,
     );
   }
   return out;
@@ -222,6 +229,17 @@ export function ratio(
     size,
     value: Number(x.toFixed(3)),
     ...(target ? { target } : {}),
+  }));
+  // CPU per call: the least of the baselines over ours (> 1: ours costs less), whatever the load.
+  const leanest = base.reduce((a, b) => (b.cpuUs < a.cpuUs ? b : a));
+  const cx = leanest.cpuUs / o.cpuUs;
+  note(`${bench} ${label(size)}: CPU per call ${leanest.variant} / ${ours} = ${cx.toFixed(2)}×`);
+  console.log(JSON.stringify({
+    bench,
+    impl: IMPL,
+    cpu_ratio: `${leanest.variant}/${ours}`,
+    size,
+    value: Number(cx.toFixed(3)),
   }));
 }
 

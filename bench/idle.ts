@@ -30,7 +30,7 @@ function cpuSeconds(): number {
 for (const waker of kinds) {
   for (const defer of [false, true]) {
     const ring = AsyncRing.create({ entries: 64, waker, singleIssuer: defer, deferTaskrun: defer });
-    const server = listen({ ring });
+    const server = await listen({ ring });
     const loop = (async () => {
       for await (const c of server) await c.close();
     })();

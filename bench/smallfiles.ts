@@ -1,6 +1,7 @@
 /**
  * Many small files read whole: 10,000 files of 1–16 KiB (`--files=N`), each
- * opened, read and closed, 64 at a time, with jsuring's `readFile` against
+ * opened, read and closed, 64 at a time, with jsuring's `readFile` (and
+ * `readFiles` of the whole list at once) against
  * `fs.promises.readFile` (both runtimes), `Deno.readFile` (Deno) and
  * `Bun.file().bytes()` (Bun), and the synchronous `readFileSync` loop.
  * Medians of `--rounds` rounds, run round-robin in one process.
@@ -13,7 +14,7 @@
 import process from "node:process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { readFile as promisesReadFile } from "node:fs/promises";
-import { readFile } from "../mod.ts";
+import { readFile, readFiles } from "../mod.ts";
 import { g, note, parseFsArgs, ratio, runRounds, RUNTIME, type Variant } from "./_fs.ts";
 
 let files = 10_000;
@@ -57,6 +58,11 @@ async function pool(read: (p: string) => Promise<{ length: number }>): Promise<n
 
 const variants: [string, Variant][] = [
   ["jsuring.readFile", () => pool((p) => readFile(p))],
+  ["jsuring.readFiles", async () => {
+    let t = 0;
+    for (const b of await readFiles(paths)) t += b.length;
+    return t;
+  }],
   ["fs.promises.readFile", () => pool((p) => promisesReadFile(p))],
   ["readFileSync", () => {
     let t = 0;
@@ -78,3 +84,4 @@ for (const [name, res] of r) {
   note(`smallfiles ${name}: ${(res.opsPerSec * files / 1000).toFixed(1)} k files/s`);
 }
 ratio("smallfiles", bytes, r, "jsuring.readFile", runtimeApis, 2);
+ratio("smallfiles", bytes, r, "jsuring.readFiles", runtimeApis, 2);

@@ -6,6 +6,7 @@
  *   hugetlb (MAP_HUGETLB) -> transparent hugepages (MADV_HUGEPAGE) -> pages,
  *   reporting which one it got;
  * - mmap/munmap of a ring fd (classic kernel-allocated rings), close, eventfd;
+ *   (sockets are made from TypeScript: through the ring, or libc via FFI);
  * - the completion waker of src/async/: a blocking eventfd wait (called as a
  *   Deno `nonblocking` FFI call, on one of Deno's blocking threads) and a
  *   waiter thread that calls a thread-safe JS callback (Bun's `JSCallback`,
@@ -25,10 +26,7 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/eventfd.h>
-#include <sys/socket.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -398,41 +396,6 @@ int jsu_waiter_stop(uint64_t handle)
 	pthread_cond_signal(&w->cond);
 	pthread_mutex_unlock(&w->lock);
 	return 0;
-}
-
-/*
- * A listening TCP/IPv4 socket on `ip` (host byte order) and `port` (0: any),
- * with SO_REUSEADDR. Returns the fd; out[0] is the port bound. Set-up only:
- * accept, recv, send, shutdown and close go through the ring.
- */
-int jsu_tcp_listen(uint32_t ip, uint32_t port, int backlog, uint64_t *out)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	socklen_t len = sizeof(sa);
-	int one = 1, fd, err;
-
-	if (port > 65535 || !out)
-		return -EINVAL;
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	sa.sin_port = htons((uint16_t)port);
-	sa.sin_addr.s_addr = htonl(ip);
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
-	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, backlog) ||
-	    getsockname(fd, (struct sockaddr *)&sa, &len)) {
-		err = -errno;
-		close(fd);
-		return err;
-	}
-	out[0] = ntohs(sa.sin_port);
-	return fd;
-}
-
-/* setsockopt(fd, level, name, &value, sizeof(int)). */
-int jsu_setsockopt_int(int fd, int level, int name, int value)
-{
-	return setsockopt(fd, level, name, &value, sizeof(value)) ? -errno : 0;
 }
 
 /* Raw copy between two addresses: lets tests and benchmarks touch memory the

@@ -4,7 +4,7 @@
 #define JSURING_H
 #include <stdint.h>
 
-#define JSU_VERSION 1
+#define JSU_VERSION 2
 
 /* Memory kinds: what jsu_alloc() was asked for (mode) and what it got (out[2]). */
 enum {
@@ -29,8 +29,6 @@ int jsu_waiter_start(int efd, uint64_t cb, uint64_t *out);
 int jsu_waiter_arm(uint64_t handle);
 /* Hands the handle and efd over to the thread, which frees them on exit. */
 int jsu_waiter_stop(uint64_t handle);
-int jsu_tcp_listen(uint32_t ip, uint32_t port, int backlog, uint64_t *out);
-int jsu_setsockopt_int(int fd, int level, int name, int value);
 void jsu_memcpy(uint64_t dst, uint64_t src, uint64_t n);
 uint32_t jsu_version(void);
 #endif

@@ -100,10 +100,6 @@ export const COMPANION = {
   jsu_waiter_arm: { args: ["u64"], returns: "i32" },
   // int jsu_waiter_stop(uint64_t handle)
   jsu_waiter_stop: { args: ["u64"], returns: "i32" },
-  // int jsu_tcp_listen(uint32_t ip, uint32_t port, int backlog, uint64_t *out)
-  jsu_tcp_listen: { args: ["u32", "u32", "i32", "buffer"], returns: "i32" },
-  // int jsu_setsockopt_int(int fd, int level, int name, int value)
-  jsu_setsockopt_int: { args: ["i32", "i32", "i32", "i32"], returns: "i32" },
   // void jsu_memcpy(uint64_t dst, uint64_t src, uint64_t n)
   jsu_memcpy: { args: ["u64", "u64", "u64"], returns: "void" },
   // uint32_t jsu_version(void)
@@ -116,7 +112,7 @@ export const COMPANION_ALIASES: Readonly<Record<string, string>> = {
 };
 
 /** The companion version this TypeScript expects (`JSU_VERSION` in jsuring.h). */
-export const COMPANION_VERSION = 1;
+export const COMPANION_VERSION = 2;
 
 /**
  * The few libc (glibc `libc.so.6`) functions jsuring calls before the
@@ -144,4 +140,15 @@ export const LIBC = {
   __errno_location: { args: [], returns: "u64" },
   // int getrlimit(int resource, struct rlimit *rlim) — two u64
   getrlimit: { args: ["i32", "buffer"], returns: "i32" },
+  // --- server (#13): the file server's pipe pool (splice file → pipe → socket)
+  // int pipe2(int pipefd[2], int flags)
+  pipe2: { args: ["buffer", "i32"], returns: "i32" },
+  // int fcntl(int fd, int cmd, int arg) — F_SETPIPE_SZ / F_GETPIPE_SZ (variadic; an int is passed in a register)
+  fcntl: { args: ["i32", "i32", "i32"], returns: "i32" },
+  // --- args (#10): /proc/sys values for hints (nr_hugepages, io_uring_disabled) under --allow-ffi
+  // only: Deno grants reads of /proc/sys only with --allow-all, so the hints guessed.
+  // int open(const char *pathname, int flags) — O_RDONLY | O_CLOEXEC, no mode
+  open: { args: ["buffer", "i32"], returns: "i32" },
+  // ssize_t read(int fd, void *buf, size_t count)
+  read: { args: ["i32", "buffer", "u64"], returns: "i64" },
 } as const satisfies SymbolTable;

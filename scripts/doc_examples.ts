@@ -1,7 +1,8 @@
 /**
- * Lists every export of the package (mod.ts and the ./serve entry) that has
- * no `@example`, or whose examples do not import from the package specifier
- * ("@jsuring/jsuring" or "@jsuring/jsuring/serve"). Exits 1 if any.
+ * Lists every export of the package (mod.ts and the subpath entries of
+ * deno.json: ./serve, ./ops, ./region, ./buffers, ./kmod) that has no
+ * `@example`, or whose examples do not import from the package specifier
+ * ("@jsuring/jsuring" or a subpath of it). Exits 1 if any.
  * Run: deno run -A scripts/doc_examples.ts
  *
  * @module
@@ -33,7 +34,7 @@ for (const entry of entries) {
       const examples = tags.filter((t) => t.kind === "example");
       const where = decls[0]?.location?.filename.replace(`file://${root}`, "") ?? "?";
       if (!examples.length) bad.push(`${sym.name} (${decls[0]?.kind}, ${where}): no @example`);
-      else if (!examples.some((e) => /from "@jsuring\/jsuring(\/serve)?"/.test(e.doc ?? ""))) {
+      else if (!examples.some((e) => /from "@jsuring\/jsuring(\/[a-z]+)?"/.test(e.doc ?? ""))) {
         bad.push(`${sym.name} (${decls[0]?.kind}, ${where}): example does not import from "@jsuring/jsuring"`);
       }
     }

@@ -40,7 +40,7 @@ check doc-lint "$deno" doc --lint mod.ts
 check typecheck "$deno" check mod.ts
 # Every @example in the package type-checks against the package specifier (deno.json maps it).
 check doc-examples "$deno" check --doc mod.ts src/
-# ...and every export has one that imports from "@jsuring/jsuring" (or its ./serve entry).
+# ...and every export has one that imports from "@jsuring/jsuring" (or a subpath entry of deno.json).
 check doc-examples-coverage "$deno" run -A scripts/doc_examples.ts
 check publish-dry-run "$deno" publish --dry-run --allow-dirty
 # The companion library bundled in src/runtime/_companion_*.ts is what ffi/ builds to, byte for byte.

@@ -494,7 +494,7 @@ test("incremental BufferRing: a pipe stream consumes exactly the bytes received"
 });
 
 test("recv with buffer selection on a TCP socket, through a legacy group and a buffer ring", async () => {
-  await using server = listen();
+  await using server = await listen();
   const [a, b] = await Promise.all([server.accept(), connect({ port: server.port })]);
   try {
     using ring = Ring.create({ entries: 32 });

@@ -1,6 +1,15 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  linkSync,
+  lstatSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { AsyncRing, copyFile, type CopyMethod, FsError } from "../mod.ts";
 import { fileWith, pattern, tempDir } from "./_helpers.ts";
@@ -126,3 +135,29 @@ for (const method of ["copy_file_range", "readwrite"] as CopyMethod[]) {
     }
   });
 }
+
+test("copyFile() atomic over an existing dst swaps in a new file (RENAME_EXCHANGE): other hard links and a symlink's target keep the old bytes", async () => {
+  using dir = tempDir();
+  const src = fileWith(dir.path, "src", pattern(5000, 1));
+  const dst = fileWith(dir.path, "dst", pattern(9000, 2));
+  const other = join(dir.path, "other-link");
+  linkSync(dst, other);
+  const inode = statSync(dst).ino;
+  await copyFile(src, dst);
+  assert.ok(readFileSync(dst).equals(Buffer.from(pattern(5000, 1))));
+  assert.notEqual(statSync(dst).ino, inode, "a new file under the name");
+  assert.ok(
+    readFileSync(other).equals(Buffer.from(pattern(9000, 2))),
+    "the other link still has the old bytes",
+  );
+  assert.equal(statSync(other).nlink, 1, "the old file's temporary name is gone");
+  // dst a symlink: the link itself is replaced, its target untouched (as rename(2) does).
+  const target = fileWith(dir.path, "target", pattern(300, 3));
+  const sl = join(dir.path, "sl");
+  symlinkSync(target, sl);
+  await copyFile(src, sl);
+  assert.ok(!lstatSync(sl).isSymbolicLink());
+  assert.ok(readFileSync(sl).equals(Buffer.from(pattern(5000, 1))));
+  assert.ok(readFileSync(target).equals(Buffer.from(pattern(300, 3))));
+  assert.deepEqual(readdirSync(dir.path).filter((n) => n.includes(".jsuring-")), []);
+});

@@ -156,3 +156,38 @@ console.log(JSON.stringify({ errors, paths, strict }));
     chmodSync(denied, 0o700);
   }
 });
+
+test("walk() of a large directory: every entry with its stat (statx mask set), and the event loop turns", async () => {
+  using dir = tempDir();
+  const names = new Set<string>();
+  for (let i = 0; i < 2500; i++) {
+    const nm = `e${i}-${"y".repeat(i % 40)}`;
+    writeFileSync(join(dir.path, nm), "z".repeat(i % 7));
+    names.add(nm);
+  }
+  let ticks = 0, stop = false;
+  const spin = () => {
+    if (!stop) ticks++, setImmediate(spin);
+  };
+  setImmediate(spin);
+  const seen = new Set<string>();
+  try {
+    for await (const e of walk(dir.path)) {
+      assert.ok(names.has(e.name), e.name);
+      assert.equal(e.stat.size, Number(/^e(\d+)/.exec(e.name)![1]) % 7, e.name);
+      assert.ok(e.isFile && !e.isDirectory);
+      assert.ok(((e.stat as { mask?: number }).mask ?? 0) & 0x200, "STATX_SIZE in stx_mask");
+      seen.add(e.name);
+    }
+  } finally {
+    stop = true;
+  }
+  assert.equal(seen.size, names.size);
+  assert.ok(ticks > 0, "the event loop turned during the walk");
+  // Abort between entries.
+  const ac = new AbortController();
+  let n = 0;
+  await assert.rejects(async () => {
+    for await (const _ of walk(dir.path, { signal: ac.signal })) if (++n === 10) ac.abort();
+  }, (e: unknown) => (e as Error).name === "AbortError");
+});

@@ -193,7 +193,7 @@ test("DEFER_TASKRUN AsyncRings set TASKRUN_FLAG; below 6.18 they also look at IO
   const ring = kernelAtLeast("6.18") ? await asIf("6.12", create) : create();
   await using _ring = ring;
   assert.notEqual(ring.ring.flags & SetupFlag.TASKRUN_FLAG, 0);
-  await using server = listen({ ring });
+  await using server = await listen({ ring });
   const connectOne = () =>
     new Promise<Socket>((resolve, reject) => {
       const s = netConnect(server.port, "127.0.0.1", () => resolve(s));

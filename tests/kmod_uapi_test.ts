@@ -402,7 +402,7 @@ test("the client checks arguments before the kernel (on a regular file, which ha
     [() => kmod.fill(1, { length: 1, seed: -1 }), RangeError],
     // deno-lint-ignore no-explicit-any
     [() => kmod.checksum(1, null as any), TypeError],
-    [() => kmod.command(JskCmd.PROBE, new Uint8Array(65)), TypeError],
+    [() => kmod.command(JskCmd.PROBE, new Uint8Array(65)), RangeError], // larger than the slice
     [() => kmod.command(JskCmd.PROBE, new Uint8Array(8), { offset: -8 }), RangeError],
     [() => kmod.command(2 ** 32, new Uint8Array(8)), RangeError],
   ];

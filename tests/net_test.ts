@@ -25,7 +25,7 @@ for (const mode of MODES) {
 
   test(`${label} listen, accept, connect, send and multishot recv round-trip data`, async () => {
     await using ring = create();
-    await using server = listen({ ring });
+    await using server = await listen({ ring });
     assert.ok(server.port > 0);
     const [a, b] = await Promise.all([server.accept(), connect({ port: server.port, ring })]);
     const data = pattern(200_000, 4); // above the SEND_ZC threshold
@@ -39,7 +39,7 @@ for (const mode of MODES) {
 
   test(`${label} multishot accept serves many clients under load (echo)`, async () => {
     await using ring = create();
-    await using server = listen({ ring });
+    await using server = await listen({ ring });
     const served: Promise<void>[] = [];
     const acceptor = (async () => {
       for await (const conn of server) {
@@ -68,7 +68,7 @@ for (const mode of MODES) {
   test(`${label} buffer exhaustion (ENOBUFS) re-arms the receive and loses no data`, async () => {
     // A tiny shared buffer ring: 8 buffers of 1 KiB for 8 busy connections.
     await using ring = create();
-    await using server = listen({ ring });
+    await using server = await listen({ ring });
     const N = 8, SIZE = 64 * 1024;
     const results: Promise<Uint8Array>[] = [];
     const senders: Promise<void>[] = [];
@@ -102,7 +102,7 @@ for (const mode of MODES) {
 
   test(`${label} peer close ends chunks(); a reset throws ECONNRESET`, async () => {
     await using ring = create();
-    await using server = listen({ ring });
+    await using server = await listen({ ring });
     // Peer close: the iterator ends after the data.
     {
       const [a, b] = await Promise.all([server.accept(), connect({ port: server.port, ring })]);
@@ -141,7 +141,7 @@ for (const mode of MODES) {
 
   test(`${label} break out of the accept loop and close end multishot accept cleanly`, async () => {
     await using ring = create();
-    const server = listen({ ring });
+    const server = await listen({ ring });
     const loop = (async () => {
       let n = 0;
       for await (const c of server) {

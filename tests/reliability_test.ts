@@ -72,7 +72,7 @@ for (const mode of MODES) {
   test(`${label} a multishot recv stopped by a full 8-entry CQ is re-armed: all 6,400 bytes arrive, the stream ends only at peer close`, async () => {
     await using small = AsyncRing.create({ entries: 8, cqEntries: 8, ...mode.opts });
     await using peer = AsyncRing.create(mode.opts);
-    await using server = listen({ ring: peer });
+    await using server = await listen({ ring: peer });
     const [client, conn] = await Promise.all([
       connect({ port: server.port, ring: small }),
       server.accept(),
@@ -94,7 +94,7 @@ for (const mode of MODES) {
   test(`${label} multishot accept stopped by a full 8-entry CQ is re-armed: 32 waiting clients are all accepted`, async () => {
     await using small = AsyncRing.create({ entries: 8, cqEntries: 8, ...mode.opts });
     await using peer = AsyncRing.create(mode.opts);
-    await using server = listen({ ring: small, backlog: 64 });
+    await using server = await listen({ ring: small, backlog: 64 });
     // All 32 wait in the backlog before the accept loop starts.
     const clients = await Promise.all(Array.from({ length: 32 }, () => connect({ port: server.port, ring: peer })));
     const accepted: TcpConn[] = [];
@@ -111,7 +111,7 @@ for (const mode of MODES) {
   // deterministic reproductions of the same defect).
   test(`${label} 64 connections × 64 KiB on one ring at default sizes all complete with the bytes sent`, async () => {
     await using ring = AsyncRing.create(mode.opts);
-    await using server = listen({ ring, backlog: 128 });
+    await using server = await listen({ ring, backlog: 128 });
     const N = 64, SIZE = 64 * 1024;
     const datas = Array.from({ length: N }, (_, i) => pattern(SIZE, 1000 + i));
     const received: Promise<Uint8Array>[] = [];
@@ -218,7 +218,7 @@ for (const mode of MODES) {
 
   test(`${label} break, abort and close end multishot accept, recv and poll: the kernel requests end too`, async () => {
     await using ring = AsyncRing.create(mode.opts);
-    await using server = listen({ ring });
+    await using server = await listen({ ring });
     for (let round = 0; round < 10; round++) {
       const ac = new AbortController();
       const accepts = server.connections({ signal: ac.signal });

@@ -99,6 +99,7 @@ import {
   setSendAddr,
   setSqeFlags,
   setUserData,
+  setUserDataFlags,
   type SqeViews,
   sqeViews,
 } from "../src/ops/mod.ts";
@@ -127,6 +128,8 @@ interface Case {
   readonly userData?: number;
   /** The liburing prep needs a header newer than 2.3 (see sqe_golden.c NEW_PREPS). */
   readonly newer?: boolean;
+  /** The call writes user_data itself (setUserDataFlags): the harness must not. */
+  readonly setsUserData?: boolean;
 }
 
 const c = (fn: string, write: Case["write"], extra: Partial<Case> = {}): Case => ({ fn, write, ...extra });
@@ -365,6 +368,20 @@ const CASES: Readonly<Record<string, Case>> = {
   "userData.2^32": c("setUserData", (s, at) => prepNop(s, at), { userData: 2 ** 32 }),
   "userData.2^53-1": c("setUserData", (s, at) => prepNop(s, at), { userData: TWO53M1 }),
   "userData.-1": c("setUserData", (s, at) => prepNop(s, at), { userData: -1 }),
+
+  // setUserDataFlags (the ring's track): user_data and flags in one writer.
+  "userDataFlags.link-async": c("setUserDataFlags", (s, at) => {
+    prepRead(s, at, 7, ADDR, 4096, OFF);
+    setUserDataFlags(s, at, UD2, SqeFlag.IO_LINK | SqeFlag.ASYNC);
+  }, { userData: UD2, setsUserData: true }),
+  "userDataFlags.2^32-none": c("setUserDataFlags", (s, at) => {
+    prepNop(s, at);
+    setUserDataFlags(s, at, 2 ** 32, 0);
+  }, { userData: 2 ** 32, setsUserData: true }),
+  "userDataFlags.-1-all": c("setUserDataFlags", (s, at) => {
+    prepNop(s, at);
+    setUserDataFlags(s, at, -1, 0x7f);
+  }, { userData: -1, setsUserData: true }),
 };
 
 /**
@@ -411,7 +428,7 @@ function written(k: Case): string {
   new Uint8Array(buf).fill(0xaa);
   const s = sqeViews(buf);
   k.write(s, 0);
-  setUserData(s, 0, k.userData ?? UD);
+  if (!k.setsUserData) setUserData(s, 0, k.userData ?? UD);
   return hex(new Uint8Array(buf));
 }
 
@@ -518,7 +535,7 @@ test("writers at a non-zero offset write only their own SQE", { skip }, () => {
     const bytes = new Uint8Array(buf).fill(0xaa);
     const s = sqeViews(buf);
     k.write(s, 64);
-    setUserData(s, 64, k.userData ?? UD);
+    if (!k.setsUserData) setUserData(s, 64, k.userData ?? UD);
     assert.equal(hex(bytes.subarray(64, 128)), sqes.get(name), `${name} at byte 64`);
     assert.ok(bytes.subarray(0, 64).every((b) => b === 0xaa), `${name} wrote before its SQE`);
     assert.ok(bytes.subarray(128).every((b) => b === 0xaa), `${name} wrote after its SQE`);

@@ -444,6 +444,29 @@ export const S_IF = {
 } as const;
 
 /**
+ * IPv6 socket options (`IPV6_*`, level `SOL.IPV6`, `<netinet/in.h>`).
+ *
+ * @example
+ * ```ts
+ * import { IPV6 } from "@jsuring/jsuring";
+ * console.log(IPV6.V6ONLY); // 26
+ * ```
+ */
+export const IPV6 = { V6ONLY: 26 } as const;
+
+/**
+ * fcntl(2) commands on pipes (`F_SETPIPE_SZ` / `F_GETPIPE_SZ`, Linux 2.6.35,
+ * `<fcntl.h>` with `_GNU_SOURCE`): the file server sizes its splice pipes.
+ *
+ * @example
+ * ```ts
+ * import { F_PIPE } from "./linux.ts"; // internal: not exported by the package
+ * console.log(F_PIPE.SETPIPE_SZ); // 1031
+ * ```
+ */
+export const F_PIPE = { SETPIPE_SZ: 1031, GETPIPE_SZ: 1032 } as const;
+
+/**
  * Each table with the C prefix of its keys and the header that defines
  * them, for tests/abi_test.ts.
  *
@@ -476,6 +499,8 @@ export const LINUX_CONSTANT_GROUPS: ReadonlyArray<
   ["SIG", SIG],
   ["MFD_", MFD],
   ["S_IF", S_IF],
+  ["IPV6_", IPV6],
+  ["F_", F_PIPE],
   [
     "",
     {

@@ -1,6 +1,9 @@
 /**
  * `AsyncRing`: every operation returns a promise, on Deno and on Bun, without
  * blocking the event loop and without spinning.
+ * This file holds `AsyncRing.create` and the named operations; the
+ * machinery, `op`, `run`, `chain` and `multishot` are `AsyncRingCore`
+ * (`_core.ts`), which it extends.
  *
  * - Each operation's table tag is its `Pending` record (its resolvers). SQEs
  *   written in one tick are submitted by one `io_uring_enter` from a
@@ -26,37 +29,34 @@
  * @module
  */
 import { decodeStatx, type IoBuffer, Ring, type Statx, type Timeout } from "../ring/ring.ts";
-import type { RingOptions } from "../ring/setup.ts";
-import { closeFd, eventfd } from "../ring/ring.ts";
+import { checkRingOptions, type RingOptions } from "../ring/setup.ts";
 import {
-  checkBool,
   checkBuffer,
   checkChoice,
   checkFd,
-  checkFn,
   checkOffset,
   checkOptions,
   checkSignal,
   checkU32,
   timespec,
 } from "../ring/_args.ts";
-import { checkRingOptions } from "../ring/setup.ts";
 import * as ops from "../ring/operations.ts";
-import { requireOp } from "../ops/require.ts";
-import { CqeFlag, SetupFlag, SqeFlag, TimeoutFlag } from "../abi/flags.ts";
+import { TimeoutFlag } from "../abi/flags.ts";
 import { statx as statxLayout } from "../abi/layout.ts";
-import { isDetached } from "../memory/detached.ts";
 import * as sqe from "../ops/sqe.ts";
 import { prepPollMultishot } from "../ops/poll.ts";
 import { getNative } from "../runtime/_ffi.ts";
-import { libjsuring } from "../runtime/libs.ts";
-import { clearTimeout, setImmediate, setTimeout } from "node:timers";
 import { UringError } from "../errors/uring_error.ts";
 import { Errno } from "../errors/errno.ts";
 import { kernelAtLeast, kernelVersion } from "../errors/hints.ts";
-import { createWaker, defaultWaker, type Waker, type WakerKind } from "./_waker.ts";
-import { Multishot, type MultishotOptions } from "./_multishot.ts";
-import { FROM_KERNEL, Pin, pin } from "../memory/_pin.ts";
+import { defaultWaker, type WakerKind } from "./_waker.ts";
+import { withFastDefaults } from "./_defaults.ts";
+import { Multishot } from "./_multishot.ts";
+import { FROM_KERNEL, pin } from "../memory/_pin.ts";
+import { AsyncRingCore, Pending } from "./_core.ts";
+import type { MessageHeader } from "../net/_msg.ts"; // netio (issue 12)
+
+export { AsyncRingCore } from "./_core.ts";
 
 export type { WakerKind } from "./_waker.ts";
 export { Multishot, type MultishotOptions, type MultishotResult } from "./_multishot.ts";
@@ -101,72 +101,6 @@ export interface AsyncRingOptions extends RingOptions {
   waker?: WakerKind;
 }
 
-const INTERNAL = Symbol("jsuring internal op");
-/** Flushes in a row that may reap before the ring yields to the macrotask queue. */
-const MICRO_TURNS = 64;
-/**
- * Kernels before 6.18 on which a DEFER_TASKRUN ring's registered eventfd can
- * miss deferred task work: on Debian 13's 6.12.117 a multishot accept's
- * second connection leaves IORING_SQ_TASKRUN set with no eventfd signal, so
- * nothing wakes the loop (the HTTP server and multishot recv hung in the
- * 6.12 VM; 6.1 and 6.18 wake). There, while operations are in flight, the
- * flag is also looked at every TASKWORK_CHECK_MS (an unref'd timer).
- */
-const TASKWORK_CHECK_MS = 50;
-
-const ASYNC_OP_KEYS = new WeakMap<object, readonly string[]>();
-
-/** The option keys `run(op)` accepts: the common ones and the operation's own. */
-function asyncKeys(op: ops.OpDescription<never, object>): readonly string[] {
-  let keys = ASYNC_OP_KEYS.get(op);
-  if (!keys) ASYNC_OP_KEYS.set(op, keys = op.optionKeys.length ? [...ASYNC_KEYS, ...op.optionKeys] : ASYNC_KEYS);
-  return keys;
-}
-
-/** The keys of {@linkcode AsyncOpOptions}. */
-const ASYNC_KEYS = ["signal", "timeout", "fixedFile", "async"];
-const OP_KEYS = [...ASYNC_KEYS, "buffers"];
-
-class Pending {
-  resolve!: (value: number) => void;
-  reject!: (reason: unknown) => void;
-  readonly promise: Promise<number>;
-  name: string;
-  at = -1; // SQE offset until submitted
-  buf: IoBuffer | readonly IoBuffer[] | undefined = undefined;
-  ud = 0;
-  signal: AbortSignal | undefined = undefined;
-  onAbort: (() => void) | undefined = undefined;
-  aborted = false;
-  hasTimeout = false;
-  /** The linked timeout's timespec, checked before anything was queued. */
-  ts: Uint8Array | undefined = undefined;
-  /** IOSQE_* flags the options asked for (FIXED_FILE). */
-  sqeFlags = 0;
-  refused: unknown = undefined;
-  moreRes = 0;
-
-  constructor(name: string) {
-    this.name = name;
-    this.promise = new Promise<number>((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-    });
-  }
-}
-
-class LinkTimeoutTag {
-  constructor(readonly op: Pending) {}
-}
-
-function timeoutError(name: string): Error {
-  return new DOMException(`${name}: the operation timed out`, "TimeoutError");
-}
-
-function closedError(name: string): UringError {
-  return new UringError(Errno.ECANCELED, name, "the ring was closed");
-}
-
 /**
  * An io_uring whose operations return promises.
  *
@@ -182,27 +116,7 @@ function closedError(name: string): UringError {
  * console.log(new TextDecoder().decode(buf.subarray(0, n)));
  * ```
  */
-export class AsyncRing implements Disposable, AsyncDisposable {
-  /** The synchronous ring underneath (for registration; do not reap it yourself). */
-  readonly ring: Ring;
-  /** The waker in use. */
-  readonly waker: WakerKind;
-  #efd: number;
-  #wake: Waker;
-  #defer: boolean;
-  #scheduled = false;
-  #queued: Pending[] = [];
-  #closed = false;
-  #closing = false;
-  #clearSignals: boolean;
-  #microTurns = 0;
-  #yielding = false;
-  #gated = new WeakSet<object>();
-  #linkFlags = 0; // IO_LINK while building a chain
-  #lastAt = -1;
-  #twCheck = false; // look at IORING_SQ_TASKRUN on a timer (see TASKWORK_CHECK_MS)
-  #twTimer: ReturnType<typeof setTimeout> | undefined;
-
+export class AsyncRing extends AsyncRingCore {
   /**
    * Wrap `ring` (it must have no operations of its own in flight).
    *
@@ -217,28 +131,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    * ```
    */
   constructor(ring: Ring, waker: WakerKind = defaultWaker()) {
-    this.ring = ring;
-    this.#defer = (ring.flags & SetupFlag.DEFER_TASKRUN) !== 0;
-    if ((ring.flags & SetupFlag.COOP_TASKRUN) && !this.#defer) {
-      // Task work queued without notification runs only when this thread
-      // enters the kernel for io_uring; asleep in the runtime's own epoll it
-      // never would, no CQE would be posted and the eventfd never fire.
-      throw new TypeError(
-        "AsyncRing cannot use a COOP_TASKRUN ring without DEFER_TASKRUN: completions would wait for an enter that never comes",
-      );
-    }
-    this.#efd = eventfd(0, 0o2000000 | 0o4000); // EFD_CLOEXEC | EFD_NONBLOCK
-    try {
-      ring.registerEventfd(this.#efd);
-      this.#wake = createWaker(waker, this.#efd, this.#onWake);
-    } catch (e) {
-      closeFd(this.#efd);
-      throw e;
-    }
-    this.waker = waker;
-    this.#clearSignals = waker !== "poll";
-    this.#twCheck = this.#defer && waker !== "poll" && (ring.flags & SetupFlag.TASKRUN_FLAG) !== 0 &&
-      !kernelAtLeast("6.18");
+    super(ring, waker);
   }
 
   /**
@@ -262,12 +155,8 @@ export class AsyncRing implements Disposable, AsyncDisposable {
     }
     const entries = ringOptions.entries ?? 256;
     const cqEntries = ringOptions.cqEntries ?? Math.min(65536, Math.max(entries * 16, 4096));
-    // DEFER_TASKRUN: let the kernel flag task work it left undone (see
-    // #drain): since 6.13 / 6.12.y it runs 20 items per enter and does not
-    // signal the eventfd for the rest (the HTTP server and multishot recv
-    // stalled on Debian 13's 6.12 without this).
-    const taskrunFlag = ringOptions.taskrunFlag ?? (ringOptions.deferTaskrun === true ? true : undefined);
-    const ring = Ring.create({ ...ringOptions, entries, cqEntries, taskrunFlag });
+    // Flags the caller left unset: the fastest configuration on this kernel (_defaults.ts).
+    const ring = Ring.create(withFastDefaults({ ...ringOptions, entries, cqEntries }));
     try {
       return new AsyncRing(ring, waker);
     } catch (e) {
@@ -276,377 +165,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
     }
   }
 
-  /** Operations in flight (submitted or queued, final completion not yet reaped). */
-  get inFlight(): number {
-    return this.ring.inFlight;
-  }
-
-  /** Whether {@linkcode AsyncRing.close} has run. */
-  get closed(): boolean {
-    return this.#closed;
-  }
-
-  // ------------------------------------------------------------ machinery
-
-  #schedule(): void {
-    if (!this.#scheduled) {
-      this.#scheduled = true;
-      queueMicrotask(this.#flush);
-    }
-  }
-
-  #flush = (): void => {
-    this.#scheduled = false;
-    if (this.#closed) return;
-    this.#submitQueued();
-    // Completions that are already there (page-cached reads complete inside
-    // the enter) are reaped at once; their continuations queue more ops and
-    // another flush, all as microtasks. Every MICRO_TURNS flushes without a
-    // macrotask in between, reaping waits for one (setImmediate), so timers
-    // and I/O of the runtime keep running under a saturating workload.
-    if (++this.#microTurns <= MICRO_TURNS) {
-      this.#drain();
-    } else if (!this.#yielding) {
-      this.#yielding = true;
-      setImmediate(this.#afterYield);
-    }
-  };
-
-  #afterYield = (): void => {
-    this.#yielding = false;
-    this.#onWake();
-  };
-
-  #submitQueued(): void {
-    const q = this.#queued;
-    for (let i = 0; i < q.length; i++) {
-      const p = q[i];
-      if (p.buf !== undefined && isDetached(p.buf)) {
-        // Refused before submit: the SQE becomes a NOP (keeping its flags,
-        // so a chain stays a chain) and its completion rejects.
-        const flags = sqe.getSqeFlags(this.ring.sqes, p.at);
-        sqe.prepNop(this.ring.sqes, p.at);
-        sqe.setUserData(this.ring.sqes, p.at, p.ud);
-        sqe.setSqeFlags(this.ring.sqes, p.at, flags);
-        p.refused = new TypeError(`${p.name}: the buffer was detached (transferred) before submit`);
-      }
-      p.at = -1;
-    }
-    q.length = 0;
-    for (let attempt = 0;; attempt++) {
-      try {
-        if (this.#defer) this.ring.getEvents();
-        else this.ring.submit();
-        return;
-      } catch (e) {
-        // CQ backed up (overflow): reap, then try again.
-        if (attempt < 3 && e instanceof UringError && (e.errno === Errno.EBUSY || e.errno === Errno.EAGAIN)) {
-          this.ring.reap(this.#onCqe);
-          continue;
-        }
-        throw e;
-      }
-    }
-  }
-
-  #drain(): void {
-    const ring = this.ring;
-    ring.reap(this.#onCqe);
-    if (ring.inFlight === 0) {
-      this.#wake.idle();
-      return;
-    }
-    if (this.#defer && ring.taskWorkPending) {
-      // Deferred task work the kernel left undone (Ring.getEvents ran 64
-      // rounds of 20): no eventfd signal will come for it, so come back on
-      // the next turn of the event loop instead of waiting.
-      if (!this.#yielding) {
-        this.#yielding = true;
-        setImmediate(this.#afterYield);
-      }
-      return;
-    }
-    if (this.#wake.armed) {
-      // A wake is on its way already; arm() again only re-takes the hold on
-      // the process (idle() may have dropped it while the thread stayed armed).
-      this.#wake.arm();
-      this.#watchTaskWork();
-      return;
-    }
-    if (this.#clearSignals) {
-      // The eventfd also counts CQEs we just reaped (and, on DEFER_TASKRUN,
-      // those our own GETEVENTS posted): consume that count so the waker
-      // does not come back for nothing, then look once more, so a CQE
-      // posted between the reap and the read is not left without a wake.
-      libjsuring().jsu_eventfd_clear(this.#efd);
-      if (this.#defer) ring.getEvents();
-      ring.reap(this.#onCqe);
-      if (ring.inFlight === 0) {
-        this.#wake.idle();
-        return;
-      }
-    }
-    this.#wake.arm();
-    this.#watchTaskWork();
-  }
-
-  /** Where the eventfd can miss task work (see TASKWORK_CHECK_MS): look again later. */
-  #watchTaskWork(): void {
-    if (!this.#twCheck || this.#twTimer !== undefined) return;
-    const t = setTimeout(this.#checkTaskWork, TASKWORK_CHECK_MS);
-    t.unref(); // the waker holds the process while operations are in flight
-    this.#twTimer = t;
-  }
-
-  #checkTaskWork = (): void => {
-    this.#twTimer = undefined;
-    if (this.#closed || this.ring.inFlight === 0) return;
-    if (this.ring.taskWorkPending) this.#onWake();
-    else this.#watchTaskWork();
-  };
-
-  #onWake = (): void => {
-    this.#microTurns = 0; // we are in a macrotask
-    if (this.#closed || this.#yielding) return;
-    if (this.#defer) this.ring.getEvents(); // run the deferred task work on this thread
-    this.#drain();
-  };
-
-  #onCqe = (res: number, flags: number, tag: unknown): void => {
-    if (tag instanceof Pending) {
-      if (flags & CqeFlag.F_MORE) {
-        // SEND_ZC: the result now, the buffer back with a later F_NOTIF CQE.
-        // Settle on the last one, when the kernel no longer reads the buffer.
-        tag.moreRes = res;
-        return;
-      }
-      if (flags & CqeFlag.F_NOTIF) res = tag.moreRes;
-      if (tag.onAbort) tag.signal!.removeEventListener("abort", tag.onAbort);
-      if (tag.refused !== undefined) tag.reject(tag.refused);
-      else if (res >= 0) tag.resolve(res);
-      else tag.reject(this.#error(tag, res));
-    } else if (tag instanceof Multishot) {
-      tag.push(res, flags, this.#closing);
-    }
-    // LinkTimeoutTag and INTERNAL: nothing to settle.
-  };
-
-  #error(p: Pending, res: number): unknown {
-    if (res === -Errno.ECANCELED) {
-      if (p.aborted) return p.signal!.reason;
-      if (this.#closing) return closedError(p.name);
-      if (p.hasTimeout) return timeoutError(p.name);
-    }
-    return new UringError(-res, p.name);
-  }
-
-  /** The next SQE; with `need` 2 the SQE after it is free too (an op and its linked timeout). */
-  #sqe(need = 1): number {
-    if (this.#closed) throw new TypeError("ring is closed");
-    if (this.ring.sqSpace < need) {
-      // Submit what is queued (with the detach checks) before taking more.
-      this.#submitQueued();
-      this.ring.reap(this.#onCqe);
-    }
-    const at = this.ring.getSqe();
-    this.#lastAt = at;
-    return at;
-  }
-
-  /** Track the SQE at `at` as `p`, with the chain and timeout flags. */
-  #track(p: Pending, at: number, keep: unknown, options: AsyncOpOptions | undefined): Promise<number> {
-    // Every option was checked by #start, before the SQE was reserved: from
-    // here on nothing throws for a bad argument, so no SQE is left half-queued.
-    const ts = p.ts;
-    let flags = this.#linkFlags | p.sqeFlags;
-    if (ts !== undefined) flags |= SqeFlag.IO_LINK;
-    p.at = at;
-    p.ud = this.ring.track(at, p, flags, keep);
-    this.#queued.push(p);
-    if (ts !== undefined) {
-      p.hasTimeout = true;
-      // Inside a chain the timeout SQE carries IO_LINK on to the next op
-      // (and, being the last SQE written, has it cleared if it ends the chain).
-      // #sqe(2) reserved room for it: this cannot submit in between.
-      const tat = this.#sqe();
-      sqe.prepLinkTimeout(this.ring.sqes, tat, getNative().addressOf(ts), 0);
-      this.ring.track(tat, new LinkTimeoutTag(p), this.#linkFlags, ts);
-    }
-    const signal = options?.signal;
-    if (signal) {
-      p.signal = signal;
-      p.onAbort = () => {
-        p.aborted = true;
-        this._cancelUserData(p.ud);
-      };
-      signal.addEventListener("abort", p.onAbort, { once: true });
-    }
-    this.#schedule();
-    return p.promise;
-  }
-
-  /** @internal Queue an ASYNC_CANCEL of `userData` (no-op once closed). */
-  _cancelUserData(userData: number): void {
-    if (this.#closed || this.#closing) return;
-    const at = this.#sqe();
-    sqe.prepCancel(this.ring.sqes, at, userData, 0);
-    this.ring.track(at, INTERNAL);
-    this.#schedule();
-  }
-
-  /**
-   * An SQE reserved for an operation that then failed before it was tracked
-   * (a `prep` callback threw): make it a NOP nobody waits for, so no stale
-   * SQE bytes reach the kernel.
-   */
-  #abandon(at: number): void {
-    sqe.prepNop(this.ring.sqes, at);
-    this.ring.track(at, INTERNAL, this.#linkFlags);
-  }
-
-  /**
-   * Check `options` (no unknown key; signal, timeout, fixedFile) and start
-   * the pending record, or a rejected promise: never a synchronous throw,
-   * and nothing reserved, tracked or queued yet.
-   */
-  #start(
-    name: string,
-    options: AsyncOpOptions | undefined,
-    known: readonly string[] = ASYNC_KEYS,
-  ): Pending | Promise<never> {
-    if (this.#closed) return Promise.reject(new TypeError(`${name}: ring is closed`));
-    if (options === undefined) return new Pending(name);
-    let p: Pending;
-    try {
-      checkOptions(options, `${name} options`, known);
-      const signal = options.signal;
-      if (signal !== undefined) checkSignal(signal, `${name} options.signal`);
-      p = new Pending(name);
-      if (options.timeout !== undefined) p.ts = timespec(options.timeout, `${name} options.timeout`);
-      if (options.fixedFile !== undefined && checkBool(options.fixedFile, `${name} options.fixedFile`)) {
-        p.sqeFlags |= SqeFlag.FIXED_FILE;
-      }
-      if (options.async !== undefined && checkBool(options.async, `${name} options.async`)) {
-        p.sqeFlags |= SqeFlag.ASYNC;
-      }
-      if (signal?.aborted) return Promise.reject(signal.reason);
-    } catch (e) {
-      return Promise.reject(e);
-    }
-    return p;
-  }
-
-  /** Reserve, write with `prep`, track: the common tail of the operations. */
-  #queue(
-    p: Pending,
-    prep: (sqes: sqe.SqeViews, at: number) => void,
-    keep: unknown,
-    options: AsyncOpOptions | undefined,
-  ): Promise<number> {
-    try {
-      const at = this.#sqe(p.ts === undefined ? 1 : 2);
-      try {
-        prep(this.ring.sqes, at);
-      } catch (e) {
-        this.#abandon(at);
-        throw e;
-      }
-      return this.#track(p, at, keep, options);
-    } catch (e) {
-      return Promise.reject(e);
-    }
-  }
-
   // ------------------------------------------------------------ operations
-
-  /**
-   * Queue any single-shot operation written by `prep` (one of the `prep*`
-   * writers) into the SQE at `at`; `keep` stays referenced until it completes.
-   * Resolves with the CQE result (≥ 0), rejects with a `UringError`.
-   *
-   * @example
-   * ```ts
-   * import { AsyncRing, prepNop } from "@jsuring/jsuring";
-   * await using ring = AsyncRing.create();
-   * console.log(await ring.op("nop", (s, at) => prepNop(s, at))); // 0
-   * ```
-   */
-  op(
-    name: string,
-    prep: (sqes: sqe.SqeViews, at: number) => void,
-    keep?: unknown,
-    options?: AsyncOpOptions & { buffers?: IoBuffer | readonly IoBuffer[] },
-  ): Promise<number> {
-    const p = this.#start(typeof name === "string" ? name : "op", options, OP_KEYS);
-    if (!(p instanceof Pending)) return p;
-    try {
-      if (typeof name !== "string") throw new TypeError(`op name must be a string, got ${typeof name}`);
-      checkFn(prep, "op prep");
-      const buffers = options?.buffers;
-      if (buffers !== undefined) {
-        if (Array.isArray(buffers)) buffers.forEach((b, i) => checkBuffer(b, `options.buffers[${i}]`));
-        else checkBuffer(buffers, "options.buffers");
-        p.buf = buffers;
-      }
-    } catch (e) {
-      return Promise.reject(e);
-    }
-    return this.#queue(p, prep, keep, options);
-  }
-
-  /**
-   * Await any operation from its description (see `OPERATIONS`): arguments
-   * and options are checked before an SQE is reserved (the promise rejects,
-   * nothing is queued), the kernel's memory is kept until the final CQE, and
-   * the result is the CQE's (≥ 0) or a `UringError`. The per-operation
-   * methods are typed shorthands for this.
-   *
-   * @param op the description (`OPERATIONS.READ`, ...)
-   * @param args the operation's arguments, as a tuple
-   * @param options signal, timeout, fixedFile, and the operation's own options
-   *
-   * @example
-   * ```ts
-   * import { AsyncRing, OPERATIONS } from "@jsuring/jsuring";
-   * await using ring = AsyncRing.create();
-   * const fd = await ring.run(OPERATIONS.OPENAT, ["/etc/hostname", 0, 0]);
-   * await ring.run(OPERATIONS.CLOSE, [fd]);
-   * ```
-   */
-  run<A extends readonly unknown[], O extends object>(
-    op: ops.OpDescription<A, O>,
-    args: A,
-    options?: AsyncOpOptions & Partial<O>,
-  ): Promise<number> {
-    const p = this.#start(op.name, options, asyncKeys(op));
-    if (!(p instanceof Pending)) return p;
-    let keep: unknown;
-    try {
-      if (!this.#gated.has(op)) {
-        requireOp(this.ring, op.opcode, op.name); // probe gate, once per description
-        this.#gated.add(op);
-      }
-      keep = op.check(args, options);
-      if (op.buffers) p.buf = op.buffers(args);
-      let at: number;
-      try {
-        at = this.#sqe(p.ts === undefined ? 1 : 2);
-      } catch (e) {
-        if (keep instanceof Pin) keep.finish(-1); // never queued: staging back
-        throw e;
-      }
-      try {
-        op.write(this.ring.sqes, at, args, options, keep);
-      } catch (e) {
-        this.#abandon(at);
-        if (keep instanceof Pin) keep.finish(-1);
-        throw e;
-      }
-      return this.#track(p, at, keep, options);
-    } catch (e) {
-      return Promise.reject(e);
-    }
-  }
 
   /**
    * A no-op (IORING_OP_NOP): resolves with 0.
@@ -659,12 +178,12 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    * ```
    */
   nop(options?: AsyncOpOptions): Promise<number> {
-    const p = this.#start("nop", options);
+    const p = this._start("nop", options);
     if (!(p instanceof Pending)) return p;
     try {
-      const at = this.#sqe(p.ts === undefined ? 1 : 2);
+      const at = this._sqe(p.ts === undefined ? 1 : 2);
       sqe.prepNop(this.ring.sqes, at);
-      return this.#track(p, at, undefined, options);
+      return this._track(p, at, undefined, options);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -687,18 +206,18 @@ export class AsyncRing implements Disposable, AsyncDisposable {
     // Inlined fast path (4 KiB reads are the hot case, bench/async_read.ts):
     // the same checks and writer as run(READ, ...), without the argument
     // array and the indirect calls.
-    const p = this.#start("read", options);
+    const p = this._start("read", options);
     if (!(p instanceof Pending)) return p;
     try {
       checkBuffer(buffer);
       checkFd(fd);
       checkOffset(offset);
-      const at = this.#sqe(p.ts === undefined ? 1 : 2);
+      const at = this._sqe(p.ts === undefined ? 1 : 2);
       // Library memory only (src/memory/_pin.ts), as ops.READ does.
       const mem = pin(buffer, FROM_KERNEL);
       sqe.prepRead(this.ring.sqes, at, fd, mem.addr, buffer.byteLength, offset);
       p.buf = buffer;
-      return this.#track(p, at, mem, options);
+      return this._track(p, at, mem, options);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -719,8 +238,6 @@ export class AsyncRing implements Disposable, AsyncDisposable {
     return this.run(ops.WRITE, [fd, buffer, offset], options);
   }
 
-
-
   /**
    * The shape every single-buffer operation shares: start the pending op,
    * check the buffer (and `check` the rest), write one SQE with the buffer's
@@ -728,7 +245,6 @@ export class AsyncRing implements Disposable, AsyncDisposable {
    * the buffer until the completion. `check` and `finish` are module-level
    * functions: nothing is allocated per operation.
    */
-
 
   /**
    * send(2) on a socket (IORING_OP_SEND, or IORING_OP_SEND_ZC with
@@ -816,8 +332,6 @@ export class AsyncRing implements Disposable, AsyncDisposable {
     return this.run(ops.WRITE_FIXED, [fd, buffer, offset, index], options);
   }
 
-
-
   /**
    * Vectored read (IORING_OP_READV). Resolves with the bytes read.
    *
@@ -847,8 +361,6 @@ export class AsyncRing implements Disposable, AsyncDisposable {
   writev(fd: number, buffers: readonly IoBuffer[], offset = -1, options?: AsyncOpOptions): Promise<number> {
     return this.run(ops.WRITEV, [fd, buffers, offset], options);
   }
-
-
 
   /**
    * fsync(2) (or fdatasync) of `fd`.
@@ -921,6 +433,127 @@ export class AsyncRing implements Disposable, AsyncDisposable {
     return decodeStatx(out);
   }
 
+  // ------------------------------------- server operations (issue 12, netio)
+
+  /**
+   * splice(2) (5.7): up to `nbytes` from `fdIn` at `offIn` to `fdOut` at
+   * `offOut` (-1: a pipe or the file position); resolves with the bytes moved.
+   *
+   * @example
+   * ```ts
+   * import { AsyncRing, pipe } from "@jsuring/jsuring";
+   * import { openSync } from "node:fs";
+   * await using ring = AsyncRing.create();
+   * const [r, w] = await pipe({ ring });
+   * console.log(await ring.splice(openSync("/etc/hostname", "r"), 0, w, -1, 4096));
+   * await ring.closeFd(r); await ring.closeFd(w);
+   * ```
+   */
+  splice(
+    fdIn: number,
+    offIn: number,
+    fdOut: number,
+    offOut: number,
+    nbytes: number,
+    spliceFlags = 0,
+    options?: AsyncOpOptions,
+  ): Promise<number> {
+    return this.run(ops.SPLICE, [fdIn, offIn, fdOut, offOut, nbytes, spliceFlags], options);
+  }
+
+  /**
+   * tee(2) (5.8): duplicate up to `nbytes` from pipe `fdIn` to pipe `fdOut`
+   * without consuming them; resolves with the bytes duplicated.
+   *
+   * @example
+   * ```ts ignore
+   * await ring.tee(a[0], b[1], 65536);
+   * ```
+   */
+  tee(
+    fdIn: number,
+    fdOut: number,
+    nbytes: number,
+    spliceFlags = 0,
+    options?: AsyncOpOptions,
+  ): Promise<number> {
+    return this.run(ops.TEE, [fdIn, fdOut, nbytes, spliceFlags], options);
+  }
+
+  /**
+   * openat2(2) (5.6) of `path` with `how` (`flags`, `mode`, `resolve`);
+   * resolves with the fd. `RESOLVE.BENEATH` refuses paths leaving `dirfd` (EXDEV).
+   *
+   * @example
+   * ```ts
+   * import { AsyncRing, RESOLVE } from "@jsuring/jsuring";
+   * import { openSync } from "node:fs";
+   * await using ring = AsyncRing.create();
+   * const dirfd = openSync("/etc", "r");
+   * const fd = await ring.openat2("hostname", { resolve: RESOLVE.BENEATH }, { dirfd });
+   * await ring.closeFd(fd);
+   * ```
+   */
+  openat2(
+    path: string | Uint8Array,
+    how: ops.OpenHow,
+    options?: AsyncOpOptions & { dirfd?: number },
+  ): Promise<number> {
+    return this.run(ops.OPENAT2, [path, how], options);
+  }
+
+  /**
+   * shutdown(2) (5.11) of socket `fd`: `how` `SHUT.RD`, `SHUT.WR` (default) or `SHUT.RDWR`.
+   *
+   * @example
+   * ```ts ignore
+   * await ring.shutdown(sock, SHUT.WR);
+   * ```
+   */
+  shutdown(fd: number, how = 1, options?: AsyncOpOptions): Promise<number> {
+    return this.run(ops.SHUTDOWN, [fd, how], options);
+  }
+
+  /**
+   * connect(2) (5.5) of socket `fd` to the `struct sockaddr` in `addr`;
+   * `timeout` links an IORING_OP_LINK_TIMEOUT (rejects with a `TimeoutError`).
+   *
+   * @example
+   * ```ts ignore
+   * await ring.connect(sock, sockaddr, { timeout: 5000 });
+   * ```
+   */
+  connect(fd: number, addr: Uint8Array, options?: AsyncOpOptions): Promise<number> {
+    return this.run(ops.CONNECT, [fd, addr], options);
+  }
+
+  /**
+   * sendmsg(2) (5.3) of `msg` (buffers, optional destination `name`,
+   * `control`) on socket `fd`, with MSG_NOSIGNAL; resolves with the bytes sent.
+   *
+   * @example
+   * ```ts ignore
+   * await ring.sendmsg(sock, { buffers: [header, body] });
+   * ```
+   */
+  sendmsg(fd: number, msg: MessageHeader, msgFlags = 0, options?: AsyncOpOptions): Promise<number> {
+    return this.run(ops.SENDMSG, [fd, msg, msgFlags], options);
+  }
+
+  /**
+   * recvmsg(2) (5.3) on socket `fd` into `msg`; resolves with the bytes
+   * received, `msg.name` / `msg.nameLength` the sender, `msg.flags` the msg_flags.
+   *
+   * @example
+   * ```ts ignore
+   * const msg = { buffers: [new Uint8Array(1500)], name: new Uint8Array(28) };
+   * const n = await ring.recvmsg(sock, msg);
+   * ```
+   */
+  recvmsg(fd: number, msg: MessageHeader, msgFlags = 0, options?: AsyncOpOptions): Promise<number> {
+    return this.run(ops.RECVMSG, [fd, msg, msgFlags], options);
+  }
+
   /**
    * Wait `timeout` on the ring (IORING_OP_TIMEOUT): resolves when it expires.
    *
@@ -939,82 +572,6 @@ export class AsyncRing implements Disposable, AsyncDisposable {
       if (e instanceof UringError && e.errno === Errno.ETIME) return;
       throw e;
     }
-  }
-
-  /**
-   * Run the operations `build` issues as one linked chain (IOSQE_IO_LINK):
-   * each starts only after the previous one succeeded. Resolves with all
-   * results; if one fails, rejects with its error (the rest are cancelled).
-   *
-   * @example
-   * ```ts
-   * import { AsyncRing } from "@jsuring/jsuring";
-   * import { openSync } from "node:fs";
-   * await using ring = AsyncRing.create();
-   * const fd = openSync("/tmp/jsuring-chain", "w");
-   * const [written] = await ring.chain((r) => [
-   *   r.write(fd, new TextEncoder().encode("data"), 0),
-   *   r.fsync(fd),
-   * ]);
-   * ```
-   */
-  async chain(build: (ring: AsyncRing) => Promise<number>[]): Promise<number[]> {
-    checkFn(build, "chain build");
-    if (this.#linkFlags) throw new TypeError("chains do not nest");
-    this.#linkFlags = SqeFlag.IO_LINK;
-    let promises: Promise<number>[];
-    try {
-      promises = build(this);
-    } finally {
-      this.#linkFlags = 0;
-    }
-    // The chain ends at the last SQE written.
-    if (this.#lastAt >= 0) sqe.clearSqeFlags(this.ring.sqes, this.#lastAt, SqeFlag.IO_LINK);
-    const settled = await Promise.allSettled(promises);
-    const failed = settled.find((s) => s.status === "rejected");
-    if (failed) throw (failed as PromiseRejectedResult).reason;
-    return settled.map((s) => (s as PromiseFulfilledResult<number>).value);
-  }
-
-  /**
-   * Start a multishot operation written by `prep` and iterate its
-   * completions. The op's SQE must ask for multishot (accept, recv, poll,
-   * timeout flags); `break` cancels it.
-   *
-   * @example
-   * ```ts
-   * import { AsyncRing, POLL, prepPollMultishot } from "@jsuring/jsuring";
-   * await using ring = AsyncRing.create();
-   * const ac = new AbortController();
-   * // Multishot poll of stdin for POLLIN (what ring.poll() does).
-   * const it = ring.multishot((s, at) => prepPollMultishot(s, at, 0, POLL.IN), { signal: ac.signal });
-   * ac.abort();
-   * for await (const _ of it) {}
-   * ```
-   */
-  multishot(prep: (sqes: sqe.SqeViews, at: number) => void, options: MultishotOptions = {}): Multishot {
-    if (this.#closed) throw new TypeError("ring is closed");
-    const m = new Multishot(this, prep, options);
-    m._start();
-    return m;
-  }
-
-  /** @internal Queue a multishot request (first arm or re-arm); returns its user_data. */
-  _armMultishot(m: Multishot, prep: (sqes: sqe.SqeViews, at: number) => void, keep: unknown): number {
-    const at = this.#sqe();
-    prep(this.ring.sqes, at);
-    const ud = this.ring.track(at, m, sqe.getSqeFlags(this.ring.sqes, at), keep);
-    this.#schedule();
-    return ud;
-  }
-
-  /** @internal Queue an ASYNC_CANCEL of `userData` whose own result goes to `done` (no-op once closed). */
-  _cancelChecked(userData: number, done: (res: number) => void): void {
-    if (this.#closed || this.#closing) return;
-    const at = this.#sqe();
-    sqe.prepCancel(this.ring.sqes, at, userData, 0);
-    this.ring.trackInternal(at, done);
-    this.#schedule();
   }
 
   /**
@@ -1037,7 +594,7 @@ export class AsyncRing implements Disposable, AsyncDisposable {
     if (!kernelAtLeast("6.4")) {
       // Before 6.4 the kernel answers the MULTISHOT flag with a CQE of -EINVAL,
       // which would look like a tick: refuse it by name instead.
-      if (this.#closed) throw new TypeError("ring is closed");
+      if (this.closed) throw new TypeError("ring is closed");
       const failed = new Multishot(this, () => {}, { name: "timeout" });
       failed.fail(
         new UringError(
@@ -1055,7 +612,13 @@ export class AsyncRing implements Disposable, AsyncDisposable {
     let m: Multishot | undefined = undefined; // set once armed
     m = this.multishot(
       (s, at) =>
-        sqe.prepTimeout(s, at, getNative().addressOf(ts), count && count - (m?.received ?? 0), TimeoutFlag.MULTISHOT),
+        sqe.prepTimeout(
+          s,
+          at,
+          getNative().addressOf(ts),
+          count && count - (m?.received ?? 0),
+          TimeoutFlag.MULTISHOT,
+        ),
       {
         keep: ts,
         signal: options.signal,
@@ -1086,52 +649,9 @@ export class AsyncRing implements Disposable, AsyncDisposable {
     checkU32(events, "poll events");
     checkOptions(options, "poll options", ["signal"]);
     if (options.signal !== undefined) checkSignal(options.signal);
-    return this.multishot((s, at) => prepPollMultishot(s, at, fd, events), { signal: options.signal, name: "poll" });
-  }
-
-  // ------------------------------------------------------------------ close
-
-  /**
-   * Close the ring: operations in flight are cancelled and reaped (their
-   * promises reject with ECANCELED "the ring was closed"; multishot iterators
-   * end), the waker stops, and the eventfd is closed.
-   *
-   * @example
-   * ```ts
-   * import { AsyncRing } from "@jsuring/jsuring";
-   * const ring = AsyncRing.create();
-   * const p = ring.sleep(60_000).catch((e) => e.code);
-   * ring.close();
-   * console.log(await p); // "ECANCELED"
-   * ```
-   */
-  close(): void {
-    if (this.#closed) return;
-    this.#closing = true;
-    try {
-      // Queued SQEs are refused by ring.close's cancel-all only once
-      // submitted: run the detach checks first.
-      if (this.#queued.length) this.#submitQueued();
-      this.ring.reap(this.#onCqe);
-      const drained = this.ring.close();
-      for (const c of drained) this.#onCqe(c.res, c.flags, c.tag);
-    } finally {
-      this.#closed = true;
-      if (this.#twTimer !== undefined) clearTimeout(this.#twTimer);
-      this.#twTimer = undefined;
-      const efd = this.#efd;
-      this.#wake.close(() => closeFd(efd));
-    }
-  }
-
-  /** Close (see {@linkcode AsyncRing.close}). */
-  [Symbol.dispose](): void {
-    this.close();
-  }
-
-  /** Close (see {@linkcode AsyncRing.close}). */
-  [Symbol.asyncDispose](): Promise<void> {
-    this.close();
-    return Promise.resolve();
+    return this.multishot((s, at) => prepPollMultishot(s, at, fd, events), {
+      signal: options.signal,
+      name: "poll",
+    });
   }
 }

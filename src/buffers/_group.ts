@@ -20,7 +20,17 @@ import { Errno } from "../errors/errno.ts";
 import type { Completion, OpOptions, Ring } from "../ring/ring.ts";
 import * as sqe from "../ops/sqe.ts";
 import { isDetached } from "../memory/detached.ts";
-import { checkFd, checkInt, checkOffset } from "../ring/_args.ts";
+import {
+  checkBool,
+  checkFd,
+  checkInt,
+  checkOffset,
+  checkOptions,
+  checkU32,
+  show,
+  typeError,
+} from "../ring/_args.ts";
+import { Ring as RingClass } from "../ring/ring.ts";
 
 /**
  * Memory for a group's buffers: an arena slice, or a byte array the group keeps referenced.
@@ -103,6 +113,11 @@ export interface TakenBuffer {
  * ```
  */
 export function cqeBufferId(flags: number): number {
+  if (typeof flags !== "number" || flags >>> 0 !== flags) {
+    throw new (typeof flags === "number" ? RangeError : TypeError)(
+      `cqeBufferId: flags must be a CQE's flags (a u32), got ${show(flags)}`,
+    );
+  }
   return flags & CqeFlag.F_BUFFER ? flags >>> CqeFlag.BUFFER_SHIFT : -1;
 }
 
@@ -110,9 +125,7 @@ const GROUPS = new WeakMap<Ring, Map<number, object>>();
 
 /** Throw unless buffer group id `bgid` is valid and free on `ring`. */
 export function assertGroupFree(ring: Ring, bgid: number): void {
-  if (!Number.isInteger(bgid) || bgid < 0 || bgid > 0xffff) {
-    throw new RangeError(`buffer group id must be 0..65535, got ${bgid}`);
-  }
+  checkInt(bgid, "buffer group id (options.group)", 0, 0xffff);
   if (GROUPS.get(ring)?.has(bgid)) {
     throw new RangeError(
       `buffer group ${bgid} is already in use on this ring (kernel: EEXIST, or a merged legacy group)`,
@@ -144,6 +157,32 @@ export interface ResolvedMemory {
   readonly keep: unknown;
 }
 
+/**
+ * The `ring` and options of a group's `create`: a Ring, an options object
+ * with no key outside `known`, the numbers integers and the booleans booleans
+ * (ranges are checked where the numbers are used).
+ */
+export function checkGroupOptions(
+  ring: unknown,
+  options: unknown,
+  what: string,
+  known: readonly string[],
+  booleans: readonly string[] = [],
+): void {
+  if (!(ring instanceof RingClass)) throw typeError(`${what}: ring`, "a Ring (from Ring.create())", ring);
+  if (options === undefined) {
+    throw typeError(`${what}: options`, `an options object with ${known[0]}`, options);
+  }
+  checkOptions(options as object, `${what} options`, known);
+  const o = options as Record<string, unknown>;
+  for (const key of booleans) if (o[key] !== undefined) checkBool(o[key], `${what} options.${key}`);
+  for (const key of ["group", "count", "size", "entries", "firstId"]) {
+    if (known.includes(key) && o[key] !== undefined && typeof o[key] !== "number") {
+      throw typeError(`${what} options.${key}`, "an integer", o[key]);
+    }
+  }
+}
+
 /** Resolve `memory` (or allocate `need` bytes in a new arena) and check it is big enough. */
 export function resolveMemory(
   memory: BufferMemory | undefined,
@@ -170,7 +209,7 @@ export function resolveMemory(
   if (
     typeof memory !== "object" || typeof memory.address !== "number" || !(memory.bytes instanceof Uint8Array)
   ) {
-    throw new TypeError(`${what} memory must be an arena Slice or a Uint8Array`);
+    throw typeError(`${what} memory`, "an arena Slice or a Uint8Array", memory);
   }
   if (memory.size < need) {
     throw new RangeError(`${what} needs ${need} bytes of memory, the slice given has ${memory.size}`);
@@ -234,8 +273,17 @@ export function waitUntil(ring: Ring, done: () => boolean, graceMs: number, out:
 /** Arenas of closed groups whose buffers the application still held: unmapped once unreachable. */
 const HELD = new FinalizationRegistry<Arena>((arena) => arena[Symbol.dispose]());
 
-function checkLength(length: number): void {
-  checkInt(length, "length (0: the whole buffer)", 0, MAX_RW_COUNT);
+function checkLength(length: number, what: string): void {
+  checkInt(length, `${what} options.length (0: the whole buffer)`, 0, MAX_RW_COUNT);
+}
+
+const SELECT_KEYS = ["tag", "flags", "length"];
+
+/** A buffer-selecting operation's options: known keys only, `flags` an IOSQE_* byte. */
+function checkSelect(options: SelectOptions | undefined, what: string): void {
+  if (options === undefined) return;
+  checkOptions(options, `${what} options`, SELECT_KEYS);
+  if (options.flags !== undefined) checkInt(options.flags, `${what} options.flags (IOSQE_*)`, 0, 0xff);
 }
 
 /**
@@ -333,8 +381,8 @@ export abstract class BufferGroup implements Disposable {
   protected index(bufferId: number): number {
     const i = bufferId - this.firstId;
     if (!Number.isInteger(bufferId) || i < 0 || i >= this.count) {
-      throw new RangeError(
-        `buffer id ${bufferId} is not in ${this.label} (ids ${this.firstId}..${
+      throw new (typeof bufferId === "number" ? RangeError : TypeError)(
+        `buffer id ${show(bufferId)} is not in ${this.label} (ids ${this.firstId}..${
           this.firstId + this.count - 1
         })`,
       );
@@ -372,10 +420,11 @@ export abstract class BufferGroup implements Disposable {
    * @returns the operation's user_data
    */
   read(fd: number, offset = -1, options?: SelectOptions): number {
-    checkFd(fd);
-    checkOffset(offset);
+    checkFd(fd, "read fd");
+    checkOffset(offset, "read offset");
+    checkSelect(options, "read");
     const len = options?.length ?? this.size;
-    checkLength(len);
+    checkLength(len, "read");
     return this.#select(Op.READ, fd, 0, len, offset, 0, options);
   }
 
@@ -386,10 +435,11 @@ export abstract class BufferGroup implements Disposable {
    * @returns the operation's user_data
    */
   readv(fd: number, offset = -1, options?: SelectOptions): number {
-    checkFd(fd);
-    checkOffset(offset);
+    checkFd(fd, "readv fd");
+    checkOffset(offset, "readv offset");
+    checkSelect(options, "readv");
     const len = options?.length ?? this.size;
-    checkLength(len);
+    checkLength(len, "readv");
     const iov = new Uint32Array(4);
     iov[2] = len;
     return this.#select(Op.READV, fd, getNative().addressOf(iov), 1, offset, 0, options, [this, iov]);
@@ -403,12 +453,11 @@ export abstract class BufferGroup implements Disposable {
    * @returns the operation's user_data
    */
   recv(fd: number, msgFlags = 0, options?: SelectOptions): number {
-    checkFd(fd);
+    checkFd(fd, "recv fd");
+    checkU32(msgFlags, "recv msgFlags (MSG_*)");
+    checkSelect(options, "recv");
     const len = options?.length ?? this.size;
-    checkLength(len);
-    if (!Number.isInteger(msgFlags) || msgFlags < 0 || msgFlags > 0xffffffff) {
-      throw new RangeError(`msgFlags must be a u32, got ${msgFlags}`);
-    }
+    checkLength(len, "recv");
     return this.#select(Op.RECV, fd, 0, len, 0, msgFlags, options);
   }
 

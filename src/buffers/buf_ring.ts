@@ -31,14 +31,28 @@ import { type MemoryRequest, PAGE_SIZE } from "../memory/arena.ts";
 import { getNative } from "../runtime/_ffi.ts";
 import { libjsuring } from "../runtime/libs.ts";
 import { UringError } from "../errors/uring_error.ts";
-import { kernelAtLeast } from "../errors/hints.ts";
+import { kernelAtLeast, memlockHint } from "../errors/hints.ts";
 import type { Completion, Ring } from "../ring/ring.ts";
-import type { ParamRegion } from "../region/region.ts";
+import { checkInt, show, typeError } from "../ring/_args.ts";
+
+const KEYS = [
+  "group",
+  "size",
+  "count",
+  "entries",
+  "firstId",
+  "incremental",
+  "ringMemory",
+  "memory",
+  "hugepages",
+];
+import { ParamRegion } from "../region/region.ts";
 import { putU64 } from "../ops/sqe.ts";
 import {
   assertGroupFree,
   BufferGroup,
   type BufferMemory,
+  checkGroupOptions,
   claimGroup,
   releaseGroup,
   resolveMemory,
@@ -67,7 +81,6 @@ export const MAX_RING_ENTRIES = 32768;
  * ```
  */
 export const BUF_DESC_SIZE = 16;
-
 
 /**
  * Memory for the descriptor ring: an address and size (a `Slice` fits), page aligned.
@@ -189,7 +202,7 @@ export class BufferRing extends BufferGroup {
     } catch (e) {
       releaseGroup(ring, this.id, this);
       this.closed = true;
-      throw e instanceof UringError ? withRingHint(e, this.incremental, kernelRing) : e;
+      throw e instanceof UringError ? withRingHint(e, this.incremental, kernelRing, ringBytes) : e;
     }
     if (kernelRing) {
       const out = new BigUint64Array(1);
@@ -233,24 +246,26 @@ export class BufferRing extends BufferGroup {
    * ```
    */
   static create(ring: Ring, options: BufferRingOptions): BufferRing {
-    const size = options.size;
-    if (!Number.isInteger(size) || size < 1 || size > 0xffffffff) {
-      throw new RangeError(`buffer size must be 1..2^32-1 bytes, got ${size}`);
-    }
+    checkGroupOptions(ring, options, "BufferRing.create", KEYS, ["incremental"]);
+    const size = checkInt(options.size, "BufferRing.create options.size (bytes per buffer)", 1, 0xffffffff);
     const entries = options.entries ?? nextPow2(options.count ?? 0);
     if (
       !Number.isInteger(entries) || entries < 1 || entries > MAX_RING_ENTRIES || (entries & (entries - 1))
     ) {
       throw new RangeError(
-        `buffer ring entries must be a power of two, 1..32768, got ${entries} (kernel: EINVAL)`,
+        `BufferRing.create options.entries must be a power of two, 1..32768, got ${
+          show(entries)
+        } (kernel: EINVAL)`,
       );
     }
-    const count = options.count ?? entries;
-    if (!Number.isInteger(count) || count < 1 || count > entries) {
-      throw new RangeError(`buffer count must be 1..entries (${entries}), got ${count}`);
-    }
-    const firstId = options.firstId ?? 0;
-    if (!Number.isInteger(firstId) || firstId < 0 || firstId + count > 65536) {
+    const count = checkInt(
+      options.count ?? entries,
+      `BufferRing.create options.count (1..entries)`,
+      1,
+      entries,
+    );
+    const firstId = checkInt(options.firstId ?? 0, "BufferRing.create options.firstId", 0, 0xffff);
+    if (firstId + count > 65536) {
       throw new RangeError(`buffer ids ${firstId}..${firstId + count - 1} must lie in 0..65535`);
     }
     assertGroupFree(ring, options.group);
@@ -352,17 +367,34 @@ export class BufferRing extends BufferGroup {
     region: ParamRegion,
     options: Omit<BufferRingOptions, "ringMemory"> & { offset?: number },
   ): BufferRing {
+    if (!(region instanceof ParamRegion)) {
+      throw typeError("BufferRing.inRegion: region", "a ParamRegion (ParamRegion.register(ring))", region);
+    }
+    checkGroupOptions(
+      region.ring,
+      options,
+      "BufferRing.inRegion",
+      [...KEYS.filter((k) => k !== "ringMemory"), "offset"],
+      ["incremental"],
+    );
     const { offset, ...rest } = options;
     const entries = rest.entries ?? nextPow2(rest.count ?? 0);
     if (
       !Number.isInteger(entries) || entries < 1 || entries > MAX_RING_ENTRIES || (entries & (entries - 1))
     ) {
       throw new RangeError(
-        `buffer ring entries must be a power of two, 1..32768, got ${entries} (kernel: EINVAL)`,
+        `BufferRing.inRegion options.entries must be a power of two, 1..32768, got ${
+          show(entries)
+        } (kernel: EINVAL)`,
       );
     }
-    if (offset !== undefined && offset % PAGE_SIZE !== 0) {
-      throw new RangeError(`a buffer ring's offset in the region must be page aligned, got ${offset}`);
+    if (
+      offset !== undefined &&
+      (checkInt(offset, "BufferRing.inRegion options.offset", 0, 2 ** 53 - 1) % PAGE_SIZE)
+    ) {
+      throw new RangeError(
+        `BufferRing.inRegion options.offset must be page aligned (4096), got ${show(offset)}`,
+      );
     }
     assertGroupFree(region.ring, rest.group);
     const bytes = Math.ceil((entries * BUF_DESC_SIZE) / PAGE_SIZE) * PAGE_SIZE;
@@ -497,7 +529,14 @@ function nextPow2(n: number): number {
   return p;
 }
 
-function withRingHint(e: UringError, incremental: boolean, kernelRing: boolean): UringError {
+function withRingHint(
+  e: UringError,
+  incremental: boolean,
+  kernelRing: boolean,
+  ringBytes: number,
+): UringError {
+  // The kernel pins (user memory) or allocates the descriptor pages, charged to RLIMIT_MEMLOCK: say how many.
+  if (e.code === "ENOMEM") return new UringError(e.errno, e.op, memlockHint(ringBytes), { cause: e });
   if (e.code !== "EINVAL") return e;
   const needs = [
     !kernelAtLeast("5.19") && "buffer rings need Linux 5.19",

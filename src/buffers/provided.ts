@@ -19,11 +19,15 @@
 import type { MemoryRequest } from "../memory/arena.ts";
 import { UringError } from "../errors/uring_error.ts";
 import type { Completion, Ring } from "../ring/ring.ts";
+import { checkInt, typeError } from "../ring/_args.ts";
+
+const KEYS = ["group", "count", "size", "firstId", "memory", "hugepages"];
 import * as sqe from "../ops/sqe.ts";
 import {
   assertGroupFree,
   BufferGroup,
   type BufferMemory,
+  checkGroupOptions,
   claimGroup,
   resolveMemory,
   type TakenBuffer,
@@ -58,20 +62,18 @@ export const MAX_PROVIDED_BUFFERS = 65535;
  * ```
  */
 export function checkProvide(addr: number, len: number, nbufs: number, bid: number): void {
-  if (!Number.isInteger(nbufs) || nbufs < 1 || nbufs > MAX_PROVIDED_BUFFERS) {
-    throw new RangeError(
-      `buffer count must be 1..65535, got ${nbufs} (kernel: E2BIG, or EOVERFLOW past 65535 in one group)`,
-    );
-  }
-  if (!Number.isInteger(bid) || bid < 0 || bid > 0xffff) {
-    throw new RangeError(`buffer id must be 0..65535, got ${bid} (kernel: E2BIG)`);
-  }
+  checkInt(
+    nbufs,
+    "buffer count (kernel: E2BIG, or EOVERFLOW past 65535 in one group)",
+    1,
+    MAX_PROVIDED_BUFFERS,
+  );
+  checkInt(bid, "buffer id (kernel: E2BIG)", 0, 0xffff);
   if (bid + nbufs > 65536) {
     throw new RangeError(`buffer ids ${bid}..${bid + nbufs - 1} run past 65535 (kernel: EINVAL)`);
   }
-  if (!Number.isInteger(len) || len < 1 || len > 0xffffffff) {
-    throw new RangeError(`buffer length must be 1..2^32-1 bytes, got ${len} (kernel: EINVAL)`);
-  }
+  checkInt(len, "buffer length in bytes (kernel: EINVAL)", 1, 0xffffffff);
+  if (typeof addr !== "number") throw typeError("buffer address", "an integer", addr);
   if (!Number.isSafeInteger(addr) || addr <= 0 || addr + len * nbufs > TASK_SIZE) {
     throw new RangeError(
       `buffers at 0x${
@@ -128,6 +130,7 @@ export interface ProvidedBuffersOptions {
  */
 export class ProvidedBuffers extends BufferGroup {
   private constructor(ring: Ring, options: ProvidedBuffersOptions) {
+    checkGroupOptions(ring, options, "ProvidedBuffers.create", KEYS);
     const { group, count, size } = options;
     const firstId = options.firstId ?? 0;
     // Validate the numbers before touching memory, then the address range.

@@ -16,12 +16,13 @@
  */
 import { closeSync, fstatSync, openSync } from "node:fs";
 import { SqeFlag } from "../abi/mod.ts";
-import { Arena, type MemoryKind, type MemoryRequest } from "../memory/arena.ts";
+import { Arena, createArena, type MemoryKind, type MemoryRequest } from "../memory/arena.ts";
 import { getNative } from "../runtime/_ffi.ts";
 import { UringError } from "../errors/uring_error.ts";
 import { Ring } from "../ring/ring.ts";
 import * as sqe from "../ops/sqe.ts";
 import { Op } from "../abi/opcodes.ts";
+import { checkBool, checkChoice, checkInt, checkOptions, show, typeError } from "../ring/_args.ts";
 
 /**
  * Options of {@linkcode readFile}.
@@ -68,6 +69,10 @@ export class FileBuffer implements Disposable {
 
   /** @internal */
   constructor(bytes: Uint8Array, arena: Arena | undefined) {
+    if (!(bytes instanceof Uint8Array)) throw typeError("FileBuffer: bytes", "a Uint8Array", bytes);
+    if (arena !== undefined && !(arena instanceof Arena)) {
+      throw typeError("FileBuffer: arena", "an Arena", arena);
+    }
     this.bytes = bytes;
     this.memoryKind = arena?.kind ?? "pages";
     this.#arena = arena;
@@ -113,21 +118,24 @@ let shared: Ring | undefined;
  * ```
  */
 export function readFile(path: string, options: ReadFileOptions = {}): FileBuffer {
-  const chunk = options.chunk ?? 4 << 20;
-  const depth = options.depth ?? 8;
-  if (!Number.isInteger(chunk) || chunk < 4096 || chunk > 0x7ffff000) {
-    throw new RangeError(`chunk must be 4096..${0x7ffff000} bytes, got ${chunk}`);
-  }
-  if (!Number.isInteger(depth) || depth < 1 || depth > 4096) {
-    throw new RangeError(`depth must be 1..4096, got ${depth}`);
+  if (typeof path !== "string") throw typeError("readFileSync: path", "a string path", path);
+  if (path.includes("\0")) throw new TypeError(`readFileSync: path contains a NUL character: ${show(path)}`);
+  checkOptions(options, "readFileSync options", ["chunk", "depth", "async", "hugepages"]);
+  const chunk = checkInt(options.chunk ?? 4 << 20, "readFileSync options.chunk (bytes)", 4096, 0x7ffff000);
+  const depth = checkInt(options.depth ?? 8, "readFileSync options.depth", 1, 4096);
+  if (options.async !== undefined) checkBool(options.async, "readFileSync options.async");
+  if (options.hugepages !== undefined) {
+    checkChoice(options.hugepages, "readFileSync options.hugepages", ["auto", "hugetlb", "thp", "pages"]);
   }
   let fd: number;
   try {
     fd = openSync(path, "r");
   } catch (e) {
-    const code = (e as { code?: string }).code;
     const errno = -((e as { errno?: number }).errno ?? 0);
-    throw new UringError(errno > 0 ? errno : 5, `open ${path}`, code ? undefined : String(e), { cause: e });
+    // No errno: not the kernel's refusal but the runtime's (Deno's NotCapable
+    // without --allow-read): its own error says which flag; an EIO would lie.
+    if (!(errno > 0)) throw e;
+    throw new UringError(errno, `open ${path}`, undefined, { cause: e });
   }
   try {
     const st = fstatSync(fd);
@@ -155,7 +163,8 @@ export function readFile(path: string, options: ReadFileOptions = {}): FileBuffe
  * want, and ordinary pages for files under 2 MiB (no 2 MiB rounding).
  */
 function allocate(size: number, kind: MemoryRequest | undefined): Arena {
-  if (kind) return Arena.create({ size, memory: kind });
+  // The hint of a failure names readFileSync's knob (`hugepages`), not Arena's (`memory`).
+  if (kind) return createArena({ size, memory: kind }, "hugepages");
   if (size < 2 << 20) return Arena.create({ size, memory: "pages" });
   try {
     return Arena.create({ size, memory: "thp" });

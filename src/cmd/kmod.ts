@@ -21,6 +21,7 @@ import { UringError } from "../errors/uring_error.ts";
 import { SqeFlag } from "../abi/flags.ts";
 import { O } from "../abi/linux.ts";
 import { readU64 as getU64, setU64 as putU64 } from "../memory/u64.ts";
+import { checkBool, checkFn, checkInt, checkOptions, rangeError, typeError } from "../ring/_args.ts";
 import type { SqeViews } from "../ops/sqe.ts";
 import { closeFd as closeFdSync, type Completion, type CompletionHandler, type Ring } from "../ring/ring.ts";
 import { ParamRegion, type RegionSlice } from "../region/region.ts";
@@ -194,26 +195,23 @@ export interface BufferRange {
 }
 
 function u32(name: string, v: number): number {
-  if (!Number.isInteger(v) || v < 0 || v > U32_MAX) {
-    throw new RangeError(`${name} must be an integer in 0..${U32_MAX}, got ${v}`);
-  }
-  return v;
+  return checkInt(v, name, 0, U32_MAX);
 }
 
 function bufId(v: number): number {
-  if (!Number.isSafeInteger(v) || v < 0) {
-    throw new RangeError(`bufId must be a non-negative safe integer, got ${v}`);
-  }
-  return v;
+  return checkInt(v, "bufId (from registerBuffer)", 0, Number.MAX_SAFE_INTEGER);
 }
 
 function bool(name: string, v: unknown): boolean {
-  if (v !== undefined && typeof v !== "boolean") {
-    throw new TypeError(`${name} must be a boolean, got ${typeof v}`);
-  }
-  return v === true;
+  return v !== undefined && checkBool(v, name);
 }
 
+/** A typed command's options: only `async`, a boolean. */
+function commandOptions(options: CommandOptions | undefined, what: string): void {
+  if (options === undefined) return;
+  checkOptions(options, `${what} options`, ["async"]);
+  bool(`${what} options.async`, options.async);
+}
 
 /**
  * The hint for a failed command: what the module's errno means for `cmdOp`.
@@ -230,6 +228,7 @@ function bool(name: string, v: unknown): boolean {
  * ```
  */
 export function kmodHint(cmdOp: number, errno: number): string | undefined {
+  checkInt(errno, "kmodHint: errno", -4095, 4095);
   return kmodHintFor(jskCmdName(cmdOp), errno);
 }
 
@@ -302,6 +301,8 @@ function kmodHintFor(name: string, errno: number): string | undefined {
  * ```
  */
 export function checkKmod(res: number, cmdOp: number): number {
+  if (typeof res !== "number") throw typeError("checkKmod: res", "a completion's result (a number)", res);
+  u32("checkKmod: cmdOp", cmdOp);
   if (res >= 0) return res;
   throw new UringError(-res, `jsuring_kmod.${jskCmdName(cmdOp)}`, kmodHint(cmdOp, -res));
 }
@@ -321,6 +322,8 @@ export function checkKmod(res: number, cmdOp: number): number {
  * ```
  */
 export function kmodOpenHint(errno: number, path: string): string | undefined {
+  checkInt(errno, "kmodOpenHint: errno", -4095, 4095);
+  if (typeof path !== "string") throw typeError("kmodOpenHint: path", "a string", path);
   switch (errno) {
     case Errno.ENOENT:
     case Errno.ENXIO:
@@ -443,19 +446,23 @@ export class KernelModule implements Disposable {
    */
   static open(ring: Ring, options: KernelModuleOptions = {}): KernelModule {
     if (ring === null || typeof ring !== "object" || typeof ring.getSqe !== "function") {
-      throw new TypeError("ring must be a Ring");
+      throw typeError("KernelModule.open: ring", "a Ring (Ring.create())", ring);
     }
+    checkOptions(options, "KernelModule.open options", ["path", "timeoutMs", "onCompletion", "share"]);
     if (ring.fd < 0) throw new TypeError("ring is closed");
     const path = options.path ?? JSK_DEVICE_PATH;
-    if (typeof path !== "string" || !path) throw new TypeError("path must be a non-empty string");
+    if (typeof path !== "string" || !path) {
+      throw typeError("KernelModule.open options.path", "a non-empty string", path);
+    }
     const t = options.timeoutMs ?? 10_000;
-    if (!(t > 0)) throw new RangeError(`timeoutMs must be > 0, got ${t}`);
-    if (options.onCompletion !== undefined && typeof options.onCompletion !== "function") {
-      throw new TypeError("onCompletion must be a function");
+    if (typeof t !== "number") throw typeError("KernelModule.open options.timeoutMs", "a number > 0", t);
+    if (!(t > 0)) throw rangeError("KernelModule.open options.timeoutMs", "a number > 0", t);
+    if (options.onCompletion !== undefined) {
+      checkFn(options.onCompletion, "KernelModule.open options.onCompletion");
     }
     const share = options.share;
     if (share !== undefined && !(share instanceof KernelModule)) {
-      throw new TypeError("share must be a KernelModule");
+      throw typeError("KernelModule.open options.share", "a KernelModule", share);
     }
     if (share !== undefined && share.fd < 0) throw new TypeError("the shared kernel module client is closed");
     const region = ParamRegion.of(ring);
@@ -552,19 +559,26 @@ export class KernelModule implements Disposable {
    * ```
    */
   command(cmdOp: number, request: Uint8Array, options: RawCommandOptions = {}): number {
+    checkOptions(options, "command options", ["async", "len", "offset", "bufIndex", "patch"]);
+    bool("command options.async", options.async);
+    if (options.patch !== undefined) checkFn(options.patch, "command options.patch");
     this.#assertOpen();
-    if (!(request instanceof Uint8Array) || request.length > this.slice.size) {
-      throw new TypeError(`request must be a Uint8Array of at most ${this.slice.size} bytes`);
+    if (!(request instanceof Uint8Array)) throw typeError("command request", "a Uint8Array", request);
+    if (request.length > this.slice.size) {
+      throw new RangeError(
+        `command request is ${request.length} bytes, at most ${this.slice.size} fit the slice`,
+      );
     }
-    const offset = options.offset ?? this.slice.offset;
-    if (!Number.isSafeInteger(offset) || offset < 0) {
-      throw new RangeError(`offset must be a non-negative safe integer, got ${offset}`);
-    }
-    const len = u32("len", options.len ?? request.length);
+    const offset = checkInt(
+      options.offset ?? this.slice.offset,
+      "command options.offset",
+      0,
+      Number.MAX_SAFE_INTEGER,
+    );
+    const len = u32("command options.len", options.len ?? request.length);
     const bi = options.bufIndex;
-    if (bi !== undefined && (!Number.isInteger(bi) || bi < 0 || bi > 0xffff)) {
-      throw new RangeError(`bufIndex must be an integer in 0..65535 (u16 buf_index), got ${bi}`);
-    }
+    if (bi !== undefined) checkInt(bi, "command options.bufIndex (u16 buf_index)", 0, 0xffff);
+    u32("command cmdOp", cmdOp);
     if (options.offset === undefined) this.slice.bytes.set(request);
     const ring = this.ring;
     const at = ring.getSqe();
@@ -611,6 +625,7 @@ export class KernelModule implements Disposable {
    * ```
    */
   probe(options?: CommandOptions): ModuleProbe {
+    commandOptions(options, "probe");
     this.#assertOpen();
     const F = jsk_probe.fields, dv = this.#dv;
     this.slice.bytes.fill(0, 0, jsk_probe.size);
@@ -653,15 +668,16 @@ export class KernelModule implements Disposable {
    * ```
    */
   registerBuffer(request: RegisterBufferOptions, options?: CommandOptions): KernelBuffer {
-    this.#assertOpen();
-    if (request === null || typeof request !== "object") throw new TypeError("request must be an object");
-    const index = u32("index", request.index);
-    const pages = request.pages;
-    if (!Number.isInteger(pages) || pages < 1 || pages > JskConst.MAX_PAGES) {
-      throw new RangeError(`pages must be an integer in 1..${JskConst.MAX_PAGES}, got ${pages}`);
+    commandOptions(options, "registerBuffer");
+    if (request === null || typeof request !== "object") {
+      throw typeError("registerBuffer request", "an object { index, pages, dest?, source? }", request);
     }
-    const flags = (bool("dest", request.dest) ? JskBufFlag.DEST : 0) |
-      (bool("source", request.source) ? JskBufFlag.SOURCE : 0);
+    checkOptions(request, "registerBuffer request", ["index", "pages", "dest", "source"]);
+    this.#assertOpen();
+    const index = u32("registerBuffer request.index", request.index);
+    const pages = checkInt(request.pages, "registerBuffer request.pages", 1, JskConst.MAX_PAGES);
+    const flags = (bool("registerBuffer request.dest", request.dest) ? JskBufFlag.DEST : 0) |
+      (bool("registerBuffer request.source", request.source) ? JskBufFlag.SOURCE : 0);
     if (!flags) {
       throw new TypeError("a kernel buffer needs a direction: dest (READ_FIXED) and/or source (WRITE_FIXED)");
     }
@@ -695,10 +711,9 @@ export class KernelModule implements Disposable {
    * ```
    */
   unregisterBuffer(index: number, options?: CommandOptions): void {
+    commandOptions(options, "unregisterBuffer");
+    checkInt(index, "unregisterBuffer index (the SQE's u16 buf_index)", 0, 0xffff);
     this.#assertOpen();
-    if (!Number.isInteger(index) || index < 0 || index > 0xffff) {
-      throw new RangeError(`index must be an integer in 0..65535 (the SQE's u16 buf_index), got ${index}`);
-    }
     const F = jsk_buf_unregister.fields, dv = this.#dv;
     this.slice.bytes.fill(0, 0, jsk_buf_unregister.size);
     dv.setUint32(F.index[0], index, true);
@@ -706,12 +721,16 @@ export class KernelModule implements Disposable {
   }
 
   #bufOp(cmdOp: number, id: number, range: BufferRange, fill: boolean, options?: CommandOptions): bigint {
-    this.#assertOpen();
+    const what = fill ? "fill" : "checksum";
+    commandOptions(options, what);
     bufId(id);
-    if (range === null || typeof range !== "object") throw new TypeError("range must be an object");
-    const offset = u32("offset", range.offset ?? 0);
-    const length = u32("length", range.length);
-    if (length === 0) throw new RangeError("length must be > 0");
+    if (range === null || typeof range !== "object") {
+      throw typeError(`${what} range`, "an object { offset?, length, seed? }", range);
+    }
+    checkOptions(range, `${what} range`, ["offset", "length", "seed"]);
+    this.#assertOpen();
+    const offset = u32(`${what} range.offset`, range.offset ?? 0);
+    const length = checkInt(range.length, `${what} range.length`, 1, U32_MAX);
     if (offset + length > 2 ** 32) throw new RangeError(`offset + length (${offset + length}) is past 2^32`);
     const seed = fill ? u32("seed", range.seed ?? 0) : 0;
     const F = jsk_buf_op.fields, dv = this.#dv;

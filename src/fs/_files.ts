@@ -67,6 +67,20 @@ export class FileTable {
     return index;
   }
 
+  /**
+   * A free slot for an operation that fills it itself (openat direct,
+   * 5.15); -1 when the table is full. Give it back with
+   * {@linkcode FileTable.give} once a close_direct of it completed.
+   */
+  take(): number {
+    return this.#free.pop() ?? -1;
+  }
+
+  /** Slot `index`, already empty in the kernel (close_direct done, or never filled), is free again. */
+  give(index: number): void {
+    this.#free.push(index);
+  }
+
   /** Empty slot `index` (the kernel drops its reference once operations using it finish). */
   remove(index: number): void {
     if (this.#ring.closed) return;

@@ -24,12 +24,18 @@ const LIBC = {
   copy_file_range_nb: { args: ["i32", "u64", "i32", "u64", "u64", "u32"], returns: "i32", nonblocking: true },
   /** int open(const char *path, int flags, mode_t mode) */
   open: { args: ["u64", "i32", "u32"], returns: "i32" },
+  /** ssize_t pwrite(int fd, const void *buf, size_t count, off_t offset); i32: counts stay small */
+  pwrite: { args: ["i32", "u64", "u64", "u64"], returns: "i32" },
+  /** ssize_t write(int fd, const void *buf, size_t count) (O_APPEND) */
+  write: { args: ["i32", "u64", "u64"], returns: "i32" },
   /** int ftruncate(int fd, off_t length) */
   ftruncate: { args: ["i32", "u64"], returns: "i32" },
   /** int close(int fd) */
   close: { args: ["i32"], returns: "i32" },
   /** int rename(const char *old, const char *new) */
   rename: { args: ["u64", "u64"], returns: "i32" },
+  /** int renameat2(int olddirfd, const char *old, int newdirfd, const char *new, unsigned flags) (glibc 2.28) */
+  renameat2: { args: ["i32", "u64", "i32", "u64", "u32"], returns: "i32" },
   /** int unlink(const char *path) */
   unlink: { args: ["u64"], returns: "i32" },
   /** int *__errno_location(void) */
@@ -107,4 +113,28 @@ export function fstatSize(fd: number): { mode: number; size: number } | number {
 export function cString(s: string): Uint8Array {
   const b = new TextEncoder().encode(s + "\0");
   return b;
+}
+
+/**
+ * Type bits of the file at the NUL-terminated path at address `path`
+ * (statx(2) following symlinks, synchronous), or `-errno`.
+ */
+export function statMode(path: number): number {
+  const l = libc();
+  if (!l) return -38;
+  const r = l.symbols.statx(-100, path, 0, 0x1, getNative().addressOf(statxBuf)); // AT_FDCWD, STATX_TYPE
+  if (r !== 0) return -errno();
+  return statxView.getUint16(28, true);
+}
+
+/**
+ * Type bits and size of the file at the NUL-terminated path at address
+ * `path` (statx(2) following symlinks, synchronous), or `-errno`.
+ */
+export function statTypeSize(path: number): { mode: number; size: number } | number {
+  const l = libc();
+  if (!l) return -38;
+  const r = l.symbols.statx(-100, path, 0, STATX_TYPE_SIZE, getNative().addressOf(statxBuf)); // AT_FDCWD
+  if (r !== 0) return -errno();
+  return { mode: statxView.getUint16(28, true), size: Number(statxView.getBigUint64(40, true)) };
 }

@@ -1,24 +1,26 @@
 /**
- * The fs metadata operations, one description each: the opcode (for probe
- * gating) and its first kernel, and `prepare`, which checks the arguments
- * (TypeError/RangeError, before anything is reserved), encodes the paths, and
- * returns what the kernel reads during the operation (kept alive until its
- * completion), the SQE writer from `src/ops/`, and how to turn the result
+ * The fs metadata operations as prepared calls of the one description table
+ * (`src/ring/operations.ts` and its fs family, `operations_fs.ts`): each
+ * builder checks the fs function's arguments (TypeError/RangeError naming
+ * the fs function, before anything is reserved), runs the table entry's
+ * check (path encoding; what the kernel reads, kept alive until the
+ * completion), and keeps the entry's SQE writer and how to turn the result
  * into a value. The promise functions (`meta.ts`) and the batch on a
- * synchronous `Ring` (`batch.ts`) both run these descriptions, so the two
- * forms cannot drift apart.
+ * synchronous `Ring` (`batch.ts`) both run these, so the two forms cannot
+ * drift apart, and no SQE knowledge lives here.
  *
  * @module
  */
 import { AT, AT_FDCWD } from "../abi/linux.ts";
-import { Op } from "../abi/opcodes.ts";
-import { open_how, statx as statxLayout } from "../abi/layout.ts";
-import { cString } from "../ring/_args.ts";
-import { decodeStatx, type Statx } from "../ring/ring.ts";
+import { statx as statxLayout } from "../abi/layout.ts";
+import { decodeStatx, type Statx } from "../ring/statx.ts";
 import { getNative } from "../runtime/_ffi.ts";
-import * as ops from "../ops/mod.ts";
 import type { SqeViews } from "../ops/sqe.ts";
+import { CLOSE, FSYNC, type OpDescription, OPENAT2 } from "../ring/operations.ts";
+import * as t from "../ring/operations_fs.ts";
 import { checkUint } from "./_check.ts";
+import { cString } from "../ring/_args.ts";
+import { isDetached } from "../memory/detached.ts";
 
 /** A checked operation, ready to be written into an SQE. */
 export interface Prepared<T> {
@@ -41,8 +43,34 @@ const addr = (b: ArrayBufferView): number => getNative().addressOf(b);
 const none = (): void => {};
 const same = (res: number): number => res;
 
+/**
+ * The prepared call of table entry `op`: its check runs now (after the fs
+ * checks), its writer at SQE time.
+ */
+function prepared<A extends readonly unknown[], O extends object, T>(
+  op: OpDescription<A, O>,
+  args: A,
+  options: Partial<O> | undefined,
+  call: { name: string; path: string; dest?: string; value: (res: number) => T },
+): Prepared<T> {
+  const keep = op.check(args, options);
+  return {
+    name: call.name,
+    opcode: op.opcode,
+    path: call.path,
+    dest: call.dest,
+    keep,
+    write: (s, at) => op.write(s, at, args, options, keep),
+    value: call.value,
+  };
+}
+
 function show(p: string | Uint8Array): string {
-  return typeof p === "string" ? p : new TextDecoder().decode(p.subarray(0, p.length - 1));
+  if (typeof p === "string") return p;
+  // Not a string: the path check's TypeError ("path must be a string ..., got 42 (number)")
+  // before the bytes are decoded (was "p.subarray is not a function").
+  cString(p);
+  return new TextDecoder().decode(p.subarray(0, p.length - 1));
 }
 
 /** The type of `v` quoted as the argument checks do: `"64" (string)`. */
@@ -74,104 +102,71 @@ export function statx(
   follow = true,
   dirfd: number = AT_FDCWD,
 ): Prepared<Statx & { mask: number }> {
-  const p = cString(path);
   checkUint("stat", "mask", mask);
   const out = new Uint8Array(statxLayout.size);
-  const flags = follow ? 0 : AT.SYMLINK_NOFOLLOW;
   const dv = new DataView(out.buffer);
-  return {
+  return prepared(t.STATX_OWNED, [path, out, mask, follow ? 0 : AT.SYMLINK_NOFOLLOW], { dirfd }, {
     name: follow ? "stat" : "lstat",
-    opcode: Op.STATX,
     path: show(path),
-    keep: [p, out],
-    write: (s, at) => ops.prepStatx(s, at, dirfd, addr(p), flags, mask, addr(out)),
     // stx_mask (u32 at 0): which fields the filesystem filled.
     value: () => ({ ...decodeStatx(out), mask: dv.getUint32(0, true) }),
-  };
+  });
 }
 
 /** renameat2(2) (IORING_OP_RENAMEAT, 5.11) with `RENAME_*` flags. */
 export function renameat(oldPath: string, newPath: string, flags = 0): Prepared<void> {
-  const a = cString(oldPath, "oldPath"), b = cString(newPath, "newPath");
   checkFlags("rename", "flags", flags, 0x7);
-  return {
+  return prepared(t.RENAMEAT, [oldPath, newPath, flags], undefined, {
     name: "rename",
-    opcode: Op.RENAMEAT,
     path: oldPath,
     dest: newPath,
-    keep: [a, b],
-    write: (s, at) => ops.prepRenameat(s, at, AT_FDCWD, addr(a), AT_FDCWD, addr(b), flags),
     value: none,
-  };
+  });
 }
 
 /** unlinkat(2) (IORING_OP_UNLINKAT, 5.11): a file, or with `dir` an empty directory. */
 export function unlinkat(path: string, dir: boolean): Prepared<void> {
-  const p = cString(path);
-  return {
+  return prepared(t.UNLINKAT, [path, dir ? AT.REMOVEDIR : 0], undefined, {
     name: dir ? "rmdir" : "unlink",
-    opcode: Op.UNLINKAT,
     path,
-    keep: p,
-    write: (s, at) => ops.prepUnlinkat(s, at, AT_FDCWD, addr(p), dir ? AT.REMOVEDIR : 0),
     value: none,
-  };
+  });
 }
 
 /** mkdirat(2) (IORING_OP_MKDIRAT, 5.15). */
 export function mkdirat(path: string, mode = 0o777): Prepared<void> {
-  const p = cString(path);
   checkFlags("mkdir", "mode", mode, 0o7777);
-  return {
-    name: "mkdir",
-    opcode: Op.MKDIRAT,
-    path,
-    keep: p,
-    write: (s, at) => ops.prepMkdirat(s, at, AT_FDCWD, addr(p), mode),
-    value: none,
-  };
+  return prepared(t.MKDIRAT, [path, mode], undefined, { name: "mkdir", path, value: none });
 }
 
 /** symlinkat(2) (IORING_OP_SYMLINKAT, 5.15): `path` → `target`. */
 export function symlinkat(target: string, path: string): Prepared<void> {
-  const t = cString(target, "target"), p = cString(path);
-  return {
+  return prepared(t.SYMLINKAT, [target, path], undefined, {
     name: "symlink",
-    opcode: Op.SYMLINKAT,
     path: target,
     dest: path,
-    keep: [t, p],
-    write: (s, at) => ops.prepSymlinkat(s, at, addr(t), AT_FDCWD, addr(p)),
     value: none,
-  };
+  });
 }
 
 /** linkat(2) (IORING_OP_LINKAT, 5.15): hard link `newPath` to `existing`. */
 export function linkat(existing: string, newPath: string, follow = false): Prepared<void> {
-  const a = cString(existing, "existingPath"), b = cString(newPath, "newPath");
-  return {
+  return prepared(t.LINKAT, [existing, newPath, follow ? AT.SYMLINK_FOLLOW : 0], undefined, {
     name: "link",
-    opcode: Op.LINKAT,
     path: existing,
     dest: newPath,
-    keep: [a, b],
-    write: (s, at) =>
-      ops.prepLinkat(s, at, AT_FDCWD, addr(a), AT_FDCWD, addr(b), follow ? AT.SYMLINK_FOLLOW : 0),
     value: none,
-  };
+  });
 }
 
 /** fsync(2) / fdatasync(2) (IORING_OP_FSYNC, 5.1). */
 export function fsync(fd: number, datasync: boolean, path = `fd ${fd}`): Prepared<void> {
   fdOf("fsync", fd);
-  return {
+  return prepared(FSYNC, [fd, { datasync }], undefined, {
     name: datasync ? "fdatasync" : "fsync",
-    opcode: Op.FSYNC,
     path,
-    keep: undefined,
-    write: (s, at) => ops.prepFsync(s, at, fd, datasync ? 1 : 0),
     value: none,
-  };
+  });
 }
 
 /** sync_file_range(2) (IORING_OP_SYNC_FILE_RANGE, 5.2); `SYNC_FILE_RANGE_*` flags. */
@@ -186,14 +181,11 @@ export function syncFileRange(
   checkUint("syncFileRange", "offset", offset, 53);
   checkUint("syncFileRange", "length", len); // the SQE's len field is 32 bits
   checkFlags("syncFileRange", "flags", flags, 0x7);
-  return {
+  return prepared(t.SYNC_FILE_RANGE, [fd, offset, len, flags], undefined, {
     name: "syncFileRange",
-    opcode: Op.SYNC_FILE_RANGE,
     path,
-    keep: undefined,
-    write: (s, at) => ops.prepSyncFileRange(s, at, fd, len, offset, flags),
     value: none,
-  };
+  });
 }
 
 /** fallocate(2) (IORING_OP_FALLOCATE, 5.6); `FALLOC_FL_*` mode. */
@@ -208,14 +200,7 @@ export function fallocate(
   checkFlags("fallocate", "mode", mode, 0x7f);
   checkUint("fallocate", "offset", offset, 53);
   checkUint("fallocate", "length", len, 53);
-  return {
-    name: "fallocate",
-    opcode: Op.FALLOCATE,
-    path,
-    keep: undefined,
-    write: (s, at) => ops.prepFallocate(s, at, fd, mode, offset, len),
-    value: none,
-  };
+  return prepared(t.FALLOCATE, [fd, mode, offset, len], undefined, { name: "fallocate", path, value: none });
 }
 
 /** posix_fadvise(2) (IORING_OP_FADVISE, 5.6; lengths over 4 GiB need 6.7's 64-bit form). */
@@ -230,17 +215,7 @@ export function fadvise(
   checkUint("fadvise", "offset", offset, 53);
   checkUint("fadvise", "length", len, 53);
   checkFlags("fadvise", "advice", advice, 0x7);
-  return {
-    name: "fadvise",
-    opcode: Op.FADVISE,
-    path,
-    keep: undefined,
-    write: (s, at) =>
-      len > 0xffffffff
-        ? ops.prepFadvise64(s, at, fd, offset, len, advice)
-        : ops.prepFadvise(s, at, fd, offset, len, advice),
-    value: none,
-  };
+  return prepared(t.FADVISE, [fd, offset, len, advice], undefined, { name: "fadvise", path, value: none });
 }
 
 /** madvise(2) (IORING_OP_MADVISE, 5.6) over the memory of `bytes` (page-aligned start). */
@@ -248,6 +223,7 @@ export function madvise(bytes: ArrayBufferView, advice: number): Prepared<void> 
   if (!ArrayBuffer.isView(bytes)) {
     throw new TypeError(`madvise: bytes must be a typed array, got ${quote(bytes)}`);
   }
+  if (isDetached(bytes)) throw new TypeError("madvise: bytes is detached (transferred)");
   checkUint("madvise", "advice", advice);
   const a = addr(bytes);
   if (a % 4096 !== 0) {
@@ -255,63 +231,36 @@ export function madvise(bytes: ArrayBufferView, advice: number): Prepared<void> 
       `madvise: the memory must start on a page boundary (4096), got address % 4096 = ${a % 4096}`,
     );
   }
-  const len = bytes.byteLength;
-  return {
-    name: "madvise",
-    opcode: Op.MADVISE,
-    path: "memory",
-    keep: bytes,
-    write: (s, at) =>
-      len > 0xffffffff ? ops.prepMadvise64(s, at, a, len, advice) : ops.prepMadvise(s, at, a, len, advice),
-    value: none,
-  };
+  return prepared(t.MADVISE, [bytes, advice], undefined, { name: "madvise", path: "memory", value: none });
 }
 
 /** ftruncate(2) (IORING_OP_FTRUNCATE, 6.9). */
 export function ftruncate(fd: number, len: number, path = `fd ${fd}`): Prepared<void> {
   fdOf("truncate", fd);
   checkUint("truncate", "length", len, 53);
-  return {
-    name: "truncate",
-    opcode: Op.FTRUNCATE,
-    path,
-    keep: undefined,
-    write: (s, at) => ops.prepFtruncate(s, at, fd, len),
-    value: none,
-  };
+  return prepared(t.FTRUNCATE, [fd, len], undefined, { name: "truncate", path, value: none });
 }
 
 /** getxattr(2) (IORING_OP_GETXATTR, 5.19) into `size` bytes; the value is the bytes read. */
 export function getxattr(path: string, name: string, size: number): Prepared<Uint8Array> {
-  const p = cString(path), n = cString(name, "name");
   checkUint("getxattr", "size", size);
   const out = new Uint8Array(Math.max(size, 1));
-  return {
+  return prepared(t.GETXATTR_OWNED, [path, name, out, size], undefined, {
     name: "getxattr",
-    opcode: Op.GETXATTR,
     path,
-    keep: [p, n, out],
-    write: (s, at) => ops.prepGetxattr(s, at, addr(n), addr(out), addr(p), size),
     value: (res) => out.slice(0, res),
-  };
+  });
 }
 
 /** setxattr(2) (IORING_OP_SETXATTR, 5.19); `XATTR_CREATE` / `XATTR_REPLACE` flags. */
 export function setxattr(path: string, name: string, value: Uint8Array, flags = 0): Prepared<void> {
-  const p = cString(path), n = cString(name, "name");
   if (!(value instanceof Uint8Array)) {
     throw new TypeError(`setxattr: value must be a Uint8Array, got ${quote(value)}`);
   }
+  // A detached array reads as empty: the attribute would be set to nothing.
+  if (isDetached(value)) throw new TypeError("setxattr: value is detached (transferred)");
   checkFlags("setxattr", "flags", flags, 0x3);
-  const v = value.length ? value : new Uint8Array(1);
-  return {
-    name: "setxattr",
-    opcode: Op.SETXATTR,
-    path,
-    keep: [p, n, v],
-    write: (s, at) => ops.prepSetxattr(s, at, addr(n), addr(v), addr(p), flags, value.length),
-    value: none,
-  };
+  return prepared(t.SETXATTR, [path, name, value, flags], undefined, { name: "setxattr", path, value: none });
 }
 
 /** openat2(2) (IORING_OP_OPENAT2, 5.6) with `RESOLVE_*` flags; the value is the fd. */
@@ -322,34 +271,14 @@ export function openat2(
   resolve: number,
   dirfd: number = AT_FDCWD,
 ): Prepared<number> {
-  const p = cString(path);
   checkUint("open", "flags", flags);
   checkFlags("open", "mode", mode, 0o7777);
   checkFlags("open", "resolve", resolve, 0x3f);
-  // struct open_how { u64 flags; u64 mode; u64 resolve; }
-  const how = new Uint32Array(open_how.size / 4);
-  how[open_how.fields.flags[0] / 4] = flags;
-  how[open_how.fields.mode[0] / 4] = mode;
-  how[open_how.fields.resolve[0] / 4] = resolve;
-  return {
-    name: "open",
-    opcode: Op.OPENAT2,
-    path,
-    keep: [p, how],
-    write: (s, at) => ops.prepOpenat2(s, at, dirfd, addr(p), addr(how)),
-    value: same,
-  };
+  return prepared(OPENAT2, [path, { flags, mode, resolve }], { dirfd }, { name: "open", path, value: same });
 }
 
 /** close(2) (IORING_OP_CLOSE, 5.6). */
 export function close(fd: number): Prepared<void> {
   fdOf("close", fd);
-  return {
-    name: "close",
-    opcode: Op.CLOSE,
-    path: `fd ${fd}`,
-    keep: undefined,
-    write: (s, at) => ops.prepClose(s, at, fd),
-    value: none,
-  };
+  return prepared(CLOSE, [fd], undefined, { name: "close", path: `fd ${fd}`, value: none });
 }

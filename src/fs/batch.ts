@@ -8,7 +8,8 @@
  *
  * @module
  */
-import type { Ring, Statx } from "../ring/ring.ts";
+import { Ring, type Statx } from "../ring/ring.ts";
+import { checkBool, checkOptions, checkU32, typeError } from "../ring/_args.ts";
 import { Errno } from "../errors/errno.ts";
 import { FsError } from "./_check.ts";
 import * as d from "./_ops.ts";
@@ -55,6 +56,7 @@ export class FsBatch {
    * ```
    */
   constructor(ring: Ring) {
+    if (!(ring instanceof Ring)) throw typeError("FsBatch: ring", "a Ring (from Ring.create())", ring);
     this.ring = ring;
   }
 
@@ -80,6 +82,9 @@ export class FsBatch {
    * ```
    */
   stat(path: string, options: { mask?: number; follow?: boolean } = {}): number {
+    checkOptions(options, "FsBatch.stat options", ["mask", "follow"]);
+    if (options.mask !== undefined) checkU32(options.mask, "FsBatch.stat options.mask");
+    if (options.follow !== undefined) checkBool(options.follow, "FsBatch.stat options.follow");
     return this.#add(d.statx(path, options.mask ?? 0x7ff, options.follow ?? true));
   }
 

@@ -19,8 +19,12 @@
  * O_CREAT openat through io_uring always goes to a worker thread).
  *
  * By default the destination is written under a temporary name beside it and
- * renamed over `dst` once complete: an abort or error leaves `dst` as it was
- * (`atomic: false` writes `dst` in place).
+ * swapped in once complete (renameat2 RENAME_EXCHANGE, then the old file is
+ * unlinked; a plain rename when `dst` does not exist): an abort or error
+ * leaves `dst` as it was (`atomic: false` writes `dst` in place). The swap
+ * avoids rename-over-a-file, which makes ext4 write the new data back
+ * before returning (auto_da_alloc); like the runtimes' copies, this is not a
+ * durability guarantee against a crash (that takes an fsync).
  *
  * @module
  */
@@ -31,8 +35,9 @@ import { UringError } from "../errors/uring_error.ts";
 import { Errno } from "../errors/errno.ts";
 import { getNative } from "../runtime/_ffi.ts";
 import { defaultRing, type FsOptions, O_CLOEXEC, opts } from "./file.ts";
-import { checkChunking, checkPath, FsError, withPath } from "./_check.ts";
+import { checkChunking, checkPath, FsError, fsOptions, opt, withPath } from "./_check.ts";
 import { cString, errno, fstatSize, libc } from "./_libc.ts";
+import { show } from "../ring/_args.ts";
 
 /**
  * How {@linkcode copyFile} moves the bytes.
@@ -81,6 +86,16 @@ export interface CopyFileOptions extends FsOptions {
 }
 
 const O = constants;
+const COPY_OPTIONS = fsOptions("copyFile", {
+  method: opt.string,
+  chunk: opt.number,
+  depth: opt.number,
+  atomic: opt.bool,
+  exclusive: opt.bool,
+  syncUpTo: (v, what) => {
+    if (typeof v !== "number") throw new TypeError(`${what} must be an integer ≥ -1, got ${show(v)}`);
+  },
+});
 const FALLBACK = new Set<number>([Errno.EXDEV, Errno.EINVAL, Errno.EOPNOTSUPP, Errno.ENOSYS]);
 
 /**
@@ -100,6 +115,7 @@ const FALLBACK = new Set<number>([Errno.EXDEV, Errno.EINVAL, Errno.EOPNOTSUPP, E
 export async function copyFile(src: string, dst: string, options: CopyFileOptions = {}): Promise<void> {
   checkPath("copyFile", src, "src");
   checkPath("copyFile", dst, "dst");
+  COPY_OPTIONS(options);
   const method = options.method ?? "auto";
   if (!["auto", "copy_file_range", "readwrite"].includes(method)) {
     throw new TypeError(
@@ -191,14 +207,33 @@ export async function copyFile(src: string, dst: string, options: CopyFileOption
     }
     signal?.throwIfAborted();
     if (!atomic && !options.exclusive) {
-      if (l.symbols.ftruncate(output, done) !== 0) throw new FsError(errno(), "copyFile (ftruncate)", src, dst);
+      if (l.symbols.ftruncate(output, done) !== 0) {
+        throw new FsError(errno(), "copyFile (ftruncate)", src, dst);
+      }
     }
     const closed = l.symbols.close(output);
     output = -1;
     if (closed < 0) throw new FsError(errno(), "copyFile (close)", src, dst);
     if (temp !== undefined) {
-      if (l.symbols.rename(c(temp), c(dst)) < 0) throw new FsError(errno(), "copyFile (rename)", src, dst);
-      temp = undefined;
+      // Swap the copy in with RENAME_EXCHANGE (3.15) and unlink the old file
+      // under the temporary name: rename(2) over an existing file makes ext4
+      // (auto_da_alloc) start writing the new file's data back before the
+      // rename returns, measured 54 µs CPU per 4 KiB copy and 500 per 1 MiB
+      // against 7.5 and 77 in place; the exchange is just as atomic for
+      // readers of `dst`. No `dst` yet (ENOENT), or a filesystem without
+      // the exchange (EINVAL): plain rename.
+      const t = c(temp), d = c(dst);
+      if (l.symbols.renameat2(AT_FDCWD, t, AT_FDCWD, d, RENAME_EXCHANGE) === 0) {
+        temp = undefined;
+        l.symbols.unlink(t); // the old contents, now under the temporary name
+      } else {
+        const e = errno();
+        if (e !== Errno.ENOENT && e !== Errno.EINVAL && e !== Errno.ENOSYS) {
+          throw new FsError(e, "copyFile (rename)", src, dst);
+        }
+        if (l.symbols.rename(t, d) < 0) throw new FsError(errno(), "copyFile (rename)", src, dst);
+        temp = undefined;
+      }
     }
   } finally {
     if (output >= 0) l.symbols.close(output);
@@ -206,6 +241,9 @@ export async function copyFile(src: string, dst: string, options: CopyFileOption
     if (temp !== undefined) l.symbols.unlink(c(temp));
   }
 }
+
+const AT_FDCWD = -100;
+const RENAME_EXCHANGE = 2;
 
 /** Files up to this size are copied by one synchronous copy_file_range. */
 const SYNC_UP_TO = 1 << 20;

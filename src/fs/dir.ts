@@ -9,21 +9,21 @@
  * synchronous call (a cached directory's 32 KiB take tens of microseconds)
  * and the event loop runs between batches.
  *
- * {@linkcode walk} lists each directory that way and then stats all its
- * entries with one submission: one IORING_OP_STATX per entry, queued
- * together and flushed by a single `io_uring_enter`.
+ * {@linkcode walk} lists each directory with synchronous getdents64 batches
+ * and stats every entry relative to the directory's descriptor, yielding to
+ * the event loop every 1,024 entries (IORING_OP_STATX always goes through a
+ * kernel worker thread; see walk's doc for the measurement).
  *
  * @module
  */
 import { constants } from "node:fs";
-import type { Statx } from "../ring/ring.ts";
+import { decodeStatx, type Statx } from "../ring/ring.ts";
 import { Errno } from "../errors/errno.ts";
 import { getNative } from "../runtime/_ffi.ts";
 import { defaultRing, type FsOptions, O_CLOEXEC, opts } from "./file.ts";
-import { checkPath, FsError, withPath } from "./_check.ts";
+import { checkPath, FsError, fsOptions, opt, withPath } from "./_check.ts";
+import { checkInt } from "../ring/_args.ts";
 import { errno, libc } from "./_libc.ts";
-import * as d from "./_ops.ts";
-import { run } from "./meta.ts";
 
 /**
  * One directory entry (the shape of `Deno.DirEntry`, plus the raw `d_type`).
@@ -72,8 +72,19 @@ function parse(buf: Uint8Array, dv: DataView, n: number, out: DirEntry[]): void 
   }
 }
 
-async function list(path: string, options: FsOptions): Promise<DirEntry[]> {
+const READDIR = fsOptions("readDir");
+const READDIR_NAMES = fsOptions("readdir", { withFileTypes: opt.bool });
+const WALK = fsOptions("walk", {
+  mask: opt.u32,
+  onError: opt.fn,
+  maxDepth: (v, what) => {
+    if (v !== Infinity) checkInt(v, what, 0, 0xffffffff);
+  },
+});
+
+async function list(path: string, options: FsOptions, check = READDIR): Promise<DirEntry[]> {
   checkPath("readDir", path);
+  check(options);
   const l = libc();
   if (!l) {
     throw new FsError(Errno.ENOSYS, "readDir", path, undefined, "libc could not be loaded for getdents64");
@@ -103,7 +114,9 @@ async function list(path: string, options: FsOptions): Promise<DirEntry[]> {
       }
       if (n === 0) return out;
       parse(buf, dv, n, out);
-      if (!nonblocking) await new Promise((r) => setImmediate(r)); // the event loop runs between batches
+      // The event loop runs between batches (on Deno too: a nonblocking call's
+      // result can arrive without the loop reaching its setImmediate phase).
+      await new Promise((r) => setImmediate(r));
     }
   } finally {
     ring.closeFd(fd).catch(() => {});
@@ -152,7 +165,7 @@ export async function readdir(
   path: string,
   options: FsOptions & { withFileTypes?: boolean } = {},
 ): Promise<string[] | DirEntry[]> {
-  const entries = await list(path, options);
+  const entries = await list(path, options, READDIR_NAMES);
   return options.withFileTypes ? entries : entries.map((e) => e.name);
 }
 
@@ -185,6 +198,7 @@ export interface WalkEntry extends DirEntry {
  * ```
  */
 export interface WalkOptions extends FsOptions {
+  // `ring` is accepted and unused: the walk makes no ring operations.
   /** `STATX_*` fields to ask for (default STATX_BASIC_STATS). */
   mask?: number;
   /** A directory that cannot be listed or an entry that cannot be stat'ed: call this and go on (default: reject). */
@@ -196,8 +210,19 @@ export interface WalkOptions extends FsOptions {
 /**
  * Walk the tree under directory `root`, depth first, yielding every entry
  * (files, directories, symlinks — which are not followed) with its statx.
- * Each directory is listed by getdents64 (off the event loop, as
- * {@linkcode readDir}) and all its entries are stat'ed with one submission.
+ *
+ * Each directory is opened once and listed by getdents64(2) in 32 KiB
+ * batches; every entry is stat'ed by statx(2) relative to the directory's
+ * descriptor (`AT_SYMLINK_NOFOLLOW`), so the kernel looks up one name, not
+ * the whole path again. These are short synchronous calls on the JS thread
+ * (a cached entry's statx is about a microsecond), and the walk yields to
+ * the event loop every 1,024 entries, so timers and I/O keep running.
+ * Measured (bench/walk.ts): io_uring's IORING_OP_STATX always runs in a
+ * kernel worker thread (io_statx_prep forces async), and a worker wake-up
+ * per entry cost 5–7× the CPU of the direct call: 10–14 µs against 2 µs
+ * per entry, on both runtimes.
+ *
+ * @throws {FsError} the root (or, without `onError`, any directory or entry) cannot be read
  *
  * @example
  * ```ts
@@ -209,48 +234,102 @@ export interface WalkOptions extends FsOptions {
  */
 export async function* walk(root: string, options: WalkOptions = {}): AsyncGenerator<WalkEntry> {
   checkPath("walk", root);
-  const ring = options.ring ?? defaultRing();
+  WALK(options);
+  const l = libc();
+  if (!l) throw new FsError(Errno.ENOSYS, "walk", root, undefined, "libc could not be loaded for getdents64");
+  const sym = l.symbols;
   const mask = options.mask ?? 0x7ff;
   const maxDepth = options.maxDepth ?? Infinity;
+  const signal = options.signal;
+  const n = getNative();
+  const buf = new Uint8Array(BATCH), dv = new DataView(buf.buffer), bufAt = n.addressOf(buf);
+  const st = new Uint8Array(256), stDv = new DataView(st.buffer), stAt = n.addressOf(st);
+  const name = new Uint8Array(PATH_MAX), nameAt = n.addressOf(name);
+  const fail = (path: string, code: number): void => {
+    const e = new FsError(code, "walk", path);
+    if (!options.onError) throw e;
+    options.onError(path, e);
+  };
+  let sinceYield = 0;
   const stack: [string, number][] = [[root.replace(/\/+$/, "") || "/", 0]];
   while (stack.length) {
     const [dir, depth] = stack.pop()!;
-    let entries: DirEntry[];
-    try {
-      entries = await list(dir, { ring, signal: options.signal });
-    } catch (e) {
-      if (options.onError && e instanceof FsError) {
-        options.onError(dir, e);
-        continue;
-      }
-      throw e;
+    signal?.throwIfAborted();
+    const { written } = ENCODER.encodeInto(dir, name);
+    if (written >= PATH_MAX) {
+      fail(dir, Errno.ENAMETOOLONG);
+      continue;
+    }
+    name[written] = 0;
+    const fd = sym.open(nameAt, O_DIR, 0);
+    if (fd < 0) {
+      fail(dir, errno());
+      continue;
     }
     const base = dir === "/" ? "" : dir;
-    // One statx per entry, all queued before the first await: one submission.
-    const stats = await Promise.allSettled(
-      entries.map((e) =>
-        run(ring, d.statx(`${base}/${e.name}`, mask, false), { ring, signal: options.signal })
-      ),
-    );
     const subdirs: [string, number][] = [];
-    for (let i = 0; i < entries.length; i++) {
-      const e = entries[i], s = stats[i], path = `${base}/${e.name}`;
-      if (s.status === "rejected") {
-        if (options.onError && s.reason instanceof FsError) {
-          options.onError(path, s.reason);
-          continue;
+    try {
+      for (;;) {
+        const got: number = sym.getdents64(fd, bufAt, BATCH);
+        if (got < 0) {
+          fail(dir, errno());
+          break;
         }
-        throw s.reason;
+        if (got === 0) break;
+        for (let at = 0; at < got;) {
+          // d_ino u64 @0, d_off s64 @8, d_reclen u16 @16, d_type u8 @18, d_name @19 (include/linux/dirent.h)
+          const reclen = dv.getUint16(at + 16, true);
+          const dtype = buf[at + 18];
+          let end = at + 19;
+          while (buf[end] !== 0) end++;
+          const nameLen = end - at - 19;
+          const dot = buf[at + 19] === 46 && (nameLen === 1 || (nameLen === 2 && buf[at + 20] === 46));
+          if (!dot) {
+            // The NUL-terminated name is already in the batch: statx it where it lies.
+            const entName = DECODER.decode(buf.subarray(at + 19, end));
+            const path = `${base}/${entName}`;
+            if (sym.statx(fd, bufAt + at + 19, AT_SYMLINK_NOFOLLOW, mask, stAt) !== 0) {
+              fail(path, errno());
+            } else {
+              const stat = decodeStatx(st) as Statx & { mask: number };
+              stat.mask = stDv.getUint32(0, true); // stx_mask: the fields the filesystem filled
+              // d_type 0 (the filesystem does not say): the statx mode does.
+              const fmt = stat.mode & 0o170000;
+              const type = dtype ||
+                (fmt === 0o040000 ? DT_DIR : fmt === 0o100000 ? DT_REG : fmt === 0o120000 ? DT_LNK : 0);
+              const item: WalkEntry = {
+                name: entName,
+                isFile: type === DT_REG,
+                isDirectory: type === DT_DIR,
+                isSymlink: type === DT_LNK,
+                type,
+                path,
+                stat,
+              };
+              signal?.throwIfAborted();
+              yield item;
+              if (item.isDirectory && depth < maxDepth) subdirs.push([path, depth + 1]);
+            }
+            if (++sinceYield >= YIELD_EVERY) {
+              sinceYield = 0;
+              // The batch and the descriptor stay ours across the turn.
+              await new Promise((r) => setImmediate(r));
+              signal?.throwIfAborted();
+            }
+          }
+          at += reclen;
+        }
       }
-      const st = s.value;
-      // d_type 0 (the filesystem does not say): the statx mode does.
-      const fmt = st.mode & 0o170000;
-      const type = e.type ||
-        (fmt === 0o040000 ? DT_DIR : fmt === 0o100000 ? DT_REG : fmt === 0o120000 ? DT_LNK : 0);
-      const item: WalkEntry = { ...entry(e.name, type), path, stat: st };
-      yield item;
-      if (item.isDirectory && depth < maxDepth) subdirs.push([path, depth + 1]);
+    } finally {
+      sym.close(fd);
     }
     for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i]);
   }
 }
+
+const ENCODER = new TextEncoder();
+const PATH_MAX = 4096;
+const AT_SYMLINK_NOFOLLOW = 0x100;
+const O_DIR = constants.O_RDONLY | constants.O_DIRECTORY | O_CLOEXEC;
+/** Entries between turns of the event loop (about 2 ms of statx). */
+const YIELD_EVERY = 1024;

@@ -18,7 +18,8 @@ import {
   type Prepared,
   syncFileRange as syncFileRangeOp,
 } from "./_ops.ts";
-import { checkPath, withPath } from "./_check.ts";
+import { checkPath, fsOptions, opt, withPath } from "./_check.ts";
+import { checkBuffer, checkFd, show } from "../ring/_args.ts";
 import { ftruncate, run as runOp } from "./meta.ts";
 
 export type { Statx } from "../ring/ring.ts";
@@ -81,14 +82,32 @@ const FLAGS: Record<string, number> = {
   "wx+": O.O_RDWR | O.O_CREAT | O.O_EXCL,
 };
 export const O_CLOEXEC = 0o2000000;
+const OPEN = fsOptions("open", { mode: opt.mode, register: opt.bool, resolve: opt.u32, dirfd: opt.dirfd });
+const ALLOCATE = fsOptions("allocate");
+const ADVISE = fsOptions("advise");
+const SYNC_RANGE = fsOptions("syncRange");
 const FIXED: AsyncOpOptions = Object.freeze({ fixedFile: true });
 const AT_EMPTY_PATH = 0x1000;
 const EMPTY_PATH = new Uint8Array(1);
 
 export function openFlags(flags: OpenFlags): number {
-  if (typeof flags === "number") return flags | O_CLOEXEC;
-  const f = FLAGS[flags];
-  if (f === undefined) throw new TypeError(`unknown open flags ${JSON.stringify(flags)}`);
+  if (typeof flags === "number") {
+    // u32 (open_how.flags is u64, openat's SQE field 32 bits): -1 would set every flag.
+    if (!Number.isInteger(flags) || flags < 0 || flags > 0xffffffff) {
+      throw new RangeError(
+        `open: flags must be "r", "w", ... or O_* bits (0..4294967295), got ${show(flags)}`,
+      );
+    }
+    return (flags | O_CLOEXEC) >>> 0;
+  }
+  const f = Object.hasOwn(FLAGS, flags) ? FLAGS[flags] : undefined;
+  if (f === undefined) {
+    throw new TypeError(
+      `open: flags must be one of ${
+        Object.keys(FLAGS).map((k) => JSON.stringify(k)).join(", ")
+      } or O_* bits, got ${show(flags)}`,
+    );
+  }
   return f | O_CLOEXEC;
 }
 
@@ -129,6 +148,8 @@ export class File implements AsyncDisposable {
    * ```
    */
   constructor(fd: number, ring: AsyncRing) {
+    checkFd(fd, "File: fd");
+    opt.ring(ring, "File: ring");
     this.fd = fd;
     this.ring = ring;
   }
@@ -204,6 +225,7 @@ export class File implements AsyncDisposable {
    * ```
    */
   async writeAll(buffer: ArrayBufferView, position = 0, options?: AsyncOpOptions): Promise<void> {
+    checkBuffer(buffer, "writeAll: buffer");
     const bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
     let done = 0;
     while (done < bytes.length) {
@@ -270,7 +292,7 @@ export class File implements AsyncDisposable {
    * ```
    */
   allocate(offset: number, length: number, mode = 0, options?: FsOptions): Promise<void> {
-    return this.#run(() => fallocateOp(this.fd, mode, offset, length, this.path), options);
+    return this.#run(ALLOCATE, () => fallocateOp(this.fd, mode, offset, length, this.path), options);
   }
 
   /**
@@ -301,7 +323,7 @@ export class File implements AsyncDisposable {
    * ```
    */
   advise(offset: number, length: number, advice: number, options?: FsOptions): Promise<void> {
-    return this.#run(() => fadviseOp(this.fd, offset, length, advice, this.path), options);
+    return this.#run(ADVISE, () => fadviseOp(this.fd, offset, length, advice, this.path), options);
   }
 
   /**
@@ -318,10 +340,15 @@ export class File implements AsyncDisposable {
    * ```
    */
   syncRange(offset: number, length: number, flags = 2, options?: FsOptions): Promise<void> {
-    return this.#run(() => syncFileRangeOp(this.fd, offset, length, flags, this.path), options);
+    return this.#run(SYNC_RANGE, () => syncFileRangeOp(this.fd, offset, length, flags, this.path), options);
   }
 
-  async #run(prepare: () => Prepared<void>, options: FsOptions | undefined): Promise<void> {
+  async #run(
+    check: (o: unknown) => void,
+    prepare: () => Prepared<void>,
+    options: FsOptions | undefined,
+  ): Promise<void> {
+    check(options);
     if (this.fd < 0) throw new TypeError("file is closed");
     await runOp(this.ring, prepare(), options);
   }
@@ -396,6 +423,7 @@ export interface OpenOptions extends FsOptions {
  */
 export async function open(path: string, flags: OpenFlags = "r", options: OpenOptions = {}): Promise<File> {
   checkPath("open", path);
+  OPEN(options);
   const ring = options.ring ?? defaultRing();
   const f = openFlags(flags);
   const mode = options.mode ?? 0o666;

@@ -26,7 +26,7 @@ import { RENAME } from "../abi/linux.ts";
 import { Errno } from "../errors/errno.ts";
 import { UringError } from "../errors/uring_error.ts";
 import { defaultRing, type FsOptions, opts } from "./file.ts";
-import { FsError } from "./_check.ts";
+import { FsError, fsOptions, opt } from "./_check.ts";
 import * as d from "./_ops.ts";
 import { errno, libc } from "./_libc.ts";
 
@@ -103,10 +103,29 @@ export async function run<T>(ring: AsyncRing, p: d.Prepared<T>, options?: FsOpti
 }
 
 /** `prepare()` then run, all inside the promise (bad arguments reject, never throw). */
-async function go<T>(options: FsOptions | undefined, prepare: () => d.Prepared<T>): Promise<T> {
+async function go<T>(
+  check: (o: unknown) => void,
+  options: FsOptions | undefined,
+  prepare: () => d.Prepared<T>,
+): Promise<T> {
+  check(options);
   const p = prepare();
   return await run(options?.ring ?? defaultRing(), p, options);
 }
+
+// Each function's options check (src/fs/_check.ts): unknown keys and wrong types reject.
+const STAT = fsOptions("stat", { mask: opt.u32 });
+const LSTAT = fsOptions("lstat", { mask: opt.u32 });
+const RENAME_OPTS = fsOptions("rename", { noReplace: opt.bool, exchange: opt.bool, whiteout: opt.bool });
+const UNLINK = fsOptions("unlink");
+const RMDIR = fsOptions("rmdir");
+const MKDIR = fsOptions("mkdir", { mode: opt.mode, recursive: opt.bool });
+const SYMLINK = fsOptions("symlink");
+const LINK = fsOptions("link");
+const GETXATTR = fsOptions("getxattr", { size: opt.u32 });
+const SETXATTR = fsOptions("setxattr", { create: opt.bool, replace: opt.bool });
+const MADVISE = fsOptions("madvise");
+const FTRUNCATE = fsOptions("truncate", { path: opt.string });
 
 /**
  * Options of {@linkcode stat} and {@linkcode lstat}.
@@ -135,7 +154,7 @@ export interface StatOptions extends FsOptions {
  * ```
  */
 export function stat(path: string, options: StatOptions = {}): Promise<Statx & { mask: number }> {
-  return go(options, () => d.statx(path, options.mask ?? 0x7ff, true));
+  return go(STAT, options, () => d.statx(path, options.mask ?? 0x7ff, true));
 }
 
 /**
@@ -148,7 +167,7 @@ export function stat(path: string, options: StatOptions = {}): Promise<Statx & {
  * ```
  */
 export function lstat(path: string, options: StatOptions = {}): Promise<Statx & { mask: number }> {
-  return go(options, () => d.statx(path, options.mask ?? 0x7ff, false));
+  return go(LSTAT, options, () => d.statx(path, options.mask ?? 0x7ff, false));
 }
 
 /**
@@ -182,7 +201,7 @@ export interface RenameOptions extends FsOptions {
  * ```
  */
 export function rename(oldPath: string, newPath: string, options: RenameOptions = {}): Promise<void> {
-  return go(options, () => {
+  return go(RENAME_OPTS, options, () => {
     const flags = (options.noReplace ? RENAME.NOREPLACE : 0) | (options.exchange ? RENAME.EXCHANGE : 0) |
       (options.whiteout ? RENAME.WHITEOUT : 0);
     return d.renameat(oldPath, newPath, flags);
@@ -200,7 +219,7 @@ export function rename(oldPath: string, newPath: string, options: RenameOptions 
  * ```
  */
 export function unlink(path: string, options: FsOptions = {}): Promise<void> {
-  return go(options, () => d.unlinkat(path, false));
+  return go(UNLINK, options, () => d.unlinkat(path, false));
 }
 
 /**
@@ -214,7 +233,7 @@ export function unlink(path: string, options: FsOptions = {}): Promise<void> {
  * ```
  */
 export function rmdir(path: string, options: FsOptions = {}): Promise<void> {
-  return go(options, () => d.unlinkat(path, true));
+  return go(RMDIR, options, () => d.unlinkat(path, true));
 }
 
 /**
@@ -244,8 +263,9 @@ export interface MkdirOptions extends FsOptions {
  * ```
  */
 export async function mkdir(path: string, options: MkdirOptions = {}): Promise<void> {
+  MKDIR(options);
   const mode = options.mode ?? 0o777;
-  if (!options.recursive) return await go(options, () => d.mkdirat(path, mode));
+  if (!options.recursive) return await go(MKDIR, options, () => d.mkdirat(path, mode));
   d.mkdirat(path, mode); // check the arguments first
   const ring = options.ring ?? defaultRing();
   // Walk up to the first existing ancestor, then create downwards.
@@ -279,7 +299,7 @@ export async function mkdir(path: string, options: MkdirOptions = {}): Promise<v
  * ```
  */
 export function symlink(target: string, path: string, options: FsOptions = {}): Promise<void> {
-  return go(options, () => d.symlinkat(target, path));
+  return go(SYMLINK, options, () => d.symlinkat(target, path));
 }
 
 /**
@@ -294,7 +314,7 @@ export function symlink(target: string, path: string, options: FsOptions = {}): 
  * ```
  */
 export function link(existingPath: string, newPath: string, options: FsOptions = {}): Promise<void> {
-  return go(options, () => d.linkat(existingPath, newPath));
+  return go(LINK, options, () => d.linkat(existingPath, newPath));
 }
 
 /**
@@ -322,7 +342,7 @@ export interface GetxattrOptions extends FsOptions {
  * ```
  */
 export function getxattr(path: string, name: string, options: GetxattrOptions = {}): Promise<Uint8Array> {
-  return go(options, () => d.getxattr(path, name, options.size ?? 65536));
+  return go(GETXATTR, options, () => d.getxattr(path, name, options.size ?? 65536));
 }
 
 /**
@@ -358,7 +378,7 @@ export function setxattr(
   value: Uint8Array | string,
   options: SetxattrOptions = {},
 ): Promise<void> {
-  return go(options, () => {
+  return go(SETXATTR, options, () => {
     const v = typeof value === "string" ? new TextEncoder().encode(value) : value;
     return d.setxattr(path, name, v, (options.create ? 1 : 0) | (options.replace ? 2 : 0));
   });
@@ -376,7 +396,7 @@ export function setxattr(
  * ```
  */
 export function madvise(bytes: ArrayBufferView, advice: number, options: FsOptions = {}): Promise<void> {
-  return go(options, () => d.madvise(bytes, advice));
+  return go(MADVISE, options, () => d.madvise(bytes, advice));
 }
 
 /**
@@ -395,6 +415,7 @@ export async function ftruncate(
   length: number,
   options: FsOptions & { path?: string } = {},
 ): Promise<void> {
+  FTRUNCATE(options);
   const p = d.ftruncate(fd, length, options.path);
   const ring = options.ring ?? defaultRing();
   if (supports(ring.ring, p.opcode)) return await run(ring, p, options);

@@ -18,7 +18,13 @@ export {
   type OpenOptions,
   type Statx,
 } from "./file.ts";
-export { readFile, type ReadFileAsyncOptions, writeFile, type WriteFileOptions } from "./read_write.ts";
+export {
+  readFile,
+  type ReadFileAsyncOptions,
+  readFiles,
+  writeFile,
+  type WriteFileOptions,
+} from "./read_write.ts";
 export { copyFile, type CopyFileOptions, type CopyMethod } from "./copy.ts";
 export {
   ftruncate,

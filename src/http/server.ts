@@ -7,13 +7,14 @@
  *
  * @module
  */
-import { realpathSync } from "node:fs";
+import { realpathSync, statSync } from "node:fs";
 import { listen } from "../net/mod.ts";
-import { defaultRing } from "../fs/mod.ts";
+import { defaultRing, FsError } from "../fs/mod.ts";
 import { DEFAULT_LIMITS, type HeadLimits } from "./parse.ts";
 import type { FetchHandler } from "./_fetch.ts";
 import { startEngine } from "./_engine.ts";
 import { FIELDS, SlotCounters, SumCounters } from "./_counters.ts";
+import { checkBool, checkFn, checkInt, checkSignal, rangeError, typeError } from "../ring/_args.ts";
 
 export type { FetchHandler } from "./_fetch.ts";
 
@@ -96,6 +97,13 @@ export interface ServeDirOptions {
   onLog?: (line: string) => void;
   /** Files up to this size are kept in memory and sent with their head in one send (default 64 KiB). */
   smallFileSize?: number;
+  /**
+   * Pipes per server thread for sending large files by splice (file → pipe →
+   * socket, no copy through user memory; default 64, 0: never splice). Each
+   * asks for 1 MiB (`fs.pipe-max-size`); while all are busy, large files are
+   * read and sent through a buffer instead.
+   */
+  splicePipes?: number;
   /** Ring entries (default 1024). */
   entries?: number;
   /** Server threads, each with its own ring, accepting on the same socket (default 1). */
@@ -198,6 +206,40 @@ export class FileServer implements AsyncDisposable {
   }
 }
 
+/** The types of the options serveDir does not check where it uses them (issue 10). */
+function checkOptionTypes(o: ServeDirOptions): void {
+  const what = (k: string) => `serveDir options.${k}`;
+  if (o.hostname !== undefined && typeof o.hostname !== "string") {
+    throw typeError(what("hostname"), 'an address such as "127.0.0.1" or "::"', o.hostname);
+  }
+  if (o.signal !== undefined) checkSignal(o.signal, what("signal"));
+  for (const k of ["followSymlinks", "dotfiles", "listing"] as const) {
+    if (o[k] !== undefined) checkBool(o[k], what(k));
+  }
+  if (o.cors !== undefined && typeof o.cors !== "boolean" && typeof o.cors !== "string") {
+    throw typeError(what("cors"), "true, false or an origin string", o.cors);
+  }
+  if (o.fetch !== undefined) checkFn(o.fetch, what("fetch"));
+  if (o.onLog !== undefined) checkFn(o.onLog, what("onLog"));
+  if (o.smallFileSize !== undefined) checkInt(o.smallFileSize, what("smallFileSize"), 0, 0x7ffff000);
+  if (o.entries !== undefined) checkInt(o.entries, what("entries"), 1, 32768);
+  if (o.revalidate !== undefined) {
+    if (typeof o.revalidate !== "number") {
+      throw typeError(what("revalidate"), "milliseconds ≥ 0", o.revalidate);
+    }
+    if (!(o.revalidate >= 0)) throw rangeError(what("revalidate"), "milliseconds ≥ 0", o.revalidate);
+  }
+  if (o.limits !== undefined && (o.limits === null || typeof o.limits !== "object")) {
+    throw typeError(what("limits"), "an object of limits (see DEFAULT_SERVER_LIMITS)", o.limits);
+  }
+  if (o.port !== undefined && typeof o.port !== "number") {
+    throw typeError(what("port"), "an integer 0..65535", o.port);
+  }
+  if (o.workers !== undefined && typeof o.workers !== "number") {
+    throw typeError(what("workers"), "an integer 1..256", o.workers);
+  }
+}
+
 function corsHeaders(cors: boolean | string | undefined): string {
   if (!cors) return "";
   if (cors === true || cors === "*") return "Access-Control-Allow-Origin: *\r\n";
@@ -220,6 +262,7 @@ const KNOWN_OPTIONS = new Set([
   "limits",
   "onLog",
   "smallFileSize",
+  "splicePipes",
   "entries",
   "workers",
   "revalidate",
@@ -246,8 +289,13 @@ export async function serveDir(options: ServeDirOptions): Promise<FileServer> {
     );
   }
   for (const k of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(k)) throw new TypeError(`unknown serveDir option ${JSON.stringify(k)}`);
+    if (!KNOWN_OPTIONS.has(k)) {
+      throw new TypeError(
+        `unknown serveDir option ${JSON.stringify(k)}; known options: ${[...KNOWN_OPTIONS].join(", ")}`,
+      );
+    }
   }
+  checkOptionTypes(options);
   if (typeof options.root !== "string" || options.root === "") {
     throw new TypeError(
       `root must be a directory path, got ${JSON.stringify(options.root)} (${typeof options.root})`,
@@ -255,9 +303,15 @@ export async function serveDir(options: ServeDirOptions): Promise<FileServer> {
   }
   const limits: ServerLimits = { ...DEFAULT_SERVER_LIMITS };
   for (const [k, v] of Object.entries(options.limits ?? {})) {
-    if (!(k in DEFAULT_SERVER_LIMITS)) throw new TypeError(`unknown limit ${JSON.stringify(k)}`);
+    if (!(k in DEFAULT_SERVER_LIMITS)) {
+      throw new TypeError(
+        `unknown limit ${JSON.stringify(k)}; known limits: ${Object.keys(DEFAULT_SERVER_LIMITS).join(", ")}`,
+      );
+    }
     if (!Number.isInteger(v) || (v as number) < 1) {
-      throw new RangeError(`limits.${k} must be a positive integer, got ${JSON.stringify(v)} (${typeof v})`);
+      throw new (typeof v === "number" ? RangeError : TypeError)(
+        `limits.${k} must be a positive integer, got ${JSON.stringify(v)} (${typeof v})`,
+      );
     }
     (limits as unknown as Record<string, number>)[k] = v as number;
   }
@@ -279,12 +333,28 @@ export async function serveDir(options: ServeDirOptions): Promise<FileServer> {
       "a fetch handler cannot cross to worker threads: use workers: 1, or start serveDir in each of your own workers",
     );
   }
+  const pipes = options.splicePipes ?? 64;
+  if (!Number.isInteger(pipes) || pipes < 0 || pipes > 4096) {
+    throw new RangeError(
+      `splicePipes must be an integer 0..4096, got ${JSON.stringify(pipes)} (${typeof pipes})`,
+    );
+  }
   const port = options.port ?? 8000;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new RangeError(`port must be an integer 0..65535, got ${JSON.stringify(port)} (${typeof port})`);
   }
   const extra = corsHeaders(options.cors);
-  const o: ServeDirOptions = { ...options, root: realpathSync(options.root) };
+  let root: string;
+  try {
+    root = realpathSync(options.root);
+  } catch (e) {
+    // ENOENT/ENOTDIR/EACCES as an FsError naming the root; Deno's NotCapable (no --allow-read) as it is.
+    const errno = (e as { errno?: unknown }).errno;
+    if (typeof errno !== "number") throw e;
+    throw new FsError(-errno, "serveDir root", options.root, undefined, undefined, { cause: e });
+  }
+  if (!statSync(root).isDirectory()) throw new FsError(20, "serveDir root", options.root); // ENOTDIR
+  const o: ServeDirOptions = { ...options, root };
   const hostname = o.hostname ?? "0.0.0.0";
   const shared = new Float64Array(new SharedArrayBuffer(8 * FIELDS * workers));
   if (workers === 1) {
@@ -299,7 +369,7 @@ export async function serveDir(options: ServeDirOptions): Promise<FileServer> {
     );
   }
   // Worker threads: the listening socket is made here and shared.
-  const listener = listen({ host: hostname, port, ring: defaultRing() });
+  const listener = await listen({ host: hostname, port, ring: defaultRing() });
   const { fetch: _f, signal: _s, onLog, ...plain } = o;
   const threads: Worker[] = [];
   const started: Promise<void>[] = [];

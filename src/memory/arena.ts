@@ -13,7 +13,7 @@ import { getNative } from "../runtime/_ffi.ts";
 import { UringError } from "../errors/uring_error.ts";
 import { hugepageHint, hugepageShortage } from "../errors/hints.ts";
 import { Errno } from "../errors/errno.ts";
-import { show } from "../ring/_args.ts";
+import { checkOptions, show } from "../ring/_args.ts";
 import { markOwned } from "./_pin.ts";
 
 /**
@@ -163,6 +163,7 @@ export class Arena {
    * ```
    */
   static create(options: ArenaOptions = {}): Arena {
+    checkOptions(options, "Arena.create options", ["size", "memory"]);
     return createArena(options, "memory");
   }
 
@@ -197,10 +198,14 @@ export class Arena {
   alloc(size: number, align: number = PAGE_SIZE): Slice {
     if (this.#disposed) throw new TypeError("arena is disposed");
     if (!Number.isSafeInteger(size) || size <= 0) {
-      throw new RangeError(`slice size must be a positive integer, got ${size}`);
+      throw new (typeof size === "number" ? RangeError : TypeError)(
+        `alloc: slice size must be a positive integer, got ${show(size)}`,
+      );
     }
-    if (!Number.isSafeInteger(align) || align <= 0 || (align & (align - 1)) !== 0) {
-      throw new RangeError(`alignment must be a power of two, got ${align}`);
+    if (!Number.isSafeInteger(align) || align <= 0 || (align & (align - 1)) !== 0 || align > 2 ** 30) {
+      throw new (typeof align === "number" ? RangeError : TypeError)(
+        `alloc: alignment must be a power of two up to 2^30, got ${show(align)}`,
+      );
     }
     const start = Math.ceil((this.address + this.#used) / align) * align - this.address;
     if (start + size > this.size) {
@@ -270,7 +275,9 @@ export function createArena(options: ArenaOptions, knob: "memory" | "hugepages")
   const size = options.size ?? 2 << 20;
   const memory = options.memory ?? "auto";
   if (!Number.isSafeInteger(size) || size <= 0) {
-    throw new RangeError(`arena size must be a positive integer, got ${show(size)}`);
+    throw new (typeof size === "number" ? RangeError : TypeError)(
+      `arena size must be a positive integer, got ${show(size)}`,
+    );
   }
   if (typeof memory !== "string" || !Object.hasOwn(MODE, memory)) {
     throw new TypeError(`${knob} must be "auto", "hugetlb", "thp" or "pages", got ${show(memory)}`);
@@ -291,8 +298,9 @@ export function createArena(options: ArenaOptions, knob: "memory" | "hugepages")
   let fallback: string | undefined;
   if (memory === "auto" && kind !== "hugetlb") {
     fallback = `no hugetlb page: ${hugepageShortage()}` +
-      (kind === "pages" ? "; transparent hugepages are off too (/sys/kernel/mm/transparent_hugepage/enabled)" : "");
+      (kind === "pages"
+        ? "; transparent hugepages are off too (/sys/kernel/mm/transparent_hugepage/enabled)"
+        : "");
   }
   return make(Number(out[0]), Number(out[1]), kind, Number(out[3]), fallback);
 }
-

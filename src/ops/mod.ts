@@ -1,7 +1,8 @@
 /**
- * Every SQE writer and setter (`src/ops/` is the only code that knows SQE
- * offsets, as `liburing.h` is for liburing), the field-width checks they use,
- * and the probe gate.
+ * `@jsuring/jsuring/ops`: every SQE writer and setter (`src/ops/` is the
+ * only code that knows SQE offsets, as `liburing.h` is for liburing), the
+ * field-width checks they use, and the probe gate. Everything here is also
+ * exported by the package root, `@jsuring/jsuring`.
  *
  * Adding an opcode:
  * 1. its row in `OPCODES` (`src/abi/opcodes.ts`): number and first Linux
@@ -17,6 +18,13 @@
  *    which fails while an exported writer has none;
  * 4. callers gate it with `requireOp(ring, Op.X)` when it is newer than the
  *    library's floor.
+ *
+ * @example
+ * ```ts
+ * import { prepNop, sqeViews } from "@jsuring/jsuring/ops";
+ * const s = sqeViews(new ArrayBuffer(64));
+ * prepNop(s, 0);
+ * ```
  *
  * @module
  */

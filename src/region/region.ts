@@ -29,7 +29,7 @@ import {
   RegionFlag,
   Register,
 } from "../abi/mod.ts";
-import { type Arena, createArena, type MemoryKind, type MemoryRequest, PAGE_SIZE } from "../memory/arena.ts";
+import { Arena, createArena, type MemoryKind, type MemoryRequest, PAGE_SIZE } from "../memory/arena.ts";
 import { getNative } from "../runtime/_ffi.ts";
 import { libjsuring } from "../runtime/libs.ts";
 import { Errno } from "../errors/errno.ts";
@@ -38,7 +38,8 @@ import { kernelAtLeast, kernelVersion, memlockHint } from "../errors/hints.ts";
 import { putU64 } from "../ops/sqe.ts";
 import { getU64 } from "../memory/u64.ts";
 import { Ring, type RingOptions } from "../ring/ring.ts";
-import { ringLayout, setupFlags } from "../ring/setup.ts";
+import { checkRingOptions, RING_OPTION_KEYS, ringLayout, setupFlags } from "../ring/setup.ts";
+import { checkChoice, checkInt, checkOptions, rangeError, typeError } from "../ring/_args.ts";
 
 /**
  * Where a param region's memory comes from.
@@ -178,6 +179,11 @@ const REGIONS = new WeakMap<Ring, ParamRegion>();
  * ```
  */
 export function requireRegions(running: [number, number] = kernelVersion()): void {
+  if (
+    !Array.isArray(running) || running.length !== 2 || !running.every((n) => Number.isInteger(n) && n >= 0)
+  ) {
+    throw typeError("requireRegions: running", "[major, minor], as kernelVersion() returns", running);
+  }
   if (kernelAtLeast(REGION_SINCE, running)) return;
   throw new UringError(
     Errno.EINVAL,
@@ -188,7 +194,12 @@ export function requireRegions(running: [number, number] = kernelVersion()): voi
   );
 }
 
-function regionHint(errno: number, waitArgs: boolean, memory: RegionMemory, size: number): string | undefined {
+function regionHint(
+  errno: number,
+  waitArgs: boolean,
+  memory: RegionMemory,
+  size: number,
+): string | undefined {
   switch (errno) {
     case Errno.EBUSY:
       return "a ring has at most one param region, and this one already has it";
@@ -220,8 +231,22 @@ function pageRound(n: number): number {
 }
 
 function checkCount(name: string, n: number, max: number): void {
-  if (!Number.isSafeInteger(n) || n < 0 || n > max) {
-    throw new RangeError(`${name} must be an integer from 0 to ${max}, got ${n}`);
+  checkInt(n, name, 0, max);
+}
+
+const REGION_KEYS = ["waitSlots", "size", "memory", "arena", "hugepages"];
+
+/** `options` of ParamRegion.register (`what` names it): known keys, each of its type. */
+function checkRegionOptions(options: RegionOptions, what: string, known = REGION_KEYS): void {
+  checkOptions(options, what, known);
+  if (options.waitSlots !== undefined) checkCount(`${what}.waitSlots`, options.waitSlots, 1 << 20);
+  if (options.size !== undefined) checkInt(options.size, `${what}.size (bytes)`, 0, Number.MAX_SAFE_INTEGER);
+  if (options.memory !== undefined) checkChoice(options.memory, `${what}.memory`, ["user", "kernel"]);
+  if (options.arena !== undefined && !(options.arena instanceof Arena)) {
+    throw typeError(`${what}.arena`, "an Arena (Arena.create())", options.arena);
+  }
+  if (options.hugepages !== undefined) {
+    checkChoice(options.hugepages, `${what}.hugepages`, ["auto", "hugetlb", "thp", "pages"]);
   }
 }
 
@@ -236,6 +261,7 @@ function checkCount(name: string, n: number, max: number): void {
  * ```
  */
 export function waitAreaBytes(waitSlots: number): number {
+  checkCount("waitAreaBytes: waitSlots", waitSlots, 1 << 20);
   return waitSlots * (WAIT_SLOT_SIZE + SIGSET_SIZE);
 }
 
@@ -335,21 +361,20 @@ export class ParamRegion implements Disposable {
    * ```
    */
   static register(ring: Ring, options: RegionOptions = {}): ParamRegion {
-    if (!(ring instanceof Ring)) throw new TypeError("ring must be a Ring");
+    if (!(ring instanceof Ring)) {
+      throw typeError("ParamRegion.register: ring", "a Ring (Ring.create())", ring);
+    }
+    checkRegionOptions(options, "region options");
     if (ring.fd < 0) throw new TypeError("ring is closed");
     const waitSlots = options.waitSlots ?? 0;
-    checkCount("waitSlots", waitSlots, 1 << 20);
     const memory = options.memory ?? "user";
-    if (memory !== "user" && memory !== "kernel") {
-      throw new TypeError(`memory must be "user" or "kernel", got ${memory}`);
-    }
     if (memory === "kernel" && options.arena) {
       throw new TypeError('an arena is only used with memory: "user"');
     }
     const need = waitAreaBytes(waitSlots);
     const asked = options.size ?? Math.max(need, 1);
     if (!Number.isSafeInteger(asked) || asked <= 0) {
-      throw new RangeError(`region size must be a positive integer, got ${asked}`);
+      throw rangeError("region options.size (bytes)", "a positive integer", asked);
     }
     if (asked < need) {
       throw new RangeError(
@@ -438,6 +463,7 @@ export class ParamRegion implements Disposable {
    * ```
    */
   static of(ring: Ring): ParamRegion | undefined {
+    if (!(ring instanceof Ring)) throw typeError("ParamRegion.of: ring", "a Ring", ring);
     return REGIONS.get(ring);
   }
 
@@ -636,8 +662,18 @@ export interface RingWithRegion extends Disposable {
  * ```
  */
 export function createRingWithRegion(options: RingWithRegionOptions = {}): RingWithRegion {
+  checkOptions(options, "createRingWithRegion options", [...RING_OPTION_KEYS, "waitSlots", "region"]);
   const { waitSlots = 0, region: regionOptions, ...ringOptions } = options;
-  checkCount("waitSlots", waitSlots, 1 << 20);
+  checkCount("createRingWithRegion options.waitSlots", waitSlots, 1 << 20);
+  if (regionOptions !== undefined) {
+    checkRegionOptions(regionOptions, "createRingWithRegion options.region", [
+      "size",
+      "memory",
+      "arena",
+      "hugepages",
+    ]);
+  }
+  checkRingOptions(ringOptions);
   const wantRegion = regionOptions !== undefined || waitSlots > 0;
   if (!wantRegion) return wrap(Ring.create(ringOptions), undefined, undefined);
   if (!kernelAtLeast(REGION_SINCE)) {
@@ -653,7 +689,7 @@ export function createRingWithRegion(options: RingWithRegionOptions = {}): RingW
   const ro: RegionOptions = { ...regionOptions, waitSlots };
   const extra = regionOptions?.size ?? 0;
   if (!Number.isSafeInteger(extra) || extra < 0) {
-    throw new RangeError(`region size must be a non-negative integer, got ${extra}`);
+    throw rangeError("createRingWithRegion options.region.size (bytes)", "a non-negative integer", extra);
   }
   // The wait slots (and their signal masks) come first, the parameter space after.
   const regionBytes = pageRound(Math.max(waitAreaBytes(waitSlots) + extra, 1));

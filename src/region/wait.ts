@@ -32,9 +32,17 @@ import { SIG } from "../abi/linux.ts";
 import { Errno } from "../errors/errno.ts";
 import { UringError } from "../errors/uring_error.ts";
 import { kernelAtLeast, kernelVersion } from "../errors/hints.ts";
-import type { Ring, Timeout } from "../ring/ring.ts";
-import { checkOptions, checkU32, timespecParts } from "../ring/_args.ts";
-import { type EnterEngine, engineOf } from "../ring/_enter.ts";
+import { Ring, type Timeout } from "../ring/ring.ts";
+import {
+  checkChoice,
+  checkInt,
+  checkOptions,
+  checkU32,
+  show,
+  timespecParts,
+  typeError,
+} from "../ring/_args.ts";
+import { engineOf, type EnterEngine } from "../ring/_enter.ts";
 import { type U64Arg, u64Arg } from "../runtime/enter.ts";
 import { ParamRegion, REGION_SINCE, SIGSET_SIZE, WAIT_SLOT_SIZE } from "./region.ts";
 
@@ -164,12 +172,20 @@ interface Parsed {
 
 function signalNumber(s: Signal): number {
   const n = typeof s === "number" ? s : SIGNALS[s];
-  if (!Number.isInteger(n) || n < 1 || n > 64) throw new RangeError(`not a signal: ${String(s)}`);
+  if (!Number.isInteger(n) || n < 1 || n > 64) {
+    throw new (typeof s === "number" || typeof s === "string" ? RangeError : TypeError)(
+      `wait options.sigmask: each entry must be a signal number 1..64 or a name such as "SIGINT", got ${
+        show(s)
+      }`,
+    );
+  }
   return n;
 }
 
 function sigset(signals: readonly Signal[]): [number, number] {
-  if (!Array.isArray(signals)) throw new TypeError("sigmask must be an array of signal numbers or names");
+  if (!Array.isArray(signals)) {
+    throw typeError("wait options.sigmask", "an array of signal numbers or names", signals);
+  }
   let lo = 0, hi = 0;
   for (const s of signals) {
     const n = signalNumber(s) - 1;
@@ -183,8 +199,8 @@ function parse(o: WaitOptions): Parsed {
   checkOptions(o, "wait options", ["timeout", "minWaitUsec", "sigmask"]);
   if (o === undefined) throw new TypeError("wait options must be an object, got undefined");
   const hasTs = o.timeout !== undefined;
-  const [sec, nsec] = hasTs ? timespecParts(o.timeout!) : [0, 0];
-  const minWait = checkU32(o.minWaitUsec ?? 0, "minWaitUsec");
+  const [sec, nsec] = hasTs ? timespecParts(o.timeout!, "wait options.timeout") : [0, 0];
+  const minWait = checkU32(o.minWaitUsec ?? 0, "wait options.minWaitUsec");
   const hasMask = o.sigmask !== undefined;
   const [maskLo, maskHi] = hasMask ? sigset(o.sigmask!) : [0, 0];
   return {
@@ -297,13 +313,16 @@ export class WaitSlots {
    * @throws {TypeError} `path: "ext_arg_reg"` on a ring without wait slots
    */
   constructor(ring: Ring, options: WaitSlotsOptions = {}) {
+    if (!(ring instanceof Ring)) throw typeError("WaitSlots: ring", "a Ring (Ring.create())", ring);
+    checkOptions(options, "WaitSlots options", ["path", "slots"]);
+    if (options.path !== undefined) {
+      checkChoice(options.path, "WaitSlots options.path", ["ext_arg_reg", "ext_arg"]);
+    }
+    if (options.slots !== undefined) checkInt(options.slots, "WaitSlots options.slots", 1, 1 << 16);
     this.ring = ring;
     const region = ParamRegion.of(ring);
     let path = options.path;
     let reason: string | undefined;
-    if (path !== undefined && path !== "ext_arg_reg" && path !== "ext_arg") {
-      throw new TypeError(`path must be "ext_arg_reg" or "ext_arg", got ${path}`);
-    }
     const registered = region !== undefined && region.waitSlots > 0;
     if (path === "ext_arg_reg" && !registered) {
       throw new TypeError(
@@ -341,9 +360,6 @@ export class WaitSlots {
       this.#sigWord = (this.capacity * WAIT_SLOT_SIZE) >> 2;
     } else {
       const n = options.slots ?? 8;
-      if (!Number.isSafeInteger(n) || n < 1 || n > 1 << 16) {
-        throw new RangeError(`slots must be an integer from 1 to 65536, got ${n}`);
-      }
       this.region = undefined;
       this.capacity = n;
       this.#u32 = new Uint32Array((n * EXT_STRIDE) >> 2);
@@ -623,6 +639,7 @@ export class WaitSlots {
    * ```
    */
   wait(waitNr: number, arg?: WaitOptions | WaitSlot): boolean {
+    checkU32(waitNr, "wait waitNr");
     const slot = this.#resolve(arg);
     for (;;) {
       const ret = this.#enterSlot(waitNr, slot);
@@ -647,6 +664,7 @@ export class WaitSlots {
    * ```
    */
   waitRaw(waitNr: number, arg?: WaitOptions | WaitSlot): number {
+    checkU32(waitNr, "waitRaw waitNr");
     return this.#enterSlot(waitNr, this.#resolve(arg));
   }
 
@@ -668,9 +686,8 @@ export class WaitSlots {
    */
   waitAt(offset: number, waitNr: number): boolean {
     if (this.path !== "ext_arg_reg") throw new TypeError("waitAt needs the registered (ext_arg_reg) path");
-    if (!Number.isSafeInteger(offset) || offset < 0) {
-      throw new RangeError(`offset must be ≥ 0, got ${offset}`);
-    }
+    checkInt(offset, "waitAt offset (bytes into the region)", 0, Number.MAX_SAFE_INTEGER);
+    checkU32(waitNr, "waitAt waitNr");
     for (;;) {
       const ret = this.#enter(waitNr, EnterFlag.EXT_ARG | EnterFlag.EXT_ARG_REG, u64(offset), REG_ARGSZ);
       if (ret >= 0) return this.ring.ready >= waitNr;
@@ -707,7 +724,8 @@ export class WaitSlots {
         `other than ${SIGSET_SIZE}`;
     } else if (errno === Errno.EINVAL) {
       // struct io_uring_getevents_arg: 5.11's checks (argsz, pad / min_wait_usec)
-      hint = `the kernel refused the wait argument (struct io_uring_getevents_arg): a sigmask size other than ${SIGSET_SIZE}, ` +
+      hint =
+        `the kernel refused the wait argument (struct io_uring_getevents_arg): a sigmask size other than ${SIGSET_SIZE}, ` +
         "or a non-zero min_wait_usec on a kernel without IORING_FEAT_MIN_TIMEOUT (6.12)";
     } else if (errno === Errno.EBADFD) {
       hint = "the ring is still disabled: enable() it first";

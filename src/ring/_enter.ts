@@ -16,7 +16,19 @@
  *   slot offset with EXT_ARG | EXT_ARG_REG, or a prepared getevents_arg): the
  *   caller supplies the argument, never its own enter;
  * - EINTR (retried) and ETIME (a timed wait ends; the CQEs already there
- *   decide the answer).
+ *   decide the answer);
+ * - the registered ring fd (IORING_REGISTER_RING_FDS, 5.18): at its first
+ *   enter the ring registers its own fd in the calling thread's io_uring
+ *   context, and every enter after passes the registered index with
+ *   IORING_ENTER_REGISTERED_RING, sparing the kernel an fdget/fdput per
+ *   enter (an atomic on a shared file table: Deno and Bun are
+ *   multithreaded), as liburing's `io_uring_register_ring_fd` does. A ring
+ *   is used only by the thread that made it (JS objects do not cross
+ *   threads), and the registration belongs to that thread. If the kernel
+ *   refuses (before 5.18, or all 16 per-thread slots taken) the plain fd is
+ *   used. The ring unregisters before its fd is closed
+ *   ({@linkcode EnterEngine.unregisterRingFd}): a registration holds a file
+ *   reference, so the ring would otherwise outlive its close.
  *
  * Private to the ring layer: a ring's engine is reached through
  * {@linkcode engineOf}, not through a public member.
@@ -37,6 +49,29 @@ export interface EngineRing {
 }
 
 const GETEVENTS_ARGSZ = u64ArgLazy(io_uring_getevents_arg.size);
+
+const REGISTER_RING_FDS = 20; // io_uring_register opcode, 5.18
+const UNREGISTER_RING_FDS = 21;
+/** Not tried yet / refused by the kernel: states of {@linkcode EnterEngine}'s registration. */
+const UNTRIED = -2, REFUSED = -1;
+
+let registerByDefault = true;
+
+/**
+ * Whether rings created from now on register their fd (default true). For
+ * `bench/echo.ts`, which measures the registration with and without.
+ */
+export function setRegisterRingFd(on: boolean): void {
+  registerByDefault = on;
+}
+
+/** `struct io_uring_rsrc_update` { u32 offset; u32 resv; u64 data }. */
+function rsrcUpdate(offset: number, data: number): Uint32Array {
+  const u = new Uint32Array(4);
+  u[0] = offset >>> 0;
+  u[2] = data >>> 0;
+  return u;
+}
 
 function u64ArgLazy(n: number): () => U64Arg {
   let v: U64Arg | undefined;
@@ -63,6 +98,8 @@ export class EnterEngine {
    * caller never sees them, so waits ask for that many more.
    */
   hidden: () => number = () => 0;
+  /** The registered index, or UNTRIED / REFUSED. */
+  #regIndex: number;
 
   /**
    * @param ring the ring (its `fd` is read per call)
@@ -83,6 +120,33 @@ export class EnterEngine {
     this.#cqHead = words.cqHead;
     this.#cqTail = words.cqTail;
     this.#cqEntries = words.cqEntries;
+    this.#regIndex = registerByDefault ? UNTRIED : REFUSED;
+  }
+
+  /** The registered ring index, or -1 (the plain fd is used). */
+  get registeredIndex(): number {
+    return this.#regIndex >= 0 ? this.#regIndex : -1;
+  }
+
+  #register(fd: number): void {
+    this.#regIndex = REFUSED;
+    if (fd < 0) return;
+    // offset -1: let the kernel pick a free slot and write it back.
+    const u = rsrcUpdate(0xffffffff, fd);
+    const ret = liburing().io_uring_register(fd, REGISTER_RING_FDS, u, 1);
+    if (ret === 1) this.#regIndex = u[0];
+  }
+
+  /**
+   * Drop the ring's fd registration (before the fd is closed; safe to call
+   * twice). Must run on the thread that registered, the ring's own.
+   */
+  unregisterRingFd(): void {
+    const idx = this.#regIndex;
+    this.#regIndex = REFUSED;
+    const fd = this.#ring.fd;
+    if (idx < 0 || fd < 0) return;
+    liburing().io_uring_register(fd, UNREGISTER_RING_FDS, rsrcUpdate(idx, 0), 1);
   }
 
   /** CQEs ready to reap. */
@@ -124,7 +188,12 @@ export class EnterEngine {
       }
     }
     if (!(flags & EnterFlag.GETEVENTS) && this.needsFlush()) flags |= EnterFlag.GETEVENTS;
-    const fd = this.#ring.fd;
+    let fd = this.#ring.fd;
+    if (this.#regIndex === UNTRIED) this.#register(fd);
+    if (this.#regIndex >= 0 && fd >= 0) {
+      fd = this.#regIndex;
+      flags |= EnterFlag.REGISTERED_RING;
+    }
     if (arg === undefined) return liburing().io_uring_enter(fd, toSubmit, minComplete, flags, null);
     // Alone, EXT_ARG_REG is ignored and the offset taken as a sigmask pointer.
     if (flags & EnterFlag.EXT_ARG_REG && !(flags & EnterFlag.EXT_ARG)) {

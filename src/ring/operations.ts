@@ -13,12 +13,20 @@
  *
  * @module
  */
+import { FS_OPERATIONS } from "./operations_fs.ts";
 import { type Direction, FROM_KERNEL, type Pin, pin, pinSend, PinVector, PinWith, TO_KERNEL } from "../memory/_pin.ts";
 import { Misc, Op, statx as statxLayout } from "../abi/mod.ts";
 import { getNative } from "../runtime/_ffi.ts";
 import * as sqe from "../ops/sqe.ts";
 import { prepRecv, prepSend, prepSendZc } from "../ops/net.ts";
 import { MSG } from "../abi/linux.ts";
+// netio (issue 12): server operations
+import { O, RESOLVE, SPLICE_F } from "../abi/linux.ts";
+import { open_how } from "../abi/layout.ts";
+import { prepCloseDirect, prepFixedFdInstall, prepOpenat2, prepPipe, prepSplice, prepTee } from "../ops/fs.ts";
+import { prepConnect, prepRecvmsg, prepSendmsg, prepShutdown, setSendAddr } from "../ops/net.ts";
+import { checkMessage, type MessageHeader, MsgPin, SOCKADDR_MAX } from "../net/_msg.ts";
+import { checkInt, rangeError, typeError } from "./_args.ts";
 import {
   AT_FDCWD,
   checkBool,
@@ -357,6 +365,267 @@ export const RECV: OpDescription<SocketArgs> = {
   buffers: (args) => args[1],
 };
 
+// ------------------------------------------- server operations (issue 12, netio)
+
+type SpliceArgs = [fdIn: number, offIn: number, fdOut: number, offOut: number, nbytes: number, spliceFlags: number];
+
+/**
+ * IORING_OP_SPLICE (5.7): move up to `nbytes` from `fdIn` (at `offIn`, -1:
+ * a pipe or the file position) to `fdOut` (at `offOut`); one side must be a
+ * pipe. `spliceFlags` are `SPLICE_F.*` (`FD_IN_FIXED`: `fdIn` is a
+ * fixed-file slot; the `fixedFile`/`FIXED_FILE` flag covers `fdOut`).
+ * Completes with the bytes moved (0: end of input).
+ */
+export const SPLICE: OpDescription<SpliceArgs> = {
+  name: "splice",
+  opcode: Op.SPLICE,
+  optionKeys: NO_KEYS,
+  check: ([fdIn, offIn, fdOut, offOut, nbytes, spliceFlags]) => {
+    checkFd(fdIn, "splice fdIn");
+    checkOffset(offIn, "splice offIn");
+    checkFd(fdOut, "splice fdOut");
+    checkOffset(offOut, "splice offOut");
+    checkU32(nbytes, "splice nbytes");
+    checkSpliceFlags(spliceFlags, "splice");
+    return undefined;
+  },
+  write: (s, at, [fdIn, offIn, fdOut, offOut, nbytes, spliceFlags]) =>
+    prepSplice(s, at, fdIn, offIn, fdOut, offOut, nbytes, spliceFlags),
+};
+
+const SPLICE_FLAGS = SPLICE_F.MOVE | SPLICE_F.NONBLOCK | SPLICE_F.MORE | SPLICE_F.GIFT;
+
+function checkSpliceFlags(flags: number, what: string): void {
+  checkU32(flags, `${what} spliceFlags`);
+  if ((flags & ~(SPLICE_FLAGS | SPLICE_F.FD_IN_FIXED)) !== 0) {
+    throw rangeError(`${what} spliceFlags`, "SPLICE_F.* bits (MOVE, NONBLOCK, MORE, GIFT, FD_IN_FIXED)", flags);
+  }
+}
+
+/**
+ * IORING_OP_TEE (5.8): duplicate up to `nbytes` from pipe `fdIn` to pipe
+ * `fdOut` without consuming them. Completes with the bytes duplicated.
+ */
+export const TEE: OpDescription<[fdIn: number, fdOut: number, nbytes: number, spliceFlags: number]> = {
+  name: "tee",
+  opcode: Op.TEE,
+  optionKeys: NO_KEYS,
+  check: ([fdIn, fdOut, nbytes, spliceFlags]) => {
+    checkFd(fdIn, "tee fdIn");
+    checkFd(fdOut, "tee fdOut");
+    checkU32(nbytes, "tee nbytes");
+    checkSpliceFlags(spliceFlags, "tee");
+    return undefined;
+  },
+  write: (s, at, [fdIn, fdOut, nbytes, spliceFlags]) => prepTee(s, at, fdIn, fdOut, nbytes, spliceFlags),
+};
+
+const PIPE_FLAGS = O.CLOEXEC | O.NONBLOCK | O.DIRECT;
+
+/**
+ * IORING_OP_PIPE (6.16): pipe2(2); the read and write ends land in
+ * `fds[0]` and `fds[1]` (an Int32Array of at least 2) when it completes.
+ * `pipeFlags`: `O.CLOEXEC`, `O.NONBLOCK`, `O.DIRECT`. `AsyncRing.pipe`
+ * falls back to pipe2(2) on older kernels.
+ */
+export const PIPE: OpDescription<[fds: Int32Array, pipeFlags: number]> = {
+  name: "pipe",
+  opcode: Op.PIPE,
+  optionKeys: NO_KEYS,
+  check: ([fds, pipeFlags]) => {
+    if (!(fds instanceof Int32Array)) throw typeError("pipe fds", "an Int32Array of 2", fds);
+    checkBuffer(fds, "pipe fds");
+    if (fds.length < 2) throw rangeError("pipe fds.length", "at least 2", fds.length);
+    checkU32(pipeFlags, "pipe flags");
+    if ((pipeFlags & ~PIPE_FLAGS) !== 0) {
+      throw rangeError("pipe flags", "O.CLOEXEC | O.NONBLOCK | O.DIRECT bits", pipeFlags);
+    }
+    // The kernel writes both descriptors at completion: library memory only.
+    return pin(fds.subarray(0, 2), FROM_KERNEL, true);
+  },
+  write: (s, at, [, pipeFlags], _o, keep) => prepPipe(s, at, (keep as Pin).addr, pipeFlags),
+  buffers: (args) => args[0],
+};
+
+/**
+ * openat2(2)'s `struct open_how`: `flags` (`O.*`), `mode` (with O_CREAT /
+ * O_TMPFILE), `resolve` (`RESOLVE.*`: BENEATH, IN_ROOT, NO_SYMLINKS, ...).
+ *
+ * @example
+ * ```ts
+ * import { O, type OpenHow, RESOLVE } from "@jsuring/jsuring";
+ * const how: OpenHow = { flags: O.RDONLY, resolve: RESOLVE.BENEATH | RESOLVE.NO_MAGICLINKS };
+ * ```
+ */
+export interface OpenHow {
+  /** open(2) flags (`O.*`, default O_RDONLY). */
+  flags?: number;
+  /** Permission bits for a created file (0..0o7777; only with O_CREAT / O_TMPFILE). */
+  mode?: number;
+  /** `RESOLVE.*` bits restricting path resolution (default 0). */
+  resolve?: number;
+}
+
+const RESOLVE_ALL = RESOLVE.NO_XDEV | RESOLVE.NO_MAGICLINKS | RESOLVE.NO_SYMLINKS | RESOLVE.BENEATH |
+  RESOLVE.IN_ROOT | RESOLVE.CACHED;
+
+/**
+ * IORING_OP_OPENAT2 (5.6): openat2(2) of `path` with `how`; completes with
+ * the new fd. Option `dirfd` (default AT_FDCWD): with `RESOLVE.BENEATH` a
+ * path that leaves it fails with EXDEV.
+ */
+export const OPENAT2: OpDescription<[path: string | Uint8Array, how: OpenHow], { dirfd: number }> = {
+  name: "openat2",
+  opcode: Op.OPENAT2,
+  optionKeys: ["dirfd"],
+  check: ([path, how], o) => {
+    const name = cString(path);
+    checkOptions(how, "openat2 how", ["flags", "mode", "resolve"]);
+    if (how === undefined) throw typeError("openat2 how", "an object { flags?, mode?, resolve? }", how);
+    const w = new Uint32Array(open_how.size / 4);
+    w[open_how.fields.flags[0] / 4] = checkU32(how.flags ?? 0, "openat2 how.flags");
+    w[open_how.fields.mode[0] / 4] = checkInt(how.mode ?? 0, "openat2 how.mode", 0, 0o7777);
+    const resolve = checkU32(how.resolve ?? 0, "openat2 how.resolve");
+    if ((resolve & ~RESOLVE_ALL) !== 0) {
+      throw rangeError("openat2 how.resolve", "RESOLVE.* bits (0x01..0x20)", resolve);
+    }
+    w[open_how.fields.resolve[0] / 4] = resolve;
+    if (o?.dirfd !== undefined) checkDirfd(o.dirfd);
+    return [name, w] as const;
+  },
+  write: (s, at, _a, o, keep) => {
+    const [name, how] = keep as readonly [Uint8Array, Uint32Array];
+    prepOpenat2(s, at, o?.dirfd ?? AT_FDCWD, addressOf(name), addressOf(how));
+  },
+};
+
+/** IORING_OP_SHUTDOWN (5.11): shutdown(2) of socket `fd`; `how` is `SHUT.RD`, `SHUT.WR` or `SHUT.RDWR`. */
+export const SHUTDOWN: OpDescription<[fd: number, how: number]> = {
+  name: "shutdown",
+  opcode: Op.SHUTDOWN,
+  optionKeys: NO_KEYS,
+  check: ([fd, how]) => {
+    checkFd(fd);
+    checkInt(how, "shutdown how (SHUT.RD, SHUT.WR or SHUT.RDWR)", 0, 2);
+    return undefined;
+  },
+  write: (s, at, [fd, how]) => prepShutdown(s, at, fd, how),
+};
+
+function checkSockaddr(addr: unknown, what: string): Uint8Array {
+  if (!(addr instanceof Uint8Array)) throw typeError(what, "a Uint8Array holding a struct sockaddr", addr);
+  checkBuffer(addr, what);
+  if (addr.byteLength < 2 || addr.byteLength > SOCKADDR_MAX) {
+    throw rangeError(`${what} length`, `2 to ${SOCKADDR_MAX} bytes (a struct sockaddr)`, addr.byteLength);
+  }
+  return addr.slice(); // the kernel's copy is taken at prep; ours cannot change or detach before
+}
+
+/**
+ * IORING_OP_CONNECT (5.5): connect socket `fd` to the `struct sockaddr` in
+ * `addr` (copied when queued). A timeout is a linked timeout: `Ring.connect`
+ * and the AsyncRing's `timeout` option add it.
+ */
+export const CONNECT: OpDescription<[fd: number, addr: Uint8Array]> = {
+  name: "connect",
+  opcode: Op.CONNECT,
+  optionKeys: NO_KEYS,
+  check: ([fd, addr]) => {
+    checkFd(fd);
+    return checkSockaddr(addr, "connect addr");
+  },
+  write: (s, at, [fd], _o, keep) => prepConnect(s, at, fd, addressOf(keep as Uint8Array), (keep as Uint8Array).length),
+};
+
+/**
+ * IORING_OP_SENDMSG (5.3): sendmsg(2) of `msg` (data buffers, optional
+ * destination address and control data) on socket `fd`, always with
+ * MSG_NOSIGNAL. Completes with the bytes sent.
+ */
+export const SENDMSG: OpDescription<[fd: number, msg: MessageHeader, msgFlags: number]> = {
+  name: "sendmsg",
+  opcode: Op.SENDMSG,
+  optionKeys: NO_KEYS,
+  check: ([fd, msg, msgFlags]) => {
+    checkFd(fd);
+    checkU32(msgFlags, "msgFlags");
+    return new MsgPin(checkMessage(msg, "sendmsg msg"), false);
+  },
+  write: (s, at, [fd, _m, msgFlags], _o, keep) =>
+    prepSendmsg(s, at, fd, (keep as MsgPin).addr, (msgFlags | MSG_NOSIGNAL) >>> 0),
+  buffers: (args) => args[1].buffers,
+};
+
+/**
+ * IORING_OP_RECVMSG (5.3): recvmsg(2) on socket `fd` into `msg`'s buffers;
+ * at the completion `msg.name` holds the source address (`nameLength`
+ * bytes), `msg.control` the control data, `msg.flags` the msg_flags
+ * (`MSG.TRUNC`: a datagram was cut). Completes with the bytes received.
+ */
+export const RECVMSG: OpDescription<[fd: number, msg: MessageHeader, msgFlags: number]> = {
+  name: "recvmsg",
+  opcode: Op.RECVMSG,
+  optionKeys: NO_KEYS,
+  check: ([fd, msg, msgFlags]) => {
+    checkFd(fd);
+    checkU32(msgFlags, "msgFlags");
+    return new MsgPin(checkMessage(msg, "recvmsg msg"), true);
+  },
+  write: (s, at, [fd, _m, msgFlags], _o, keep) => prepRecvmsg(s, at, fd, (keep as MsgPin).addr, msgFlags),
+  buffers: (args) => args[1].buffers,
+};
+
+/**
+ * IORING_OP_SEND with a destination (6.0, `io_uring_prep_send_set_addr`):
+ * sendto(2) of `buffer` on socket `fd` to the `struct sockaddr` in `addr`
+ * (copied when queued; the kernel copies it again at prep), with
+ * MSG_NOSIGNAL. One datagram without a `msghdr`: what a UDP `sendTo` of one
+ * buffer needs. Before 6.0 the kernel refuses it (EINVAL): use SENDMSG.
+ */
+export const SENDTO: OpDescription<[fd: number, buffer: IoBuffer, addr: Uint8Array, msgFlags: number]> = {
+  name: "sendto",
+  opcode: Op.SEND,
+  optionKeys: NO_KEYS,
+  check: ([fd, buffer, addr, msgFlags]) => {
+    checkFd(fd);
+    checkBuffer(buffer);
+    checkU32(msgFlags, "msgFlags");
+    return new PinWith(pinSend(buffer), checkSockaddr(addr, "sendto addr"));
+  },
+  write: (s, at, [fd, _b, _a, msgFlags], _o, keep) => {
+    const k = keep as PinWith, sa = k.extra as Uint8Array;
+    prepSend(s, at, fd, k.addr, k.len, (msgFlags | MSG_NOSIGNAL) >>> 0);
+    setSendAddr(s, at, addressOf(sa), sa.length);
+  },
+  buffers: (args) => args[1],
+};
+
+/**
+ * IORING_OP_FIXED_FD_INSTALL (6.8): a regular descriptor (the result) for
+ * fixed-file slot `slot`; `installFlags` `Misc.FIXED_FD_NO_CLOEXEC` leaves
+ * out O_CLOEXEC. The slot stays registered.
+ */
+export const FIXED_FD_INSTALL: OpDescription<[slot: number, installFlags: number]> = {
+  name: "fixedFdInstall",
+  opcode: Op.FIXED_FD_INSTALL,
+  optionKeys: NO_KEYS,
+  check: ([slot, installFlags]) => {
+    checkFd(slot, "fixed-file slot");
+    checkInt(installFlags, "fixedFdInstall flags (0 or Misc.FIXED_FD_NO_CLOEXEC)", 0, 1);
+    return undefined;
+  },
+  write: (s, at, [slot, installFlags]) => prepFixedFdInstall(s, at, slot, installFlags),
+};
+
+/** IORING_OP_CLOSE of a fixed-file slot (5.15): empties `slot` (the file closes once unused). */
+export const CLOSE_DIRECT: OpDescription<[slot: number]> = {
+  name: "closeDirect",
+  opcode: Op.CLOSE,
+  optionKeys: NO_KEYS,
+  check: ([slot]) => void checkFd(slot, "fixed-file slot"),
+  write: (s, at, [slot]) => prepCloseDirect(s, at, slot),
+};
+
 /**
  * Every description, by name, for {@linkcode Ring.queue} and `AsyncRing.run`.
  *
@@ -389,6 +658,33 @@ export const OPERATIONS: Readonly<{
   SEND: OpDescription<[fd: number, buffer: IoBuffer, msgFlags: number]>;
   SEND_ZC: OpDescription<[fd: number, buffer: IoBuffer, msgFlags: number]>;
   RECV: OpDescription<[fd: number, buffer: IoBuffer, msgFlags: number]>;
+  SPLICE: OpDescription<
+    [fdIn: number, offIn: number, fdOut: number, offOut: number, nbytes: number, spliceFlags: number]
+  >;
+  TEE: OpDescription<[fdIn: number, fdOut: number, nbytes: number, spliceFlags: number]>;
+  PIPE: OpDescription<[fds: Int32Array, pipeFlags: number]>;
+  OPENAT2: OpDescription<[path: string | Uint8Array, how: OpenHow], { dirfd: number }>;
+  SHUTDOWN: OpDescription<[fd: number, how: number]>;
+  CONNECT: OpDescription<[fd: number, addr: Uint8Array]>;
+  SENDMSG: OpDescription<[fd: number, msg: MessageHeader, msgFlags: number]>;
+  RECVMSG: OpDescription<[fd: number, msg: MessageHeader, msgFlags: number]>;
+  SENDTO: OpDescription<[fd: number, buffer: IoBuffer, addr: Uint8Array, msgFlags: number]>;
+  FIXED_FD_INSTALL: OpDescription<[slot: number, installFlags: number]>;
+  CLOSE_DIRECT: OpDescription<[slot: number]>;
+  // The file-system family (operations_fs.ts).
+  RENAMEAT: OpDescription<[oldPath: string | Uint8Array, newPath: string | Uint8Array, flags: number]>;
+  UNLINKAT: OpDescription<[path: string | Uint8Array, flags: number]>;
+  MKDIRAT: OpDescription<[path: string | Uint8Array, mode: number]>;
+  SYMLINKAT: OpDescription<[target: string | Uint8Array, linkPath: string | Uint8Array]>;
+  LINKAT: OpDescription<[existingPath: string | Uint8Array, newPath: string | Uint8Array, flags: number]>;
+  SYNC_FILE_RANGE: OpDescription<[fd: number, offset: number, len: number, flags: number]>;
+  FALLOCATE: OpDescription<[fd: number, mode: number, offset: number, len: number]>;
+  FADVISE: OpDescription<[fd: number, offset: number, len: number, advice: number]>;
+  MADVISE: OpDescription<[bytes: ArrayBufferView, advice: number]>;
+  FTRUNCATE: OpDescription<[fd: number, len: number]>;
+  SETXATTR: OpDescription<
+    [path: string | Uint8Array, name: string | Uint8Array, value: Uint8Array, flags: number]
+  >;
 }> = Object.freeze({
   NOP,
   READ,
@@ -407,4 +703,17 @@ export const OPERATIONS: Readonly<{
   SEND,
   SEND_ZC,
   RECV,
+  SPLICE,
+  TEE,
+  PIPE,
+  OPENAT2,
+  SHUTDOWN,
+  CONNECT,
+  SENDMSG,
+  RECVMSG,
+  SENDTO,
+  FIXED_FD_INSTALL,
+  CLOSE_DIRECT,
+  // The file-system family (operations_fs.ts).
+  ...FS_OPERATIONS,
 });

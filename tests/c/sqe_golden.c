@@ -259,5 +259,11 @@ int main(void)
 	CASE("userData.2^32", 1ULL << 32, io_uring_prep_nop(sqe));
 	CASE("userData.2^53-1", (1ULL << 53) - 1, io_uring_prep_nop(sqe));
 	CASE("userData.-1", (__u64)-1, io_uring_prep_nop(sqe));
+
+	/* setUserDataFlags (the ring's track): user_data and flags in one writer */
+	CASE("userDataFlags.link-async", 0x1122334455667ULL, (io_uring_prep_read(sqe, 7, ADDR, 4096, OFF),
+					       io_uring_sqe_set_flags(sqe, IOSQE_IO_LINK | IOSQE_ASYNC)));
+	CASE("userDataFlags.2^32-none", 1ULL << 32, io_uring_prep_nop(sqe));
+	CASE("userDataFlags.-1-all", (__u64)-1, (io_uring_prep_nop(sqe), io_uring_sqe_set_flags(sqe, 0x7f)));
 	return 0;
 }

@@ -40,7 +40,7 @@ const out: Record<string, unknown> = {};
   out.asyncRead = bytes.length;
   out.sum = bytes.reduce((a, b) => (a + b) >>> 0, 0);
 
-  await using server = listen({ host: "127.0.0.1", port: 0, ring });
+  await using server = await listen({ host: "127.0.0.1", port: 0, ring });
   const echo = (async () => {
     for await (const conn of server) {
       for await (const chunk of conn.chunks()) await conn.sendAll(chunk);

@@ -1,0 +1,714 @@
+/**
+ * Direct descriptors: connections that live only in the ring's registered
+ * file table. An accept with `IORING_FILE_INDEX_ALLOC` (Linux 5.19,
+ * `io_uring_prep_accept_direct`) puts each new socket in a free slot and
+ * completes with the slot; every operation on the connection then names the
+ * slot with IOSQE_FIXED_FILE, which spares the kernel the fd-table lookup and
+ * reference count of each request (`io_file_get_fixed` instead of `fget`).
+ * No regular descriptor exists until the user asks for one
+ * ({@linkcode DirectConn.installFd}, IORING_OP_FIXED_FD_INSTALL, 6.8).
+ *
+ * Accepting: by default a few single-shot accepts kept in flight, never more
+ * than the free slots. A multishot direct accept (`multishot: true`) costs
+ * one SQE for all connections but is lossy at the edge: it accepts the whole
+ * listen backlog in one go, and a connection accepted when no slot is free is
+ * dropped by the kernel (io_accept → io_fixed_fd_install fails with ENFILE →
+ * the socket is released; seen here: 6 pending connections, 4 free slots, 1
+ * lost).
+ *
+ * The table ({@linkcode FileTable}) is one per ring, registered sparse
+ * (IORING_REGISTER_FILES2 + IORING_RSRC_REGISTER_SPARSE, 5.19) on first use.
+ * Its size: the `size` option, else the soft RLIMIT_NOFILE capped at 4096
+ * (the kernel refuses a table larger than RLIMIT_NOFILE: EMFILE). When few
+ * slots are left (an eighth, at least 8) the accepts in flight are cancelled
+ * and the table doubles, up to RLIMIT_NOFILE: each live slot is installed as
+ * a regular descriptor, the larger table registered and the descriptors put
+ * back in the same slots (Linux 6.8+; before, accepting waits for a slot to
+ * be released). A slot is released when its connection closes (IORING_OP_CLOSE
+ * with `file_index`).
+ *
+ * @module
+ */
+import { setImmediate } from "node:timers";
+import type { AsyncOpOptions, AsyncRing, Multishot } from "../async/async_ring.ts";
+import type { BufferRing } from "../buffers/buf_ring.ts";
+import { CqeFlag, Misc, Register, SqeFlag } from "../abi/flags.ts";
+import { io_uring_rsrc_register } from "../abi/layout.ts";
+import { Op } from "../abi/opcodes.ts";
+import { getSqeFlags, setBufferSelect, setSqeFlags } from "../ops/sqe.ts";
+import { prepAcceptDirect, prepMultishotAcceptDirect, prepRecvMultishot } from "../ops/net.ts";
+import { opSupported, requireOp } from "../ops/require.ts";
+import { OPERATIONS } from "../ring/operations.ts";
+import { checkBool, checkInt, checkOptions, checkSignal } from "../ring/_args.ts";
+import { getNative } from "../runtime/_ffi.ts";
+import { libc, libjsuring } from "../runtime/libs.ts";
+import { putU64 } from "../memory/u64.ts";
+import { UringError } from "../errors/uring_error.ts";
+import { Errno } from "../errors/errno.ts";
+import type { TcpListener } from "./listener.ts";
+import { recvGroup } from "./conn.ts";
+
+const RLIMIT_NOFILE = 7;
+/** IORING_MAX_FIXED_FILES (1 << 20). */
+const MAX_FILES = 1 << 20;
+const DEFAULT_CAP = 4096;
+
+function nofile(): number {
+  const lim = new BigUint64Array(2);
+  if (libc().getrlimit(RLIMIT_NOFILE, lim) !== 0) return 1024;
+  return lim[0] > BigInt(MAX_FILES) ? MAX_FILES : Number(lim[0]);
+}
+
+/**
+ * Options of {@linkcode FileTable.of}.
+ *
+ * @example
+ * ```ts
+ * import type { FileTableOptions } from "@jsuring/jsuring";
+ * const opts: FileTableOptions = { size: 16384 };
+ * ```
+ */
+export interface FileTableOptions {
+  /**
+   * Slots (1..1048576, at most RLIMIT_NOFILE). Default: the soft
+   * RLIMIT_NOFILE, at most 4096; the table grows when full (Linux 6.8+).
+   */
+  size?: number;
+}
+
+const TABLES = new WeakMap<AsyncRing, FileTable>();
+
+/**
+ * A ring's registered file table, managed: registered sparse on first use,
+ * grown when full, slots released when their connections close.
+ *
+ * @example
+ * ```ts
+ * import { AsyncRing, FileTable } from "@jsuring/jsuring";
+ * await using ring = AsyncRing.create();
+ * const table = FileTable.of(ring, { size: 256 });
+ * console.log(table.size, table.used); // 256 0
+ * ```
+ */
+export class FileTable {
+  /** The ring whose table this is. */
+  readonly ring: AsyncRing;
+  #size: number;
+  #live = new Set<number>();
+  /** How often the table grew. */
+  grown = 0;
+
+  private constructor(ring: AsyncRing, size: number) {
+    this.ring = ring;
+    this.#size = size;
+  }
+
+  /**
+   * The ring's table, registered on first use (`options` apply then; later
+   * calls return the same table).
+   *
+   * @example
+   * ```ts
+   * import { AsyncRing, FileTable } from "@jsuring/jsuring";
+   * await using ring = AsyncRing.create();
+   * console.log(FileTable.of(ring) === FileTable.of(ring)); // true
+   * ```
+   */
+  static of(ring: AsyncRing, options: FileTableOptions = {}): FileTable {
+    checkOptions(options, "FileTable options", ["size"]);
+    const have = TABLES.get(ring);
+    if (have) return have;
+    const limit = nofile();
+    const size = options.size === undefined
+      ? Math.min(limit, DEFAULT_CAP)
+      : checkInt(options.size, "FileTable options.size", 1, MAX_FILES);
+    if (size > limit) {
+      throw new RangeError(
+        `FileTable options.size is ${size}, above RLIMIT_NOFILE (${limit}), which the kernel refuses (EMFILE): ` +
+          `raise the limit (ulimit -n) or ask for fewer slots`,
+      );
+    }
+    const t = new FileTable(ring, size);
+    t.#register(size);
+    TABLES.set(ring, t);
+    ring.ring.onClose(() => TABLES.delete(ring));
+    return t;
+  }
+
+  #register(size: number): void {
+    const arg = new Uint32Array(io_uring_rsrc_register.size / 4);
+    arg[io_uring_rsrc_register.fields.nr[0] / 4] = size;
+    arg[io_uring_rsrc_register.fields.flags[0] / 4] = Misc.RSRC_REGISTER_SPARSE;
+    try {
+      this.ring.ring.register(
+        Register.REGISTER_FILES2,
+        arg,
+        io_uring_rsrc_register.size,
+        "FILES2 (sparse file table)",
+      );
+    } catch (e) {
+      if (e instanceof UringError && e.errno === Errno.EBUSY) {
+        throw new UringError(
+          Errno.EBUSY,
+          "FileTable",
+          "this ring already has registered files (ring.registerFiles): direct descriptors need the table managed by FileTable, so use another ring or leave registration to it",
+          { cause: e },
+        );
+      }
+      throw e;
+    }
+  }
+
+  /** Slots in the table. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Slots holding a live connection. */
+  get used(): number {
+    return this.#live.size;
+  }
+
+  /** @internal Whether {@linkcode FileTable.grow} can grow it now. */
+  _canGrow(): boolean {
+    return Math.min(this.#size * 2, nofile(), MAX_FILES) > this.#size &&
+      opSupported(this.ring.ring, Op.FIXED_FD_INSTALL);
+  }
+
+  /** @internal The kernel put a file in `slot`. */
+  _took(slot: number): void {
+    this.#live.add(slot);
+  }
+
+  /**
+   * Double the table (up to RLIMIT_NOFILE and 1048576), keeping every live
+   * slot's file in its slot. Returns false when it cannot grow (at the
+   * limit, or a kernel before 6.8 without IORING_OP_FIXED_FD_INSTALL).
+   * Nothing may be accepting into the table meanwhile (the direct accept
+   * calls it after its multishot ended with ENFILE).
+   *
+   * @example
+   * ```ts
+   * import { AsyncRing, FileTable } from "@jsuring/jsuring";
+   * await using ring = AsyncRing.create();
+   * const t = FileTable.of(ring, { size: 8 });
+   * console.log(await t.grow(), t.size); // true 16 (where the kernel allows)
+   * ```
+   */
+  async grow(): Promise<boolean> {
+    if (!this._canGrow()) return false;
+    const next = Math.min(this.#size * 2, nofile(), MAX_FILES);
+    const slots = [...this.#live];
+    // Regular descriptors for the live slots (each holds its own file reference).
+    const fds = await Promise.all(slots.map((s) => this.ring.run(OPERATIONS.FIXED_FD_INSTALL, [s, 0])));
+    try {
+      this.ring.ring.unregisterFiles();
+      this.#register(next);
+      // Back into the same slots (IORING_REGISTER_FILES_UPDATE, 5.5).
+      const one = new Int32Array(1);
+      const upd = new Uint32Array(4);
+      for (let i = 0; i < slots.length; i++) {
+        one[0] = fds[i];
+        upd[0] = slots[i];
+        putU64(upd, 2, getAddress(one));
+        this.ring.ring.register(Register.REGISTER_FILES_UPDATE, upd, 1, "FILES_UPDATE");
+      }
+    } finally {
+      for (const fd of fds) libjsuring().jsu_close(fd);
+    }
+    this.#size = next;
+    this.grown++;
+    return true;
+  }
+
+  /**
+   * A regular descriptor for `slot` (IORING_OP_FIXED_FD_INSTALL, Linux 6.8;
+   * O_CLOEXEC unless `cloexec: false`); the slot stays.
+   *
+   * @example
+   * ```ts ignore
+   * const fd = await table.install(conn.slot);
+   * ```
+   */
+  install(slot: number, options: { cloexec?: boolean } = {}): Promise<number> {
+    try {
+      checkOptions(options, "install options", ["cloexec"]);
+      const cloexec = options.cloexec === undefined || checkBool(options.cloexec, "install options.cloexec");
+      return this.ring.run(OPERATIONS.FIXED_FD_INSTALL, [slot, cloexec ? 0 : Misc.FIXED_FD_NO_CLOEXEC]);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /**
+   * Empty `slot` (IORING_OP_CLOSE with `file_index`, 5.15): the file closes
+   * once nothing in flight uses it.
+   *
+   * @example
+   * ```ts ignore
+   * await table.release(slot);
+   * ```
+   */
+  async release(slot: number): Promise<void> {
+    if (!this.#live.delete(slot)) return;
+    if (!this.ring.closed) await this.ring.run(OPERATIONS.CLOSE_DIRECT, [slot]).catch(() => {});
+    for (const f of this.#onRelease) f();
+  }
+
+  #onRelease = new Set<() => void>();
+
+  /** @internal Call `f` whenever a slot is released (a waiting accept may go on). */
+  _onRelease(f: () => void): void {
+    this.#onRelease.add(f);
+  }
+
+  /** @internal */
+  _offRelease(f: () => void): void {
+    this.#onRelease.delete(f);
+  }
+}
+
+const getAddress = (v: ArrayBufferView): number => getNative().addressOf(v);
+
+/**
+ * Options of {@linkcode TcpListener.directConnections}.
+ *
+ * @example
+ * ```ts
+ * import type { DirectAcceptOptions } from "@jsuring/jsuring";
+ * const opts: DirectAcceptOptions = { fileTable: { size: 16384 } };
+ * ```
+ */
+export interface DirectAcceptOptions {
+  /** Stop accepting: the iterator ends. */
+  signal?: AbortSignal;
+  /** The ring's file table, when this call registers it. */
+  fileTable?: FileTableOptions;
+  /**
+   * One multishot accept for every connection (`io_uring_prep_multishot_accept_direct`)
+   * instead of a few single-shot ones kept in flight (default false). The
+   * kernel drops a connection it accepted while the table was full (ENFILE:
+   * io_fixed_fd_install fails, the socket is released), and a multishot
+   * accepts the whole listen backlog at once: use it only with a table
+   * larger than the connections you will hold plus the backlog. It does not
+   * grow the table.
+   */
+  multishot?: boolean;
+}
+
+/** Single-shot accepts kept in flight: each takes at most one slot, so no accept ever finds the table full. */
+const DEPTH = 8;
+
+function fullError(table: FileTable, cause: unknown): UringError {
+  return new UringError(
+    Errno.ENFILE,
+    "accept_direct",
+    `the ring's file table is full (${table.size} slots, ${table.used} in use) and cannot grow ` +
+      `(RLIMIT_NOFILE ${nofile()}; growing needs Linux 6.8): pass fileTable: { size } or raise ulimit -n`,
+    { cause },
+  );
+}
+
+/**
+ * @internal The direct accept behind `TcpListener.directConnections`;
+ * `track` registers a stopper with the listener (which calls its `return()` on close).
+ */
+export async function* acceptDirect(
+  listener: TcpListener,
+  options: DirectAcceptOptions,
+  track: (ms: Multishot) => () => void,
+): AsyncGenerator<DirectConn> {
+  checkOptions(options, "directConnections options", ["signal", "fileTable", "multishot"]);
+  if (options.signal !== undefined) checkSignal(options.signal, "directConnections options.signal");
+  const multishot = options.multishot !== undefined &&
+    checkBool(options.multishot, "directConnections options.multishot");
+  const ring = listener.ring;
+  // 5.19: IORING_FILE_INDEX_ALLOC (the SOCKET opcode came with it).
+  requireOp(ring.ring, Op.SOCKET, "accept_direct with IORING_FILE_INDEX_ALLOC");
+  const table = FileTable.of(ring, options.fileTable);
+  if (listener.fd < 0) return;
+  // TCP_NODELAY: listen() sets it on the listener; accepted sockets inherit it.
+  if (multishot) {
+    yield* acceptMultishot(listener, table, options.signal, track);
+    return;
+  }
+  // A few single-shot accept_direct kept in flight, never more than the free
+  // slots: lossless, and the table grows (with no accept in flight) when
+  // nearly full. Connections wait in the listen backlog meanwhile.
+  const fd = listener.fd;
+  const ready: number[] = [];
+  let inflight = 0, stopped = false, error: unknown, wake: (() => void) | undefined;
+  let ac = new AbortController();
+  const poke = () => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  const stop = () => {
+    stopped = true;
+    ac.abort();
+    poke();
+  };
+  const untrack = track({ return: () => Promise.resolve(stop()) } as unknown as Multishot);
+  options.signal?.addEventListener("abort", stop, { once: true });
+  const reserve = () => Math.max(DEPTH, table.size >> 3);
+  let pausing = false;
+  const arm = () => {
+    while (!stopped && !pausing && error === undefined && inflight < DEPTH) {
+      const free = table.size - table.used - inflight;
+      if (free <= reserve() && table._canGrow()) {
+        pausing = true; // grow once the accepts in flight are back
+        ac.abort();
+        return;
+      }
+      if (free <= 0) return; // full for good: wait for a slot to be released
+      inflight++;
+      ring.op(
+        "accept_direct",
+        (s, at) => prepAcceptDirect(s, at, fd, 0, 0, 0, Misc.FILE_INDEX_ALLOC),
+        undefined,
+        {
+          signal: ac.signal,
+        },
+      ).then((slot) => {
+        table._took(slot);
+        ready.push(slot);
+      }, (e) => {
+        if (!(e instanceof DOMException && e.name === "AbortError") && !(ac.signal.aborted || stopped)) {
+          error ??= e;
+        }
+      }).finally(() => {
+        inflight--;
+        poke();
+      });
+    }
+  };
+  table._onRelease(poke);
+  try {
+    while (true) {
+      if (ready.length && !stopped) {
+        yield new DirectConn(ready.shift()!, table);
+        continue;
+      }
+      if (stopped || listener.fd < 0) break;
+      if (error !== undefined) {
+        throw error instanceof UringError && error.errno === Errno.ENFILE ? fullError(table, error) : error;
+      }
+      if (pausing && inflight === 0) {
+        await table.grow();
+        pausing = false;
+        ac = new AbortController();
+      }
+      arm();
+      if (ready.length || stopped || error !== undefined || (pausing && inflight === 0)) continue;
+      await new Promise<void>((r) => wake = r);
+    }
+  } finally {
+    table._offRelease(poke);
+    options.signal?.removeEventListener("abort", stop);
+    untrack();
+    stopped = true;
+    ac.abort();
+    // Accepted after the consumer stopped: nobody will use them.
+    while (inflight > 0) await new Promise<void>((r) => wake = r);
+    for (const slot of ready.splice(0)) await table.release(slot);
+  }
+}
+
+async function* acceptMultishot(
+  listener: TcpListener,
+  table: FileTable,
+  signal: AbortSignal | undefined,
+  track: (ms: Multishot) => () => void,
+): AsyncGenerator<DirectConn> {
+  const fd = listener.fd, ring = listener.ring;
+  const ms = ring.multishot((s, at) => prepMultishotAcceptDirect(s, at, fd, 0, 0, 0), {
+    signal,
+    name: "accept_direct",
+    // Accepted after the consumer stopped: release the slot.
+    discard: (slot) => {
+      table._took(slot);
+      void table.release(slot);
+    },
+  });
+  const untrack = track(ms);
+  try {
+    for await (const { res } of ms) {
+      table._took(res);
+      yield new DirectConn(res, table);
+    }
+  } catch (e) {
+    throw e instanceof UringError && e.errno === Errno.ENFILE ? fullError(table, e) : e;
+  } finally {
+    untrack();
+    await ms.return();
+  }
+}
+
+/** `options` with `fixedFile: true` (the slot is the SQE's fd). */
+function fixed(options: AsyncOpOptions | undefined): AsyncOpOptions {
+  return options === undefined ? FIXED : { ...options, fixedFile: true };
+}
+const FIXED: AsyncOpOptions = Object.freeze({ fixedFile: true });
+
+/**
+ * A TCP connection on a fixed-file slot (from
+ * {@linkcode TcpListener.directConnections}): every operation uses
+ * IOSQE_FIXED_FILE. {@linkcode DirectConn.installFd} gives a regular
+ * descriptor when something outside the ring needs one.
+ *
+ * @example
+ * ```ts
+ * import { connect, listen } from "@jsuring/jsuring";
+ * await using server = await listen();
+ * const client = await connect({ port: server.port });
+ * for await (const conn of server.directConnections()) {
+ *   await client.sendAll(new TextEncoder().encode("hi"));
+ *   const buf = new Uint8Array(2);
+ *   await conn.recv(buf);
+ *   await conn.close();
+ *   break;
+ * }
+ * await client.close();
+ * ```
+ */
+export class DirectConn implements AsyncDisposable {
+  /** The fixed-file slot (-1 once closed). */
+  slot: number;
+  /** The table the slot is in. */
+  readonly table: FileTable;
+  /** The ring its operations go through. */
+  readonly ring: AsyncRing;
+  #streams = new Set<DirectRecvStream>();
+
+  /** @internal */
+  constructor(slot: number, table: FileTable) {
+    this.slot = slot;
+    this.table = table;
+    this.ring = table.ring;
+  }
+
+  #closed(what: string): Promise<never> | undefined {
+    return this.slot < 0 ? Promise.reject(new TypeError(`${what}: the connection is closed`)) : undefined;
+  }
+
+  /**
+   * Receive into `buffer` (IORING_OP_RECV on the slot); 0: the peer closed its side.
+   *
+   * @example
+   * ```ts ignore
+   * const n = await conn.recv(new Uint8Array(4096));
+   * ```
+   */
+  recv(buffer: ArrayBufferView, options?: AsyncOpOptions): Promise<number> {
+    return this.#closed("recv") ?? this.ring.recv(this.slot, buffer, 0, fixed(options));
+  }
+
+  /**
+   * Send `buffer` once (IORING_OP_SEND on the slot); may be short.
+   *
+   * @example
+   * ```ts ignore
+   * const n = await conn.send(bytes);
+   * ```
+   */
+  send(buffer: ArrayBufferView, options?: AsyncOpOptions): Promise<number> {
+    return this.#closed("send") ?? this.ring.send(this.slot, buffer, 0, false, fixed(options));
+  }
+
+  /**
+   * Send all of `buffer`, continuing after short sends; calls on one
+   * connection go out in call order, never interleaved.
+   *
+   * @example
+   * ```ts ignore
+   * await conn.sendAll(new TextEncoder().encode("hello"));
+   * ```
+   */
+  sendAll(buffer: ArrayBufferView, options?: AsyncOpOptions): Promise<void> {
+    // One sendAll after another: a short send's rest must go out before the
+    // next call's bytes, or two concurrent calls would interleave on the stream.
+    const run = () => this.#sendAll(buffer, options);
+    const p = this.#sending.then(run, run);
+    this.#sending = p.catch(() => {});
+    return p;
+  }
+
+  #sending: Promise<void> = Promise.resolve();
+
+  async #sendAll(buffer: ArrayBufferView, options?: AsyncOpOptions): Promise<void> {
+    if (!ArrayBuffer.isView(buffer)) {
+      throw new TypeError(`sendAll data must be a TypedArray or DataView, got ${typeof buffer}`);
+    }
+    let bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+    while (bytes.length > 0) bytes = bytes.subarray(await this.send(bytes, options));
+  }
+
+  /**
+   * Received bytes as they arrive: a multishot recv on the slot into the
+   * ring's shared buffer ring for direct connections; each chunk is valid
+   * until the next iteration. Ends when the peer closes.
+   *
+   * @example
+   * ```ts ignore
+   * for await (const chunk of conn.chunks()) await conn.sendAll(chunk);
+   * ```
+   */
+  chunks(
+    options: { bufferSize?: number; buffers?: number; signal?: AbortSignal } = {},
+  ): AsyncIterableIterator<Uint8Array> {
+    checkOptions(options, "chunks options", ["bufferSize", "buffers", "signal"]);
+    const size = checkInt(options.bufferSize ?? 16 * 1024, "chunks options.bufferSize", 1, 0x7ffff000);
+    const count = checkInt(options.buffers ?? 512, "chunks options.buffers", 1, 32768);
+    if (options.signal !== undefined) checkSignal(options.signal, "chunks options.signal");
+    // The TCP side's shared groups (conn.ts): a few buffers per stream, a new group when they run short.
+    const g = recvGroup(this.ring, size, count);
+    g.streams++;
+    const s = new DirectRecvStream(this, g.br, options.signal, () => {
+      g.streams--;
+      this.#streams.delete(s);
+    });
+    this.#streams.add(s);
+    return s;
+  }
+
+  /**
+   * shutdown(2) on the slot: `SHUT.WR` (default: send FIN), `SHUT.RD`, `SHUT.RDWR`.
+   *
+   * @example
+   * ```ts ignore
+   * await conn.shutdown();
+   * ```
+   */
+  shutdown(how = 1, options?: AsyncOpOptions): Promise<number> {
+    return this.#closed("shutdown") ?? this.ring.run(OPERATIONS.SHUTDOWN, [this.slot, how], fixed(options));
+  }
+
+  /**
+   * A regular descriptor for this connection (IORING_OP_FIXED_FD_INSTALL,
+   * Linux 6.8), O_CLOEXEC unless `cloexec: false`. The slot stays: close
+   * both (the descriptor with `closeFd`, the connection with `close()`).
+   *
+   * @example
+   * ```ts ignore
+   * const fd = await conn.installFd();
+   * ```
+   */
+  installFd(options: { cloexec?: boolean } = {}): Promise<number> {
+    return this.#closed("installFd") ?? this.table.install(this.slot, options);
+  }
+
+  /**
+   * Close: receive streams end, then the slot is emptied (the socket
+   * closes once no operation uses it).
+   *
+   * @example
+   * ```ts ignore
+   * await conn.close();
+   * ```
+   */
+  async close(): Promise<void> {
+    if (this.slot < 0) return;
+    const slot = this.slot;
+    for (const s of this.#streams) await s.return();
+    this.slot = -1;
+    await this.table.release(slot);
+  }
+
+  /** Close. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+const yieldMacrotask = () => new Promise<void>((r) => setImmediate(r));
+
+class DirectRecvStream implements AsyncIterableIterator<Uint8Array> {
+  #conn: DirectConn;
+  #br: BufferRing;
+  #ms: Multishot | undefined;
+  #held = -1;
+  #done = false;
+  #signal: AbortSignal | undefined;
+  #onEnd: () => void;
+  rearms = 0;
+
+  constructor(conn: DirectConn, br: BufferRing, signal: AbortSignal | undefined, onEnd: () => void) {
+    this.#conn = conn;
+    this.#br = br;
+    this.#signal = signal;
+    this.#onEnd = onEnd;
+  }
+
+  #giveBack(): void {
+    if (this.#held >= 0) {
+      if (!this.#br.isClosed) this.#br.recycle(this.#held);
+      this.#held = -1;
+    }
+  }
+
+  #arm(): Multishot {
+    const br = this.#br, slot = this.#conn.slot;
+    return this.#conn.ring.multishot((s, at) => {
+      prepRecvMultishot(s, at, slot, 0, 0, 0);
+      setBufferSelect(s, at, br.id);
+      setSqeFlags(s, at, getSqeFlags(s, at) | SqeFlag.FIXED_FILE);
+    }, {
+      signal: this.#signal,
+      name: "recv",
+      ends: (res) => res <= 0,
+      discard: (_res, flags) => {
+        if (flags & CqeFlag.F_BUFFER && !br.isClosed) br.recycle(flags >>> CqeFlag.BUFFER_SHIFT);
+      },
+    });
+  }
+
+  async next(): Promise<IteratorResult<Uint8Array>> {
+    this.#giveBack();
+    while (!this.#done) {
+      if (this.#conn.slot < 0) break;
+      this.#ms ??= this.#arm();
+      let r: IteratorResult<{ res: number; flags: number }>;
+      try {
+        r = await this.#ms.next();
+      } catch (e) {
+        this.#ms = undefined;
+        if (e instanceof UringError && e.errno === Errno.ENOBUFS) {
+          this.rearms++;
+          await yieldMacrotask();
+          continue;
+        }
+        this.#end();
+        throw e;
+      }
+      if (r.done) break;
+      const { res, flags } = r.value;
+      if (res === 0) break;
+      const taken = this.#br.take(res, flags);
+      if (!taken) continue;
+      this.#held = taken.id;
+      return { value: taken.bytes, done: false };
+    }
+    this.#end();
+    return { value: undefined, done: true };
+  }
+
+  #end(): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.#giveBack();
+    this.#onEnd();
+  }
+
+  async return(): Promise<IteratorResult<Uint8Array>> {
+    const ms = this.#ms;
+    this.#ms = undefined;
+    this.#end();
+    if (ms) await ms.return();
+    return { value: undefined, done: true };
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<Uint8Array> {
+    return this;
+  }
+}
