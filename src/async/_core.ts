@@ -10,7 +10,17 @@
  */
 import type { IoBuffer, Ring } from "../ring/ring.ts";
 import { closeFd, eventfd } from "../ring/fd.ts";
-import { checkBool, checkBuffer, checkFn, checkOptions, checkSignal, timespec } from "../ring/_args.ts";
+import {
+  checkBool,
+  checkBuffer,
+  checkChoice,
+  checkFn,
+  checkOptions,
+  checkSignal,
+  timespec,
+  typeError,
+} from "../ring/_args.ts";
+import { RingCore } from "../ring/_core.ts";
 import { CqeFlag, SetupFlag, SqeFlag } from "../abi/flags.ts";
 import { isDetached } from "../memory/detached.ts";
 import * as sqe from "../ops/sqe.ts";
@@ -148,6 +158,14 @@ export class AsyncRingCore implements Disposable, AsyncDisposable {
 
   /** Wrap `ring` (see the `AsyncRing` constructor). */
   protected constructor(ring: Ring, waker: WakerKind) {
+    if (!(ring instanceof RingCore)) {
+      throw typeError(
+        "AsyncRing: ring",
+        "a Ring (Ring.create(); or AsyncRing.create(options) makes one)",
+        ring,
+      );
+    }
+    checkChoice(waker, "AsyncRing: waker", ["nonblocking", "thread", "stream", "poll"]);
     this.ring = ring;
     this.#defer = (ring.flags & SetupFlag.DEFER_TASKRUN) !== 0;
     this.#taskrunFlag = this.#defer && (ring.flags & SetupFlag.TASKRUN_FLAG) !== 0;

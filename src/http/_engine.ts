@@ -21,11 +21,23 @@ import { ifRangeMatches, parseRange } from "./range.ts";
 import { encodePath, errorResponse, responseHead } from "./response.ts";
 import { listDirectory } from "./_listing.ts";
 import { callFetch } from "./_fetch.ts";
-import { PipePool, spliceBody } from "./_splice.ts";
+import { ChunkBuffers, PipePool, spliceBody } from "./_splice.ts";
 import type { ServeDirOptions, ServerCounters, ServerLimits } from "./server.ts";
 
 const ENC = new TextEncoder();
 const FILE_CHUNK = 256 * 1024;
+// The ring's shared receive buffers. A connection holds one from the moment
+// its request arrives until its response is sent, so the count bounds the
+// requests in flight: with 512 × 16 KiB, 5,000 connections (wrk -c5000) ran
+// the ring dry (ENOBUFS), the unlucky ones waited seconds (1,600-3,000 wrk
+// timeouts); 8,192 × 4 KiB (32 MiB, touched only as used) gave none.
+// Request heads are small; a longer one spans buffers (the carry path).
+const RECV_BUFFER = 4096;
+// listen(2) backlog (the kernel caps it at net.core.somaxconn, 4096 since
+// Linux 5.4): with 511, some of 5,000 connections opened at once waited for
+// SYN retransmits (seconds) before they were accepted.
+const LISTEN_BACKLOG = 4096;
+const RECV_BUFFERS = 8192;
 // Plain IORING_OP_SEND: SEND_ZC measured slower here for every size
 // (bench/HTTP.md): over loopback the data is copied anyway and each send
 // waits for its notification too.
@@ -40,7 +52,6 @@ class Conn {
   requests = 0;
   carry: Uint8Array | undefined;
   carryLen = 0;
-  fileBufs: Uint8Array[] | undefined;
   status = 0;
   sent = 0;
   /** The request being parsed/answered (offsets into this connection's bytes). */
@@ -72,6 +83,7 @@ export class Engine {
   #shutdown: Promise<void> | undefined;
   #extra: string;
   #pipes: PipePool;
+  #chunks = new ChunkBuffers(16, FILE_CHUNK);
 
   /** @internal */
   constructor(
@@ -175,7 +187,7 @@ export class Engine {
     this.#conns.add(c);
     this.counters.connections++;
     try {
-      for await (const chunk of tcp.chunks({ bufferSize: 16 * 1024, buffers: 512 })) {
+      for await (const chunk of tcp.chunks({ bufferSize: RECV_BUFFER, buffers: RECV_BUFFERS })) {
         if (c.killed) break;
         if (c.idle) {
           c.idle = false;
@@ -485,7 +497,13 @@ export class Engine {
       await this.#send(c, out);
       return keepAlive;
     }
-    const pipe = this.#pipes.acquire();
+    c.deadline = Date.now() + this.#limits.sendTimeout; // bounds the wait for a pipe too
+    let pipe = this.#pipes.acquire();
+    if (pipe instanceof Promise) pipe = await pipe;
+    if (pipe && c.killed) {
+      this.#pipes.release(pipe);
+      throw new Error("connection closed while waiting for a pipe");
+    }
     if (pipe) {
       const headBytes = ENC.encode(h);
       const r = await spliceBody(this.#ring, this.#pipes, pipe, c.tcp.fd, headBytes, e.fd, start, len, () => {
@@ -499,7 +517,25 @@ export class Engine {
     }
     // Large file: the head with the first chunk, then chunk by chunk, the
     // next chunk read (page cache, fast) while the previous one is sent.
-    const bufs = c.fileBufs ??= [new Uint8Array(FILE_CHUNK), new Uint8Array(FILE_CHUNK)];
+    let bufs = this.#chunks.acquire();
+    if (bufs instanceof Promise) bufs = await bufs;
+    try {
+      return await this.#readSend(c, e, h, minor, start, end, keepAlive, bufs);
+    } finally {
+      this.#chunks.release(bufs);
+    }
+  }
+
+  async #readSend(
+    c: Conn,
+    e: Entry,
+    h: string,
+    minor: number,
+    start: number,
+    end: number,
+    keepAlive: boolean,
+    bufs: Uint8Array[],
+  ): Promise<boolean> {
     ENC.encodeInto(h, bufs[0]);
     let at = start, which = 0, off = h.length;
     let sending: Promise<void> | undefined;
@@ -605,7 +641,7 @@ export async function startEngine(
     await cache.open();
     const listener = "fd" in on
       ? new TcpListener(on.fd, on.port, ring)
-      : await listen({ host: o.hostname ?? "0.0.0.0", port: on.port, ring });
+      : await listen({ host: o.hostname ?? "0.0.0.0", port: on.port, ring, backlog: LISTEN_BACKLOG });
     return new Engine(ring, listener, cache, o, limits, extra, counters, !("fd" in on));
   } catch (e) {
     ring.close();

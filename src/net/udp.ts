@@ -27,7 +27,7 @@ import { sysBind, sysClose, sysSetsockoptInt, sysSockName } from "../runtime/soc
 import { UringError } from "../errors/uring_error.ts";
 import { Errno } from "../errors/errno.ts";
 import { defaultRing } from "../fs/mod.ts";
-import { kernelAtLeast } from "../errors/hints.ts";
+import { kernelAtLeast, kernelVersion } from "../errors/hints.ts";
 import { checkBool, checkBuffer, checkInt, checkOptions, checkSignal, typeError } from "../ring/_args.ts";
 import { OPERATIONS } from "../ring/operations.ts";
 import type { MessageHeader } from "./_msg.ts";
@@ -275,7 +275,9 @@ export class UdpSocket implements AsyncDisposable {
     const msg: MessageHeader = { buffers: [buffer], name: new Uint8Array(NAME_ROOM) };
     const n = await this.ring.run(OPERATIONS.RECVMSG, [this.fd, msg, 0], options);
     const from = addrOf(msg.name!, msg.nameLength ?? 0);
-    if (!from) throw new UringError(Errno.EAFNOSUPPORT, "recvmsg", "the sender's address is neither IPv4 nor IPv6");
+    if (!from) {
+      throw new UringError(Errno.EAFNOSUPPORT, "recvmsg", "the sender's address is neither IPv4 nor IPv6");
+    }
     return { data: buffer.subarray(0, n), from, truncated: ((msg.flags ?? 0) & MSG.TRUNC) !== 0 };
   }
 
@@ -298,6 +300,14 @@ export class UdpSocket implements AsyncDisposable {
    */
   messages(options: MessagesOptions = {}): AsyncIterableIterator<Datagram> {
     checkOptions(options, "messages options", ["maxDatagram", "buffers", "signal"]);
+    if (!kernelAtLeast("6.0")) {
+      // RECVMSG itself is older (5.3), so the probe cannot tell; the kernel would answer EINVAL.
+      throw new UringError(
+        Errno.EINVAL,
+        "messages",
+        `multishot recvmsg (IORING_RECV_MULTISHOT) requires Linux 6.0 (this is ${kernelVersion().join(".")}): use receiveFrom()`,
+      );
+    }
     const room = checkInt(
       options.maxDatagram ?? MAX_DATAGRAM,
       "messages options.maxDatagram",
