@@ -41,6 +41,7 @@ import { opSupported, requireOp } from "../ops/require.ts";
 import { OPERATIONS } from "../ring/operations.ts";
 import { checkBool, checkInt, checkOptions, checkSignal } from "../ring/_args.ts";
 import { getNative } from "../runtime/_ffi.ts";
+import { kernelAtLeast } from "../errors/hints.ts";
 import { libc, libjsuring } from "../runtime/libs.ts";
 import { putU64 } from "../memory/u64.ts";
 import { UringError } from "../errors/uring_error.ts";
@@ -171,7 +172,7 @@ export class FileTable {
 
   /** @internal Whether {@linkcode FileTable.grow} can grow it now. */
   _canGrow(): boolean {
-    return Math.min(this.#size * 2, nofile(), MAX_FILES) > this.#size &&
+    return Math.min(this.#size * 2, nofile(), MAX_FILES) > this.#size && kernelAtLeast("6.8") &&
       opSupported(this.ring.ring, Op.FIXED_FD_INSTALL);
   }
 
