@@ -54,6 +54,8 @@ class Conn {
   carryLen = 0;
   status = 0;
   sent = 0;
+  /** The client's address for the access log (read on the first line logged). */
+  peer: string | undefined;
   /** The request being parsed/answered (offsets into this connection's bytes). */
   head: RequestHead;
   constructor(tcp: TcpConn, deadline: number, maxHeaders: number) {
@@ -271,8 +273,19 @@ export class Engine {
   }
 
   #log(c: Conn, head: RequestHead, target: string): void {
+    // The client's address: getpeername(2) once per connection, only when logging.
+    if (c.peer === undefined) {
+      try {
+        const a = c.tcp.remoteAddr;
+        c.peer = "hostname" in a
+          ? (a.hostname.includes(":") ? `[${a.hostname}]:${a.port}` : `${a.hostname}:${a.port}`)
+          : "unix";
+      } catch {
+        c.peer = "-";
+      }
+    }
     this.#o.onLog?.(
-      `${
+      `${c.peer} ${
         new Date().toISOString()
       } "${head.methodName()} ${target} HTTP/1.${head.minor}" ${c.status} ${c.sent}`,
     );
