@@ -54,7 +54,10 @@ function runClient(port: number, socks: number, size: number): Promise<Record<st
     let out = "", err = "";
     p.stdout.on("data", (d: Uint8Array) => (out += new TextDecoder().decode(d)));
     p.stderr.on("data", (d: Uint8Array) => (err += new TextDecoder().decode(d)));
-    p.on("close", (code: number) => code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`client: ${code} ${err}`)));
+    p.on(
+      "close",
+      (code: number) => code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`client: ${code} ${err}`)),
+    );
   });
 }
 
@@ -72,7 +75,9 @@ if (wanted(args, "jsuring")) {
   const sock = await udpSocket({ ring });
   const loop = (async () => {
     // The echo is awaited: d.data is a ring buffer, given back at the next iteration.
-    for await (const d of sock.messages({ maxDatagram: 2048, buffers: 256 })) await sock.sendTo(d.data, d.from);
+    for await (const d of sock.messages({ maxDatagram: 2048, buffers: 256 })) {
+      await sock.sendTo(d.data, d.from);
+    }
   })();
   servers.push({
     impl: IMPL,
@@ -110,7 +115,10 @@ if (wanted(args, "jsuring-single")) {
 
 if (wanted(args, "dgram")) {
   const s = dgram.createSocket("udp4");
-  s.on("message", (msg: Uint8Array, rinfo: { port: number; address: string }) => s.send(msg, rinfo.port, rinfo.address));
+  s.on(
+    "message",
+    (msg: Uint8Array, rinfo: { port: number; address: string }) => s.send(msg, rinfo.port, rinfo.address),
+  );
   await new Promise<void>((r) => s.bind(0, "127.0.0.1", () => r()));
   servers.push({
     impl: `node:dgram-${RUNTIME}`,
@@ -123,7 +131,12 @@ if (wanted(args, "bun") && RUNTIME === "bun") {
   const s = await g.Bun.udpSocket({
     hostname: "127.0.0.1",
     socket: {
-      data(sock: { send(d: Uint8Array, port: number, addr: string): boolean }, buf: Uint8Array, port: number, addr: string) {
+      data(
+        sock: { send(d: Uint8Array, port: number, addr: string): boolean },
+        buf: Uint8Array,
+        port: number,
+        addr: string,
+      ) {
         sock.send(buf, port, addr);
       },
     },
@@ -146,9 +159,19 @@ for (const socks of SOCKS) {
 for (const s of servers) await s.stop();
 
 const base = (socks: number, size: number) =>
-  Math.max(...rows.filter((r) => r.socks === socks && r.size === size && !r.impl.startsWith("jsuring")).map((r) => r.rps));
-console.error("\n| sockets | bytes | impl | round trips/s | × fastest runtime API | resent |\n|---|---|---|---|---|---|");
+  Math.max(
+    ...rows.filter((r) => r.socks === socks && r.size === size && !r.impl.startsWith("jsuring")).map((r) =>
+      r.rps
+    ),
+  );
+console.error(
+  "\n| sockets | bytes | impl | round trips/s | × fastest runtime API | resent |\n|---|---|---|---|---|---|",
+);
 for (const r of rows) {
   const b = base(r.socks, r.size);
-  console.error(`| ${r.socks} | ${r.size} | ${r.impl} | ${r.rps} | ${Number.isFinite(b) ? (r.rps / b).toFixed(2) : "-"} | ${r.resent} |`);
+  console.error(
+    `| ${r.socks} | ${r.size} | ${r.impl} | ${r.rps} | ${
+      Number.isFinite(b) ? (r.rps / b).toFixed(2) : "-"
+    } | ${r.resent} |`,
+  );
 }

@@ -49,7 +49,8 @@ const STREAMS_PER_BUFFER = 0.25;
  */
 export const SEND_ZC_THRESHOLD = 64 * 1024;
 
-interface RecvGroup {
+/** @internal A shared receive buffer group and the streams it serves (also used by direct.ts). */
+export interface RecvGroup {
   br: BufferRing;
   streams: number;
 }
@@ -60,7 +61,7 @@ const RECV_GROUPS = new WeakMap<AsyncRing, RecvGroup[]>();
  * A receive buffer group for one more stream: the least used of the ring's
  * groups, or a new one once every group serves its share of streams.
  */
-function recvGroup(ring: AsyncRing, size: number, count: number): RecvGroup {
+export function recvGroup(ring: AsyncRing, size: number, count: number): RecvGroup {
   let groups = RECV_GROUPS.get(ring);
   if (!groups) RECV_GROUPS.set(ring, groups = []);
   for (let i = groups.length - 1; i >= 0; i--) if (groups[i].br.isClosed) groups.splice(i, 1);

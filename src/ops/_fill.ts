@@ -9,6 +9,7 @@
  */
 import type { SqeViews } from "./sqe.ts";
 import { putU64 } from "../memory/u64.ts";
+import { fieldError, quote } from "./check.ts";
 
 /** Byte index of `flags` (IOSQE_*). */
 export const B_FLAGS = 1;
@@ -67,7 +68,10 @@ export function fill(
   len: number,
   offset: number,
 ): void {
-  const u = s.u32, w = at >>> 2;
+  const u = s?.u32, w = at >>> 2;
+  // The one argument the writers do not check themselves: a string "64" or
+  // 64.5 would be coerced by the typed arrays, the SQE written over another.
+  if (w << 2 !== at || (at & 63) !== 0 || u === undefined || w + 16 > u.length) atError(s, at, "SQE writer");
   u[w] = op; // opcode, flags = 0, ioprio = 0
   u[w + 1] = fd; // s32 through u32: two's complement
   put64(u, w + 2, offset);
@@ -81,4 +85,24 @@ export function fill(
   u[w + 13] = 0;
   u[w + 14] = 0; // __pad2
   u[w + 15] = 0;
+}
+
+/**
+ * Throw unless `at` is the byte offset of a whole SQE inside `s`: an integer,
+ * a multiple of 64 (SQE128 rings use every other one), and `at + 64` within
+ * the views. A string `"64"` or 64.5 would otherwise be coerced by the typed
+ * arrays and the SQE written somewhere else, over another SQE.
+ */
+export function checkAt(s: { u8: Uint8Array }, at: number, where: string): void {
+  const u8 = s?.u8;
+  if (at >>> 0 !== at || (at & 63) !== 0 || u8 === undefined || at + 64 > u8.length) atError(s, at, where);
+}
+
+/** The error of {@linkcode checkAt} (kept out of line so the check inlines). */
+export function atError(s: { u8: Uint8Array }, at: number, where: string): never {
+  const u8 = s?.u8;
+  if (!(u8 instanceof Uint8Array)) {
+    throw new TypeError(`${where}: s must be SQE views (sqeViews() or ring.sqes), got ${quote(s)}`);
+  }
+  throw fieldError(where, "at", `an SQE's byte offset (a multiple of 64 from 0 to ${u8.length - 64})`, at);
 }
