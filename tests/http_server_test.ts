@@ -92,7 +92,11 @@ test("HTTP/1.0 closes by default, keeps alive on request; HTTP/1.1 reuses the co
   );
   assert.match(ka.text, /^HTTP\/1\.1 200 OK\r\n/);
   assert.match(ka.text, /\r\nConnection: keep-alive\r\n/);
-  assert.deepEqual(parseResponses(ka.bytes).statuses, [200, 200], "HTTP/1.0 keep-alive: the connection stays open");
+  assert.deepEqual(
+    parseResponses(ka.bytes).statuses,
+    [200, 200],
+    "HTTP/1.0 keep-alive: the connection stays open",
+  );
   assert.equal(ka.closed, true, "the second request, without keep-alive, closes it");
   const before = server.counters.accepted;
   const k = await curl([`${U}/a.txt`, `${U}/big.bin`, `${U}/a.txt`]);
