@@ -30,22 +30,10 @@
  */
 import { decodeStatx, type IoBuffer, Ring, type Statx, type Timeout } from "../ring/ring.ts";
 import { checkRingOptions, type RingOptions } from "../ring/setup.ts";
-import {
-  checkBuffer,
-  checkChoice,
-  checkFd,
-  checkOffset,
-  checkOptions,
-  checkSignal,
-  checkU32,
-  timespec,
-} from "../ring/_args.ts";
+import { checkBuffer, checkChoice, checkFd, checkOffset, checkOptions, checkSignal } from "../ring/_args.ts";
 import * as ops from "../ring/operations.ts";
-import { TimeoutFlag } from "../abi/flags.ts";
 import { statx as statxLayout } from "../abi/layout.ts";
 import * as sqe from "../ops/sqe.ts";
-import { prepPollMultishot } from "../ops/poll.ts";
-import { getNative } from "../runtime/_ffi.ts";
 import { UringError } from "../errors/uring_error.ts";
 import { Errno } from "../errors/errno.ts";
 import { kernelAtLeast, kernelVersion } from "../errors/hints.ts";
@@ -53,6 +41,7 @@ import { defaultWaker, type WakerKind } from "./_waker.ts";
 import { withFastDefaults } from "./_defaults.ts";
 import { Multishot } from "./_multishot.ts";
 import { FROM_KERNEL, pin } from "../memory/_pin.ts";
+import { POLL_MULTISHOT, TIMEOUT_MULTISHOT } from "../ring/operations_multishot.ts";
 import { AsyncRingCore, Pending } from "./_core.ts";
 import type { MessageHeader } from "../net/_msg.ts"; // netio (issue 12)
 
@@ -587,11 +576,11 @@ export class AsyncRing extends AsyncRingCore {
    * ```
    */
   ticks(interval: Timeout, options: { count?: number; signal?: AbortSignal } = {}): Multishot {
-    const ts = timespec(interval, "ticks interval");
     checkOptions(options, "ticks options", ["count", "signal"]);
-    const count = checkU32(options.count ?? 0, "ticks count");
+    const args: [Timeout, number] = [interval, options.count ?? 0];
+    const keep = TIMEOUT_MULTISHOT.check(args);
     if (options.signal !== undefined) checkSignal(options.signal);
-    if (!kernelAtLeast("6.4")) {
+    if (!kernelAtLeast(TIMEOUT_MULTISHOT.since)) {
       // Before 6.4 the kernel answers the MULTISHOT flag with a CQE of -EINVAL,
       // which would look like a tick: refuse it by name instead.
       if (this.closed) throw new TypeError("ring is closed");
@@ -607,27 +596,7 @@ export class AsyncRing extends AsyncRingCore {
       );
       return failed;
     }
-    // A re-arm (the kernel could not post a tick: CQ full, io_timeout_complete
-    // then completes the request) asks for the ticks still owed.
-    let m: Multishot | undefined = undefined; // set once armed
-    m = this.multishot(
-      (s, at) =>
-        sqe.prepTimeout(
-          s,
-          at,
-          getNative().addressOf(ts),
-          count && count - (m?.received ?? 0),
-          TimeoutFlag.MULTISHOT,
-        ),
-      {
-        keep: ts,
-        signal: options.signal,
-        name: "timeout",
-        negativeItems: true,
-        ends: (res) => res !== -Errno.ETIME || (count > 0 && m!.received >= count),
-      },
-    );
-    return m;
+    return this._multishotChecked(TIMEOUT_MULTISHOT, args, keep, options.signal);
   }
 
   /**
@@ -645,13 +614,9 @@ export class AsyncRing extends AsyncRingCore {
    * ```
    */
   poll(fd: number, events: number, options: { signal?: AbortSignal } = {}): Multishot {
-    checkFd(fd);
-    checkU32(events, "poll events");
+    const keep = POLL_MULTISHOT.check([fd, events]);
     checkOptions(options, "poll options", ["signal"]);
     if (options.signal !== undefined) checkSignal(options.signal);
-    return this.multishot((s, at) => prepPollMultishot(s, at, fd, events), {
-      signal: options.signal,
-      name: "poll",
-    });
+    return this._multishotChecked(POLL_MULTISHOT, [fd, events], keep, options.signal);
   }
 }
