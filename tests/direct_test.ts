@@ -277,3 +277,16 @@ test("concurrent sendAll calls on a direct connection arrive whole and in call o
   await client.close();
   await it.return(undefined);
 });
+
+test("closing the ring ends directConnections() cleanly", async () => {
+  const ring = AsyncRing.create({ entries: 16 });
+  const server = await listen({ port: 0, ring });
+  const loop = (async () => {
+    for await (const c of server.directConnections()) await c.close();
+    return "ended";
+  })();
+  await new Promise((r) => setTimeout(r, 10));
+  ring.close();
+  assert.equal(await loop, "ended");
+  await server.close();
+});

@@ -375,7 +375,9 @@ export async function* acceptDirect(
         table._took(slot);
         ready.push(slot);
       }, (e) => {
-        if (!(e instanceof DOMException && e.name === "AbortError") && !(ac.signal.aborted || stopped)) {
+        // The ring closing ends accepting cleanly, as it ends a multishot.
+        if (ring.closed) stopped = true;
+        else if (!(e instanceof DOMException && e.name === "AbortError") && !(ac.signal.aborted || stopped)) {
           error ??= e;
         }
       }).finally(() => {
