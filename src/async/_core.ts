@@ -27,7 +27,6 @@ import * as sqe from "../ops/sqe.ts";
 import { getNative } from "../runtime/_ffi.ts";
 import { libjsuring } from "../runtime/libs.ts";
 import { clearTimeout, setImmediate, setTimeout } from "node:timers";
-import { kernelAtLeast } from "../errors/hints.ts";
 import { UringError } from "../errors/uring_error.ts";
 import { Errno } from "../errors/errno.ts";
 import { createWaker, type Waker, type WakerKind } from "./_waker.ts";
@@ -37,8 +36,7 @@ import type { AsyncOpOptions, AsyncRing } from "./async_ring.ts";
 import type * as ops from "../ring/operations.ts";
 import { requireOp } from "../ops/require.ts";
 import { Pin } from "../memory/_pin.ts";
-import type { MultishotDescription } from "../ring/operations_multishot.ts";
-import { kernelAtLeast, kernelVersion } from "../errors/hints.ts";
+import { kernelAtLeast } from "../errors/hints.ts";
 
 const INTERNAL = Symbol("jsuring internal op");
 /** Flushes in a row that may reap before the ring yields to the macrotask queue. */
@@ -673,65 +671,6 @@ export class AsyncRingCore implements Disposable, AsyncDisposable {
     if (this.closed) throw new TypeError("ring is closed");
     const m = new Multishot(this, prep, options);
     m._start();
-    return m;
-  }
-
-  /**
-   * Start a multishot operation from its description (`MULTISHOT_OPERATIONS`)
-   * and iterate its completions: the arguments are checked before anything is
-   * reserved, the kernel's memory kept for the whole operation, re-arms
-   * written by the description. Before the description's Linux release,
-   * iterating rejects with a UringError (EINVAL) naming it.
-   *
-   * @example
-   * ```ts
-   * import { AsyncRing, MULTISHOT_OPERATIONS } from "@jsuring/jsuring";
-   * await using ring = AsyncRing.create();
-   * const ac = new AbortController();
-   * const it = ring.multishotOf(MULTISHOT_OPERATIONS.POLL_MULTISHOT, [0, 1], { signal: ac.signal });
-   * ac.abort();
-   * for await (const _ of it) {}
-   * ```
-   */
-  multishotOf<A extends readonly unknown[]>(
-    op: MultishotDescription<A>,
-    args: A,
-    options: { signal?: AbortSignal } = {},
-  ): Multishot {
-    checkOptions(options, `${op.name} options`, ["signal"]);
-    if (options.signal !== undefined) checkSignal(options.signal);
-    const keep = op.check(args);
-    if (!kernelAtLeast(op.since)) {
-      if (this.#closed) throw new TypeError("ring is closed");
-      const failed = new Multishot(this, () => {}, { name: op.name });
-      failed.fail(
-        new UringError(
-          Errno.EINVAL,
-          op.name,
-          `multishot ${op.name} requires Linux ${op.since} (this is Linux ${kernelVersion().join(".")})`,
-        ),
-      );
-      return failed;
-    }
-    return this._multishotChecked(op, args, keep, options.signal);
-  }
-
-  /** @internal Start multishot `op`, its arguments checked (`keep` from its check). */
-  protected _multishotChecked<A extends readonly unknown[]>(
-    op: MultishotDescription<A>,
-    args: A,
-    keep: unknown,
-    signal: AbortSignal | undefined,
-  ): Multishot {
-    const ends = op.ends;
-    let m: Multishot | undefined = undefined; // set once armed
-    m = this.multishot((s, at) => op.write(s, at, args, keep, m?.received ?? 0), {
-      keep,
-      signal,
-      name: op.name,
-      negativeItems: op.negativeItems,
-      ends: ends && ((res) => ends(res, args, m!.received)),
-    });
     return m;
   }
 

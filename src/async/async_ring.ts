@@ -1,9 +1,9 @@
 /**
  * `AsyncRing`: every operation returns a promise, on Deno and on Bun, without
  * blocking the event loop and without spinning.
- * This file holds `AsyncRing.create` and the named operations; the
- * machinery, `op`, `run`, `chain` and `multishot` are `AsyncRingCore`
- * (`_core.ts`), which it extends.
+ * This file holds `AsyncRing.create`, the named operations and
+ * `multishotOf` (multishot descriptions); the machinery, `op`, `run`,
+ * `chain` and `multishot` are `AsyncRingCore` (`_core.ts`), which it extends.
  *
  * - Each operation's table tag is its `Pending` record (its resolvers). SQEs
  *   written in one tick are submitted by one `io_uring_enter` from a
@@ -41,7 +41,11 @@ import { defaultWaker, type WakerKind } from "./_waker.ts";
 import { withFastDefaults } from "./_defaults.ts";
 import { Multishot } from "./_multishot.ts";
 import { FROM_KERNEL, pin } from "../memory/_pin.ts";
-import { POLL_MULTISHOT, TIMEOUT_MULTISHOT } from "../ring/operations_multishot.ts";
+import {
+  type MultishotDescription,
+  POLL_MULTISHOT,
+  TIMEOUT_MULTISHOT,
+} from "../ring/operations_multishot.ts";
 import { AsyncRingCore, Pending } from "./_core.ts";
 import type { MessageHeader } from "../net/_msg.ts"; // netio (issue 12)
 
@@ -564,6 +568,65 @@ export class AsyncRing extends AsyncRingCore {
   }
 
   /**
+   * Start a multishot operation from its description (`MULTISHOT_OPERATIONS`)
+   * and iterate its completions: the arguments are checked before anything is
+   * reserved, the kernel's memory kept for the whole operation, re-arms
+   * written by the description. Before the description's Linux release,
+   * iterating rejects with a UringError (EINVAL) naming it.
+   *
+   * @example
+   * ```ts
+   * import { AsyncRing, MULTISHOT_OPERATIONS } from "@jsuring/jsuring";
+   * await using ring = AsyncRing.create();
+   * const ac = new AbortController();
+   * const it = ring.multishotOf(MULTISHOT_OPERATIONS.POLL_MULTISHOT, [0, 1], { signal: ac.signal });
+   * ac.abort();
+   * for await (const _ of it) {}
+   * ```
+   */
+  multishotOf<A extends readonly unknown[]>(
+    op: MultishotDescription<A>,
+    args: A,
+    options: { signal?: AbortSignal } = {},
+  ): Multishot {
+    checkOptions(options, `${op.name} options`, ["signal"]);
+    if (options.signal !== undefined) checkSignal(options.signal);
+    const keep = op.check(args);
+    if (!kernelAtLeast(op.since)) {
+      if (this.closed) throw new TypeError("ring is closed");
+      const failed = new Multishot(this, () => {}, { name: op.name });
+      failed.fail(
+        new UringError(
+          Errno.EINVAL,
+          op.name,
+          `multishot ${op.name} requires Linux ${op.since} (this is Linux ${kernelVersion().join(".")})`,
+        ),
+      );
+      return failed;
+    }
+    return this.#multishotChecked(op, args, keep, options.signal);
+  }
+
+  /** Start multishot `op`, its arguments checked (`keep` from its check). */
+  #multishotChecked<A extends readonly unknown[]>(
+    op: MultishotDescription<A>,
+    args: A,
+    keep: unknown,
+    signal: AbortSignal | undefined,
+  ): Multishot {
+    const ends = op.ends;
+    let m: Multishot | undefined = undefined; // set once armed
+    m = this.multishot((s, at) => op.write(s, at, args, keep, m?.received ?? 0), {
+      keep,
+      signal,
+      name: op.name,
+      negativeItems: op.negativeItems,
+      ends: ends && ((res) => ends(res, args, m!.received)),
+    });
+    return m;
+  }
+
+  /**
    * A repeating timer on the ring (multishot IORING_OP_TIMEOUT, 6.4): yields
    * once per `interval`, `count` times (0: until stopped). Before Linux 6.4
    * iterating it rejects with a UringError (EINVAL) "requires Linux 6.4".
@@ -596,7 +659,7 @@ export class AsyncRing extends AsyncRingCore {
       );
       return failed;
     }
-    return this._multishotChecked(TIMEOUT_MULTISHOT, args, keep, options.signal);
+    return this.#multishotChecked(TIMEOUT_MULTISHOT, args, keep, options.signal);
   }
 
   /**
@@ -617,6 +680,6 @@ export class AsyncRing extends AsyncRingCore {
     const keep = POLL_MULTISHOT.check([fd, events]);
     checkOptions(options, "poll options", ["signal"]);
     if (options.signal !== undefined) checkSignal(options.signal);
-    return this._multishotChecked(POLL_MULTISHOT, [fd, events], keep, options.signal);
+    return this.#multishotChecked(POLL_MULTISHOT, [fd, events], keep, options.signal);
   }
 }
