@@ -586,6 +586,9 @@ export class AsyncRingCore implements Disposable, AsyncDisposable {
     args: A,
     options?: AsyncOpOptions & Partial<O>,
   ): Promise<number> {
+    if (op === null || typeof op !== "object" || typeof op.check !== "function") {
+      return Promise.reject(typeError("run: op", "an operation description (OPERATIONS.*)", op));
+    }
     const p = this._start(op.name, options, asyncKeys(op));
     if (!(p instanceof Pending)) return p;
     let keep: unknown;
