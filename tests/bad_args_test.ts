@@ -601,6 +601,15 @@ function extend(name: string, more: Entry): void {
   const first = TABLE[name];
   TABLE[name] = (c) => [...first(c), ...more(c)];
 }
+extend("AsyncRingCore", (c) => [
+  t("run op", () => c.aring.run(n("nop"), n([])), "nop", "async"),
+  t("multishot prep", () => c.aring.multishot(n("prep")), "prep"),
+  key("multishot options", () => c.aring.multishot(() => {}, UNKNOWN)),
+]);
+extend("Multishot", (c) => [
+  t("new Multishot host", () => new api.Multishot(n("host"), () => {}, {}), "host"),
+  t("multishot options.ends", () => c.aring.multishot(() => {}, { ends: n(1) }), 1),
+]);
 // Detached buffers: a detached array reads as empty, so each of these did the wrong thing quietly
 // (writeFile cut the file to 0 bytes, setxattr set an empty value, fnv1a64 hashed nothing).
 extend(

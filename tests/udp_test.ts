@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { AsyncRing, type Datagram, SocketError, UdpSocket, udpSocket } from "../mod.ts";
 import { pattern, skipIf } from "./_helpers.ts";
+import { pretendKernelVersion } from "../src/errors/hints.ts";
 
 /** Whether this machine has an IPv6 loopback (`::1` on lo). */
 function hasIPv6Loopback(): boolean {
@@ -269,4 +270,40 @@ test("setup: socket(2) forced, and through the ring: both carry datagrams", asyn
     name: "TypeError",
     message: /"kernel"/,
   });
+});
+
+test("messages() before Linux 6.0 says so by name (pretended 5.19)", async () => {
+  await using ring = AsyncRing.create({ entries: 8 });
+  await using sock = await udpSocket({ ring });
+  pretendKernelVersion("5.19");
+  try {
+    assert.throws(() => sock.messages(), {
+      name: "UringError",
+      message: /requires Linux 6\.0 \(this is 5\.19\)/,
+    });
+  } finally {
+    pretendKernelVersion(undefined);
+  }
+});
+
+test("messages() on many sockets of one ring: every datagram arrives (buffer groups added as streams grow)", async () => {
+  await using ring = AsyncRing.create({ entries: 256 });
+  const N = 24, M = 5;
+  const socks = await Promise.all(Array.from({ length: N }, () => udpSocket({ ring })));
+  await using tx = await udpSocket({ ring });
+  const readers = socks.map((s, i) =>
+    (async () => {
+      const got: Uint8Array[] = [];
+      for await (const d of s.messages({ maxDatagram: 1500, buffers: 16 })) {
+        got.push(d.data.slice());
+        if (got.length === M) break;
+      }
+      return got.map((b, k) => assert.deepEqual(b, pattern(100 + i, i * M + k + 1)));
+    })()
+  );
+  for (let k = 0; k < M; k++) {
+    for (let i = 0; i < N; i++) await tx.sendTo(pattern(100 + i, i * M + k + 1), socks[i].addr);
+  }
+  await Promise.all(readers);
+  for (const s of socks) await s.close();
 });

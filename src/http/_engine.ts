@@ -26,18 +26,19 @@ import type { ServeDirOptions, ServerCounters, ServerLimits } from "./server.ts"
 
 const ENC = new TextEncoder();
 const FILE_CHUNK = 256 * 1024;
-// The ring's shared receive buffers. A connection holds one from the moment
-// its request arrives until its response is sent, so the count bounds the
-// requests in flight: with 512 × 16 KiB, 5,000 connections (wrk -c5000) ran
-// the ring dry (ENOBUFS), the unlucky ones waited seconds (1,600-3,000 wrk
-// timeouts); 8,192 × 4 KiB (32 MiB, touched only as used) gave none.
-// Request heads are small; a longer one spans buffers (the carry path).
-const RECV_BUFFER = 4096;
+// Receive buffers: src/net shares a buffer group among connections, about
+// four buffers each, and makes another group as connections grow. A
+// connection holds one from the moment its request arrives until the
+// response is sent, so with too few in all, 5,000 connections ran them dry
+// (ENOBUFS starved connections for seconds). 2 KiB each (nginx's header
+// buffer is 1 KiB): 8 KiB of buffers per connection; a longer head spans
+// buffers (the carry path). Groups of 1,024 (2 MiB, 256 connections).
+const RECV_BUFFER = 2048;
+const RECV_BUFFERS = 1024;
 // listen(2) backlog (the kernel caps it at net.core.somaxconn, 4096 since
 // Linux 5.4): with 511, some of 5,000 connections opened at once waited for
 // SYN retransmits (seconds) before they were accepted.
 const LISTEN_BACKLOG = 4096;
-const RECV_BUFFERS = 8192;
 // Plain IORING_OP_SEND: SEND_ZC measured slower here for every size
 // (bench/HTTP.md): over loopback the data is copied anyway and each send
 // waits for its notification too.
@@ -54,12 +55,17 @@ class Conn {
   carryLen = 0;
   status = 0;
   sent = 0;
-  /** The request being parsed/answered (offsets into this connection's bytes). */
-  head: RequestHead;
-  constructor(tcp: TcpConn, deadline: number, maxHeaders: number) {
+  /** The client's address for the access log (read on the first line logged). */
+  peer: string | undefined;
+  /**
+   * The request being parsed/answered (offsets into this connection's
+   * bytes): taken from the engine's pool when bytes arrive, given back when
+   * the connection goes idle, so 10,000 idle connections hold none.
+   */
+  head: RequestHead | undefined;
+  constructor(tcp: TcpConn, deadline: number) {
     this.tcp = tcp;
     this.deadline = deadline;
-    this.head = new RequestHead(maxHeaders);
   }
 }
 
@@ -83,6 +89,7 @@ export class Engine {
   #shutdown: Promise<void> | undefined;
   #extra: string;
   #pipes: PipePool;
+  #heads: RequestHead[] = [];
   #chunks = new ChunkBuffers(16, FILE_CHUNK);
 
   /** @internal */
@@ -183,7 +190,7 @@ export class Engine {
 
   async #serveConn(tcp: TcpConn): Promise<void> {
     const l = this.#limits;
-    const c = new Conn(tcp, Date.now() + l.headerTimeout, l.maxHeaders);
+    const c = new Conn(tcp, Date.now() + l.headerTimeout);
     this.#conns.add(c);
     this.counters.connections++;
     try {
@@ -201,7 +208,7 @@ export class Engine {
         }
         let keep = true;
         while (start < end) {
-          const head = c.head;
+          const head = c.head ??= this.#heads.pop() ?? new RequestHead(l.maxHeaders);
           const n = parseRequest(buf, start, end, head, l);
           if (n === 0) break;
           if (n < 0) {
@@ -233,6 +240,9 @@ export class Engine {
           }
         } else {
           c.carryLen = 0;
+          // Idle: its head goes back to the pool, its carry (rare) to the GC.
+          c.carry = undefined;
+          this.#releaseHead(c);
           c.idle = true;
           c.deadline = Date.now() + l.idleTimeout;
         }
@@ -240,10 +250,17 @@ export class Engine {
     } catch {
       if (!c.killed && !this.#stopping) this.counters.errors++;
     } finally {
+      this.#releaseHead(c);
       this.#conns.delete(c);
       this.counters.connections--;
       await tcp.close().catch(() => {});
     }
+  }
+
+  #releaseHead(c: Conn): void {
+    if (c.head === undefined) return;
+    if (this.#heads.length < 1024) this.#heads.push(c.head);
+    c.head = undefined;
   }
 
   #append(c: Conn, bytes: Uint8Array): void {
@@ -271,8 +288,19 @@ export class Engine {
   }
 
   #log(c: Conn, head: RequestHead, target: string): void {
+    // The client's address: getpeername(2) once per connection, only when logging.
+    if (c.peer === undefined) {
+      try {
+        const a = c.tcp.remoteAddr;
+        c.peer = "hostname" in a
+          ? (a.hostname.includes(":") ? `[${a.hostname}]:${a.port}` : `${a.hostname}:${a.port}`)
+          : "unix";
+      } catch {
+        c.peer = "-";
+      }
+    }
     this.#o.onLog?.(
-      `${
+      `${c.peer} ${
         new Date().toISOString()
       } "${head.methodName()} ${target} HTTP/1.${head.minor}" ${c.status} ${c.sent}`,
     );

@@ -93,7 +93,7 @@ export interface ServeDirOptions {
   fetch?: FetchHandler;
   /** Limits (defaults: {@linkcode DEFAULT_SERVER_LIMITS}). */
   limits?: Partial<ServerLimits>;
-  /** Called once per response with an access-log line. */
+  /** Called once per response with an access-log line: `ADDR:PORT ISO-TIME "METHOD TARGET HTTP/1.x" STATUS BYTES`. */
   onLog?: (line: string) => void;
   /** Files up to this size are kept in memory and sent with their head in one send (default 64 KiB). */
   smallFileSize?: number;

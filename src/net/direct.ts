@@ -41,6 +41,7 @@ import { opSupported, requireOp } from "../ops/require.ts";
 import { OPERATIONS } from "../ring/operations.ts";
 import { checkBool, checkInt, checkOptions, checkSignal } from "../ring/_args.ts";
 import { getNative } from "../runtime/_ffi.ts";
+import { kernelAtLeast } from "../errors/hints.ts";
 import { libc, libjsuring } from "../runtime/libs.ts";
 import { putU64 } from "../memory/u64.ts";
 import { UringError } from "../errors/uring_error.ts";
@@ -171,7 +172,7 @@ export class FileTable {
 
   /** @internal Whether {@linkcode FileTable.grow} can grow it now. */
   _canGrow(): boolean {
-    return Math.min(this.#size * 2, nofile(), MAX_FILES) > this.#size &&
+    return Math.min(this.#size * 2, nofile(), MAX_FILES) > this.#size && kernelAtLeast("6.8") &&
       opSupported(this.ring.ring, Op.FIXED_FD_INSTALL);
   }
 
@@ -374,7 +375,9 @@ export async function* acceptDirect(
         table._took(slot);
         ready.push(slot);
       }, (e) => {
-        if (!(e instanceof DOMException && e.name === "AbortError") && !(ac.signal.aborted || stopped)) {
+        // The ring closing ends accepting cleanly, as it ends a multishot.
+        if (ring.closed) stopped = true;
+        else if (!(e instanceof DOMException && e.name === "AbortError") && !(ac.signal.aborted || stopped)) {
           error ??= e;
         }
       }).finally(() => {
@@ -517,14 +520,29 @@ export class DirectConn implements AsyncDisposable {
   }
 
   /**
-   * Send all of `buffer`, continuing after short sends.
+   * Send all of `buffer`, continuing after short sends; calls on one
+   * connection go out in call order, never interleaved.
    *
    * @example
    * ```ts ignore
    * await conn.sendAll(new TextEncoder().encode("hello"));
    * ```
    */
-  async sendAll(buffer: ArrayBufferView, options?: AsyncOpOptions): Promise<void> {
+  sendAll(buffer: ArrayBufferView, options?: AsyncOpOptions): Promise<void> {
+    // One sendAll after another: a short send's rest must go out before the
+    // next call's bytes, or two concurrent calls would interleave on the stream.
+    const run = () => this.#sendAll(buffer, options);
+    const p = this.#sending.then(run, run);
+    this.#sending = p.catch(() => {});
+    return p;
+  }
+
+  #sending: Promise<void> = Promise.resolve();
+
+  async #sendAll(buffer: ArrayBufferView, options?: AsyncOpOptions): Promise<void> {
+    if (!ArrayBuffer.isView(buffer)) {
+      throw new TypeError(`sendAll data must be a TypedArray or DataView, got ${typeof buffer}`);
+    }
     let bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
     while (bytes.length > 0) bytes = bytes.subarray(await this.send(bytes, options));
   }

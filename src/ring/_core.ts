@@ -443,6 +443,13 @@ export class RingCore implements Disposable {
    * like this (the registered eventfd fires when such work is queued); on
    * other rings it also flushes overflowed CQEs.
    *
+   * One enter runs at most 20 items of deferred task work since Linux 6.13
+   * (also in 6.12.y, e.g. Debian 13's 6.12.117; IO_LOCAL_TW_DEFAULT_MAX in
+   * `__io_run_local_work`) and keeps the rest for later *without* signalling
+   * the registered eventfd again. On a ring with `taskrunFlag` the kernel
+   * says so (IORING_SQ_TASKRUN) and this enters again, up to 64 times, until
+   * none is left ({@linkcode RingCore.taskWorkPending} tells whether any still is).
+   *
    * @returns the number of SQEs submitted
    *
    * @example
@@ -456,7 +463,30 @@ export class RingCore implements Disposable {
    */
   getEvents(): number {
     this._assertOpen();
-    return this.#engine.enter(this.#publish(), 0, EnterFlag.GETEVENTS);
+    const n = this.#engine.enter(this.#publish(), 0, EnterFlag.GETEVENTS);
+    // Bounded: work that keeps arriving is announced on the eventfd anew
+    // (io_req_local_work_add signals when the list was empty).
+    for (let i = 0; i < 64 && this.#engine.taskWorkLeft(); i++) this.#engine.enter(0, 0, EnterFlag.GETEVENTS);
+    return n;
+  }
+
+  /**
+   * Whether the kernel holds deferred task work for a later enter
+   * (IORING_SQ_TASKRUN). Only rings set up with `taskrunFlag` report it
+   * (`AsyncRing.create` sets it with DEFER_TASKRUN); on others this is
+   * always false.
+   *
+   * @example
+   * ```ts
+   * import { Ring } from "@jsuring/jsuring";
+   * using ring = Ring.create({ singleIssuer: true, deferTaskrun: true, taskrunFlag: true });
+   * ring.nop();
+   * ring.submit();
+   * if (ring.taskWorkPending) ring.getEvents();
+   * ```
+   */
+  get taskWorkPending(): boolean {
+    return this.#engine.taskWorkLeft();
   }
 
   // ---------------------------------------------------------------- CQ side

@@ -425,7 +425,7 @@ const PIPE_FLAGS = O.CLOEXEC | O.NONBLOCK | O.DIRECT;
 /**
  * IORING_OP_PIPE (6.16): pipe2(2); the read and write ends land in
  * `fds[0]` and `fds[1]` (an Int32Array of at least 2) when it completes.
- * `pipeFlags`: `O.CLOEXEC`, `O.NONBLOCK`, `O.DIRECT`. `AsyncRing.pipe`
+ * `pipeFlags`: `O.CLOEXEC`, `O.NONBLOCK`, `O.DIRECT`. `pipe()`
  * falls back to pipe2(2) on older kernels.
  */
 export const PIPE: OpDescription<[fds: Int32Array, pipeFlags: number]> = {
