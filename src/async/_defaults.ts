@@ -12,7 +12,10 @@
  *   ring itself; the JS thread, the one issuer, runs GETEVENTS on every wake
  *   and every flush. Every AsyncRing lives and dies on the thread that made
  *   it (JS objects do not cross threads), which is what SINGLE_ISSUER asks.
- *   TCP echo, 1,000 connections, 1 KiB: 1.8× the plain ring on Deno.
+ *   TCP echo, 1,000 connections × 1 KiB, server CPU per round trip: 1.7×
+ *   (Deno) and 1.15× (Bun) better than the plain ring; at 64 connections ×
+ *   1 KiB the plain ring did better (0.8×), at 64 KiB they were even
+ *   (`bench/NET.md`; a shared, loaded machine: treat as ±30 %).
  * - Not with SQPOLL (the kernel refuses the combination: the SQ thread is
  *   the issuer), nor when the caller set `singleIssuer` or `deferTaskrun`
  *   themselves (an explicit `false` stays off).
@@ -33,9 +36,12 @@ import { kernelAtLeast } from "../errors/hints.ts";
  * Whether AsyncRing sets IORING_SETUP_TASKRUN_FLAG (5.19) by default on a
  * DEFER_TASKRUN ring: the kernel then flags pending deferred work in the SQ
  * ring (IORING_SQ_TASKRUN), which lets a drain skip its GETEVENTS enter when
- * there is nothing to run. Decided by `bench/echo.ts` (see `bench/NET.md`).
+ * there is nothing to run (AsyncRingCore does, when the flag is set). Off:
+ * `bench/echo.ts` measured it no better, and at 1,000 connections × 1 KiB
+ * worse in server CPU per round trip on both runtimes (Deno 121 k vs 251 k,
+ * Bun 73 k vs 109 k round trips per CPU-second; `bench/NET.md`).
  */
-export const TASKRUN_FLAG_DEFAULT = true;
+export const TASKRUN_FLAG_DEFAULT = false;
 
 /**
  * `options` with the fast defaults filled in where the caller left them

@@ -15,7 +15,7 @@ import { UringError } from "../errors/uring_error.ts";
 import { Errno } from "../errors/errno.ts";
 import { SendQueue } from "./_send.ts";
 import { sysSetsockoptInt } from "../runtime/sockets.ts";
-import { RecvStream } from "./_recv_stream.ts";
+import { RecvBuffers, RecvStream } from "./_recv_stream.ts";
 
 const IPPROTO_TCP = SOL.TCP, TCP_NODELAY = TCP.NODELAY;
 /** Receive buffer groups take ids from here downwards. */
@@ -48,22 +48,13 @@ const STREAMS_PER_BUFFER = 0.25;
  */
 export const SEND_ZC_THRESHOLD = 64 * 1024;
 
-interface RecvGroup {
-  br: BufferRing;
-  streams: number;
-}
+const RECV_GROUPS = new WeakMap<AsyncRing, RecvBuffers[]>();
 
-const RECV_GROUPS = new WeakMap<AsyncRing, RecvGroup[]>();
-
-/**
- * A receive buffer group for one more stream: the least used of the ring's
- * groups, or a new one once every group serves its share of streams.
- */
-function recvGroup(ring: AsyncRing, size: number, count: number): RecvGroup {
+function recvGroup(ring: AsyncRing, size: number | undefined, count: number): RecvBuffers {
   let groups = RECV_GROUPS.get(ring);
   if (!groups) RECV_GROUPS.set(ring, groups = []);
   for (let i = groups.length - 1; i >= 0; i--) if (groups[i].br.isClosed) groups.splice(i, 1);
-  let best: RecvGroup | undefined;
+  let best: RecvBuffers | undefined;
   for (const g of groups) if (!best || g.streams < best.streams) best = g;
   if (best && best.streams < best.br.count * STREAMS_PER_BUFFER) return best;
   const first = groups.length ? groups[0].br : undefined;
@@ -77,9 +68,9 @@ function recvGroup(ring: AsyncRing, size: number, count: number): RecvGroup {
     const br = BufferRing.create(ring.ring, {
       group: id,
       entries: first?.entries ?? count,
-      size: first?.size ?? size,
+      size: first?.size ?? size ?? 16 * 1024,
     });
-    const g = { br, streams: 0 };
+    const g = new RecvBuffers(br);
     groups.push(g);
     return g;
   }
@@ -199,9 +190,9 @@ export class TcpConn implements AsyncDisposable {
    * ```
    */
   chunks(options: RecvOptions & { signal?: AbortSignal } = {}): AsyncIterableIterator<Uint8Array> {
-    const g = recvGroup(this.ring, options.bufferSize ?? 16 * 1024, options.buffers ?? 512);
+    const g = recvGroup(this.ring, options.bufferSize, options.buffers ?? 512);
     g.streams++;
-    const s = new RecvStream(this, g.br, options.signal, () => {
+    const s = new RecvStream(this, g, options.signal, () => {
       g.streams--;
       this.#streams.delete(s);
     });
