@@ -40,12 +40,15 @@
  * | `NativeUnavailableError: jsuring needs FFI` | Deno without `--allow-ffi` | add `--allow-ffi` |
  * | `NativeUnavailableError: cannot load liburing` | liburing not installed | install `liburing2` (Debian, Ubuntu) or `liburing` |
  * | `NativeUnavailableError: JSURING_COMPANION is set, but Deno may not read it` | override set, no `--allow-env` | `--allow-env=JSURING_COMPANION`, or unset it |
+ * | `NativeUnavailableError: … JSURING_COMPANION=… is version N, this jsuring expects M` | override built from another version | rebuild it (command in the message), or unset it |
  * | `NativeUnavailableError: jsuring bundles its companion library for x86_64 and aarch64` | another CPU | run the build command in the message |
+ * | `NotCapable: Requires read access` (Deno) | `readFileSync` without `--allow-read` | `--allow-read=<path>` (the ring's `readFile` needs none) |
  * | `UringError EPERM` from `io_uring_setup` | `kernel.io_uring_disabled` or seccomp (Docker's default profile) | `sysctl kernel.io_uring_disabled=0`, or allow `io_uring_*` |
  * | `UringError ENOMEM` naming `RLIMIT_MEMLOCK` | locked-memory limit (the message gives bytes needed and limit) | `ulimit -l`, `LimitMEMLOCK=`, `--ulimit memlock=-1` |
  * | `UringError ENOMEM` from `mmap(hugetlb, …)` | no free hugepage | `sysctl vm.nr_hugepages=16`, or `hugepages: "auto"` |
  * | `UringError EINVAL … needs Linux X.Y` | option too new for the kernel | drop it, or a newer kernel |
  * | `TypeError` / `RangeError` | a bad argument, quoted in the message | pass what it asks for |
+ * | `TypeError: … unknown option "x"; known options: …` | a misspelt option key | use one of those listed |
  *
  * @example Read a file through a ring
  * ```ts

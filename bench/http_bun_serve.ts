@@ -4,6 +4,7 @@ const [root, port] = [process.argv[2], Number(process.argv[3])];
 const server = Bun.serve({
   port,
   hostname: "127.0.0.1",
+  idleTimeout: 0, // keep idle connections (bench/http.sh holds 10,000 open)
   async fetch(req) {
     const path = new URL(req.url).pathname;
     if (path === "/hello") return new Response("hello, world\n");

@@ -136,4 +136,7 @@ meta loadavg_end "$(cut -d' ' -f1-3 /proc/loadavg)"
 meta finished "$(date -u '+%Y-%m-%d %H:%M:%S UTC')"
 log "rendering $report"
 "$deno" run -A "$here/report.ts" "$results" >"$report"
+# Two-tree comparisons (bench/ab.sh, e.g. before and after a refactor) are
+# kept in bench/AB.md and carried into the full report.
+if [ -z "$quick" ] && [ -f "$here/AB.md" ]; then { echo; cat "$here/AB.md"; } >>"$report"; fi
 log "done: $results, $report"

@@ -145,4 +145,10 @@ export const LIBC = {
   pipe2: { args: ["buffer", "i32"], returns: "i32" },
   // int fcntl(int fd, int cmd, int arg) — F_SETPIPE_SZ / F_GETPIPE_SZ (variadic; an int is passed in a register)
   fcntl: { args: ["i32", "i32", "i32"], returns: "i32" },
+  // --- args (#10): /proc/sys values for hints (nr_hugepages, io_uring_disabled) under --allow-ffi
+  // only: Deno grants reads of /proc/sys only with --allow-all, so the hints guessed.
+  // int open(const char *pathname, int flags) — O_RDONLY | O_CLOEXEC, no mode
+  open: { args: ["buffer", "i32"], returns: "i32" },
+  // ssize_t read(int fd, void *buf, size_t count)
+  read: { args: ["i32", "buffer", "u64"], returns: "i64" },
 } as const satisfies SymbolTable;

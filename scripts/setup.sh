@@ -8,9 +8,10 @@ cd "$(dirname "$0")/.."
 log() { printf 'setup: %s\n' "$*" >&2; }
 
 missing=()
-# gcc-aarch64-linux-gnu: scripts/build-companion.sh rebuilds the bundled aarch64 library.
+# gcc-aarch64-linux-gnu + libc6-dev-arm64-cross (its headers; a Recommends, which
+# --no-install-recommends skips): scripts/build-companion.sh rebuilds the bundled aarch64 library.
 # chromium (Debian's, headless): the file server's browser test, tests/http_browser_test.ts.
-for pkg in liburing2 liburing-dev gcc gcc-aarch64-linux-gnu make libc6-dev fio jq curl ca-certificates chromium; do
+for pkg in liburing2 liburing-dev gcc gcc-aarch64-linux-gnu libc6-dev-arm64-cross make libc6-dev fio jq curl ca-certificates chromium; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
 command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)

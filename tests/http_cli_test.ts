@@ -91,7 +91,11 @@ for (const [name, argv] of RUNTIMES) {
       const inflight = await getWhileSignalled(url, "/big.bin", () => p.signal("SIGTERM"));
       assert.deepEqual(inflight, fx.big, "the request in flight completed");
       assert.equal(await p.exited, 0, p.errors());
-      assert.match(p.output(), /"GET \/a\.txt HTTP\/1\.1" 200 \d+/);
+      // One line per response: client address, time, request line, status, bytes.
+      assert.match(
+        p.output(),
+        /^127\.0\.0\.1:\d+ \d{4}-\d\d-\d\dT[\d:.]+Z "GET \/a\.txt HTTP\/1\.1" 200 \d+$/m,
+      );
     } finally {
       rmSync(fx.base, { recursive: true, force: true });
     }

@@ -12,6 +12,7 @@ import {
   Errno,
   Feature,
   kernelAtLeast,
+  listen,
   prepNop,
   Ring,
   SetupFlag,
@@ -19,6 +20,7 @@ import {
   WaitSlots,
 } from "../mod.ts";
 import { kernelVersion, pretendKernelVersion } from "../src/errors/hints.ts";
+import { connect as netConnect, type Socket } from "node:net";
 
 /** Run `fn` with the library judging features as if Linux `version` ran. */
 async function asIf<T>(version: string, fn: () => T | Promise<T>): Promise<T> {
@@ -179,4 +181,34 @@ test("registered waits below 6.13 fall back to EXT_ARG waits, saying why; the wa
     assert.equal(waits.wait(1, { timeout: 5_000 }), true);
     assert.deepEqual(r.ring.completions().map((c) => c.tag), [1]);
   });
+});
+
+test("DEFER_TASKRUN AsyncRings set TASKRUN_FLAG; below 6.18 they also look at IORING_SQ_TASKRUN on a timer: a multishot accept takes every client", async () => {
+  // On Debian 13's 6.12 the registered eventfd missed the task work of a
+  // multishot accept's second connection (IORING_SQ_TASKRUN set, no signal):
+  // the library then finds it by the flag. On 6.18+ as if 6.12 ran (on
+  // older kernels the check is on anyway, and pretending a newer one would
+  // ask them for ring features they lack).
+  const create = () => AsyncRing.create({ singleIssuer: true, deferTaskrun: true });
+  const ring = kernelAtLeast("6.18") ? await asIf("6.12", create) : create();
+  await using _ring = ring;
+  assert.notEqual(ring.ring.flags & SetupFlag.TASKRUN_FLAG, 0);
+  await using server = await listen({ ring });
+  const connectOne = () =>
+    new Promise<Socket>((resolve, reject) => {
+      const s = netConnect(server.port, "127.0.0.1", () => resolve(s));
+      s.on("error", reject);
+    });
+  const clients: Socket[] = [];
+  let accepted = 0;
+  // One client at a time, each accepted before the next connects: every
+  // accept after the first comes from re-armed kernel task work.
+  clients.push(await connectOne());
+  for await (const conn of server) {
+    await conn.close();
+    if (++accepted === 4) break;
+    clients.push(await connectOne());
+  }
+  assert.equal(accepted, 4);
+  for (const c of clients) c.destroy();
 });

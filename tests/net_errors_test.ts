@@ -80,6 +80,9 @@ test("listen() refuses bad options before any system call (TypeError/RangeError 
     [{ hostname: "127.0.0.1", host: "::1" }, TypeError, '"::1"'],
     [{ hots: "127.0.0.1" }, TypeError, '"hots"'],
     [{ timeout: 5 }, TypeError, '"timeout"'],
+    [{ transport: "udp" }, TypeError, '"udp"'],
+    [{ transport: "unix", port: 0 }, TypeError, 'transport "unix" needs a path'],
+    [{ transport: "tcp", path: "/tmp/x.sock" }, TypeError, 'transport "tcp" does not take a path'],
   ];
   for (const [opts, type, quoted] of bad) {
     await refuses(listen({ ring, ...opts } as never), type, quoted);

@@ -13,6 +13,7 @@ import { lookup } from "node:dns/promises";
 import { hostname as osHostname } from "node:os";
 import { join } from "node:path";
 import {
+  type Addr,
   AsyncRing,
   connect,
   kernelAtLeast,
@@ -56,10 +57,27 @@ async function roundTrip(from: TcpConn, to: TcpConn, data: Uint8Array): Promise<
   assert.deepEqual(got, data);
 }
 
+function unmapped(addr: Addr): Addr {
+  if (addr.transport === "unix" || !addr.hostname.startsWith("::ffff:") || !addr.hostname.includes(".")) {
+    return addr;
+  }
+  return { ...addr, hostname: addr.hostname.slice(7), family: "IPv4" };
+}
+
 /** Accept one connection while `client` connects; echo both ways. */
 async function pair(server: TcpListener, client: () => Promise<TcpConn>): Promise<void> {
   const [a, b] = await Promise.all([server.accept(), client()]);
   try {
+    // Each end's addresses mirror the other's (an IPv4 peer of a dual-stack
+    // socket shows as IPv4-mapped IPv6, "::ffff:127.0.0.1", as in node:net).
+    assert.deepEqual(unmapped(a.remoteAddr), unmapped(b.localAddr));
+    assert.deepEqual(unmapped(b.remoteAddr), unmapped(a.localAddr));
+    if (server.addr.transport === "unix") {
+      assert.deepEqual(b.remoteAddr, server.addr);
+      assert.deepEqual(b.localAddr, { transport: "unix", path: "" }); // an unnamed client
+    } else {
+      assert.equal((a.localAddr as NetAddr).port, server.port);
+    }
     await roundTrip(b, a, pattern(100_000, 7));
     await roundTrip(a, b, pattern(3_000, 9));
   } finally {
@@ -120,6 +138,8 @@ for (const setup of SETUPS) {
     assert.equal(server.port, 0);
     assert.ok(statSync(path).isSocket());
     await pair(server, () => connect({ path, ring, setup }));
+    // Deno's spelling: transport "unix".
+    await pair(server, () => connect({ transport: "unix", path, ring, setup }));
     await server.close();
     assert.equal(existsSync(path), false, "close() removed the socket file");
   });

@@ -54,6 +54,7 @@ const SAMPLE: Record<keyof typeof OPERATIONS, readonly unknown[]> = {
   CONNECT: [NOT_OPEN, new Uint8Array(16)],
   SENDMSG: [NOT_OPEN, { buffers: [buf] }, 0],
   RECVMSG: [NOT_OPEN, { buffers: [buf] }, 0],
+  SENDTO: [NOT_OPEN, buf, new Uint8Array(16), 0],
   FIXED_FD_INSTALL: [0, 0],
   CLOSE_DIRECT: [0],
   // The file-system family (operations_fs.ts): paths that do not exist, fds not open.
@@ -134,9 +135,15 @@ test("an operation's own options reach its SQE (statx mask, openat dirfd, timeou
   const dirfd = openSync(dir.path, "r");
   using ring = Ring.create({ entries: 8 });
   const out = new Uint8Array(256);
+  // The timeout counts completions posted after it is armed: submit it
+  // first. Queued behind the other two, it could be armed after one of them
+  // had already completed (6.1 punts openat to an io-wq worker that can
+  // finish while the timeout SQE is still being prepared), and then wait
+  // for the full 60 s.
+  ring.queue(OPERATIONS.TIMEOUT, [60_000], { count: 2, tag: "after two" });
+  ring.submit();
   ring.queue(OPERATIONS.OPENAT, ["f", 0, 0], { dirfd, tag: "open" });
   ring.queue(OPERATIONS.STATX, ["f", out], { dirfd, mask: 0x200, /* STATX_SIZE */ tag: "stat" });
-  ring.queue(OPERATIONS.TIMEOUT, [60_000], { count: 2, tag: "after two" });
   ring.submitAndWait(3);
   const got = new Map(ring.completions().map((c) => [c.tag, c.res]));
   assert.ok(got.get("open")! >= 0, `openat relative to dirfd: ${got.get("open")}`);

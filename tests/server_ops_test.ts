@@ -246,6 +246,14 @@ test("openat2: bad how refused with the value quoted", () => {
     },
   );
   assert.throws(() => r.queue(OPERATIONS.FIXED_FD_INSTALL, [0, 2]), { name: "RangeError", message: /got 2/ });
+  assert.throws(() => r.queue(OPERATIONS.SENDTO, [0, new Uint8Array(1), new Uint8Array(300), 0]), {
+    name: "RangeError",
+    message: /sendto addr length.*300/,
+  });
+  assert.throws(() => r.queue(OPERATIONS.SENDTO, [0, "x" as never, new Uint8Array(16), 0]), {
+    name: "TypeError",
+    message: /"x"/,
+  });
   // Ring.connect checks the timeout and the address before queueing either SQE.
   assert.throws(() => r.connect(0, new Uint8Array(16), { timeout: -1 }), {
     name: "RangeError",

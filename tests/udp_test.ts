@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { AsyncRing, type Datagram, SocketError, UdpSocket, udpSocket } from "../mod.ts";
 import { pattern, skipIf } from "./_helpers.ts";
+import { pretendKernelVersion } from "../src/errors/hints.ts";
 
 /** Whether this machine has an IPv6 loopback (`::1` on lo). */
 function hasIPv6Loopback(): boolean {
@@ -65,6 +66,31 @@ test("IPv6: ::1 round trip with addresses", { skip: skipIf(NO_V6) }, async () =>
   assert.deepEqual(d.data, body);
   assert.deepEqual(d.from, { transport: "udp", hostname: "::1", port: a.port, family: "IPv6" });
 });
+
+test(
+  "messages() on IPv6: senders over ::1 and IPv4-mapped on a dual-stack socket",
+  { skip: skipIf(NO_V6) },
+  async () => {
+    await using ring = AsyncRing.create({ entries: 32 });
+    await using rx = await udpSocket({ ring, hostname: "::" });
+    await using v6 = await udpSocket({ ring, hostname: "::1" });
+    await using v4 = await udpSocket({ ring });
+    await v6.sendTo(pattern(500, 1), { hostname: "::1", port: rx.port });
+    await v4.sendTo(pattern(600, 2), { hostname: "127.0.0.1", port: rx.port });
+    const seen: [string, number, Uint8Array][] = [];
+    for await (const d of rx.messages({ maxDatagram: 1500 })) {
+      seen.push([d.from.hostname, d.from.port, d.data.slice()]);
+      // Reply by the address received: the SEND-with-destination path for a cached sender.
+      await rx.sendTo(d.data.subarray(0, 4), d.from);
+      if (seen.length === 2) break;
+    }
+    seen.sort((a, b) => a[2].length - b[2].length);
+    assert.deepEqual(seen[0], ["::1", v6.port, pattern(500, 1)]);
+    assert.deepEqual(seen[1], ["::ffff:127.0.0.1", v4.port, pattern(600, 2)]);
+    assert.deepEqual((await v6.receiveFrom(new Uint8Array(8))).data, pattern(500, 1).subarray(0, 4));
+    assert.deepEqual((await v4.receiveFrom(new Uint8Array(8))).data, pattern(600, 2).subarray(0, 4));
+  },
+);
 
 test("dual stack: a socket on :: receives from IPv4 (as ::ffff:127.0.0.1) and answers it", {
   skip: skipIf(NO_V6),
@@ -240,5 +266,44 @@ test("setup: socket(2) forced, and through the ring: both carry datagrams", asyn
   await b.sendTo(new Uint8Array([3]), a.addr);
   assert.deepEqual([...(await b.receiveFrom(new Uint8Array(4))).data], [1, 2]);
   assert.deepEqual([...(await a.receiveFrom(new Uint8Array(4))).data], [3]);
-  await assert.rejects(udpSocket({ ring, setup: "kernel" as never }), { name: "TypeError", message: /"kernel"/ });
+  await assert.rejects(udpSocket({ ring, setup: "kernel" as never }), {
+    name: "TypeError",
+    message: /"kernel"/,
+  });
+});
+
+test("messages() before Linux 6.0 says so by name (pretended 5.19)", async () => {
+  await using ring = AsyncRing.create({ entries: 8 });
+  await using sock = await udpSocket({ ring });
+  pretendKernelVersion("5.19");
+  try {
+    assert.throws(() => sock.messages(), {
+      name: "UringError",
+      message: /requires Linux 6\.0 \(this is 5\.19\)/,
+    });
+  } finally {
+    pretendKernelVersion(undefined);
+  }
+});
+
+test("messages() on many sockets of one ring: every datagram arrives (buffer groups added as streams grow)", async () => {
+  await using ring = AsyncRing.create({ entries: 256 });
+  const N = 24, M = 5;
+  const socks = await Promise.all(Array.from({ length: N }, () => udpSocket({ ring })));
+  await using tx = await udpSocket({ ring });
+  const readers = socks.map((s, i) =>
+    (async () => {
+      const got: Uint8Array[] = [];
+      for await (const d of s.messages({ maxDatagram: 1500, buffers: 16 })) {
+        got.push(d.data.slice());
+        if (got.length === M) break;
+      }
+      return got.map((b, k) => assert.deepEqual(b, pattern(100 + i, i * M + k + 1)));
+    })()
+  );
+  for (let k = 0; k < M; k++) {
+    for (let i = 0; i < N; i++) await tx.sendTo(pattern(100 + i, i * M + k + 1), socks[i].addr);
+  }
+  await Promise.all(readers);
+  for (const s of socks) await s.close();
 });

@@ -25,7 +25,7 @@ set -uo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 KMOD=$(dirname "$HERE")
 REPO=$(dirname "$KMOD")
-CACHE=${JSK_VM_CACHE:-$REPO/.cache/vm}
+CACHE=${JSK_VM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/jsuring/vm}	# as vm/run.sh
 ROOT=$CACHE/root
 [ "$(id -u)" = 0 ] || { echo "run as root"; exit 1; }
 [ -e "$ROOT/.jsk-root-ok" ] || { echo "no build root in $CACHE: run kernel-module/vm/run.sh --build-only first"; exit 1; }

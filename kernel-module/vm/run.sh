@@ -47,6 +47,8 @@
 #                      header caches, curl, prlimit and setpriv.
 #                      These run whether or not the module builds for the kernel.
 #                      --lib=deno / --lib=bun: one runtime only.
+#                      JSK_VM_LIB_TESTS="tests/a_test.ts ..." runs those
+#                      files only (scripts/test.sh's older-kernel subset).
 #   --kernel SERIES    7.3 (default), 7.2: trixie-backports; 6.12: trixie;
 #                      6.1: bookworm (linux-image-6.1.0-NN-cloud-amd64, looked up
 #                      with a private apt list in the cache). The module is built
@@ -75,7 +77,8 @@
 # (counted as one failed test "dmesg is clean").
 #
 # Everything downloaded or built lives in $JSK_VM_CACHE (default
-# <repo>/.cache/vm, git-ignored) and is reused: a trixie debootstrap root with
+# ${XDG_CACHE_HOME:-~/.cache}/jsuring/vm, outside the clone, so a fresh clone
+# reuses it) and is reused: a trixie debootstrap root with
 # gcc-14, liburing-dev 2.9, busybox-static and Debian's kernel headers from
 # trixie-backports (Debian's 7.3 kbuild tools need glibc 2.38+, newer than
 # bookworm's), plus the kernel images.  The host's apt sources are never
@@ -116,7 +119,9 @@ done
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 KMOD=$(dirname "$HERE")
 REPO=$(dirname "$KMOD")
-CACHE=${JSK_VM_CACHE:-$REPO/.cache/vm}
+# Outside the clone by default: a fresh clone (CI) reuses the root, the
+# kernels and the toolchain tar instead of paying debootstrap again.
+CACHE=${JSK_VM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/jsuring/vm}
 ROOT=$CACHE/root
 SERIES=7.3
 BUILD_ONLY=0
@@ -126,12 +131,15 @@ TIMEOUT=${JSK_VM_TIMEOUT:-900}
 PACKS=() BINS=() SUITES=()
 DENO_PAYLOAD=0 RUN_BUN=0 LIB=0 LIB_RT= LIBURING=host
 CORE_TESTS=${JSK_VM_CORE_TESTS:-tests/ring_test.ts tests/ops_test.ts tests/region_test.ts tests/keepalive_test.ts tests/errors_test.ts}
+LIB_TESTS=${JSK_VM_LIB_TESTS:-}	# --lib: these files only (default: all of tests/)
 
 say() { echo "[vm $(date +%T)] $*" >&2; }
 DONE=0	# the final "vm:" line was printed
 die() { say "error: $*"; [ $DONE = 1 ] || echo "vm: 0 passed, 1 failed"; DONE=1; exit 1; }
+LOCKED=0 RUN=
 cleanup() {
-	mountpoint -q "$ROOT/proc" 2>/dev/null && umount "$ROOT/proc"
+	[ $LOCKED = 1 ] && mountpoint -q "$ROOT/proc" 2>/dev/null && umount "$ROOT/proc"
+	[ -n "$RUN" ] && rm -rf "$RUN"
 	# an unexpected exit still ends with a countable line
 	[ $DONE = 1 ] || echo "vm: 0 passed, 1 failed"
 }
@@ -229,10 +237,18 @@ if [ $RUN_BUN = 1 ]; then
 fi
 if [ $LIB = 1 ]; then
 	# "+" marks suites that run whether or not the module loaded
+	lt=tests/ bt=
+	if [ -n "$LIB_TESTS" ]; then
+		lt=$LIB_TESTS
+		for t in $LIB_TESTS; do
+			[ -e "$REPO/$t" ] || die "JSK_VM_LIB_TESTS: no $t in the repo"
+			bt="$bt ./$t"
+		done
+	fi
 	[ "$LIB_RT" = bun ] ||
-		SUITES+=("+lib:deno=echo 64 >/proc/sys/vm/nr_hugepages; cd /repo && deno test -A --no-check --v8-flags=--expose-gc tests/")
+		SUITES+=("+lib:deno=echo 64 >/proc/sys/vm/nr_hugepages; cd /repo && deno test -A --no-check --v8-flags=--expose-gc $lt")
 	[ "$LIB_RT" = deno ] ||
-		SUITES+=("+lib:bun=echo 64 >/proc/sys/vm/nr_hugepages; cd /repo && $(basename "$bun") test --timeout $BUN_TIMEOUT")
+		SUITES+=("+lib:bun=echo 64 >/proc/sys/vm/nr_hugepages; cd /repo && $(basename "$bun") test --timeout $BUN_TIMEOUT$bt")
 	MEM=${JSK_VM_MEM:-3072}
 	TIMEOUT=${JSK_VM_TIMEOUT:-$([ -n "$LIB_RT" ] && echo 3000 || echo 5400)}
 fi
@@ -240,9 +256,14 @@ CPU=${CPU:-${JSK_VM_CPU:-qemu64}}
 
 [ "$(id -u)" = 0 ] || die "run as root (debootstrap, chroot, mknod)"
 mkdir -p "$CACHE"
-# one run at a time per cache: they share the root, the initramfs and the log
+# The build phase (root, headers, module, kernel image, toolchain tar,
+# initramfs) is one run at a time per cache; the lock is released before the
+# VM boots, so runs of different kernels can share a cache and boot side by
+# side (each has its own initramfs in $RUN and its own serial log).
 exec 9>"$CACHE/.lock"
 flock 9
+LOCKED=1
+RUN=$(mktemp -d "$CACHE/run.XXXXXX")
 
 # ---- host tools, installed only when missing -------------------------------
 need=()
@@ -463,8 +484,8 @@ tools_tar() {
 }
 
 # ---- the initramfs ----------------------------------------------------------------
-STAGE=$CACHE/initramfs
-rm -rf "$STAGE"
+rm -rf "$CACHE/initramfs" "$CACHE/initramfs.cpio"	# (older runs staged here)
+STAGE=$RUN/initramfs
 mkdir -p "$STAGE"/{bin,sbin,usr/bin,usr/sbin,usr/lib,usr/local/bin,proc,sys,dev,tmp,etc,extra}
 # merged /usr as on the host: /lib/x86_64-linux-gnu/X and /usr/lib/... are one file
 ln -s usr/lib "$STAGE/lib"
@@ -521,6 +542,14 @@ for p in "${PACKS[@]}"; do
 	mkdir -p "$STAGE$(dirname "$dst")"
 	cp -rL "$src" "$STAGE$dst"
 done
+
+if [ $LIB = 1 ]; then
+	# tests start the runtimes as a user of the repo does, through
+	# node_modules/.bin (the serve CLI test): there, the packed binaries
+	mkdir -p "$STAGE/repo/node_modules/.bin"
+	ln -sf /usr/local/bin/deno "$STAGE/repo/node_modules/.bin/deno"
+	ln -sf "/usr/local/bin/$(basename "$bun")" "$STAGE/repo/node_modules/.bin/bun"
+fi
 
 # The suites, one a line: name, "+" when it runs without the module, command.
 NOTRUN=()
@@ -615,15 +644,20 @@ echo JSK-VM-DONE
 poweroff -f
 EOF
 chmod +x "$STAGE/init"
-(cd "$STAGE" && find . | "$STAGE/bin/busybox" cpio -o -H newc 2>/dev/null) >"$CACHE/initramfs.cpio"
-say "initramfs $(($(stat -c %s "$CACHE/initramfs.cpio") / 1024)) KiB; booting $KVER under qemu (tcg)"
+(cd "$STAGE" && find . | "$STAGE/bin/busybox" cpio -o -H newc 2>/dev/null) >"$RUN/initramfs.cpio"
+rm -rf "$STAGE"
+# the build phase is over: the next run may build while this one boots
+mountpoint -q "$ROOT/proc" && umount "$ROOT/proc"
+LOCKED=0
+exec 9>&-
+say "initramfs $(($(stat -c %s "$RUN/initramfs.cpio") / 1024)) KiB; booting $KVER under qemu (tcg)"
 
 # ---- boot ----------------------------------------------------------------------------
-LOG=$CACHE/serial-$KVER.log
+LOG=$CACHE/serial-$KVER${LIB_RT:+-$LIB_RT}.log
 T0=$(date +%s)
 set +e
 timeout "$TIMEOUT" qemu-system-x86_64 -accel tcg -cpu "$CPU" -smp 2 -m "$MEM" \
-	-nographic -no-reboot -kernel "$KDIR_IMG/vmlinuz" -initrd "$CACHE/initramfs.cpio" \
+	-nographic -no-reboot -kernel "$KDIR_IMG/vmlinuz" -initrd "$RUN/initramfs.cpio" \
 	-append "console=ttyS0 panic=-1 quiet" </dev/null 2>&1 | sed -u 's/\r$//' | tee "$LOG" |
 	grep --line-buffered -E '^(ok|not ok|skip|#|JSK-SUITE|JSK-TIMEOUT|JSK-VM-BOOTED|\(fail\)|.* \.\.\. FAILED)' >&2
 qrc=${PIPESTATUS[0]}
@@ -672,11 +706,15 @@ while IFS= read -r line; do
 	"(pass) "*) sp=$((sp + 1)) ;;
 	"(fail) "*) sf=$((sf + 1)) ;;
 	"(skip) "*|"(todo) "*) ss=$((ss + 1)) ;;
-	*" ... ok"|*" ... ok ("*) sp=$((sp + 1)) ;;
+	# Deno ends a test's line on the next one after a "has been running for
+	# over" note: " FAILED (1m51s)" alone (these were not counted before)
+	*" ... ok"|*" ... ok ("*|" ok ("*) sp=$((sp + 1)) ;;
+	" FAILED ("*) sf=$((sf + 1)) ;;
+	" ignored ("*) ss=$((ss + 1)) ;;
 	*" ... FAILED"|*" ... FAILED ("*) sf=$((sf + 1)) ;;
 	*" ... ignored"|*" ... ignored ("*) ss=$((ss + 1)) ;;
 	esac
-done < <(grep -aE '^(JSK-SUITE-BEGIN |JSK-RESULT |JSK-TIMEOUT |\((pass|fail|skip|todo)\) |[0-9]+ tests? (failed|skipped|todo):$)|JSK-SUITE-END | \.\.\. (ok|FAILED|ignored)( \(.*\))?$' "$LOG")
+done < <(grep -aE '^(JSK-SUITE-BEGIN |JSK-RESULT |JSK-TIMEOUT |\((pass|fail|skip|todo)\) |[0-9]+ tests? (failed|skipped|todo):$)|JSK-SUITE-END | \.\.\. (ok|FAILED|ignored)( \(.*\))?$|^ (ok|FAILED|ignored) \([^)]*\)$' "$LOG")
 if [ -n "$suite" ]; then	# the VM died inside a suite
 	say "suite $suite did not end: $sp passed, $sf failed, $ss skipped so far"
 	P=$((P + sp)) F=$((F + sf)) S=$((S + ss))

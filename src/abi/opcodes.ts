@@ -146,6 +146,11 @@ export const OP_NAMES: readonly OpName[] = (() => {
  * ```
  */
 export function opSince(op: number): string | undefined {
+  if (typeof op !== "number") {
+    throw new TypeError(
+      `opSince: op must be an opcode number (Op.*), got ${JSON.stringify(op)} (${typeof op})`,
+    );
+  }
   const name = OP_NAMES[op];
   return name === undefined ? undefined : OPCODES[name][1];
 }

@@ -10,13 +10,24 @@
  */
 import type { IoBuffer, Ring } from "../ring/ring.ts";
 import { closeFd, eventfd } from "../ring/fd.ts";
-import { checkBool, checkBuffer, checkFn, checkOptions, checkSignal, timespec } from "../ring/_args.ts";
+import {
+  checkBool,
+  checkBuffer,
+  checkChoice,
+  checkFn,
+  checkOptions,
+  checkSignal,
+  timespec,
+  typeError,
+} from "../ring/_args.ts";
+import { RingCore } from "../ring/_core.ts";
 import { CqeFlag, SetupFlag, SqeFlag } from "../abi/flags.ts";
 import { isDetached } from "../memory/detached.ts";
 import * as sqe from "../ops/sqe.ts";
 import { getNative } from "../runtime/_ffi.ts";
 import { libjsuring } from "../runtime/libs.ts";
-import { setImmediate } from "node:timers";
+import { clearTimeout, setImmediate, setTimeout } from "node:timers";
+import { kernelAtLeast } from "../errors/hints.ts";
 import { UringError } from "../errors/uring_error.ts";
 import { Errno } from "../errors/errno.ts";
 import { createWaker, type Waker, type WakerKind } from "./_waker.ts";
@@ -30,6 +41,15 @@ import { Pin } from "../memory/_pin.ts";
 const INTERNAL = Symbol("jsuring internal op");
 /** Flushes in a row that may reap before the ring yields to the macrotask queue. */
 const MICRO_TURNS = 64;
+/**
+ * Kernels before 6.18 on which a DEFER_TASKRUN ring's registered eventfd can
+ * miss deferred task work: on Debian 13's 6.12.117 a multishot accept's
+ * second connection leaves IORING_SQ_TASKRUN set with no eventfd signal, so
+ * nothing wakes the loop (the HTTP server and multishot recv hung in the
+ * 6.12 VM; 6.1 and 6.18 wake). There, while operations are in flight, the
+ * flag is also looked at every TASKWORK_CHECK_MS (an unref'd timer).
+ */
+const TASKWORK_CHECK_MS = 50;
 
 /**
  * Event-loop turns (setImmediate) a busy ring keeps looking at its CQ itself
@@ -130,6 +150,8 @@ export class AsyncRingCore implements Disposable, AsyncDisposable {
   #defer: boolean;
   /** DEFER_TASKRUN with TASKRUN_FLAG: the SQ flags say when deferred work waits. */
   #taskrunFlag: boolean;
+  #twCheck = false; // look at IORING_SQ_TASKRUN on a timer (see TASKWORK_CHECK_MS)
+  #twTimer: ReturnType<typeof setTimeout> | undefined;
   #engine: EnterEngine;
   #scheduled = false;
   #queued: Pending[] = [];
@@ -149,9 +171,18 @@ export class AsyncRingCore implements Disposable, AsyncDisposable {
 
   /** Wrap `ring` (see the `AsyncRing` constructor). */
   protected constructor(ring: Ring, waker: WakerKind) {
+    if (!(ring instanceof RingCore)) {
+      throw typeError(
+        "AsyncRing: ring",
+        "a Ring (Ring.create(); or AsyncRing.create(options) makes one)",
+        ring,
+      );
+    }
+    checkChoice(waker, "AsyncRing: waker", ["nonblocking", "thread", "stream", "poll"]);
     this.ring = ring;
     this.#defer = (ring.flags & SetupFlag.DEFER_TASKRUN) !== 0;
     this.#taskrunFlag = this.#defer && (ring.flags & SetupFlag.TASKRUN_FLAG) !== 0;
+    this.#twCheck = this.#taskrunFlag && waker !== "poll" && !kernelAtLeast("6.18");
     this.#engine = engineOf(ring);
     if ((ring.flags & SetupFlag.COOP_TASKRUN) && !this.#defer) {
       // Task work queued without notification runs only when this thread
@@ -259,10 +290,21 @@ export class AsyncRingCore implements Disposable, AsyncDisposable {
       setImmediate(this.#afterYield);
       return;
     }
+    if (this.#defer && ring.taskWorkPending) {
+      // Deferred task work the kernel left undone (getEvents ran 64 rounds
+      // of 20, or the eventfd missed it): no signal will come for it, so
+      // come back on the next turn of the event loop instead of waiting.
+      if (!this.#yielding) {
+        this.#yielding = true;
+        setImmediate(this.#afterYield);
+      }
+      return;
+    }
     if (this.#wake.armed) {
       // A wake is on its way already; arm() again only re-takes the hold on
       // the process (idle() may have dropped it while the thread stayed armed).
       this.#wake.arm();
+      this.#watchTaskWork();
       return;
     }
     if (this.#clearSignals) {
@@ -279,7 +321,23 @@ export class AsyncRingCore implements Disposable, AsyncDisposable {
       }
     }
     this.#wake.arm();
+    this.#watchTaskWork();
   }
+
+  /** Where the eventfd can miss task work (see TASKWORK_CHECK_MS): look again later. */
+  #watchTaskWork(): void {
+    if (!this.#twCheck || this.#twTimer !== undefined) return;
+    const t = setTimeout(this.#checkTaskWork, TASKWORK_CHECK_MS);
+    t.unref(); // the waker holds the process while operations are in flight
+    this.#twTimer = t;
+  }
+
+  #checkTaskWork = (): void => {
+    this.#twTimer = undefined;
+    if (this.#closed || this.ring.inFlight === 0) return;
+    if (this.ring.taskWorkPending) this.#onWake();
+    else this.#watchTaskWork();
+  };
 
   #onWake = (): void => {
     this.#microTurns = 0; // we are in a macrotask
@@ -529,6 +587,9 @@ export class AsyncRingCore implements Disposable, AsyncDisposable {
     args: A,
     options?: AsyncOpOptions & Partial<O>,
   ): Promise<number> {
+    if (op === null || typeof op !== "object" || typeof op.check !== "function") {
+      return Promise.reject(typeError("run: op", "an operation description (OPERATIONS.*)", op));
+    }
     const p = this._start(op.name, options, asyncKeys(op));
     if (!(p instanceof Pending)) return p;
     let keep: unknown;
@@ -645,6 +706,8 @@ export class AsyncRingCore implements Disposable, AsyncDisposable {
       for (const c of drained) this.#onCqe(c.res, c.flags, c.tag);
     } finally {
       this.#closed = true;
+      if (this.#twTimer !== undefined) clearTimeout(this.#twTimer);
+      this.#twTimer = undefined;
       const efd = this.#efd;
       this.#wake.close(() => closeFd(efd));
     }

@@ -69,5 +69,11 @@ export function withFastDefaults<T extends RingOptions>(options: T): T {
     }
     return out;
   }
+  // DEFER_TASKRUN asked for explicitly: TASKRUN_FLAG still, unless said
+  // otherwise. AsyncRing needs IORING_SQ_TASKRUN where the eventfd misses
+  // deferred work (Debian 13's 6.12: see TASKWORK_CHECK_MS in _core.ts).
+  if (options.deferTaskrun === true && options.taskrunFlag === undefined) {
+    return { ...options, taskrunFlag: true };
+  }
   return options;
 }

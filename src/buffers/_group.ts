@@ -113,6 +113,11 @@ export interface TakenBuffer {
  * ```
  */
 export function cqeBufferId(flags: number): number {
+  if (typeof flags !== "number" || flags >>> 0 !== flags) {
+    throw new (typeof flags === "number" ? RangeError : TypeError)(
+      `cqeBufferId: flags must be a CQE's flags (a u32), got ${show(flags)}`,
+    );
+  }
   return flags & CqeFlag.F_BUFFER ? flags >>> CqeFlag.BUFFER_SHIFT : -1;
 }
 

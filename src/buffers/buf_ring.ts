@@ -31,7 +31,7 @@ import { type MemoryRequest, PAGE_SIZE } from "../memory/arena.ts";
 import { getNative } from "../runtime/_ffi.ts";
 import { libjsuring } from "../runtime/libs.ts";
 import { UringError } from "../errors/uring_error.ts";
-import { kernelAtLeast } from "../errors/hints.ts";
+import { kernelAtLeast, memlockHint } from "../errors/hints.ts";
 import type { Completion, Ring } from "../ring/ring.ts";
 import { checkInt, show, typeError } from "../ring/_args.ts";
 
@@ -202,7 +202,7 @@ export class BufferRing extends BufferGroup {
     } catch (e) {
       releaseGroup(ring, this.id, this);
       this.closed = true;
-      throw e instanceof UringError ? withRingHint(e, this.incremental, kernelRing) : e;
+      throw e instanceof UringError ? withRingHint(e, this.incremental, kernelRing, ringBytes) : e;
     }
     if (kernelRing) {
       const out = new BigUint64Array(1);
@@ -529,7 +529,14 @@ function nextPow2(n: number): number {
   return p;
 }
 
-function withRingHint(e: UringError, incremental: boolean, kernelRing: boolean): UringError {
+function withRingHint(
+  e: UringError,
+  incremental: boolean,
+  kernelRing: boolean,
+  ringBytes: number,
+): UringError {
+  // The kernel pins (user memory) or allocates the descriptor pages, charged to RLIMIT_MEMLOCK: say how many.
+  if (e.code === "ENOMEM") return new UringError(e.errno, e.op, memlockHint(ringBytes), { cause: e });
   if (e.code !== "EINVAL") return e;
   const needs = [
     !kernelAtLeast("5.19") && "buffer rings need Linux 5.19",

@@ -22,7 +22,12 @@ import { putU64 } from "../ops/sqe.ts";
 import { isDetached } from "../memory/detached.ts";
 import { ArmedOps, cancelAndWait } from "./_group.ts";
 import { keepForever } from "../memory/_keep.ts";
-import { checkOptions, checkU16 } from "../ring/_args.ts";
+import { checkInt, checkOptions, checkU16, show, typeError } from "../ring/_args.ts";
+import { Ring as RingClass } from "../ring/ring.ts";
+
+function checkRing(ring: unknown, what: string): void {
+  if (!(ring instanceof RingClass)) throw typeError(`${what}: ring`, "a Ring (Ring.create())", ring);
+}
 
 const REG = io_uring_rsrc_register, UPD = io_uring_rsrc_update2;
 /**
@@ -157,8 +162,14 @@ export class FixedBuffers implements Disposable {
    * ```
    */
   static register(ring: Ring, buffers: readonly (FixedBuffer | null)[]): FixedBuffers {
-    if (!Array.isArray(buffers) || buffers.length < 1 || buffers.length > MAX_FIXED_BUFFERS) {
-      throw new RangeError(`buffers must hold 1..${MAX_FIXED_BUFFERS} entries`);
+    checkRing(ring, "FixedBuffers.register");
+    if (!Array.isArray(buffers)) {
+      throw typeError("FixedBuffers.register: buffers", "an array of buffers (null: an empty slot)", buffers);
+    }
+    if (buffers.length < 1 || buffers.length > MAX_FIXED_BUFFERS) {
+      throw new RangeError(
+        `FixedBuffers.register: buffers must hold 1..${MAX_FIXED_BUFFERS} entries, got ${show(buffers)}`,
+      );
     }
     const { iov, views } = iovecs(buffers);
     const arg = new Uint32Array(REG.size / 4);
@@ -180,9 +191,8 @@ export class FixedBuffers implements Disposable {
    * ```
    */
   static sparse(ring: Ring, slots: number): FixedBuffers {
-    if (!Number.isInteger(slots) || slots < 1 || slots > MAX_FIXED_BUFFERS) {
-      throw new RangeError(`slots must be 1..${MAX_FIXED_BUFFERS}, got ${slots}`);
-    }
+    checkRing(ring, "FixedBuffers.sparse");
+    checkInt(slots, "FixedBuffers.sparse: slots", 1, MAX_FIXED_BUFFERS);
     const arg = new Uint32Array(REG.size / 4);
     arg[REG.fields.nr[0] >> 2] = slots;
     arg[REG.fields.flags[0] >> 2] = Misc.RSRC_REGISTER_SPARSE;
@@ -206,9 +216,11 @@ export class FixedBuffers implements Disposable {
    */
   update(index: number, buffers: readonly (FixedBuffer | null)[]): void {
     this.#assertOpen();
-    if (
-      !Number.isInteger(index) || index < 0 || !Array.isArray(buffers) || index + buffers.length > this.slots
-    ) {
+    checkInt(index, "update: index", 0, this.slots - 1);
+    if (!Array.isArray(buffers)) {
+      throw typeError("update: buffers", "an array of buffers (null: empty)", buffers);
+    }
+    if (index + buffers.length > this.slots) {
       throw new RangeError(
         `slots ${index}..${index + buffers.length - 1} are outside the table of ${this.slots}`,
       );
@@ -241,6 +253,7 @@ export class FixedBuffers implements Disposable {
    * ```
    */
   buffer(index: number): Uint8Array | undefined {
+    checkU16(index, "buffer: index");
     return this.#views[index];
   }
 
@@ -252,8 +265,9 @@ export class FixedBuffers implements Disposable {
     if (!view) {
       throw new RangeError(`fixed buffer slot ${index} is empty or outside the table of ${this.slots}`);
     }
-    const at = options?.at ?? 0;
-    const length = options?.length ?? view.byteLength - at;
+    const what = write ? "write options" : "read options";
+    const at = checkInt(options?.at ?? 0, `${what}.at`, 0, view.byteLength);
+    const length = checkInt(options?.length ?? view.byteLength - at, `${what}.length`, 0, view.byteLength);
     if (
       !Number.isInteger(at) || !Number.isInteger(length) || at < 0 || length < 0 ||
       at + length > view.byteLength

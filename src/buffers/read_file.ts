@@ -16,7 +16,7 @@
  */
 import { closeSync, fstatSync, openSync } from "node:fs";
 import { SqeFlag } from "../abi/mod.ts";
-import { Arena, type MemoryKind, type MemoryRequest } from "../memory/arena.ts";
+import { Arena, createArena, type MemoryKind, type MemoryRequest } from "../memory/arena.ts";
 import { getNative } from "../runtime/_ffi.ts";
 import { UringError } from "../errors/uring_error.ts";
 import { Ring } from "../ring/ring.ts";
@@ -131,9 +131,11 @@ export function readFile(path: string, options: ReadFileOptions = {}): FileBuffe
   try {
     fd = openSync(path, "r");
   } catch (e) {
-    const code = (e as { code?: string }).code;
     const errno = -((e as { errno?: number }).errno ?? 0);
-    throw new UringError(errno > 0 ? errno : 5, `open ${path}`, code ? undefined : String(e), { cause: e });
+    // No errno: not the kernel's refusal but the runtime's (Deno's NotCapable
+    // without --allow-read): its own error says which flag; an EIO would lie.
+    if (!(errno > 0)) throw e;
+    throw new UringError(errno, `open ${path}`, undefined, { cause: e });
   }
   try {
     const st = fstatSync(fd);
@@ -161,7 +163,8 @@ export function readFile(path: string, options: ReadFileOptions = {}): FileBuffe
  * want, and ordinary pages for files under 2 MiB (no 2 MiB rounding).
  */
 function allocate(size: number, kind: MemoryRequest | undefined): Arena {
-  if (kind) return Arena.create({ size, memory: kind });
+  // The hint of a failure names readFileSync's knob (`hugepages`), not Arena's (`memory`).
+  if (kind) return createArena({ size, memory: kind }, "hugepages");
   if (size < 2 << 20) return Arena.create({ size, memory: "pages" });
   try {
     return Arena.create({ size, memory: "thp" });

@@ -6,6 +6,8 @@
  *
  * @module
  */
+import { checkInt, typeError } from "../ring/_args.ts";
+import { isDetached } from "../memory/detached.ts";
 
 /**
  * The byte the module's FILL writes at buffer offset `o`:
@@ -18,6 +20,8 @@
  * ```
  */
 export function fillByte(seed: number, o: number): number {
+  checkInt(seed, "fillByte: seed", 0, 0xffffffff);
+  checkInt(o, "fillByte: offset", 0, 0xffffffff);
   o >>>= 0;
   return ((seed >>> 0) + o + (o >>> 8) + (o >>> 16)) & 0xff;
 }
@@ -38,9 +42,9 @@ export function fillByte(seed: number, o: number): number {
  * ```
  */
 export function expectedFill(seed: number, offset: number, length: number): Uint8Array {
-  if (!Number.isSafeInteger(length) || length < 0) {
-    throw new RangeError(`length must be a non-negative integer, got ${length}`);
-  }
+  checkInt(seed, "expectedFill: seed", 0, 0xffffffff);
+  checkInt(offset, "expectedFill: offset", 0, 0xffffffff);
+  checkInt(length, "expectedFill: length", 0, 2 ** 32);
   const out = new Uint8Array(length);
   const s = seed >>> 0;
   for (let i = 0; i < length; i++) {
@@ -68,6 +72,9 @@ export function expectedFill(seed: number, offset: number, length: number): Uint
  * ```
  */
 export function fnv1a64(bytes: Uint8Array, h: bigint = 0xcbf29ce484222325n): bigint {
+  if (!(bytes instanceof Uint8Array)) throw typeError("fnv1a64: bytes", "a Uint8Array", bytes);
+  if (isDetached(bytes)) throw new TypeError("fnv1a64: bytes is detached (transferred)");
+  if (typeof h !== "bigint") throw typeError("fnv1a64: h", "a bigint (the running hash)", h);
   let lo = Number(h & 0xffffffffn), hi = Number((h >> 32n) & 0xffffffffn);
   for (let i = 0; i < bytes.length; i++) {
     lo = (lo ^ bytes[i]) >>> 0;

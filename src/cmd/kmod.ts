@@ -228,6 +228,7 @@ function commandOptions(options: CommandOptions | undefined, what: string): void
  * ```
  */
 export function kmodHint(cmdOp: number, errno: number): string | undefined {
+  checkInt(errno, "kmodHint: errno", -4095, 4095);
   return kmodHintFor(jskCmdName(cmdOp), errno);
 }
 
@@ -300,6 +301,8 @@ function kmodHintFor(name: string, errno: number): string | undefined {
  * ```
  */
 export function checkKmod(res: number, cmdOp: number): number {
+  if (typeof res !== "number") throw typeError("checkKmod: res", "a completion's result (a number)", res);
+  u32("checkKmod: cmdOp", cmdOp);
   if (res >= 0) return res;
   throw new UringError(-res, `jsuring_kmod.${jskCmdName(cmdOp)}`, kmodHint(cmdOp, -res));
 }
@@ -319,6 +322,8 @@ export function checkKmod(res: number, cmdOp: number): number {
  * ```
  */
 export function kmodOpenHint(errno: number, path: string): string | undefined {
+  checkInt(errno, "kmodOpenHint: errno", -4095, 4095);
+  if (typeof path !== "string") throw typeError("kmodOpenHint: path", "a string", path);
   switch (errno) {
     case Errno.ENOENT:
     case Errno.ENXIO:

@@ -14,6 +14,7 @@
  * @module
  */
 import type { Field, Struct } from "../abi/layout.ts";
+import { show } from "../ring/_args.ts";
 
 function struct<F extends string>(cName: string, size: number, fields: Record<F, Field>): Struct<F> {
   return Object.freeze({ cName, size, fields: Object.freeze(fields) });
@@ -212,6 +213,11 @@ export const JSK_CMD_STRUCT: Readonly<Record<JskCmdName, Struct>> = Object.freez
  * ```
  */
 export function jskCmdName(cmdOp: number): string {
+  if (typeof cmdOp !== "number" || !Number.isInteger(cmdOp) || cmdOp < 0 || cmdOp > 0xffffffff) {
+    throw new (typeof cmdOp === "number" ? RangeError : TypeError)(
+      `jskCmdName: cmdOp must be a u32 (JskCmd.*), got ${show(cmdOp)}`,
+    );
+  }
   for (const [name, value] of Object.entries(JskCmd)) if (value === cmdOp >>> 0) return name;
   return `0x${(cmdOp >>> 0).toString(16)}`;
 }

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { checkInt } from "../ring/_args.ts";
 
 /**
  * errno name to number: every Linux errno (1-133), and the kernel-internal
@@ -311,7 +312,7 @@ const MESSAGES: Readonly<Record<ErrnoName, string>> = {
  * ```
  */
 export function errnoName(errno: number): string {
-  const n = Math.abs(errno);
+  const n = Math.abs(checkInt(errno, "errno", -4095, 4095));
   return NAMES[n] ?? `E${n}`;
 }
 

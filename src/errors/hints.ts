@@ -9,6 +9,7 @@ import { readFileSync } from "node:fs";
 import { SETUP_FLAG_SINCE, SetupFlag } from "../abi/mod.ts";
 import { libc } from "../runtime/libs.ts";
 import { Errno } from "./errno.ts";
+import { checkChoice, checkInt, rangeError, typeError } from "../ring/_args.ts";
 
 // Hints only: a file the process may not read (Deno without --allow-read)
 // gives undefined, and the hint then says it does not know. Deno is asked
@@ -16,13 +17,29 @@ import { Errno } from "./errno.ts";
 function readProc(path: string): string | undefined {
   // deno-lint-ignore no-explicit-any
   const D = (globalThis as any).Deno;
-  if (D?.permissions?.querySync && D.permissions.querySync({ name: "read", path }).state !== "granted") {
-    return undefined;
+  if (!D?.permissions?.querySync || D.permissions.querySync({ name: "read", path }).state === "granted") {
+    try {
+      return readFileSync(path, "utf8").trim();
+    } catch {
+      // below: through libc
+    }
   }
+  // Deno reads /proc/sys only with --allow-all: read it through libc, which
+  // --allow-ffi (needed anyway) reaches, so a hint states the real value
+  // instead of guessing (as the kernel version comes from uname(2)).
   try {
-    return readFileSync(path, "utf8").trim();
+    const l = libc();
+    const fd = l.open(new TextEncoder().encode(`${path}\0`), 0o2000000); // O_RDONLY | O_CLOEXEC
+    if (fd < 0) return undefined;
+    try {
+      const buf = new Uint8Array(256);
+      const n = Number(l.read(fd, buf, buf.length));
+      return n >= 0 ? new TextDecoder().decode(buf.subarray(0, n)).trim() : undefined;
+    } finally {
+      l.close(fd);
+    }
   } catch {
-    return undefined;
+    return undefined; // no FFI either
   }
 }
 
@@ -44,7 +61,9 @@ let pretended: [number, number] | undefined;
  */
 export function pretendKernelVersion(version: string | undefined): void {
   const m = version === undefined ? undefined : /^(\d+)\.(\d+)$/.exec(version);
-  if (version !== undefined && !m) throw new TypeError(`version must look like "6.1", got ${JSON.stringify(version)}`);
+  if (version !== undefined && !m) {
+    throw new TypeError(`version must look like "6.1", got ${JSON.stringify(version)}`);
+  }
   pretended = m ? [Number(m[1]), Number(m[2])] : undefined;
 }
 
@@ -96,9 +115,25 @@ export function kernelVersion(): [number, number] {
  * ```
  */
 export function kernelAtLeast(version: string, running: [number, number] = kernelVersion()): boolean {
+  if (typeof version !== "string") {
+    throw typeError("kernelAtLeast: version", 'a string such as "6.13"', version);
+  }
+  if (!/^\d+\.\d+$/.test(version)) {
+    throw rangeError("kernelAtLeast: version", 'a version such as "6.13"', version);
+  }
+  checkRunning(running, "kernelAtLeast");
   const [want, wantMinor] = version.split(".").map(Number);
   const [major, minor] = running;
   return major > want || (major === want && minor >= wantMinor);
+}
+
+/** A `[major, minor]` kernel version argument. */
+function checkRunning(running: unknown, where: string): void {
+  if (
+    !Array.isArray(running) || running.length !== 2 || !running.every((n) => Number.isInteger(n) && n >= 0)
+  ) {
+    throw typeError(`${where}: running`, "[major, minor], as kernelVersion() returns", running);
+  }
 }
 
 const RLIMIT_MEMLOCK = 8;
@@ -144,10 +179,13 @@ function bytes(n: number): string {
  * ```
  */
 export function memlockHint(needed?: number): string {
+  if (needed !== undefined) checkInt(needed, "memlockHint: needed (bytes)", 0, Number.MAX_SAFE_INTEGER);
   const { soft, hard } = memlockLimit();
   const need = needed === undefined ? "" : `this needs ${bytes(needed)} of locked memory, `;
   return `io_uring charges pinned memory to RLIMIT_MEMLOCK unless the process has CAP_IPC_LOCK: ${need}` +
-    `the limit is ${bytes(soft)}, hard limit ${bytes(hard)}, shared with the process's other registrations; ` +
+    `the limit is ${bytes(soft)}, hard limit ${
+      bytes(hard)
+    }, shared with the process's other registrations; ` +
     "raise it (ulimit -l, LimitMEMLOCK= in systemd, --ulimit memlock=-1 in Docker)";
 }
 
@@ -163,7 +201,10 @@ const RING_OPTION_OF: Partial<Record<keyof typeof SetupFlag, readonly [string, s
   CQE32: ["cqe32: true", "drop cqe32"],
   SINGLE_ISSUER: ["singleIssuer: true", "drop singleIssuer"],
   DEFER_TASKRUN: ["deferTaskrun: true", "drop deferTaskrun"],
-  NO_MMAP: ['memory: "user"', 'pass memory: "kernel" (or leave memory unset: the default follows the kernel)'],
+  NO_MMAP: [
+    'memory: "user"',
+    'pass memory: "kernel" (or leave memory unset: the default follows the kernel)',
+  ],
   NO_SQARRAY: ["noSqArray: true", "drop noSqArray (unset, it follows the kernel)"],
 };
 
@@ -186,6 +227,9 @@ export function setupHint(
   flags: number,
   running: [number, number] = kernelVersion(),
 ): string | undefined {
+  checkInt(errno, "setupHint: errno", -4095, 4095);
+  checkInt(flags, "setupHint: flags (IORING_SETUP_*)", 0, 0xffffffff);
+  checkRunning(running, "setupHint");
   if (errno === Errno.EPERM) {
     const disabled = readProc("/proc/sys/kernel/io_uring_disabled");
     if (disabled === "2") {
@@ -210,12 +254,16 @@ export function setupHint(
       .filter((name) => flags & SetupFlag[name] && !kernelAtLeast(SETUP_FLAG_SINCE[name], running))
       .map((name) => {
         const option = RING_OPTION_OF[name];
-        return `IORING_SETUP_${name} needs Linux ${SETUP_FLAG_SINCE[name]} (this is Linux ${running[0]}.${running[1]})` +
+        return `IORING_SETUP_${name} needs Linux ${SETUP_FLAG_SINCE[name]} (this is Linux ${running[0]}.${
+          running[1]
+        })` +
           (option ? `: ${option[0]} asks for it; ${option[1]}, or run a newer kernel` : "");
       });
     const known = names.reduce((all, name) => all | SetupFlag[name], 0);
     const unknown = (flags & ~known) >>> 0;
-    if (unknown) reasons.push(`setup flag bits 0x${unknown.toString(16)} are unknown to jsuring and this kernel`);
+    if (unknown) {
+      reasons.push(`setup flag bits 0x${unknown.toString(16)} are unknown to jsuring and this kernel`);
+    }
     if (reasons.length) return reasons.join("; ");
   }
   return undefined;
@@ -234,6 +282,7 @@ export function setupHint(
  * ```
  */
 export function registerHint(errno: number, needed?: number): string | undefined {
+  checkInt(errno, "registerHint: errno", -4095, 4095);
   return errno === Errno.ENOMEM ? memlockHint(needed) : undefined;
 }
 
@@ -251,6 +300,7 @@ export function registerHint(errno: number, needed?: number): string | undefined
  * ```
  */
 export function hugepageHint(knob: "memory" | "hugepages" = "memory"): string {
+  checkChoice(knob, "hugepageHint: knob", ["memory", "hugepages"]);
   return `${hugepageShortage()}, or pass ${knob}: "auto" (falls back to transparent hugepages, then pages), "thp" or "pages"`;
 }
 

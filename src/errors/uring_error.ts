@@ -5,6 +5,7 @@
  * @module
  */
 import { errnoMessage, errnoName } from "./errno.ts";
+import { typeError } from "../ring/_args.ts";
 
 /**
  * A failed io_uring system call or operation.
@@ -38,6 +39,8 @@ export class UringError extends Error {
    */
   constructor(errno: number, op: string, hint?: string, options?: ErrorOptions) {
     const code = errnoName(errno);
+    if (typeof op !== "string") throw typeError("UringError: op", "a string naming the operation", op);
+    if (hint !== undefined && typeof hint !== "string") throw typeError("UringError: hint", "a string", hint);
     super(`${op}: ${code} (${errnoMessage(errno)})${hint ? `: ${hint}` : ""}`, options);
     this.name = "UringError";
     this.errno = Math.abs(errno);
@@ -66,6 +69,9 @@ export function check(
   op: string,
   hint?: (errno: number) => string | undefined,
 ): number {
+  if (typeof result !== "number") throw typeError("check: result", "a syscall's result (a number)", result);
   if (result >= 0) return result;
+  if (typeof op !== "string") throw typeError("check: op", "a string naming the operation", op);
+  if (hint !== undefined && typeof hint !== "function") throw typeError("check: hint", "a function", hint);
   throw new UringError(-result, op, hint?.(-result));
 }

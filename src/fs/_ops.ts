@@ -19,6 +19,8 @@ import type { SqeViews } from "../ops/sqe.ts";
 import { CLOSE, FSYNC, type OpDescription, OPENAT2 } from "../ring/operations.ts";
 import * as t from "../ring/operations_fs.ts";
 import { checkUint } from "./_check.ts";
+import { cString } from "../ring/_args.ts";
+import { isDetached } from "../memory/detached.ts";
 
 /** A checked operation, ready to be written into an SQE. */
 export interface Prepared<T> {
@@ -64,7 +66,11 @@ function prepared<A extends readonly unknown[], O extends object, T>(
 }
 
 function show(p: string | Uint8Array): string {
-  return typeof p === "string" ? p : new TextDecoder().decode(p.subarray(0, p.length - 1));
+  if (typeof p === "string") return p;
+  // Not a string: the path check's TypeError ("path must be a string ..., got 42 (number)")
+  // before the bytes are decoded (was "p.subarray is not a function").
+  cString(p);
+  return new TextDecoder().decode(p.subarray(0, p.length - 1));
 }
 
 /** The type of `v` quoted as the argument checks do: `"64" (string)`. */
@@ -217,6 +223,7 @@ export function madvise(bytes: ArrayBufferView, advice: number): Prepared<void> 
   if (!ArrayBuffer.isView(bytes)) {
     throw new TypeError(`madvise: bytes must be a typed array, got ${quote(bytes)}`);
   }
+  if (isDetached(bytes)) throw new TypeError("madvise: bytes is detached (transferred)");
   checkUint("madvise", "advice", advice);
   const a = addr(bytes);
   if (a % 4096 !== 0) {
@@ -250,6 +257,8 @@ export function setxattr(path: string, name: string, value: Uint8Array, flags = 
   if (!(value instanceof Uint8Array)) {
     throw new TypeError(`setxattr: value must be a Uint8Array, got ${quote(value)}`);
   }
+  // A detached array reads as empty: the attribute would be set to nothing.
+  if (isDetached(value)) throw new TypeError("setxattr: value is detached (transferred)");
   checkFlags("setxattr", "flags", flags, 0x3);
   return prepared(t.SETXATTR, [path, name, value, flags], undefined, { name: "setxattr", path, value: none });
 }

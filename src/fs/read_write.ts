@@ -23,6 +23,7 @@ import { readMany, readSmall } from "./_small.ts";
 import { prepRead } from "../ops/sqe.ts";
 import { checkChunking, checkPath, FsError, fsOptions, opt, withPath } from "./_check.ts";
 import { typeError } from "../ring/_args.ts";
+import { isDetached } from "../memory/detached.ts";
 
 /**
  * Options of {@linkcode readFile}.
@@ -191,8 +192,13 @@ function rw(o: FsOptions, async: boolean): AsyncOpOptions | undefined {
  */
 function alignedBytes(size: number): Uint8Array {
   if (size < ALIGN_FROM) return new Uint8Array(size);
-  const exact = uninitialized(size);
-  if (getNative().addressOf(exact) % 4096 === 0) return exact;
+  if (pageAligned !== false) {
+    const exact = uninitialized(size);
+    if (getNative().addressOf(exact) % 4096 === 0) return pageAligned = true, exact;
+    // This runtime's large allocations are not page aligned (Deno's: 16 bytes
+    // in, malloc's header): from now on allocate with room to align at once.
+    pageAligned = false;
+  }
   const raw = uninitialized(size + 4096);
   const skew = getNative().addressOf(raw) % 4096;
   return raw.subarray(skew === 0 ? 0 : 4096 - skew, (skew === 0 ? 0 : 4096 - skew) + size);
@@ -209,6 +215,8 @@ function uninitialized(size: number): Uint8Array {
   const b = Buffer.allocUnsafeSlow(size);
   return new Uint8Array(b.buffer, b.byteOffset, size);
 }
+/** Whether large allocations came page aligned (undefined: not seen yet). */
+let pageAligned: boolean | undefined;
 /** Below this the alignment costs more than it saves. */
 const ALIGN_FROM = 64 * 1024;
 
@@ -247,8 +255,11 @@ async function readFd(
   // The first bytes, already read (size 0: they come first in the parts below).
   let start = 0;
   if (have !== undefined && size > 0) {
-    out.set(have);
-    start = have.length;
+    // Only whole pages of it: the reads below must start page aligned in
+    // `out` (the kernel copies into a misaligned destination about 3× slower,
+    // see alignedBytes), so the last partial page is read again.
+    start = Math.min(have.length, size) & ~4095;
+    out.set(have.subarray(0, start));
   }
   // The probe past the end: 0 (the usual case) confirms the size.
   const probe = new Uint8Array(size === 0 ? PROBE : 1);
@@ -444,6 +455,10 @@ export async function writeFile(
   WRITE_OPTIONS(options);
   if (typeof data !== "string" && !(data instanceof Uint8Array)) {
     throw typeError("writeFile: data", "a Uint8Array or a string", data);
+  }
+  // A detached array reads as empty: the file would be cut to 0 bytes.
+  if (typeof data !== "string" && isDetached(data)) {
+    throw new TypeError("writeFile: data is detached (transferred)");
   }
   const chunk = options.chunk ?? WRITE_CHUNK;
   const depth = options.depth ?? WRITE_DEPTH;

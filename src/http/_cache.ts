@@ -88,6 +88,12 @@ export class FileCache {
   #rootFd = -1;
   #map = new Map<string, Entry>();
   #opening = new Map<string, Promise<Lookup>>();
+  /**
+   * Paths found missing (or refused), with when: trusted as long as an entry
+   * (`validMs`), so a route of a fetch handler or a scanner's 404s cost no
+   * openat2 each time. A file created meanwhile appears within validMs.
+   */
+  #missing = new Map<string, { status: number; at: number }>();
   #openat2: boolean;
   /** Opens, revalidations, files found changed (visible to tests). */
   readonly stats = { opens: 0, statx: 0, changed: 0 };
@@ -108,6 +114,11 @@ export class FileCache {
     if (e && now - e.checkedAt < this.#o.validMs) {
       e.refs++;
       return e;
+    }
+    const m = this.#missing.get(path);
+    if (m !== undefined) {
+      if (now - m.at < this.#o.validMs) return m.status;
+      this.#missing.delete(path);
     }
     let p = this.#opening.get(path);
     if (!p) {
@@ -152,8 +163,13 @@ export class FileCache {
     try {
       fd = await this.#openBeneath(rel);
     } catch (e) {
-      if (e instanceof UringError && (e.code === "EACCES" || e.code === "EPERM")) return 403;
-      return 404; // ENOENT, ENOTDIR, ELOOP, EXDEV (openat2: outside the root), ...
+      const status = e instanceof UringError && (e.code === "EACCES" || e.code === "EPERM") ? 403 : 404;
+      // 404: ENOENT, ENOTDIR, ELOOP, EXDEV (openat2: outside the root), ...
+      if (this.#o.validMs > 0) {
+        if (this.#missing.size >= this.#o.maxEntries) this.#missing.clear();
+        this.#missing.set(path, { status, at: now });
+      }
+      return status;
     }
     this.stats.opens++;
     try {

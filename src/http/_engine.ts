@@ -21,11 +21,24 @@ import { ifRangeMatches, parseRange } from "./range.ts";
 import { encodePath, errorResponse, responseHead } from "./response.ts";
 import { listDirectory } from "./_listing.ts";
 import { callFetch } from "./_fetch.ts";
-import { PipePool, spliceBody } from "./_splice.ts";
+import { ChunkBuffers, PipePool, spliceBody } from "./_splice.ts";
 import type { ServeDirOptions, ServerCounters, ServerLimits } from "./server.ts";
 
 const ENC = new TextEncoder();
 const FILE_CHUNK = 256 * 1024;
+// Receive buffers: src/net shares a buffer group among connections, about
+// four buffers each, and makes another group as connections grow. A
+// connection holds one from the moment its request arrives until the
+// response is sent, so with too few in all, 5,000 connections ran them dry
+// (ENOBUFS starved connections for seconds). 2 KiB each (nginx's header
+// buffer is 1 KiB): 8 KiB of buffers per connection; a longer head spans
+// buffers (the carry path). Groups of 1,024 (2 MiB, 256 connections).
+const RECV_BUFFER = 2048;
+const RECV_BUFFERS = 1024;
+// listen(2) backlog (the kernel caps it at net.core.somaxconn, 4096 since
+// Linux 5.4): with 511, some of 5,000 connections opened at once waited for
+// SYN retransmits (seconds) before they were accepted.
+const LISTEN_BACKLOG = 4096;
 // Plain IORING_OP_SEND: SEND_ZC measured slower here for every size
 // (bench/HTTP.md): over loopback the data is copied anyway and each send
 // waits for its notification too.
@@ -40,15 +53,19 @@ class Conn {
   requests = 0;
   carry: Uint8Array | undefined;
   carryLen = 0;
-  fileBufs: Uint8Array[] | undefined;
   status = 0;
   sent = 0;
-  /** The request being parsed/answered (offsets into this connection's bytes). */
-  head: RequestHead;
-  constructor(tcp: TcpConn, deadline: number, maxHeaders: number) {
+  /** The client's address for the access log (read on the first line logged). */
+  peer: string | undefined;
+  /**
+   * The request being parsed/answered (offsets into this connection's
+   * bytes): taken from the engine's pool when bytes arrive, given back when
+   * the connection goes idle, so 10,000 idle connections hold none.
+   */
+  head: RequestHead | undefined;
+  constructor(tcp: TcpConn, deadline: number) {
     this.tcp = tcp;
     this.deadline = deadline;
-    this.head = new RequestHead(maxHeaders);
   }
 }
 
@@ -72,6 +89,8 @@ export class Engine {
   #shutdown: Promise<void> | undefined;
   #extra: string;
   #pipes: PipePool;
+  #heads: RequestHead[] = [];
+  #chunks = new ChunkBuffers(16, FILE_CHUNK);
 
   /** @internal */
   constructor(
@@ -171,11 +190,11 @@ export class Engine {
 
   async #serveConn(tcp: TcpConn): Promise<void> {
     const l = this.#limits;
-    const c = new Conn(tcp, Date.now() + l.headerTimeout, l.maxHeaders);
+    const c = new Conn(tcp, Date.now() + l.headerTimeout);
     this.#conns.add(c);
     this.counters.connections++;
     try {
-      for await (const chunk of tcp.chunks({ bufferSize: 16 * 1024, buffers: 512 })) {
+      for await (const chunk of tcp.chunks({ bufferSize: RECV_BUFFER, buffers: RECV_BUFFERS })) {
         if (c.killed) break;
         if (c.idle) {
           c.idle = false;
@@ -189,7 +208,7 @@ export class Engine {
         }
         let keep = true;
         while (start < end) {
-          const head = c.head;
+          const head = c.head ??= this.#heads.pop() ?? new RequestHead(l.maxHeaders);
           const n = parseRequest(buf, start, end, head, l);
           if (n === 0) break;
           if (n < 0) {
@@ -221,6 +240,9 @@ export class Engine {
           }
         } else {
           c.carryLen = 0;
+          // Idle: its head goes back to the pool, its carry (rare) to the GC.
+          c.carry = undefined;
+          this.#releaseHead(c);
           c.idle = true;
           c.deadline = Date.now() + l.idleTimeout;
         }
@@ -228,10 +250,17 @@ export class Engine {
     } catch {
       if (!c.killed && !this.#stopping) this.counters.errors++;
     } finally {
+      this.#releaseHead(c);
       this.#conns.delete(c);
       this.counters.connections--;
       await tcp.close().catch(() => {});
     }
+  }
+
+  #releaseHead(c: Conn): void {
+    if (c.head === undefined) return;
+    if (this.#heads.length < 1024) this.#heads.push(c.head);
+    c.head = undefined;
   }
 
   #append(c: Conn, bytes: Uint8Array): void {
@@ -259,8 +288,19 @@ export class Engine {
   }
 
   #log(c: Conn, head: RequestHead, target: string): void {
+    // The client's address: getpeername(2) once per connection, only when logging.
+    if (c.peer === undefined) {
+      try {
+        const a = c.tcp.remoteAddr;
+        c.peer = "hostname" in a
+          ? (a.hostname.includes(":") ? `[${a.hostname}]:${a.port}` : `${a.hostname}:${a.port}`)
+          : "unix";
+      } catch {
+        c.peer = "-";
+      }
+    }
     this.#o.onLog?.(
-      `${
+      `${c.peer} ${
         new Date().toISOString()
       } "${head.methodName()} ${target} HTTP/1.${head.minor}" ${c.status} ${c.sent}`,
     );
@@ -485,7 +525,13 @@ export class Engine {
       await this.#send(c, out);
       return keepAlive;
     }
-    const pipe = this.#pipes.acquire();
+    c.deadline = Date.now() + this.#limits.sendTimeout; // bounds the wait for a pipe too
+    let pipe = this.#pipes.acquire();
+    if (pipe instanceof Promise) pipe = await pipe;
+    if (pipe && c.killed) {
+      this.#pipes.release(pipe);
+      throw new Error("connection closed while waiting for a pipe");
+    }
     if (pipe) {
       const headBytes = ENC.encode(h);
       const r = await spliceBody(this.#ring, this.#pipes, pipe, c.tcp.fd, headBytes, e.fd, start, len, () => {
@@ -499,7 +545,25 @@ export class Engine {
     }
     // Large file: the head with the first chunk, then chunk by chunk, the
     // next chunk read (page cache, fast) while the previous one is sent.
-    const bufs = c.fileBufs ??= [new Uint8Array(FILE_CHUNK), new Uint8Array(FILE_CHUNK)];
+    let bufs = this.#chunks.acquire();
+    if (bufs instanceof Promise) bufs = await bufs;
+    try {
+      return await this.#readSend(c, e, h, minor, start, end, keepAlive, bufs);
+    } finally {
+      this.#chunks.release(bufs);
+    }
+  }
+
+  async #readSend(
+    c: Conn,
+    e: Entry,
+    h: string,
+    minor: number,
+    start: number,
+    end: number,
+    keepAlive: boolean,
+    bufs: Uint8Array[],
+  ): Promise<boolean> {
     ENC.encodeInto(h, bufs[0]);
     let at = start, which = 0, off = h.length;
     let sending: Promise<void> | undefined;
@@ -605,7 +669,7 @@ export async function startEngine(
     await cache.open();
     const listener = "fd" in on
       ? new TcpListener(on.fd, on.port, ring)
-      : await listen({ host: o.hostname ?? "0.0.0.0", port: on.port, ring });
+      : await listen({ host: o.hostname ?? "0.0.0.0", port: on.port, ring, backlog: LISTEN_BACKLOG });
     return new Engine(ring, listener, cache, o, limits, extra, counters, !("fd" in on));
   } catch (e) {
     ring.close();

@@ -49,19 +49,35 @@ function concat(parts: Uint8Array[], total: number, prefix: string): Uint8Array 
 /** Run the handler for one request and send its response; whether the connection stays open. */
 export async function callFetch(handler: FetchHandler, x: FetchContext): Promise<boolean> {
   const h = x.head;
-  const headers = new Headers();
-  for (let i = 0; i < h.count; i++) {
-    try {
-      headers.append(h.name(i), h.value(i));
-    } catch {
-      // A value Headers refuses (it validated as HTTP): leave it out.
-    }
-  }
-  const method = h.methodName();
+  // Pairs, not Headers + append(): a third less time per request in both
+  // runtimes (measured: Deno's Request constructor is 10-20 µs either way).
+  const pairs: [string, string][] = [];
+  for (let i = 0; i < h.count; i++) pairs.push([h.name(i), h.value(i)]);
+  let headers: [string, string][] | Headers = pairs;
   const hasBody = h.method !== Method.GET && h.method !== Method.HEAD && x.body.length > 0;
   let res: Response;
   try {
-    const req = new Request(x.url, { method, headers, body: hasBody ? x.body.slice() : undefined });
+    let req: Request;
+    try {
+      req = h.method === Method.GET
+        ? new Request(x.url, { headers })
+        : new Request(x.url, { method: h.methodName(), headers, body: hasBody ? x.body.slice() : undefined });
+    } catch {
+      // A value Headers refuses (it validated as HTTP): leave that one out.
+      headers = new Headers();
+      for (const [k, v] of pairs) {
+        try {
+          headers.append(k, v);
+        } catch {
+          // dropped
+        }
+      }
+      req = new Request(x.url, {
+        method: h.methodName(),
+        headers,
+        body: hasBody ? x.body.slice() : undefined,
+      });
+    }
     res = await handler(req);
     if (!(res instanceof Response)) throw new TypeError("the fetch handler must return a Response");
   } catch {

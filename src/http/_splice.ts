@@ -12,8 +12,10 @@
  * references to page-cache pages, not copies. The kernel runs every splice in
  * an io-wq worker (REQ_F_FORCE_ASYNC), and a splice into a socket whose
  * peer stopped reading blocks that worker until the send timeout shuts the
- * socket down: the pool's bound is also the bound on such workers. When the
- * pool is empty, the caller falls back to READ + SEND.
+ * socket down: the pool's bound is also the bound on such workers. When all
+ * pipes are busy, a request waits for the next one given back (falling back
+ * to READ + SEND with a buffer per connection instead let 5,000 clients of a
+ * 1 MiB file take gigabytes); the send timeout bounds that wait.
  *
  * @module
  */
@@ -41,7 +43,7 @@ export interface Pipe {
  * ```ts
  * import { PipePool } from "./_splice.ts"; // internal
  * const pool = new PipePool(4);
- * const p = pool.acquire();
+ * const p = await pool.acquire();
  * if (p) pool.release(p);
  * pool.close();
  * ```
@@ -51,6 +53,7 @@ export class PipePool {
   #open = 0;
   #max: number;
   #failed = false;
+  #waiters: ((p: Pipe | undefined) => void)[] = [];
 
   /** @param max the most pipes this pool keeps open at once (0: splice off) */
   constructor(max: number) {
@@ -62,10 +65,18 @@ export class PipePool {
     return this.#open;
   }
 
-  /** A free pipe, a new one while under the bound, or undefined. */
-  acquire(): Pipe | undefined {
-    const p = this.#free.pop();
-    if (p) return p;
+  /**
+   * A free pipe, a new one while under the bound, or (all busy) a promise of
+   * the next one given back, first come first served; undefined when splice
+   * is off or no pipe can be made.
+   */
+  acquire(): Pipe | undefined | Promise<Pipe | undefined> {
+    const p = this.#free.pop() ?? this.#make();
+    if (p || this.#failed || this.#open === 0) return p;
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  #make(): Pipe | undefined {
     if (this.#open >= this.#max || this.#failed) return undefined;
     const c = libc();
     const fds = new Int32Array(2);
@@ -83,7 +94,9 @@ export class PipePool {
 
   /** Give back a pipe that is empty (its transfer completed). */
   release(p: Pipe): void {
-    this.#free.push(p);
+    const next = this.#waiters.shift();
+    if (next) next(p);
+    else this.#free.push(p);
   }
 
   /** Close a pipe whose contents are unknown (a failed transfer). */
@@ -92,17 +105,66 @@ export class PipePool {
     c.close(p.r);
     c.close(p.w);
     this.#open--;
+    const next = this.#waiters.shift();
+    if (next) next(this.#make());
   }
 
   /** Splice is not usable here (kernel refused it): stop handing out pipes. */
   disable(): void {
     this.#failed = true;
+    for (const w of this.#waiters.splice(0)) w(undefined);
   }
 
   /** Close every free pipe (pipes in use are discarded or released later). */
   close(): void {
+    this.disable();
     for (const p of this.#free.splice(0)) this.discard(p);
-    this.#failed = true;
+  }
+}
+
+/**
+ * The READ + SEND path's buffers (splice off or refused): pairs of chunk
+ * buffers shared by the engine's connections, at most `max` pairs, handed
+ * out first come first served — a pair per connection would let thousands
+ * of clients of a large file take gigabytes.
+ *
+ * @example
+ * ```ts
+ * import { ChunkBuffers } from "./_splice.ts"; // internal
+ * const bufs = new ChunkBuffers(2, 4096);
+ * const pair = bufs.acquire();
+ * if (!(pair instanceof Promise)) bufs.release(pair);
+ * ```
+ */
+export class ChunkBuffers {
+  #free: Uint8Array[][] = [];
+  #made = 0;
+  #max: number;
+  #size: number;
+  #waiters: ((b: Uint8Array[]) => void)[] = [];
+
+  /** @param max pairs at most; @param size bytes per buffer */
+  constructor(max: number, size: number) {
+    this.#max = max;
+    this.#size = size;
+  }
+
+  /** A pair of buffers, now or when one is given back. */
+  acquire(): Uint8Array[] | Promise<Uint8Array[]> {
+    const b = this.#free.pop();
+    if (b) return b;
+    if (this.#made < this.#max) {
+      this.#made++;
+      return [new Uint8Array(this.#size), new Uint8Array(this.#size)];
+    }
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  /** Give a pair back (no send may still be reading it). */
+  release(b: Uint8Array[]): void {
+    const next = this.#waiters.shift();
+    if (next) next(b);
+    else this.#free.push(b);
   }
 }
 

@@ -7,6 +7,8 @@
  * @module
  */
 import { parseHttpDate } from "./date.ts";
+import { finite, int, str } from "./_check.ts";
+import { typeError } from "../ring/_args.ts";
 
 /**
  * A strong ETag for a file version: inode, size and modification time in
@@ -20,6 +22,9 @@ import { parseHttpDate } from "./date.ts";
  * ```
  */
 export function fileEtag(ino: number, size: number, mtimeMs: number): string {
+  int(ino, "fileEtag: ino", 0, 2 ** 64); // a u64 inode number, as statx gives it (may pass 2^53)
+  int(size, "fileEtag: size", 0, 2 ** 64);
+  finite(mtimeMs, "fileEtag: mtimeMs");
   return `"${ino.toString(16)}-${size.toString(16)}-${Math.round(mtimeMs * 1000).toString(16)}"`;
 }
 
@@ -47,6 +52,8 @@ function weakMatch(a: string, b: string): boolean {
  * ```
  */
 export function strongMatch(a: string, b: string): boolean {
+  str(a, "strongMatch: a");
+  str(b, "strongMatch: b");
   return !a.startsWith("W/") && a === b;
 }
 
@@ -84,6 +91,11 @@ export interface Preconditions {
  * ```
  */
 export function evaluatePreconditions(pre: Preconditions, etag: string, mtimeMs: number): 200 | 304 | 412 {
+  if (pre === null || typeof pre !== "object") {
+    throw typeError("evaluatePreconditions: pre", "an object { ifMatch?, ifNoneMatch?, ... }", pre);
+  }
+  str(etag, "evaluatePreconditions: etag");
+  finite(mtimeMs, "evaluatePreconditions: mtimeMs");
   const lastModified = Math.floor(mtimeMs / 1000) * 1000; // HTTP dates have second resolution
   // 1. If-Match: strong comparison; false → 412.
   if (pre.ifMatch !== undefined) {

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { finite, str } from "./_check.ts";
 
 const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
@@ -22,6 +23,7 @@ const two = (n: number) => (n < 10 ? "0" : "") + n;
  * ```
  */
 export function formatHttpDate(ms: number): string {
+  finite(ms, "formatHttpDate: ms");
   const d = new Date(ms);
   return `${DAYS[d.getUTCDay()]}, ${two(d.getUTCDate())} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()} ${
     two(d.getUTCHours())
@@ -41,6 +43,7 @@ let cachedDate = "";
  * ```
  */
 export function httpDateNow(now: number = Date.now()): string {
+  finite(now, "httpDateNow: now");
   const s = Math.floor(now / 1000);
   if (s !== cachedSecond) {
     cachedSecond = s;
@@ -76,6 +79,7 @@ function utc(y: number, mon: string, d: number, h: number, mi: number, s: number
  * ```
  */
 export function parseHttpDate(text: string): number | undefined {
+  str(text, "parseHttpDate: text");
   let m = IMF.exec(text);
   if (m) return utc(+m[3], m[2], +m[1], +m[4], +m[5], +m[6]);
   m = RFC850.exec(text);

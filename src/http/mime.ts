@@ -6,6 +6,7 @@
  * @module
  */
 import { MIME_TABLE } from "./_mime_table.ts";
+import { str } from "./_check.ts";
 
 let byExt: Map<string, string> | undefined;
 
@@ -46,6 +47,7 @@ export const DEFAULT_CONTENT_TYPE = "application/octet-stream";
  * ```
  */
 export function contentType(path: string): string {
+  str(path, "contentType: path");
   const slash = path.lastIndexOf("/");
   const dot = path.lastIndexOf(".");
   if (dot <= slash + 1) return DEFAULT_CONTENT_TYPE; // no extension, or a dotfile's name

@@ -9,6 +9,8 @@
  *
  * @module
  */
+import { int } from "./_check.ts";
+import { typeError } from "../ring/_args.ts";
 
 /**
  * Methods the parser knows (any other token is 501 Not Implemented).
@@ -170,6 +172,7 @@ export class RequestHead {
    * @param maxHeaders the most fields it holds
    */
   constructor(maxHeaders = DEFAULT_LIMITS.maxHeaders) {
+    int(maxHeaders, "RequestHead: maxHeaders", 1, 1 << 16);
     this.fields = new Int32Array(maxHeaders * 4);
   }
 
@@ -259,6 +262,13 @@ export function parseRequest(
   head: RequestHead,
   limits: HeadLimits = DEFAULT_LIMITS,
 ): number {
+  if (!(buf instanceof Uint8Array)) throw typeError("parseRequest: buf", "a Uint8Array", buf);
+  int(start, "parseRequest: start", 0, buf.length);
+  int(end, "parseRequest: end", start, buf.length);
+  if (!(head instanceof RequestHead)) throw typeError("parseRequest: head", "a RequestHead", head);
+  if (limits === null || typeof limits !== "object") {
+    throw typeError("parseRequest: limits", "an object (see DEFAULT_LIMITS)", limits);
+  }
   let p = start;
   // Empty lines before the request line are ignored (RFC 9112 §2.2).
   while (p < end && (buf[p] === CR || buf[p] === LF)) {

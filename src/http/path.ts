@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { str } from "./_check.ts";
 
 /**
  * The result of {@linkcode resolvePath}: the path, or the status to answer.
@@ -54,6 +55,7 @@ function hex(c: number): number {
  * ```
  */
 export function resolvePath(target: string): ResolvedPath {
+  str(target, "resolvePath: target");
   let t = target;
   if (t.charCodeAt(0) !== 47) {
     // absolute-form (RFC 9112 §3.2.2): the server must accept it.

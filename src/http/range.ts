@@ -9,6 +9,7 @@
  */
 import { parseHttpDate } from "./date.ts";
 import { strongMatch } from "./conditional.ts";
+import { finite, int, str } from "./_check.ts";
 
 /**
  * What to send: the whole body, one range, or 416.
@@ -42,6 +43,8 @@ const SPEC = /^\s*(\d*)\s*-\s*(\d*)\s*$/;
  * ```
  */
 export function parseRange(header: string, size: number): RangeResult {
+  str(header, "parseRange: header");
+  int(size, "parseRange: size", 0, Number.MAX_SAFE_INTEGER);
   const eq = header.indexOf("=");
   if (eq < 0 || header.slice(0, eq).trim().toLowerCase() !== "bytes") return FULL; // unknown unit: ignore
   const specs = header.slice(eq + 1).split(",").filter((s) => s.trim() !== "");
@@ -87,6 +90,9 @@ function one(spec: string, size: number): RangeResult | undefined {
  * ```
  */
 export function ifRangeMatches(ifRange: string | undefined, etag: string, mtimeMs: number): boolean {
+  if (ifRange !== undefined) str(ifRange, "ifRangeMatches: ifRange");
+  str(etag, "ifRangeMatches: etag");
+  finite(mtimeMs, "ifRangeMatches: mtimeMs");
   if (ifRange === undefined) return true;
   const v = ifRange.trim();
   if (v.startsWith('"') || v.startsWith("W/")) return strongMatch(v, etag);

@@ -8,6 +8,7 @@
  * @module
  */
 import { httpDateNow } from "./date.ts";
+import { bool, int, str } from "./_check.ts";
 
 /**
  * Reason phrases for the statuses this server sends.
@@ -76,6 +77,11 @@ export function responseHead(
   headers: string,
   contentLength: number,
 ): string {
+  int(status, "responseHead: status", 100, 999);
+  int(minor, "responseHead: minor (HTTP/1.x)", 0, 1);
+  bool(keepAlive, "responseHead: keepAlive");
+  str(headers, "responseHead: headers");
+  int(contentLength, "responseHead: contentLength (-1: none)", -1, Number.MAX_SAFE_INTEGER);
   return `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? "Unknown"}\r\nDate: ${httpDateNow()}\r\n${headers}${
     contentLength >= 0 ? `Content-Length: ${contentLength}\r\n` : ""
   }${connectionLine(minor, keepAlive)}\r\n`;
@@ -103,6 +109,9 @@ export function errorResponse(
   isHead: boolean,
   extra = "",
 ): Uint8Array {
+  int(status, "errorResponse: status", 100, 999);
+  bool(isHead, "errorResponse: isHead");
+  str(extra, "errorResponse: extra");
   const body = `${status} ${STATUS_TEXT[status] ?? "Error"}\n`;
   const head = responseHead(
     status,
@@ -125,5 +134,6 @@ export function errorResponse(
  * ```
  */
 export function encodePath(path: string): string {
+  str(path, "encodePath: path");
   return encodeURI(path).replace(/[?#]/g, (c) => c === "?" ? "%3F" : "%23");
 }

@@ -95,6 +95,10 @@ export async function main(args: string[] = process.argv.slice(2)): Promise<void
     listing: v.listing === true,
     workers,
     onLog: v.log && !v.quiet ? (line) => console.log(line) : undefined,
+  }).catch((e: Error) => {
+    // A missing root, no read permission, a port in use: one line, no stack (exit 1; bad flags exit 2).
+    console.error(`serve: ${e.message}`);
+    process.exit(1);
   });
   console.log(`listening on http://${host}:${server.port}/`);
   let stopping = false;

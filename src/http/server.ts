@@ -7,9 +7,9 @@
  *
  * @module
  */
-import { realpathSync } from "node:fs";
+import { realpathSync, statSync } from "node:fs";
 import { listen } from "../net/mod.ts";
-import { defaultRing } from "../fs/mod.ts";
+import { defaultRing, FsError } from "../fs/mod.ts";
 import { DEFAULT_LIMITS, type HeadLimits } from "./parse.ts";
 import type { FetchHandler } from "./_fetch.ts";
 import { startEngine } from "./_engine.ts";
@@ -93,7 +93,7 @@ export interface ServeDirOptions {
   fetch?: FetchHandler;
   /** Limits (defaults: {@linkcode DEFAULT_SERVER_LIMITS}). */
   limits?: Partial<ServerLimits>;
-  /** Called once per response with an access-log line. */
+  /** Called once per response with an access-log line: `ADDR:PORT ISO-TIME "METHOD TARGET HTTP/1.x" STATUS BYTES`. */
   onLog?: (line: string) => void;
   /** Files up to this size are kept in memory and sent with their head in one send (default 64 KiB). */
   smallFileSize?: number;
@@ -344,7 +344,17 @@ export async function serveDir(options: ServeDirOptions): Promise<FileServer> {
     throw new RangeError(`port must be an integer 0..65535, got ${JSON.stringify(port)} (${typeof port})`);
   }
   const extra = corsHeaders(options.cors);
-  const o: ServeDirOptions = { ...options, root: realpathSync(options.root) };
+  let root: string;
+  try {
+    root = realpathSync(options.root);
+  } catch (e) {
+    // ENOENT/ENOTDIR/EACCES as an FsError naming the root; Deno's NotCapable (no --allow-read) as it is.
+    const errno = (e as { errno?: unknown }).errno;
+    if (typeof errno !== "number") throw e;
+    throw new FsError(-errno, "serveDir root", options.root, undefined, undefined, { cause: e });
+  }
+  if (!statSync(root).isDirectory()) throw new FsError(20, "serveDir root", options.root); // ENOTDIR
+  const o: ServeDirOptions = { ...options, root };
   const hostname = o.hostname ?? "0.0.0.0";
   const shared = new Float64Array(new SharedArrayBuffer(8 * FIELDS * workers));
   if (workers === 1) {

@@ -197,3 +197,17 @@ function sysBindListen(
 export function domainOf(addr: Addr): number {
   return addr.transport === "unix" ? AF.UNIX : addr.family === "IPv6" ? AF.INET6 : AF.INET;
 }
+
+/** A `transport` option (Deno's spelling) agrees with the address given: `"unix"` with a `path`. */
+export function checkTransport(transport: unknown, hasPath: boolean, where: string): void {
+  if (transport === undefined) return;
+  if (transport !== "tcp" && transport !== "unix") {
+    throw new TypeError(
+      `${where}: transport must be "tcp" or "unix", got ${JSON.stringify(transport)} (${typeof transport})`,
+    );
+  }
+  if (transport === "unix" && !hasPath) throw new TypeError(`${where}: transport "unix" needs a path`);
+  if (transport === "tcp" && hasPath) {
+    throw new TypeError(`${where}: transport "tcp" does not take a path (a path is a Unix socket)`);
+  }
+}

@@ -14,7 +14,8 @@ import { checkBuffer, checkOptions, typeError } from "../ring/_args.ts";
 import { UringError } from "../errors/uring_error.ts";
 import { Errno } from "../errors/errno.ts";
 import { SendQueue } from "./_send.ts";
-import { sysSetsockoptInt } from "../runtime/sockets.ts";
+import { sysSetsockoptInt, sysSockName } from "../runtime/sockets.ts";
+import { type Addr, decodeSockaddr } from "./address.ts";
 import { RecvBuffers, RecvStream } from "./_recv_stream.ts";
 
 const IPPROTO_TCP = SOL.TCP, TCP_NODELAY = TCP.NODELAY;
@@ -48,9 +49,16 @@ const STREAMS_PER_BUFFER = 0.25;
  */
 export const SEND_ZC_THRESHOLD = 64 * 1024;
 
+/** @internal A shared receive buffer group and the streams it serves (also used by direct.ts). */
+export type RecvGroup = RecvBuffers;
+
 const RECV_GROUPS = new WeakMap<AsyncRing, RecvBuffers[]>();
 
-function recvGroup(ring: AsyncRing, size: number | undefined, count: number): RecvBuffers {
+/**
+ * @internal A receive buffer group for one more stream: the least used of
+ * the ring's groups, or a new one once every group serves its share of streams.
+ */
+export function recvGroup(ring: AsyncRing, size: number | undefined, count: number): RecvBuffers {
   let groups = RECV_GROUPS.get(ring);
   if (!groups) RECV_GROUPS.set(ring, groups = []);
   for (let i = groups.length - 1; i >= 0; i--) if (groups[i].br.isClosed) groups.splice(i, 1);
@@ -293,6 +301,44 @@ export class TcpConn implements AsyncDisposable {
     this.fd = -1;
     if (!this.ring.closed) await this.ring.closeFd(fd).catch(() => {});
     else libjsuring().jsu_close(fd);
+  }
+
+  /**
+   * The local address (getsockname(2), read on first use): a
+   * {@linkcode NetAddr}, or a {@linkcode UnixAddr} (`path` `""` for an
+   * unnamed client socket). Throws EBADF once the connection is closed and
+   * the address was never read.
+   *
+   * @example
+   * ```ts
+   * import { connect, listen, type NetAddr } from "@jsuring/jsuring";
+   * await using server = await listen();
+   * await using conn = await connect({ port: server.port });
+   * console.log((conn.localAddr as NetAddr).port > 0, conn.remoteAddr); // true { ..., port: server.port }
+   * ```
+   */
+  get localAddr(): Addr {
+    return this.#local ??= this.#name(false);
+  }
+
+  /** The peer's address (getpeername(2), read on first use); see {@linkcode TcpConn.localAddr}. */
+  get remoteAddr(): Addr {
+    return this.#remote ??= this.#name(true);
+  }
+
+  #local: Addr | undefined;
+  #remote: Addr | undefined;
+
+  #name(peer: boolean): Addr {
+    const sa = sysSockName(this.fd, peer);
+    if (typeof sa === "number") {
+      throw new UringError(
+        -sa,
+        peer ? "getpeername" : "getsockname",
+        this.fd < 0 ? "the connection is closed" : undefined,
+      );
+    }
+    return decodeSockaddr(sa, "tcp");
   }
 
   /** Close. */

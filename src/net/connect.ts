@@ -23,7 +23,7 @@ import {
   type IpAddress,
   resolveHost,
 } from "./address.ts";
-import { domainOf, openSocket, SOCKET_SETUPS, type SocketSetup } from "./_setup.ts";
+import { checkTransport, domainOf, openSocket, SOCKET_SETUPS, type SocketSetup } from "./_setup.ts";
 import { SocketError, socketError } from "./errors.ts";
 import { TcpConn } from "./conn.ts";
 
@@ -59,9 +59,14 @@ export interface ConnectOptions {
   ring?: AsyncRing;
   /** How the socket is made: see {@linkcode SocketSetup} (default `"auto"`). */
   setup?: SocketSetup;
+  /**
+   * `"tcp"` or `"unix"`, as `Deno.connect` takes it: optional (a `path` means
+   * Unix); when given it must agree with the other options.
+   */
+  transport?: "tcp" | "unix";
 }
 
-const CONNECT_KEYS = ["hostname", "host", "port", "path", "signal", "timeout", "ring", "setup"];
+const CONNECT_KEYS = ["hostname", "host", "port", "path", "signal", "timeout", "ring", "setup", "transport"];
 
 /**
  * Connect to a TCP address or a Unix socket. Bad options reject with a
@@ -97,6 +102,7 @@ export async function connect(options: ConnectOptions): Promise<TcpConn> {
     );
   }
   const opts = { signal: o.signal, timeout: o.timeout };
+  checkTransport(o.transport, o.path !== undefined, "connect");
   if (o.path !== undefined) {
     for (const k of ["hostname", "host", "port"] as const) {
       if (o[k] !== undefined) {

@@ -31,7 +31,7 @@
  */
 import { setImmediate } from "node:timers";
 import type { AsyncOpOptions, AsyncRing, Multishot } from "../async/async_ring.ts";
-import { BufferRing } from "../buffers/buf_ring.ts";
+import type { BufferRing } from "../buffers/buf_ring.ts";
 import { CqeFlag, Misc, Register, SqeFlag } from "../abi/flags.ts";
 import { io_uring_rsrc_register } from "../abi/layout.ts";
 import { Op } from "../abi/opcodes.ts";
@@ -41,18 +41,18 @@ import { opSupported, requireOp } from "../ops/require.ts";
 import { OPERATIONS } from "../ring/operations.ts";
 import { checkBool, checkInt, checkOptions, checkSignal } from "../ring/_args.ts";
 import { getNative } from "../runtime/_ffi.ts";
+import { kernelAtLeast } from "../errors/hints.ts";
 import { libc, libjsuring } from "../runtime/libs.ts";
 import { putU64 } from "../memory/u64.ts";
 import { UringError } from "../errors/uring_error.ts";
 import { Errno } from "../errors/errno.ts";
 import type { TcpListener } from "./listener.ts";
+import { recvGroup } from "./conn.ts";
 
 const RLIMIT_NOFILE = 7;
 /** IORING_MAX_FIXED_FILES (1 << 20). */
 const MAX_FILES = 1 << 20;
 const DEFAULT_CAP = 4096;
-/** Buffer group of direct connections' shared receive ring (TCP 0xfff0, UDP 0xfff1). */
-const DIRECT_GROUP = 0xfff2;
 
 function nofile(): number {
   const lim = new BigUint64Array(2);
@@ -172,7 +172,7 @@ export class FileTable {
 
   /** @internal Whether {@linkcode FileTable.grow} can grow it now. */
   _canGrow(): boolean {
-    return Math.min(this.#size * 2, nofile(), MAX_FILES) > this.#size &&
+    return Math.min(this.#size * 2, nofile(), MAX_FILES) > this.#size && kernelAtLeast("6.8") &&
       opSupported(this.ring.ring, Op.FIXED_FD_INSTALL);
   }
 
@@ -375,7 +375,9 @@ export async function* acceptDirect(
         table._took(slot);
         ready.push(slot);
       }, (e) => {
-        if (!(e instanceof DOMException && e.name === "AbortError") && !(ac.signal.aborted || stopped)) {
+        // The ring closing ends accepting cleanly, as it ends a multishot.
+        if (ring.closed) stopped = true;
+        else if (!(e instanceof DOMException && e.name === "AbortError") && !(ac.signal.aborted || stopped)) {
           error ??= e;
         }
       }).finally(() => {
@@ -444,17 +446,6 @@ async function* acceptMultishot(
     untrack();
     await ms.return();
   }
-}
-
-const DIRECT_RINGS = new WeakMap<AsyncRing, BufferRing>();
-
-function recvRing(ring: AsyncRing, size: number, count: number): BufferRing {
-  let br = DIRECT_RINGS.get(ring);
-  if (!br || br.isClosed) {
-    br = BufferRing.create(ring.ring, { group: DIRECT_GROUP, entries: count, size });
-    DIRECT_RINGS.set(ring, br);
-  }
-  return br;
 }
 
 /** `options` with `fixedFile: true` (the slot is the SQE's fd). */
@@ -529,14 +520,29 @@ export class DirectConn implements AsyncDisposable {
   }
 
   /**
-   * Send all of `buffer`, continuing after short sends.
+   * Send all of `buffer`, continuing after short sends; calls on one
+   * connection go out in call order, never interleaved.
    *
    * @example
    * ```ts ignore
    * await conn.sendAll(new TextEncoder().encode("hello"));
    * ```
    */
-  async sendAll(buffer: ArrayBufferView, options?: AsyncOpOptions): Promise<void> {
+  sendAll(buffer: ArrayBufferView, options?: AsyncOpOptions): Promise<void> {
+    // One sendAll after another: a short send's rest must go out before the
+    // next call's bytes, or two concurrent calls would interleave on the stream.
+    const run = () => this.#sendAll(buffer, options);
+    const p = this.#sending.then(run, run);
+    this.#sending = p.catch(() => {});
+    return p;
+  }
+
+  #sending: Promise<void> = Promise.resolve();
+
+  async #sendAll(buffer: ArrayBufferView, options?: AsyncOpOptions): Promise<void> {
+    if (!ArrayBuffer.isView(buffer)) {
+      throw new TypeError(`sendAll data must be a TypedArray or DataView, got ${typeof buffer}`);
+    }
     let bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
     while (bytes.length > 0) bytes = bytes.subarray(await this.send(bytes, options));
   }
@@ -558,12 +564,13 @@ export class DirectConn implements AsyncDisposable {
     const size = checkInt(options.bufferSize ?? 16 * 1024, "chunks options.bufferSize", 1, 0x7ffff000);
     const count = checkInt(options.buffers ?? 512, "chunks options.buffers", 1, 32768);
     if (options.signal !== undefined) checkSignal(options.signal, "chunks options.signal");
-    const s = new DirectRecvStream(
-      this,
-      recvRing(this.ring, size, count),
-      options.signal,
-      () => this.#streams.delete(s),
-    );
+    // The TCP side's shared groups (conn.ts): a few buffers per stream, a new group when they run short.
+    const g = recvGroup(this.ring, size, count);
+    g.streams++;
+    const s = new DirectRecvStream(this, g.br, options.signal, () => {
+      g.streams--;
+      this.#streams.delete(s);
+    });
     this.#streams.add(s);
     return s;
   }

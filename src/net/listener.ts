@@ -27,7 +27,7 @@ import {
   resolveHost,
   type UnixAddr,
 } from "./address.ts";
-import { type IntOption, makeListener, SOCKET_SETUPS, type SocketSetup } from "./_setup.ts";
+import { checkTransport, type IntOption, makeListener, SOCKET_SETUPS, type SocketSetup } from "./_setup.ts";
 import { SocketError, socketError } from "./errors.ts";
 import { TcpConn } from "./conn.ts";
 import { acceptDirect, type DirectAcceptOptions, type DirectConn } from "./direct.ts"; // netio: direct descriptors
@@ -84,6 +84,11 @@ export interface ListenOptions {
   ring?: AsyncRing;
   /** How the socket is made: see {@linkcode SocketSetup} (default `"auto"`). */
   setup?: SocketSetup;
+  /**
+   * `"tcp"` or `"unix"`, as `Deno.listen` takes it: optional (a `path` means
+   * Unix); when given it must agree with the other options.
+   */
+  transport?: "tcp" | "unix";
 }
 
 const LISTEN_KEYS = [
@@ -97,6 +102,7 @@ const LISTEN_KEYS = [
   "signal",
   "ring",
   "setup",
+  "transport",
 ];
 
 /**
@@ -138,9 +144,9 @@ export class TcpListener implements AsyncIterable<TcpConn>, AsyncDisposable {
    */
   constructor(fd: number, port: number, ring: AsyncRing, addr?: Addr) {
     this.fd = fd;
-    this.port = port;
     this.ring = ring;
     this.addr = addr ?? adoptedAddr(fd, port);
+    this.port = port || (this.addr.transport === "unix" ? 0 : this.addr.port);
     // A socket made elsewhere (a server's worker gets its parent's): accepted
     // sockets inherit TCP_NODELAY if the listener has it.
     if (!addr && this.addr.transport === "tcp") {
@@ -338,6 +344,7 @@ export async function listen(options: ListenOptions = {}): Promise<TcpListener> 
   }
   const hostname = o.hostname ?? o.host;
   let made: { fd: number; addr: Addr; file?: number; via: "ring" | "syscalls" };
+  checkTransport(o.transport, o.path !== undefined, "listen");
   if (o.path !== undefined) {
     for (const k of ["hostname", "host", "port", "reusePort", "ipv6Only"] as const) {
       if (o[k] !== undefined) throw new TypeError(`listen: ${k} is for TCP; a Unix socket (path) takes none`);

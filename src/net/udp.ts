@@ -17,6 +17,7 @@
 import { setImmediate } from "node:timers";
 import type { AsyncOpOptions, AsyncRing, Multishot } from "../async/async_ring.ts";
 import { BufferRing } from "../buffers/buf_ring.ts";
+import { assertGroupFree } from "../buffers/_group.ts";
 import { CqeFlag } from "../abi/flags.ts";
 import { AF, IPV6, MSG, SO, SOCK, SOL } from "../abi/linux.ts";
 import { io_uring_recvmsg_out, msghdr } from "../abi/layout.ts";
@@ -27,6 +28,7 @@ import { sysBind, sysClose, sysSetsockoptInt, sysSockName } from "../runtime/soc
 import { UringError } from "../errors/uring_error.ts";
 import { Errno } from "../errors/errno.ts";
 import { defaultRing } from "../fs/mod.ts";
+import { kernelAtLeast, kernelVersion } from "../errors/hints.ts";
 import { checkBool, checkBuffer, checkInt, checkOptions, checkSignal, typeError } from "../ring/_args.ts";
 import { OPERATIONS } from "../ring/operations.ts";
 import type { MessageHeader } from "./_msg.ts";
@@ -112,25 +114,66 @@ export interface Datagram {
 export interface MessagesOptions {
   /**
    * Room per datagram, 1..65507 (default 65507: any UDP datagram). The
-   * first `messages()` call on a ring sizes the ring's shared datagram
-   * buffer ring; longer datagrams arrive `truncated`.
+   * first `messages()` call on a ring sizes the ring's datagram buffer
+   * groups; longer datagrams arrive `truncated`.
    */
   maxDatagram?: number;
-  /** Buffers in the ring's shared datagram buffer ring (a power of two, default 64). */
+  /**
+   * Buffers per datagram buffer group (a power of two, default 64; also
+   * decided by the first call). A group serves the streams of up to a
+   * quarter as many sockets; more sockets get another group.
+   */
   buffers?: number;
   /** Stop receiving: the iterator ends. */
   signal?: AbortSignal;
 }
 
-const DGRAM_RINGS = new WeakMap<AsyncRing, BufferRing>();
+/** Datagram streams one buffer group serves before another is made (as the TCP side's groups, conn.ts). */
+const STREAMS_PER_BUFFER = 0.25;
+/** Group ids for datagram buffers: 0xfff1 upwards (TCP's go down from 0xfff0). */
+const UDP_GROUP_MAX = 0xfffe;
 
-function dgramRing(ring: AsyncRing, room: number, count: number): BufferRing {
-  let br = DGRAM_RINGS.get(ring);
-  if (!br || br.isClosed) {
-    br = BufferRing.create(ring.ring, { group: UDP_GROUP, entries: count, size: HEAD + room });
-    DGRAM_RINGS.set(ring, br);
+interface DgramGroup {
+  br: BufferRing;
+  streams: number;
+}
+
+const DGRAM_GROUPS = new WeakMap<AsyncRing, DgramGroup[]>();
+
+/**
+ * A datagram buffer group for one more stream: the least used of the ring's
+ * groups, or a new one once each serves its share of streams (one group of
+ * 64 buffers shared by many busy sockets would run dry, ENOBUFS after
+ * ENOBUFS). Every group has the first one's sizes.
+ */
+function dgramGroup(ring: AsyncRing, room: number, count: number): DgramGroup {
+  let groups = DGRAM_GROUPS.get(ring);
+  if (!groups) DGRAM_GROUPS.set(ring, groups = []);
+  for (let i = groups.length - 1; i >= 0; i--) if (groups[i].br.isClosed) groups.splice(i, 1);
+  let best: DgramGroup | undefined;
+  for (const g of groups) if (!best || g.streams < best.streams) best = g;
+  if (best && best.streams < best.br.count * STREAMS_PER_BUFFER) return best;
+  const first = groups.length ? groups[0].br : undefined;
+  for (let id = UDP_GROUP; id <= UDP_GROUP_MAX; id++) {
+    if (groups.some((g) => g.br.id === id)) continue;
+    try {
+      assertGroupFree(ring.ring, id);
+    } catch {
+      continue; // a group of the caller's own has this id
+    }
+    const g = {
+      br: BufferRing.create(ring.ring, {
+        group: id,
+        entries: first?.entries ?? count,
+        size: first?.size ?? HEAD + room,
+      }),
+      streams: 0,
+    };
+    groups.push(g);
+    return g;
   }
-  return br;
+  if (best) return best; // every id taken: share the least used group
+  throw new RangeError(`no free buffer group id in ${UDP_GROUP}..${UDP_GROUP_MAX} for datagram buffers`);
 }
 
 /**
@@ -204,6 +247,15 @@ export class UdpSocket implements AsyncDisposable {
     to: { hostname: string; port: number },
     options?: AsyncOpOptions,
   ): Promise<number> {
+    // An address this socket received from (Datagram.from): its sockaddr as
+    // the kernel gave it, no parsing; one buffer: sendto without a msghdr.
+    const known = SOCKADDRS.get(to);
+    if (
+      known !== undefined && this.fd >= 0 && SEND_ADDR && !Array.isArray(data) &&
+      (known[0] === AF.INET6) === this.#v6
+    ) {
+      return this.ring.run(OPERATIONS.SENDTO, [this.fd, data as ArrayBufferView, known, 0], options);
+    }
     let buffers: readonly ArrayBufferView[], port: number, host: IpAddress | { name: string };
     try {
       if (this.fd < 0) throw new TypeError("sendTo: the socket is closed");
@@ -240,6 +292,9 @@ export class UdpSocket implements AsyncDisposable {
     } catch (e) {
       return Promise.reject(e);
     }
+    if (SEND_ADDR && buffers.length === 1) {
+      return this.ring.run(OPERATIONS.SENDTO, [this.fd, buffers[0], name, 0], options);
+    }
     return this.ring.run(OPERATIONS.SENDMSG, [this.fd, { buffers, name }, 0], options);
   }
 
@@ -261,7 +316,10 @@ export class UdpSocket implements AsyncDisposable {
     if (!(buffer instanceof Uint8Array)) throw typeError("receiveFrom buffer", "a Uint8Array", buffer);
     const msg: MessageHeader = { buffers: [buffer], name: new Uint8Array(NAME_ROOM) };
     const n = await this.ring.run(OPERATIONS.RECVMSG, [this.fd, msg, 0], options);
-    const from = decodeSockaddr(msg.name!, "udp", msg.nameLength) as NetAddr;
+    const from = addrOf(msg.name!, msg.nameLength ?? 0);
+    if (!from) {
+      throw new UringError(Errno.EAFNOSUPPORT, "recvmsg", "the sender's address is neither IPv4 nor IPv6");
+    }
     return { data: buffer.subarray(0, n), from, truncated: ((msg.flags ?? 0) & MSG.TRUNC) !== 0 };
   }
 
@@ -284,6 +342,16 @@ export class UdpSocket implements AsyncDisposable {
    */
   messages(options: MessagesOptions = {}): AsyncIterableIterator<Datagram> {
     checkOptions(options, "messages options", ["maxDatagram", "buffers", "signal"]);
+    if (!kernelAtLeast("6.0")) {
+      // RECVMSG itself is older (5.3), so the probe cannot tell; the kernel would answer EINVAL.
+      throw new UringError(
+        Errno.EINVAL,
+        "messages",
+        `multishot recvmsg (IORING_RECV_MULTISHOT) requires Linux 6.0 (this is ${
+          kernelVersion().join(".")
+        }): use receiveFrom()`,
+      );
+    }
     const room = checkInt(
       options.maxDatagram ?? MAX_DATAGRAM,
       "messages options.maxDatagram",
@@ -296,8 +364,12 @@ export class UdpSocket implements AsyncDisposable {
     }
     if (options.signal !== undefined) checkSignal(options.signal, "messages options.signal");
     if (this.fd < 0) throw new TypeError("messages: the socket is closed");
-    const br = dgramRing(this.ring, room, count);
-    const s = new DatagramStream(this, br, options.signal, () => this.#streams.delete(s));
+    const g = dgramGroup(this.ring, room, count);
+    g.streams++;
+    const s = new DatagramStream(this, g.br, options.signal, () => {
+      g.streams--;
+      this.#streams.delete(s);
+    });
     this.#streams.add(s);
     return s;
   }
@@ -389,6 +461,38 @@ export async function udpSocket(options: UdpSocketOptions = {}): Promise<UdpSock
 
 const UDP_KEYS = ["hostname", "host", "port", "reusePort", "ipv6Only", "ring", "setup"];
 
+/** IORING_OP_SEND takes a destination (addr2) from Linux 6.0 (io_send_setup); before, sendmsg. */
+const SEND_ADDR = kernelAtLeast("6.0");
+
+/**
+ * The sockaddr of each sender address handed out (`Datagram.from`), so a
+ * reply to it needs no parsing or encoding.
+ */
+const SOCKADDRS = new WeakMap<object, Uint8Array>();
+/** Recent IPv4 senders by address and port: a busy peer's datagrams share one frozen NetAddr. */
+const V4_PEERS = new Map<number, NetAddr>();
+const V4_PEERS_MAX = 4096;
+
+/** The sender of a received datagram (`len` bytes of sockaddr), or null for a family other than IPv4/IPv6. */
+function addrOf(sa: Uint8Array, len: number): NetAddr | null {
+  const family = sa[0] | (sa[1] << 8);
+  let key = -1;
+  if (family === AF.INET && len >= 8) {
+    key = (((sa[4] << 24) | (sa[5] << 16) | (sa[6] << 8) | sa[7]) >>> 0) * 65536 + ((sa[2] << 8) | sa[3]);
+    const hit = V4_PEERS.get(key);
+    if (hit !== undefined) return hit;
+  } else if (family !== AF.INET6) {
+    return null;
+  }
+  const addr = Object.freeze(decodeSockaddr(sa, "udp", len) as NetAddr);
+  SOCKADDRS.set(addr, sa.slice(0, family === AF.INET ? 16 : Math.min(len, NAME_ROOM)));
+  if (key >= 0) {
+    if (V4_PEERS.size >= V4_PEERS_MAX) V4_PEERS.clear();
+    V4_PEERS.set(key, addr);
+  }
+  return addr;
+}
+
 const yieldMacrotask = () => new Promise<void>((r) => setImmediate(r));
 const OUT = io_uring_recvmsg_out.fields;
 
@@ -462,7 +566,10 @@ class DatagramStream implements AsyncIterableIterator<Datagram> {
       if (!taken) continue;
       this.#held = taken.id;
       const d = parseRecvmsgOut(taken.bytes);
-      if (!d) continue; // not an IPv4/IPv6 sender: nothing a UDP socket of ours gets
+      if (!d) {
+        this.#giveBack(); // not an IPv4/IPv6 sender: nothing a UDP socket of ours gets
+        continue;
+      }
       return { value: d, done: false };
     }
     this.#end();
@@ -502,13 +609,8 @@ export function parseRecvmsgOut(buf: Uint8Array): Datagram | null {
   const namelen = dv.getUint32(OUT.namelen[0], true);
   const payloadlen = dv.getUint32(OUT.payloadlen[0], true);
   const flags = dv.getUint32(OUT.flags[0], true);
-  const family = buf[base] | (buf[base + 1] << 8);
-  if (family !== AF.INET && family !== AF.INET6) return null;
-  const from = decodeSockaddr(
-    buf.subarray(base, base + NAME_ROOM),
-    "udp",
-    Math.min(namelen, NAME_ROOM),
-  ) as NetAddr;
+  const from = addrOf(buf.subarray(base, base + NAME_ROOM), Math.min(namelen, NAME_ROOM));
+  if (!from) return null;
   const at = base + NAME_ROOM;
   const data = buf.subarray(at, at + Math.min(payloadlen, buf.length - at));
   return { data, from, truncated: (flags & MSG.TRUNC) !== 0 || payloadlen > data.length };

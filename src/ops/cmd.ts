@@ -8,7 +8,7 @@
  */
 import { Op } from "../abi/opcodes.ts";
 import { checkS32, checkU32, checkU64 } from "./check.ts";
-import { fill, W_OFF } from "./_fill.ts";
+import { checkAt, fill, W_OFF } from "./_fill.ts";
 import type { SqeViews } from "./sqe.ts";
 
 /**
@@ -65,5 +65,11 @@ export function prepUringCmd(
  * ```
  */
 export function clearSqe128Cmd(s: SqeViews, at: number): void {
+  checkAt(s, at, "clearSqe128Cmd");
+  if (at + 128 > s.u8.length) {
+    throw new RangeError(
+      `clearSqe128Cmd: at + 128 must lie within the SQE128 array (${s.u8.length} bytes), got at ${at}`,
+    );
+  }
   s.u32.fill(0, (at >>> 2) + 16, (at >>> 2) + 32);
 }

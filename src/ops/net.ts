@@ -11,7 +11,7 @@
 import { Op } from "../abi/opcodes.ts";
 import { AcceptFlag, Misc, RecvSendFlag } from "../abi/flags.ts";
 import { checkS32, checkU16, checkU32, checkU64 } from "./check.ts";
-import { fill, H_IOPRIO, put64, W_ADDR, W_ADDR3, W_FILE_INDEX, W_OFF, W_OP_FLAGS } from "./_fill.ts";
+import { checkAt, fill, H_IOPRIO, put64, W_ADDR, W_ADDR3, W_FILE_INDEX, W_OFF, W_OP_FLAGS } from "./_fill.ts";
 import { setFileIndex, type SqeViews } from "./sqe.ts";
 
 // ------------------------------------------------------------------ accept
@@ -293,6 +293,7 @@ export function prepSendBundle(s: SqeViews, at: number, fd: number, len: number,
  * ```
  */
 export function setSendAddr(s: SqeViews, at: number, addr: number, addrLen: number): void {
+  checkAt(s, at, "setSendAddr");
   checkU64(addr, "setSendAddr", "addr");
   checkU16(addrLen, "setSendAddr", "addrLen");
   put64(s.u32, (at >>> 2) + W_OFF, addr); // addr2

@@ -11,6 +11,7 @@ import { OP_NAMES, OPCODES, type OpName } from "../abi/opcodes.ts";
 import { kernelAtLeast, kernelRelease } from "../errors/hints.ts";
 import { UringError } from "../errors/uring_error.ts";
 import { Errno } from "../errors/errno.ts";
+import { show, typeError } from "../ring/_args.ts";
 
 /**
  * Anything that can list the opcodes its kernel supports: a `Ring`.
@@ -60,6 +61,10 @@ export class UnsupportedOpError extends UringError {
    * @param what the operation as the caller names it (default `IORING_OP_<name>`)
    */
   constructor(opName: OpName, kernel: string, what?: string) {
+    if (typeof opName !== "string" || !Object.hasOwn(OPCODES, opName)) {
+      throw typeError("UnsupportedOpError: opName", 'an opcode name such as "FTRUNCATE"', opName);
+    }
+    if (typeof kernel !== "string") throw typeError("UnsupportedOpError: kernel", "a release string", kernel);
     const since = OPCODES[opName][1];
     const hint = kernelAtLeast(since, releaseVersion(kernel))
       ? `this kernel (${kernel}) does not offer it although Linux ${since} added it: ` +
@@ -82,6 +87,9 @@ function releaseVersion(release: string): [number, number] {
 const PROBED = new WeakMap<Probeable, Set<OpName> | null>();
 
 function supported(ring: Probeable): Set<OpName> | null {
+  if (ring === null || typeof ring !== "object" || typeof ring.probe !== "function") {
+    throw typeError("ring", "a Ring or AsyncRing (anything with probe())", ring);
+  }
   let set = PROBED.get(ring);
   if (set === undefined) {
     try {
@@ -95,9 +103,11 @@ function supported(ring: Probeable): Set<OpName> | null {
 }
 
 function nameOf(op: number, where: string): OpName {
-  const name = OP_NAMES[op];
+  const name = typeof op === "number" ? OP_NAMES[op] : undefined;
   if (name === undefined) {
-    throw new RangeError(`${where}: op must be an io_uring opcode (0..${OP_NAMES.length - 1}), got ${op}`);
+    throw new (typeof op === "number" ? RangeError : TypeError)(
+      `${where}: op must be an io_uring opcode (0..${OP_NAMES.length - 1}), got ${show(op)}`,
+    );
   }
   return name;
 }
@@ -136,6 +146,7 @@ function has(ring: Probeable, name: OpName): boolean {
  * ```
  */
 export function requireOp(ring: Probeable, op: number, what?: string): void {
+  if (what !== undefined && typeof what !== "string") throw typeError("requireOp: what", "a string", what);
   const name = nameOf(op, "requireOp");
   if (!has(ring, name)) throw new UnsupportedOpError(name, kernelRelease(), what);
 }

@@ -12,14 +12,16 @@
  */
 import { Op } from "../abi/opcodes.ts";
 import { SqeFlag } from "../abi/flags.ts";
-import { checkS32, checkU16, checkU32, checkU64, checkU8 } from "./check.ts";
+import { checkS32, checkSize, checkU16, checkU32, checkU64, checkU8, quote } from "./check.ts";
 import {
   B_FLAGS,
+  checkAt,
   fill,
   H_BUF_INDEX,
   H_IOPRIO,
   H_PERSONALITY,
   put64,
+  stampSqe,
   W_FILE_INDEX,
   W_OP_FLAGS,
   W_USER_DATA,
@@ -56,6 +58,14 @@ export interface SqeViews {
  * ```
  */
 export function sqeViews(buffer: ArrayBufferLike, byteOffset = 0, byteLength?: number): SqeViews {
+  if (
+    !(buffer instanceof ArrayBuffer) &&
+    !(typeof SharedArrayBuffer === "function" && buffer instanceof SharedArrayBuffer)
+  ) {
+    throw new TypeError(`sqeViews: buffer must be an ArrayBuffer or SharedArrayBuffer, got ${quote(buffer)}`);
+  }
+  checkSize(byteOffset, "sqeViews", "byteOffset");
+  if (byteLength !== undefined) checkSize(byteLength, "sqeViews", "byteLength");
   const len = byteLength ?? buffer.byteLength - byteOffset;
   return {
     u8: new Uint8Array(buffer, byteOffset, len),
@@ -446,6 +456,7 @@ export function prepRemoveBuffers(s: SqeViews, at: number, nr: number, bgid: num
  * ```
  */
 export function setUserData(s: SqeViews, at: number, userData: number): void {
+  checkAt(s, at, "setUserData");
   checkU64(userData, "setUserData", "userData");
   put64(s.u32, (at >>> 2) + W_USER_DATA, userData);
 }
@@ -453,10 +464,9 @@ export function setUserData(s: SqeViews, at: number, userData: number): void {
 /**
  * Set `user_data` and, when `flags` is not 0, the `flags` byte (`IOSQE_*`,
  * replaced as liburing's `io_uring_sqe_set_flags` does): what the ring does
- * for every SQE it tracks (`Ring.track`). One call with the two word stores
- * inline, not `setUserData` + `setSqeFlags` (three calls deep): it keeps
- * `Ring.nop`/`Ring.read` within V8's inlining budget (Deno: ~10-15 ns per
- * SQE). With flags 0 the byte stays as the writer left it (0 after `prep*`).
+ * for every SQE it tracks (`Ring.track`, through the same unchecked body,
+ * `stampSqe` in `_fill.ts`, since its values are checked already). With
+ * flags 0 the byte stays as the writer left it (0 after `prep*`).
  *
  * @example
  * ```ts
@@ -467,15 +477,13 @@ export function setUserData(s: SqeViews, at: number, userData: number): void {
  * ```
  */
 export function setUserDataFlags(s: SqeViews, at: number, userData: number, flags: number): void {
+  checkAt(s, at, "setUserDataFlags");
   checkU64(userData, "setUserDataFlags", "userData");
-  // put64 inlined: low word, then high word (userData < 2^53; -1 is all ones).
-  const u32 = s.u32, w = (at >>> 2) + W_USER_DATA;
-  u32[w] = userData >>> 0;
-  u32[w + 1] = userData === -1 ? 0xffffffff : (userData / 4294967296) >>> 0;
-  if (flags !== 0) {
-    checkU8(flags, "setUserDataFlags", "flags");
-    s.u8[at + B_FLAGS] = flags;
-  }
+  if (flags !== 0) checkU8(flags, "setUserDataFlags", "flags");
+  if (userData === -1) {
+    put64(s.u32, (at >>> 2) + W_USER_DATA, -1);
+    if (flags !== 0) s.u8[at + B_FLAGS] = flags;
+  } else stampSqe(s, at, userData, flags);
 }
 
 /**
@@ -491,6 +499,7 @@ export function setUserDataFlags(s: SqeViews, at: number, userData: number, flag
  * ```
  */
 export function setSqeFlags(s: SqeViews, at: number, flags: number): void {
+  checkAt(s, at, "setSqeFlags");
   checkU8(flags, "setSqeFlags", "flags");
   s.u8[at + B_FLAGS] = flags;
 }
@@ -507,6 +516,7 @@ export function setSqeFlags(s: SqeViews, at: number, flags: number): void {
  * ```
  */
 export function getSqeFlags(s: SqeViews, at: number): number {
+  checkAt(s, at, "getSqeFlags");
   return s.u8[at + B_FLAGS];
 }
 
@@ -524,6 +534,7 @@ export function getSqeFlags(s: SqeViews, at: number): number {
  * ```
  */
 export function clearSqeFlags(s: SqeViews, at: number, flags: number): void {
+  checkAt(s, at, "clearSqeFlags");
   checkU8(flags, "clearSqeFlags", "flags");
   s.u8[at + B_FLAGS] &= ~flags;
 }
@@ -541,6 +552,7 @@ export function clearSqeFlags(s: SqeViews, at: number, flags: number): void {
  * ```
  */
 export function setBufGroup(s: SqeViews, at: number, bgid: number): void {
+  checkAt(s, at, "setBufGroup");
   checkU16(bgid, "setBufGroup", "bgid");
   s.u16[(at >>> 1) + H_BUF_INDEX] = bgid;
 }
@@ -560,6 +572,7 @@ export function setBufGroup(s: SqeViews, at: number, bgid: number): void {
  * ```
  */
 export function setBufferSelect(s: SqeViews, at: number, bgid: number): void {
+  checkAt(s, at, "setBufferSelect");
   checkU16(bgid, "setBufferSelect", "bgid");
   s.u8[at + B_FLAGS] |= SqeFlag.BUFFER_SELECT;
   s.u16[(at >>> 1) + H_BUF_INDEX] = bgid;
@@ -579,6 +592,7 @@ export function setBufferSelect(s: SqeViews, at: number, bgid: number): void {
  * ```
  */
 export function setBufIndex(s: SqeViews, at: number, index: number): void {
+  checkAt(s, at, "setBufIndex");
   checkU16(index, "setBufIndex", "index");
   s.u16[(at >>> 1) + H_BUF_INDEX] = index;
 }
@@ -596,6 +610,7 @@ export function setBufIndex(s: SqeViews, at: number, index: number): void {
  * ```
  */
 export function setOpFlags(s: SqeViews, at: number, flags: number): void {
+  checkAt(s, at, "setOpFlags");
   checkU32(flags, "setOpFlags", "flags");
   s.u32[(at >>> 2) + W_OP_FLAGS] = flags;
 }
@@ -614,6 +629,7 @@ export function setOpFlags(s: SqeViews, at: number, flags: number): void {
  * ```
  */
 export function addIoprioFlags(s: SqeViews, at: number, flags: number): void {
+  checkAt(s, at, "addIoprioFlags");
   checkU16(flags, "addIoprioFlags", "flags");
   s.u16[(at >>> 1) + H_IOPRIO] |= flags;
 }
@@ -633,6 +649,7 @@ export function addIoprioFlags(s: SqeViews, at: number, flags: number): void {
  * ```
  */
 export function setFileIndex(s: SqeViews, at: number, index: number): void {
+  checkAt(s, at, "setFileIndex");
   checkU32(index, "setFileIndex", "index");
   // IORING_FILE_INDEX_ALLOC (~0U) is stored as itself: liburing decrements it
   // first, so that + 1 wraps it back to ~0U.
@@ -652,6 +669,7 @@ export function setFileIndex(s: SqeViews, at: number, index: number): void {
  * ```
  */
 export function setPersonality(s: SqeViews, at: number, id: number): void {
+  checkAt(s, at, "setPersonality");
   checkU16(id, "setPersonality", "id");
   s.u16[(at >>> 1) + H_PERSONALITY] = id;
 }

@@ -179,6 +179,11 @@ const REGIONS = new WeakMap<Ring, ParamRegion>();
  * ```
  */
 export function requireRegions(running: [number, number] = kernelVersion()): void {
+  if (
+    !Array.isArray(running) || running.length !== 2 || !running.every((n) => Number.isInteger(n) && n >= 0)
+  ) {
+    throw typeError("requireRegions: running", "[major, minor], as kernelVersion() returns", running);
+  }
   if (kernelAtLeast(REGION_SINCE, running)) return;
   throw new UringError(
     Errno.EINVAL,
@@ -256,6 +261,7 @@ function checkRegionOptions(options: RegionOptions, what: string, known = REGION
  * ```
  */
 export function waitAreaBytes(waitSlots: number): number {
+  checkCount("waitAreaBytes: waitSlots", waitSlots, 1 << 20);
   return waitSlots * (WAIT_SLOT_SIZE + SIGSET_SIZE);
 }
 
@@ -457,6 +463,7 @@ export class ParamRegion implements Disposable {
    * ```
    */
   static of(ring: Ring): ParamRegion | undefined {
+    if (!(ring instanceof Ring)) throw typeError("ParamRegion.of: ring", "a Ring", ring);
     return REGIONS.get(ring);
   }
 

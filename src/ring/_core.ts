@@ -18,6 +18,7 @@ import { getNative } from "../runtime/_ffi.ts";
 import { UringError } from "../errors/uring_error.ts";
 import { Errno } from "../errors/errno.ts";
 import * as sqe from "../ops/sqe.ts";
+import { stampSqe } from "../ops/_fill.ts";
 import { INTERNAL_USER_DATA, OpTable } from "./_table.ts";
 import { keepForever } from "../memory/_keep.ts";
 import { checkFn, checkInt, checkU32, type Timeout, timespecParts } from "./_args.ts";
@@ -270,9 +271,10 @@ export class RingCore implements Disposable {
   track(at: number, tag?: unknown, flags = 0, keep?: unknown): number {
     if (flags !== 0) checkInt(flags, "flags", 0, 0xff);
     const ud = this.#table.add(tag, keep);
-    // One writer for both fields, not setUserData + setSqeFlags: see
-    // setUserDataFlags on the inlining budget of nop()/read().
-    sqe.setUserDataFlags(this.sqes, at, ud, flags);
+    // The unchecked writer (src/ops/_fill.ts): ud comes from the table (a
+    // positive integer < 2^53), flags were checked above. A checked writer
+    // here cost 20-35 % of raw NOP throughput (bench/RESULTS.md, A/B of #11).
+    stampSqe(this.sqes, at, ud, flags);
     return ud;
   }
 
@@ -441,6 +443,13 @@ export class RingCore implements Disposable {
    * like this (the registered eventfd fires when such work is queued); on
    * other rings it also flushes overflowed CQEs.
    *
+   * One enter runs at most 20 items of deferred task work since Linux 6.13
+   * (also in 6.12.y, e.g. Debian 13's 6.12.117; IO_LOCAL_TW_DEFAULT_MAX in
+   * `__io_run_local_work`) and keeps the rest for later *without* signalling
+   * the registered eventfd again. On a ring with `taskrunFlag` the kernel
+   * says so (IORING_SQ_TASKRUN) and this enters again, up to 64 times, until
+   * none is left ({@linkcode RingCore.taskWorkPending} tells whether any still is).
+   *
    * @returns the number of SQEs submitted
    *
    * @example
@@ -454,7 +463,30 @@ export class RingCore implements Disposable {
    */
   getEvents(): number {
     this._assertOpen();
-    return this.#engine.enter(this.#publish(), 0, EnterFlag.GETEVENTS);
+    const n = this.#engine.enter(this.#publish(), 0, EnterFlag.GETEVENTS);
+    // Bounded: work that keeps arriving is announced on the eventfd anew
+    // (io_req_local_work_add signals when the list was empty).
+    for (let i = 0; i < 64 && this.#engine.taskWorkLeft(); i++) this.#engine.enter(0, 0, EnterFlag.GETEVENTS);
+    return n;
+  }
+
+  /**
+   * Whether the kernel holds deferred task work for a later enter
+   * (IORING_SQ_TASKRUN). Only rings set up with `taskrunFlag` report it
+   * (`AsyncRing.create` sets it with DEFER_TASKRUN); on others this is
+   * always false.
+   *
+   * @example
+   * ```ts
+   * import { Ring } from "@jsuring/jsuring";
+   * using ring = Ring.create({ singleIssuer: true, deferTaskrun: true, taskrunFlag: true });
+   * ring.nop();
+   * ring.submit();
+   * if (ring.taskWorkPending) ring.getEvents();
+   * ```
+   */
+  get taskWorkPending(): boolean {
+    return this.#engine.taskWorkLeft();
   }
 
   // ---------------------------------------------------------------- CQ side

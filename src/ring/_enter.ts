@@ -159,6 +159,14 @@ export class EnterEngine {
     return (Atomics.load(this.#u32, this.#sqFlags) & RingFlag.SQ_CQ_OVERFLOW) !== 0;
   }
 
+  /**
+   * Deferred task work the kernel left for a later enter (IORING_SQ_TASKRUN;
+   * reported only on rings set up with IORING_SETUP_TASKRUN_FLAG).
+   */
+  taskWorkLeft(): boolean {
+    return (Atomics.load(this.#u32, this.#sqFlags) & RingFlag.SQ_TASKRUN) !== 0;
+  }
+
   /** Overflowed CQEs or pending task work wait for an enter with GETEVENTS. */
   needsFlush(): boolean {
     return (Atomics.load(this.#u32, this.#sqFlags) & (RingFlag.SQ_CQ_OVERFLOW | RingFlag.SQ_TASKRUN)) !== 0;

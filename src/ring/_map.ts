@@ -11,7 +11,7 @@ import { type Arena, createArena, type MemoryKind, PAGE_SIZE } from "../memory/a
 import { libjsuring, liburing } from "../runtime/libs.ts";
 import { UringError } from "../errors/uring_error.ts";
 import { Errno } from "../errors/errno.ts";
-import { kernelAtLeast, kernelRelease, setupHint } from "../errors/hints.ts";
+import { kernelAtLeast, kernelRelease, memlockHint, setupHint } from "../errors/hints.ts";
 import * as sqe from "../ops/sqe.ts";
 import { type RingLayout, ringLayout, type RingMemory, type RingOptions, setupFlags } from "./setup.ts";
 
@@ -82,11 +82,12 @@ export function mapRing(options: RingOptions): RingMapping {
     params[word("sq_thread_cpu")] = options.sqpoll.cpu ?? 0;
   }
 
-  let arena: Arena | undefined, ringsAddr = 0, sqesAddr = 0;
+  let arena: Arena | undefined, ringsAddr = 0, sqesAddr = 0, pinned = 0;
   let ownsArena = false;
   if (memory === "user") {
     const ringsBytes = Math.ceil(layout.ringsBytes / PAGE_SIZE) * PAGE_SIZE;
     const sqesBytes = Math.ceil(layout.sqesBytes / PAGE_SIZE) * PAGE_SIZE;
+    pinned = ringsBytes + sqesBytes; // the kernel pins both, charged to RLIMIT_MEMLOCK
     arena = options.arena;
     if (!arena) {
       arena = createArena(
@@ -110,7 +111,9 @@ export function mapRing(options: RingOptions): RingMapping {
   const fd = liburing().io_uring_setup(entries, params);
   if (fd < 0) {
     if (ownsArena) arena![Symbol.dispose]();
-    throw new UringError(-fd, "io_uring_setup", setupHint(-fd, flags));
+    // ENOMEM with our memory: say how much locked memory the pinned rings and SQEs need.
+    const hint = -fd === Errno.ENOMEM && pinned ? memlockHint(pinned) : setupHint(-fd, flags);
+    throw new UringError(-fd, "io_uring_setup", hint);
   }
   if (memory === "user") {
     arena!.retain();

@@ -24,7 +24,7 @@ import { MSG } from "../abi/linux.ts";
 import { O, RESOLVE, SPLICE_F } from "../abi/linux.ts";
 import { open_how } from "../abi/layout.ts";
 import { prepCloseDirect, prepFixedFdInstall, prepOpenat2, prepPipe, prepSplice, prepTee } from "../ops/fs.ts";
-import { prepConnect, prepRecvmsg, prepSendmsg, prepShutdown } from "../ops/net.ts";
+import { prepConnect, prepRecvmsg, prepSendmsg, prepShutdown, setSendAddr } from "../ops/net.ts";
 import { checkMessage, type MessageHeader, MsgPin, SOCKADDR_MAX } from "../net/_msg.ts";
 import { checkInt, rangeError, typeError } from "./_args.ts";
 import {
@@ -425,7 +425,7 @@ const PIPE_FLAGS = O.CLOEXEC | O.NONBLOCK | O.DIRECT;
 /**
  * IORING_OP_PIPE (6.16): pipe2(2); the read and write ends land in
  * `fds[0]` and `fds[1]` (an Int32Array of at least 2) when it completes.
- * `pipeFlags`: `O.CLOEXEC`, `O.NONBLOCK`, `O.DIRECT`. `AsyncRing.pipe`
+ * `pipeFlags`: `O.CLOEXEC`, `O.NONBLOCK`, `O.DIRECT`. `pipe()`
  * falls back to pipe2(2) on older kernels.
  */
 export const PIPE: OpDescription<[fds: Int32Array, pipeFlags: number]> = {
@@ -576,6 +576,31 @@ export const RECVMSG: OpDescription<[fd: number, msg: MessageHeader, msgFlags: n
 };
 
 /**
+ * IORING_OP_SEND with a destination (6.0, `io_uring_prep_send_set_addr`):
+ * sendto(2) of `buffer` on socket `fd` to the `struct sockaddr` in `addr`
+ * (copied when queued; the kernel copies it again at prep), with
+ * MSG_NOSIGNAL. One datagram without a `msghdr`: what a UDP `sendTo` of one
+ * buffer needs. Before 6.0 the kernel refuses it (EINVAL): use SENDMSG.
+ */
+export const SENDTO: OpDescription<[fd: number, buffer: IoBuffer, addr: Uint8Array, msgFlags: number]> = {
+  name: "sendto",
+  opcode: Op.SEND,
+  optionKeys: NO_KEYS,
+  check: ([fd, buffer, addr, msgFlags]) => {
+    checkFd(fd);
+    checkBuffer(buffer);
+    checkU32(msgFlags, "msgFlags");
+    return new PinWith(pinSend(buffer), checkSockaddr(addr, "sendto addr"));
+  },
+  write: (s, at, [fd, _b, _a, msgFlags], _o, keep) => {
+    const k = keep as PinWith, sa = k.extra as Uint8Array;
+    prepSend(s, at, fd, k.addr, k.len, (msgFlags | MSG_NOSIGNAL) >>> 0);
+    setSendAddr(s, at, addressOf(sa), sa.length);
+  },
+  buffers: (args) => args[1],
+};
+
+/**
  * IORING_OP_FIXED_FD_INSTALL (6.8): a regular descriptor (the result) for
  * fixed-file slot `slot`; `installFlags` `Misc.FIXED_FD_NO_CLOEXEC` leaves
  * out O_CLOEXEC. The slot stays registered.
@@ -643,6 +668,7 @@ export const OPERATIONS: Readonly<{
   CONNECT: OpDescription<[fd: number, addr: Uint8Array]>;
   SENDMSG: OpDescription<[fd: number, msg: MessageHeader, msgFlags: number]>;
   RECVMSG: OpDescription<[fd: number, msg: MessageHeader, msgFlags: number]>;
+  SENDTO: OpDescription<[fd: number, buffer: IoBuffer, addr: Uint8Array, msgFlags: number]>;
   FIXED_FD_INSTALL: OpDescription<[slot: number, installFlags: number]>;
   CLOSE_DIRECT: OpDescription<[slot: number]>;
   // The file-system family (operations_fs.ts).
@@ -685,6 +711,7 @@ export const OPERATIONS: Readonly<{
   CONNECT,
   SENDMSG,
   RECVMSG,
+  SENDTO,
   FIXED_FD_INSTALL,
   CLOSE_DIRECT,
   // The file-system family (operations_fs.ts).

@@ -4,6 +4,7 @@
  * @module
  */
 import { statx as statxLayout } from "../abi/mod.ts";
+import { typeError } from "./_args.ts";
 
 /**
  * Decoded fields of a `struct statx` (see `Ring.statx`).
@@ -48,6 +49,12 @@ export interface Statx {
  * ```
  */
 export function decodeStatx(buf: Uint8Array): Statx {
+  if (!(buf instanceof Uint8Array)) throw typeError("decodeStatx: buf", "a Uint8Array (a struct statx)", buf);
+  if (buf.byteLength < statxLayout.size) {
+    throw new RangeError(
+      `decodeStatx: buf must hold a struct statx (${statxLayout.size} bytes), got ${buf.byteLength}`,
+    );
+  }
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const f = statxLayout.fields;
   const u64 = (o: readonly [number, number]) => Number(dv.getBigUint64(o[0], true));
