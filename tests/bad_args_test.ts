@@ -688,6 +688,7 @@ exempt("a table of constants (frozen object): nothing to call", [
   "O",
   "OPCODES",
   "OPERATIONS",
+  "MULTISHOT_OPERATIONS",
   "OP_NAMES",
   "Op",
   "POLL",

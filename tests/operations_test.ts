@@ -11,7 +11,8 @@ import { O, Op, OP_NAMES, RESOLVE } from "../src/abi/mod.ts";
 import { closeFd, OPERATIONS, Ring } from "../mod.ts";
 import { fileWith, pattern, tempDir } from "./_helpers.ts";
 import { getNative } from "../src/runtime/_ffi.ts";
-import { AsyncRing } from "../mod.ts";
+import { AsyncRing, MULTISHOT_OPERATIONS } from "../mod.ts";
+import { kernelAtLeast } from "../src/errors/hints.ts";
 import { existsSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 
@@ -187,4 +188,32 @@ test("the file-system entries through AsyncRing.run: mkdir, symlink, link, renam
   assert.equal(await ring.run(OPERATIONS.UNLINKAT, [d, 0x200 /* AT_REMOVEDIR */]), 0);
   assert.ok(!existsSync(d));
   await assert.rejects(ring.run(OPERATIONS.UNLINKAT, [d, 0]), { code: "ENOENT" });
+});
+
+test("the multishot descriptions: their opcode, argument checks before anything is queued, a run through multishotOf", async () => {
+  assert.equal(MULTISHOT_OPERATIONS.POLL_MULTISHOT.opcode, Op.POLL_ADD);
+  assert.equal(MULTISHOT_OPERATIONS.TIMEOUT_MULTISHOT.opcode, Op.TIMEOUT);
+  await using ring = AsyncRing.create({ entries: 8 });
+  assert.throws(
+    () => ring.multishotOf(MULTISHOT_OPERATIONS.POLL_MULTISHOT, ["x" as never, 1]),
+    /"x" \(string\)/,
+  );
+  assert.throws(
+    () => ring.multishotOf(MULTISHOT_OPERATIONS.TIMEOUT_MULTISHOT, [1, -1]),
+    { name: "RangeError", message: /ticks count/ },
+  );
+  assert.throws(() => ring.multishotOf(MULTISHOT_OPERATIONS.POLL_MULTISHOT, [0, 1], { bogus: 1 } as never), {
+    name: "TypeError",
+    message: /unknown option "bogus"/,
+  });
+  assert.equal(ring.inFlight, 0);
+  const ticks = ring.multishotOf(MULTISHOT_OPERATIONS.TIMEOUT_MULTISHOT, [1, 3]);
+  if (!kernelAtLeast("6.4")) {
+    await assert.rejects(ticks.next(), /requires Linux 6\.4/);
+    console.log("# skip the run: multishot timeouts need Linux 6.4");
+    return;
+  }
+  let n = 0;
+  for await (const _ of ticks) n++;
+  assert.equal(n, 3);
 });

@@ -27,7 +27,6 @@ import * as sqe from "../ops/sqe.ts";
 import { getNative } from "../runtime/_ffi.ts";
 import { libjsuring } from "../runtime/libs.ts";
 import { clearTimeout, setImmediate, setTimeout } from "node:timers";
-import { kernelAtLeast } from "../errors/hints.ts";
 import { UringError } from "../errors/uring_error.ts";
 import { Errno } from "../errors/errno.ts";
 import { createWaker, type Waker, type WakerKind } from "./_waker.ts";
@@ -37,6 +36,7 @@ import type { AsyncOpOptions, AsyncRing } from "./async_ring.ts";
 import type * as ops from "../ring/operations.ts";
 import { requireOp } from "../ops/require.ts";
 import { Pin } from "../memory/_pin.ts";
+import { kernelAtLeast } from "../errors/hints.ts";
 
 const INTERNAL = Symbol("jsuring internal op");
 /** Flushes in a row that may reap before the ring yields to the macrotask queue. */
