@@ -58,7 +58,8 @@ const TASKWORK_CHECK_MS = 50;
  * and each wake through the thread is a cross-thread hop (a scheduler
  * round trip on a loaded machine). Bounded: after that many empty turns the
  * ring sleeps on the waker, so an idle ring still costs no CPU.
- * Chosen by bench/echo.ts (bench/NET.md).
+ * Off (0): bench/echo.ts measured 1 and 4 turns no better than none on
+ * either runtime (bench/NET.md); kept as a knob for that bench.
  */
 let spinTurns = 0;
 
