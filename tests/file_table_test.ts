@@ -151,9 +151,13 @@ test("the shared table grows with fs files open and readFile chains running: eve
     assert.deepEqual(buf, pattern(2000 + i, 100 + i), `file ${i} after growing`);
   }
   // Every connection talks to its own client.
-  await Promise.all(conns.map((c) => c.sendAll(new TextEncoder().encode(`s${String(c.slot).padStart(4, "0")}`))));
+  await Promise.all(
+    conns.map((c) => c.sendAll(new TextEncoder().encode(`s${String(c.slot).padStart(4, "0")}`))),
+  );
   const bySlot = new Map<number, TcpConn>();
-  for (const cl of clients) bySlot.set(Number(new TextDecoder().decode(await readExactly(cl, 5)).slice(1)), cl);
+  for (const cl of clients) {
+    bySlot.set(Number(new TextDecoder().decode(await readExactly(cl, 5)).slice(1)), cl);
+  }
   assert.equal(bySlot.size, N);
   await echo(bySlot.get(conns[0].slot)!, conns[0], 7);
   await echo(bySlot.get(conns[N - 1].slot)!, conns[N - 1], 8);

@@ -239,7 +239,9 @@ export class FileTable {
       const next = Math.min(this.#size * 2, nofile(), MAX_FILES);
       const slots = [...this.#live];
       // Regular descriptors for the live kernel slots (each holds its own file reference).
-      for (const fd of await Promise.all(slots.map((s) => this.ring.run(OPERATIONS.FIXED_FD_INSTALL, [s, 0])))) {
+      for (
+        const fd of await Promise.all(slots.map((s) => this.ring.run(OPERATIONS.FIXED_FD_INSTALL, [s, 0])))
+      ) {
         fds.push(fd);
       }
       installed = fds.length;
@@ -325,7 +327,12 @@ export class FileTable {
     arg[io_uring_rsrc_update2.fields.offset[0] / 4] = index;
     putU64(arg, io_uring_rsrc_update2.fields.data[0] / 4, getAddress(fds));
     arg[io_uring_rsrc_update2.fields.nr[0] / 4] = 1;
-    this.ring.ring.register(Register.REGISTER_FILES_UPDATE2, arg, io_uring_rsrc_update2.size, "FILES_UPDATE2");
+    this.ring.ring.register(
+      Register.REGISTER_FILES_UPDATE2,
+      arg,
+      io_uring_rsrc_update2.size,
+      "FILES_UPDATE2",
+    );
   }
 
   /** @internal Put `fd` (kept open by the caller until `_remove`) in a free fs slot; its index, or -1. */
