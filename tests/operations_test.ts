@@ -8,7 +8,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { closeSync, openSync } from "node:fs";
 import { O, Op, OP_NAMES, RESOLVE } from "../src/abi/mod.ts";
-import { closeFd, OPERATIONS, Ring } from "../mod.ts";
+import { closeFd, OPERATIONS, opSupported, Ring } from "../mod.ts";
 import { fileWith, pattern, tempDir } from "./_helpers.ts";
 import { getNative } from "../src/runtime/_ffi.ts";
 import { AsyncRing, MULTISHOT_OPERATIONS } from "../mod.ts";
@@ -99,6 +99,9 @@ test("each description writes its own opcode, which the kernel's probe lists", (
 test("each description refuses an unknown option and a bad argument before reserving an SQE", () => {
   using ring = Ring.create({ entries: 8 });
   for (const [key, op] of Object.entries(OPERATIONS)) {
+    // An opcode this kernel lacks (6.1: PIPE, 6.16) meets the probe gate
+    // first; the probe gate test below covers that refusal.
+    if (!opSupported(ring, op.opcode)) continue;
     const args = SAMPLE[key as keyof typeof OPERATIONS];
     assert.throws(() => ring.queue(op as never, args as never, { bogus: 1 } as never), {
       name: "TypeError",

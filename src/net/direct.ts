@@ -438,8 +438,13 @@ class DirectRecvStream implements AsyncIterableIterator<Uint8Array> {
       signal: this.#signal,
       name: "recv",
       ends: (res) => res <= 0,
-      discard: (_res, flags) => {
-        if (flags & CqeFlag.F_BUFFER && !br.isClosed) br.recycle(flags >>> CqeFlag.BUFFER_SHIFT);
+      // A result nobody will read: take it first (moves the buffer to the
+      // caller's side), then give it back; a bare recycle is refused as a
+      // double recycle, and that throw came out of the reap (RecvBuffers.drop).
+      discard: (res, flags) => {
+        if (!(flags & CqeFlag.F_BUFFER) || br.isClosed || res < 0) return;
+        const t = br.take(res, flags);
+        if (t) br.recycle(t.id);
       },
     });
   }
