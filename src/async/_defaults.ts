@@ -39,13 +39,15 @@ import { kernelAtLeast } from "../errors/hints.ts";
  * Whether AsyncRing sets IORING_SETUP_TASKRUN_FLAG (5.19) by default on a
  * DEFER_TASKRUN ring: the kernel then flags pending deferred work in the SQ
  * ring (IORING_SQ_TASKRUN), which lets a drain skip its GETEVENTS enter when
- * there is nothing to run (AsyncRingCore does, when the flag is set). Off:
- * in two `bench/echo.ts` runs on a loaded 2-vCPU machine it made no
- * consistent difference (server CPU per round trip better in 5 points,
- * worse in 5, the runs disagreeing at 1,000 connections; `bench/NET.md`),
- * so the ring keeps one flag fewer until a quiet run says otherwise.
+ * there is nothing to run (AsyncRingCore does, when the flag is set). On,
+ * for correctness first: where the eventfd misses deferred work (Debian
+ * 13's 6.12, see TASKWORK_CHECK_MS in _core.ts) AsyncRing finds it through
+ * IORING_SQ_TASKRUN, which only this flag makes the kernel set. Speed: in
+ * two `bench/echo.ts` runs on a loaded 2-vCPU machine it made no consistent
+ * difference (server CPU per round trip better in 5 points, worse in 5;
+ * `bench/NET.md`).
  */
-export const TASKRUN_FLAG_DEFAULT = false;
+export const TASKRUN_FLAG_DEFAULT = true;
 
 /**
  * `options` with the fast defaults filled in where the caller left them

@@ -536,8 +536,13 @@ class DatagramStream implements AsyncIterableIterator<Datagram> {
       keep: hdr,
       // A datagram of 0 bytes is still a CQE of at least the header: only errors end it.
       ends: (res) => res < 0,
-      discard: (_res, flags) => {
-        if (flags & CqeFlag.F_BUFFER && !br.isClosed) br.recycle(flags >>> CqeFlag.BUFFER_SHIFT);
+      // A result nobody will read: take it first (moves the buffer to the
+      // caller's side), then give it back; a bare recycle is refused as a
+      // double recycle, and that throw came out of the reap (RecvBuffers.drop).
+      discard: (res, flags) => {
+        if (!(flags & CqeFlag.F_BUFFER) || br.isClosed || res < 0) return;
+        const t = br.take(res, flags);
+        if (t) br.recycle(t.id);
       },
     });
   }
