@@ -176,3 +176,30 @@ test("the shared table grows with fs files open and readFile chains running: eve
   await it.return(undefined);
   assert.equal(table.used, 0);
 });
+
+test("a different explicit size for a ring whose table exists is a RangeError quoting both sizes", async () => {
+  using dir = tempDir();
+  await using ring = AsyncRing.create({ entries: 16 });
+  // fs registers the table first (the default size); the size is then fixed.
+  const path = fileWith(dir.path, "s", pattern(100, 3));
+  assert.deepEqual(await readFile(path, { ring }), pattern(100, 3));
+  const table = FileTable.of(ring);
+  const other = table.size === 64 ? 128 : 64;
+  assert.throws(() => FileTable.of(ring, { size: other }), (e: unknown) => {
+    assert.ok(e instanceof RangeError, String(e));
+    assert.match(e.message, new RegExp(`size is ${other}\\b.*registered with ${table.size} slots`));
+    assert.match(e.message, /fileTable: \{ size \}.*another ring/);
+    return true;
+  });
+  // The same size, or none, still returns the table; a bad size is rejected, not ignored.
+  assert.equal(FileTable.of(ring, { size: table.size }), table);
+  assert.equal(FileTable.of(ring), table);
+  assert.throws(() => FileTable.of(ring, { size: 0 }), { name: "RangeError", message: /got 0/ });
+  // directConnections' fileTable option goes through the same check.
+  await using server = await listen({ port: 0, ring });
+  const it = server.directConnections({ fileTable: { size: other } });
+  await assert.rejects(it.next(), {
+    name: "RangeError",
+    message: new RegExp(`registered with ${table.size} slots`),
+  });
+});

@@ -230,8 +230,8 @@ test("readFiles(): many files, one promise per window, exact bytes in order; big
   );
   // deno-lint-ignore no-explicit-any
   await assert.rejects(readFiles("abc" as any), /readFiles: paths must be an array/);
-  // deno-lint-ignore no-explicit-any
   await assert.rejects(
+    // deno-lint-ignore no-explicit-any
     readFiles([paths[0], 7 as any]),
     /readFiles: paths\[1\] must be a string path, got 7 \(number\)/,
   );

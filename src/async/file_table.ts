@@ -87,6 +87,8 @@ export class FileTable {
   /** The ring whose table this is. */
   readonly ring: AsyncRing;
   #size: number;
+  /** The size the table was registered with (before any grow). */
+  #registered: number;
   /** Kernel-allocated slots holding a live connection. */
   #live = new Set<number>();
   /** The fs range [0, #reserved). */
@@ -104,11 +106,15 @@ export class FileTable {
   private constructor(ring: AsyncRing, size: number) {
     this.ring = ring;
     this.#size = size;
+    this.#registered = size;
   }
 
   /**
    * The ring's table, registered on first use (`options` apply then; later
    * calls return the same table).
+   *
+   * @throws {RangeError} `options.size` differs from the size the ring's table
+   * was already registered with (by fs, `directConnections` or an earlier call)
    *
    * @example
    * ```ts
@@ -119,12 +125,27 @@ export class FileTable {
    */
   static of(ring: AsyncRing, options: FileTableOptions = {}): FileTable {
     checkOptions(options, "FileTable options", ["size"]);
-    const have = TABLES.get(ring);
-    if (have) return have;
-    const limit = nofile();
-    const size = options.size === undefined
-      ? Math.min(limit, DEFAULT_CAP)
+    const asked = options.size === undefined
+      ? undefined
       : checkInt(options.size, "FileTable options.size", 1, MAX_FILES);
+    const have = TABLES.get(ring);
+    if (have) {
+      // A ring has one table (the kernel refuses a second registration, EBUSY),
+      // so an explicit size that cannot be honoured is an error, not a silent
+      // other size. The size it was registered with stays accepted after a grow,
+      // so passing the same options on every call keeps working.
+      if (asked !== undefined && asked !== have.#registered && asked !== have.#size) {
+        const now = have.#size === have.#registered ? "" : `, grown to ${have.#size} since`;
+        throw new RangeError(
+          `FileTable options.size is ${asked}, but this ring's table is already registered with ` +
+            `${have.#registered} slots${now} (by fs's open/readFile, directConnections or an earlier FileTable.of): ` +
+            `pass the size (fileTable: { size }) on the ring's first use of the table, or use another ring`,
+        );
+      }
+      return have;
+    }
+    const limit = nofile();
+    const size = asked ?? Math.min(limit, DEFAULT_CAP);
     if (size > limit) {
       throw new RangeError(
         `FileTable options.size is ${size}, above RLIMIT_NOFILE (${limit}), which the kernel refuses (EMFILE): ` +

@@ -419,9 +419,10 @@ function writeInline(path: string, bytes: Uint8Array, o: WriteFileOptions): bool
     }
     ok = true;
   } finally {
-    // A failed close (NFS reports write-back errors there) fails the call.
-    if (sym.close(fd) !== 0 && ok) throw new FsError(errno(), "writeFile (close)", path);
+    if (!ok) sym.close(fd); // the write's own error is the one to report
   }
+  // A failed close (NFS reports write-back errors there) fails the call.
+  if (sym.close(fd) !== 0) throw new FsError(errno(), "writeFile (close)", path);
   return true;
 }
 const WRITE_DEPTH = 4;

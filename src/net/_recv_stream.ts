@@ -1,19 +1,21 @@
 /**
- * The receive side of a {@linkcode TcpConn}: a multishot recv into the ring's
- * shared buffer ring, re-armed after ENOBUFS.
+ * The receive side of every socket kind: a multishot recv (TCP, Unix, direct
+ * descriptors) or recvmsg (UDP) into a shared buffer ring, re-armed after
+ * ENOBUFS, results that arrive after a stop given back. One implementation
+ * for all of them: the three copies this replaced had drifted (two recycled
+ * without taking, two missed results arriving after a stop).
  *
  * @module
  */
 import { setImmediate } from "node:timers";
-import type { Multishot } from "../async/async_ring.ts";
+import type { AsyncRing, Multishot } from "../async/async_ring.ts";
+import type { SqeViews } from "../ops/sqe.ts";
 import type { BufferRing } from "../buffers/buf_ring.ts";
 import type { TakenBuffer } from "../buffers/_group.ts";
 import { CqeFlag } from "../abi/flags.ts";
 import { setBufferSelect } from "../ops/sqe.ts";
-import { prepRecvMultishot } from "../ops/net.ts";
 import { UringError } from "../errors/uring_error.ts";
 import { Errno } from "../errors/errno.ts";
-import type { TcpConn } from "./conn.ts";
 
 /**
  * A receive buffer group shared by the receive streams of one ring: a
@@ -78,9 +80,37 @@ export class RecvBuffers {
 
 const yieldMacrotask = () => new Promise<void>((r) => setImmediate(r));
 
+/**
+ * What a receive stream needs from its socket.
+ *
+ * @internal
+ */
+export interface RecvSource<T> {
+  readonly ring: AsyncRing;
+  /** The multishot's name in errors ("recv", "recvmsg"). */
+  readonly name: string;
+  /** Memory the kernel reads at each arm (recvmsg's msghdr). */
+  readonly keep?: unknown;
+  /** Whether the socket is still open (its fd or slot). */
+  open(): boolean;
+  /**
+   * The writer of the multishot SQE for this arm (buffer select is added
+   * after); it captures the socket's fd or slot as it is at arm time.
+   */
+  prep(): (s: SqeViews, at: number) => void;
+  /**
+   * Whether a result ends the stream: 0 is a stream peer's close; a result
+   * > 0 without F_MORE only means the kernel stopped the request (CQ full),
+   * which the multishot re-arms.
+   */
+  ends(res: number): boolean;
+  /** The value for a result's bytes, or null to skip it (its buffer goes back). */
+  value(bytes: Uint8Array): T | null;
+}
+
 /** @internal */
-export class RecvStream implements AsyncIterableIterator<Uint8Array> {
-  #conn: TcpConn;
+export class RecvStream<T = Uint8Array> implements AsyncIterableIterator<T> {
+  #src: RecvSource<T>;
   #bufs: RecvBuffers;
   #ms: Multishot | undefined;
   #held = -1; // buffer id handed to the consumer
@@ -90,8 +120,8 @@ export class RecvStream implements AsyncIterableIterator<Uint8Array> {
   /** Re-arms after ENOBUFS (visible to tests through the iterator). */
   rearms = 0;
 
-  constructor(conn: TcpConn, bufs: RecvBuffers, signal: AbortSignal | undefined, onEnd: () => void) {
-    this.#conn = conn;
+  constructor(src: RecvSource<T>, bufs: RecvBuffers, signal: AbortSignal | undefined, onEnd: () => void) {
+    this.#src = src;
     this.#bufs = bufs;
     this.#signal = signal;
     this.#onEnd = onEnd;
@@ -105,25 +135,24 @@ export class RecvStream implements AsyncIterableIterator<Uint8Array> {
   }
 
   #arm(): Multishot {
-    const bufs = this.#bufs, br = bufs.br, fd = this.#conn.fd;
-    return this.#conn.ring.multishot((s, at) => {
-      prepRecvMultishot(s, at, fd, 0, 0, 0);
-      setBufferSelect(s, at, br.id);
+    const src = this.#src, bufs = this.#bufs, group = bufs.br.id, prep = src.prep();
+    return src.ring.multishot((s, at) => {
+      prep(s, at);
+      setBufferSelect(s, at, group);
     }, {
       signal: this.#signal,
-      name: "recv",
-      // 0 is the peer's close; a result > 0 without F_MORE only means the
-      // kernel stopped the request (CQ full): re-armed by the multishot.
-      ends: (res) => res <= 0,
+      name: src.name,
+      keep: src.keep,
+      ends: (res) => src.ends(res),
       // Data that arrived after the consumer stopped: give the buffers back.
       discard: (res, flags) => bufs.drop(res, flags),
     });
   }
 
-  async next(): Promise<IteratorResult<Uint8Array>> {
+  async next(): Promise<IteratorResult<T>> {
     this.#giveBack();
     while (!this.#done) {
-      if (this.#conn.fd < 0) break;
+      if (!this.#src.open()) break;
       this.#ms ??= this.#arm();
       let r: IteratorResult<{ res: number; flags: number }>;
       try {
@@ -146,11 +175,16 @@ export class RecvStream implements AsyncIterableIterator<Uint8Array> {
         this.#bufs.drop(res, flags);
         break;
       }
-      if (res === 0) break; // the peer closed its side
+      if (this.#src.ends(res)) break; // the peer closed its side
       const taken = this.#bufs.take(res, flags);
       if (!taken) continue;
       this.#held = taken.id;
-      return { value: taken.bytes, done: false };
+      const value = this.#src.value(taken.bytes);
+      if (value === null) {
+        this.#giveBack();
+        continue;
+      }
+      return { value, done: false };
     }
     this.#end();
     return { value: undefined, done: true };
@@ -163,7 +197,7 @@ export class RecvStream implements AsyncIterableIterator<Uint8Array> {
     this.#onEnd();
   }
 
-  async return(): Promise<IteratorResult<Uint8Array>> {
+  async return(): Promise<IteratorResult<T>> {
     const ms = this.#ms;
     this.#ms = undefined;
     this.#end();
@@ -171,7 +205,7 @@ export class RecvStream implements AsyncIterableIterator<Uint8Array> {
     return { value: undefined, done: true };
   }
 
-  [Symbol.asyncIterator](): AsyncIterableIterator<Uint8Array> {
+  [Symbol.asyncIterator](): AsyncIterableIterator<T> {
     return this;
   }
 }

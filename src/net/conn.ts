@@ -8,7 +8,7 @@ import type { AsyncOpOptions, AsyncRing } from "../async/async_ring.ts";
 import { BufferRing } from "../buffers/buf_ring.ts";
 import { assertGroupFree } from "../buffers/_group.ts";
 import { SOL, TCP } from "../abi/linux.ts";
-import { prepShutdown } from "../ops/net.ts";
+import { prepRecvMultishot, prepShutdown } from "../ops/net.ts";
 import { libjsuring } from "../runtime/libs.ts";
 import { checkBuffer, checkOptions, typeError } from "../ring/_args.ts";
 import { UringError } from "../errors/uring_error.ts";
@@ -200,7 +200,17 @@ export class TcpConn implements AsyncDisposable {
   chunks(options: RecvOptions & { signal?: AbortSignal } = {}): AsyncIterableIterator<Uint8Array> {
     const g = recvGroup(this.ring, options.bufferSize, options.buffers ?? 512);
     g.streams++;
-    const s = new RecvStream(this, g, options.signal, () => {
+    const s: RecvStream = new RecvStream({
+      ring: this.ring,
+      name: "recv",
+      open: () => this.fd >= 0,
+      prep: () => {
+        const fd = this.fd;
+        return (sqe, at) => prepRecvMultishot(sqe, at, fd, 0, 0, 0);
+      },
+      ends: (res) => res <= 0,
+      value: (bytes) => bytes,
+    }, g, options.signal, () => {
       g.streams--;
       this.#streams.delete(s);
     });

@@ -31,13 +31,11 @@
  *
  * @module
  */
-import { setImmediate } from "node:timers";
 import type { AsyncOpOptions, AsyncRing, Multishot } from "../async/async_ring.ts";
-import type { BufferRing } from "../buffers/buf_ring.ts";
-import { CqeFlag, Misc, SqeFlag } from "../abi/flags.ts";
+import { Misc, SqeFlag } from "../abi/flags.ts";
 import { FileTable, type FileTableOptions, nofile } from "../async/file_table.ts";
 import { Op } from "../abi/opcodes.ts";
-import { getSqeFlags, setBufferSelect, setSqeFlags } from "../ops/sqe.ts";
+import { getSqeFlags, setSqeFlags } from "../ops/sqe.ts";
 import { prepAcceptDirect, prepMultishotAcceptDirect, prepRecvMultishot } from "../ops/net.ts";
 import { requireOp } from "../ops/require.ts";
 import { OPERATIONS } from "../ring/operations.ts";
@@ -46,6 +44,7 @@ import { UringError } from "../errors/uring_error.ts";
 import { Errno } from "../errors/errno.ts";
 import type { TcpListener } from "./listener.ts";
 import { recvGroup } from "./conn.ts";
+import { RecvStream } from "./_recv_stream.ts";
 
 export { FileTable, type FileTableOptions } from "../async/file_table.ts";
 
@@ -260,7 +259,7 @@ export class DirectConn implements AsyncDisposable {
   readonly table: FileTable;
   /** The ring its operations go through. */
   readonly ring: AsyncRing;
-  #streams = new Set<DirectRecvStream>();
+  #streams = new Set<RecvStream>();
 
   /** @internal */
   constructor(slot: number, table: FileTable) {
@@ -345,7 +344,20 @@ export class DirectConn implements AsyncDisposable {
     // The TCP side's shared groups (conn.ts): a few buffers per stream, a new group when they run short.
     const g = recvGroup(this.ring, size, count);
     g.streams++;
-    const s = new DirectRecvStream(this, g.br, options.signal, () => {
+    const s: RecvStream = new RecvStream({
+      ring: this.ring,
+      name: "recv",
+      open: () => this.slot >= 0,
+      prep: () => {
+        const slot = this.slot;
+        return (sqe, at) => {
+          prepRecvMultishot(sqe, at, slot, 0, 0, 0);
+          setSqeFlags(sqe, at, getSqeFlags(sqe, at) | SqeFlag.FIXED_FILE);
+        };
+      },
+      ends: (res) => res <= 0,
+      value: (bytes) => bytes,
+    }, g, options.signal, () => {
       g.streams--;
       this.#streams.delete(s);
     });
@@ -402,99 +414,3 @@ export class DirectConn implements AsyncDisposable {
   }
 }
 
-const yieldMacrotask = () => new Promise<void>((r) => setImmediate(r));
-
-class DirectRecvStream implements AsyncIterableIterator<Uint8Array> {
-  #conn: DirectConn;
-  #br: BufferRing;
-  #ms: Multishot | undefined;
-  #held = -1;
-  #done = false;
-  #signal: AbortSignal | undefined;
-  #onEnd: () => void;
-  rearms = 0;
-
-  constructor(conn: DirectConn, br: BufferRing, signal: AbortSignal | undefined, onEnd: () => void) {
-    this.#conn = conn;
-    this.#br = br;
-    this.#signal = signal;
-    this.#onEnd = onEnd;
-  }
-
-  #giveBack(): void {
-    if (this.#held >= 0) {
-      if (!this.#br.isClosed) this.#br.recycle(this.#held);
-      this.#held = -1;
-    }
-  }
-
-  #arm(): Multishot {
-    const br = this.#br, slot = this.#conn.slot;
-    return this.#conn.ring.multishot((s, at) => {
-      prepRecvMultishot(s, at, slot, 0, 0, 0);
-      setBufferSelect(s, at, br.id);
-      setSqeFlags(s, at, getSqeFlags(s, at) | SqeFlag.FIXED_FILE);
-    }, {
-      signal: this.#signal,
-      name: "recv",
-      ends: (res) => res <= 0,
-      // A result nobody will read: take it first (moves the buffer to the
-      // caller's side), then give it back; a bare recycle is refused as a
-      // double recycle, and that throw came out of the reap (RecvBuffers.drop).
-      discard: (res, flags) => {
-        if (!(flags & CqeFlag.F_BUFFER) || br.isClosed || res < 0) return;
-        const t = br.take(res, flags);
-        if (t) br.recycle(t.id);
-      },
-    });
-  }
-
-  async next(): Promise<IteratorResult<Uint8Array>> {
-    this.#giveBack();
-    while (!this.#done) {
-      if (this.#conn.slot < 0) break;
-      this.#ms ??= this.#arm();
-      let r: IteratorResult<{ res: number; flags: number }>;
-      try {
-        r = await this.#ms.next();
-      } catch (e) {
-        this.#ms = undefined;
-        if (e instanceof UringError && e.errno === Errno.ENOBUFS) {
-          this.rearms++;
-          await yieldMacrotask();
-          continue;
-        }
-        this.#end();
-        throw e;
-      }
-      if (r.done) break;
-      const { res, flags } = r.value;
-      if (res === 0) break;
-      const taken = this.#br.take(res, flags);
-      if (!taken) continue;
-      this.#held = taken.id;
-      return { value: taken.bytes, done: false };
-    }
-    this.#end();
-    return { value: undefined, done: true };
-  }
-
-  #end(): void {
-    if (this.#done) return;
-    this.#done = true;
-    this.#giveBack();
-    this.#onEnd();
-  }
-
-  async return(): Promise<IteratorResult<Uint8Array>> {
-    const ms = this.#ms;
-    this.#ms = undefined;
-    this.#end();
-    if (ms) await ms.return();
-    return { value: undefined, done: true };
-  }
-
-  [Symbol.asyncIterator](): AsyncIterableIterator<Uint8Array> {
-    return this;
-  }
-}
