@@ -574,6 +574,9 @@ NOTRUN=()
 } >"$STAGE/init"
 cat >>"$STAGE/init" <<'EOF'
 /bin/busybox --install -s /bin
+# the packed util-linux/curl tools win over busybox's applets of the same
+# name (busybox's setpriv has no --reuid: the unprivileged-port test failed)
+for t in setpriv prlimit curl; do [ -x /usr/local/bin/$t ] && ln -sf /usr/local/bin/$t /bin/$t; done
 export PATH=/usr/local/bin:/bin:/sbin:/usr/bin:/usr/sbin HOME=/tmp DENO_DIR=/tmp/deno NO_COLOR=1
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
