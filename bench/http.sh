@@ -164,6 +164,8 @@ for s in "${BIGSERVERS[@]}"; do
   t1=$(ticks "$pid")
   after=$(rss "$pid")
   exec 3>&-
+  sleep 0.5
+  kill "$ipid" 2>/dev/null || true # a client still connecting (a server that stopped answering) ends too
   wait "$ipid" 2>/dev/null || true
   rm -f "$work/idle.in"
   R[$s,idle]="$before $after ${ready:-0} $(((t1 - t0) * 1000 / $(getconf CLK_TCK) / 5))"
