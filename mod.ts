@@ -96,6 +96,7 @@ export {
 } from "./src/ring/ring.ts";
 export { ringLayout, type RingLayout, type RingMemory, type RingOptions, setupFlags } from "./src/ring/setup.ts";
 export { type OpDescription, OPERATIONS } from "./src/ring/operations.ts";
+export { MULTISHOT_OPERATIONS, type MultishotDescription } from "./src/ring/operations_multishot.ts";
 export { Arena, type ArenaOptions, type MemoryKind, type MemoryRequest, PAGE_SIZE, type Slice } from "./src/memory/arena.ts";
 export { check, UringError } from "./src/errors/uring_error.ts";
 export { Errno, errnoMessage, errnoName, type ErrnoName } from "./src/errors/errno.ts";

@@ -71,7 +71,7 @@ if (own.has("worker")) {
   const port = probe.port;
   await probe.close();
 
-  async function startWorkers(n: number) {
+  const startWorkers = async (n: number) => {
     const procs = Array.from(
       { length: n },
       () =>
@@ -92,9 +92,12 @@ if (own.has("worker")) {
       })
     ));
     return procs;
-  }
+  };
 
-  function runClient(conns: number, size: number): Promise<{ round_trips_per_sec: number; errors: number }> {
+  const runClient = (
+    conns: number,
+    size: number,
+  ): Promise<{ round_trips_per_sec: number; errors: number }> => {
     return new Promise((resolve, reject) => {
       const p = spawn(client, [String(port), String(conns), String(size), String(args.seconds)]);
       let out = "";
@@ -104,7 +107,7 @@ if (own.has("worker")) {
         (code: number) => code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`client: ${code}`)),
       );
     });
-  }
+  };
 
   const results = new Map<string, number[]>();
   note(`cores: ${os.cpus().length}, load average at start: ${loadavg()}`);

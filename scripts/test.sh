@@ -46,6 +46,43 @@ check publish-dry-run "$deno" publish --dry-run --allow-dirty
 # The companion library bundled in src/runtime/_companion_*.ts is what ffi/ builds to, byte for byte.
 check companion-reproducible bash scripts/build-companion.sh --check
 
+# Older kernels (issue 15): the library's core suites in guests of Debian
+# 12's 6.1 (liburing 2.3) under Deno and Debian 13's 6.12 (trixie's liburing
+# 2.9) under Bun, with the module-free files of JSURING_VM_OLDER_TESTS ("all":
+# the whole tests/). JSURING_VM_OLDER="KERNEL[:RUNTIME] ..." chooses, "none"
+# skips them. They are started here and boot side by side with the host
+# suites (JSURING_VM_OLDER_PARALLEL=0: one after another, after the 7.3 and
+# 7.2 runs); their results are counted with the other VM suites below.
+# The whole matrix, every file under both runtimes on 6.1, 6.12 and 7.3, is
+# `kernel-module/vm/run.sh --matrix` (about an hour under emulation).
+older_vms=()
+vm_on=0
+[ -x kernel-module/vm/run.sh ] && [ "${JSURING_SKIP_VM:-0}" != 1 ] && vm_on=1
+older_tests=${JSURING_VM_OLDER_TESTS:-tests/ring_test.ts tests/ops_test.ts tests/enter_test.ts tests/async_test.ts tests/region_test.ts tests/fs_test.ts tests/net_test.ts tests/kernel_compat_test.ts}
+[ "$older_tests" = all ] && older_tests=
+for k in ${JSURING_VM_OLDER-6.1:deno 6.12:bun}; do
+  [ $vm_on = 1 ] && [ "$k" != none ] || continue
+  rt=${k#*:}
+  [ "$rt" = "$k" ] && rt= || rt="=$rt"
+  k=${k%%:*}
+  extra=
+  [ "$k" = 6.12 ] && extra=" --liburing trixie"	# Debian 13's pair
+  older_vms+=("vm-$k${rt/=/-}:--kernel $k --lib$rt --no-c$extra")
+done
+older_run() {	# NAME:ARGS -> $logs/NAME.log
+  local vm=$1
+  # shellcheck disable=SC2086
+  JSK_VM_LIB_TESTS="$older_tests" bash kernel-module/vm/run.sh ${vm#*:} >"$logs/${vm%%:*}.log" 2>&1
+}
+older_pids=()
+if [ "${JSURING_VM_OLDER_PARALLEL:-1}" = 1 ]; then
+  for vm in "${older_vms[@]}"; do
+    echo "== VM suites started (${vm%%:*}: run.sh ${vm#*:}), counted after the host suites"
+    older_run "$vm" &
+    older_pids+=($!)
+  done
+fi
+
 # Each runner writes JUnit; leaf tests are counted the same way for both.
 suite() {
   local name=$1; shift
@@ -71,41 +108,35 @@ for t in consumer-deno consumer-bun readme-deno readme-bun permissions; do
   check "$t" "$deno" run -A scripts/consumer_test.ts "$t"
 done
 
-if [ -x kernel-module/vm/run.sh ] && [ "${JSURING_SKIP_VM:-0}" != 1 ]; then
+vm_count() {	# NAME: count the last "vm:" line of $logs/NAME.log
+  local line
+  line=$(grep -E '^vm: [0-9]+ passed' "$logs/$1.log" | tail -n 1)
+  count "$1" "$(sed -nE 's/^vm: ([0-9]+) passed.*/\1/p' <<<"$line")" \
+    "$(sed -nE 's/.* ([0-9]+) failed.*/\1/p' <<<"$line")" \
+    "$(sed -nE 's/.* ([0-9]+) skipped.*/\1/p' <<<"$line")"
+}
+if [ $vm_on = 1 ]; then
   # 7.3: the C suite, its Deno port (kernel-module/vm/deno), the core ring and
   # param-region suites, each under Deno and Bun; 7.2: the C suite and the
   # Deno port (buffer commands compiled out: those tests skip).
-  #
-  # Older kernels (issue 15): the library's whole suite (tests/) in a guest of
-  # Debian 12's 6.1 or Debian 13's 6.12 (with trixie's liburing 2.9). Under
-  # emulation one runtime's suite takes ~15-20 min, so each run takes one
-  # kernel and one runtime, in turn by day of the year (6.1 Deno, 6.12 Bun,
-  # 6.1 Bun, 6.12 Deno) with JSURING_VM_OLDER=auto; JSURING_VM_OLDER="6.1
-  # 6.12:bun" (KERNEL[:RUNTIME]) chooses. The whole matrix, both runtimes on
-  # 6.1, 6.12 and 7.3, is `kernel-module/vm/run.sh --matrix` (about an hour).
-  # Off by default for now: the last 6.1 and 6.12 guest runs still had
-  # failures (see README, Kernel matrix); CI turns it on once they pass.
-  turns=("6.1:deno" "6.12:bun" "6.1:bun" "6.12:deno")
-  older=${JSURING_VM_OLDER:-none}
-  [ "$older" = auto ] && older=${turns[$((10#$(date -u +%j) % 4))]}
   vms=("vm:--deno kernel-module/vm/deno --core --bun" "vm-7.2:--kernel 7.2 --deno kernel-module/vm/deno")
-  for k in $older; do
-    [ "$k" = none ] && continue
-    rt=${k#*:}
-    [ "$rt" = "$k" ] && rt= || rt="=$rt"
-    k=${k%%:*}
-    extra=
-    [ "$k" = 6.12 ] && extra=" --liburing trixie"
-    vms+=("vm-$k${rt/=/-}:--kernel $k --lib$rt --no-c$extra")
-  done
   for vm in "${vms[@]}"; do
     echo "== VM suites (${vm%%:*}: run.sh ${vm#*:})"
     # shellcheck disable=SC2086
     bash kernel-module/vm/run.sh ${vm#*:} 2>&1 | tee "$logs/${vm%%:*}.log"
-    line=$(grep -E '^vm: [0-9]+ passed' "$logs/${vm%%:*}.log" | tail -n 1)
-    count "${vm%%:*}" "$(sed -nE 's/^vm: ([0-9]+) passed.*/\1/p' <<<"$line")" \
-      "$(sed -nE 's/.* ([0-9]+) failed.*/\1/p' <<<"$line")" \
-      "$(sed -nE 's/.* ([0-9]+) skipped.*/\1/p' <<<"$line")"
+    vm_count "${vm%%:*}"
+  done
+  # the older kernels (started before the host suites, or now)
+  for vm in "${older_vms[@]}"; do
+    if [ ${#older_pids[@]} -gt 0 ]; then
+      wait "${older_pids[0]}"
+      older_pids=("${older_pids[@]:1}")
+    else
+      older_run "$vm"
+    fi
+    echo "== VM suites (${vm%%:*}: JSK_VM_LIB_TESTS=\"$older_tests\" run.sh ${vm#*:})"
+    grep -E '^\[vm |^vm: |^(not ok|\(fail\)|.* \.\.\. FAILED)' "$logs/${vm%%:*}.log"
+    vm_count "${vm%%:*}"
   done
 else
   echo "# skip: kernel module suite (JSURING_SKIP_VM=1 or no harness)"

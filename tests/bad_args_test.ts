@@ -590,8 +590,9 @@ TABLE.readFiles = (c) => [
   t("readFiles paths[0]", () => api.readFiles(n([1])), 1, "async"),
   key("readFiles", () => api.readFiles([c.file], UNKNOWN), "async"),
 ];
-// FileTable.of("x") still leaks "Cannot read properties of undefined" (netio's src/net/direct.ts): reported.
 TABLE.FileTable = (c) => [
+  t("FileTable.of ring", () => api.FileTable.of(n("x")), "x"),
+  t("FileTable.of ring", () => api.FileTable.of(n(7)), 7),
   key("FileTable.of", () => api.FileTable.of(c.aring, UNKNOWN)),
   t("FileTable.of size", () => api.FileTable.of(c.aring, { size: n("8") }), "8"),
 ];
@@ -601,6 +602,15 @@ function extend(name: string, more: Entry): void {
   const first = TABLE[name];
   TABLE[name] = (c) => [...first(c), ...more(c)];
 }
+extend("AsyncRingCore", (c) => [
+  t("run op", () => c.aring.run(n("nop"), n([])), "nop", "async"),
+  t("multishot prep", () => c.aring.multishot(n("prep")), "prep"),
+  key("multishot options", () => c.aring.multishot(() => {}, UNKNOWN)),
+]);
+extend("Multishot", (c) => [
+  t("new Multishot host", () => new api.Multishot(n("host"), () => {}, {}), "host"),
+  t("multishot options.ends", () => c.aring.multishot(() => {}, { ends: n(1) }), 1),
+]);
 // Detached buffers: a detached array reads as empty, so each of these did the wrong thing quietly
 // (writeFile cut the file to 0 bytes, setxattr set an empty value, fnv1a64 hashed nothing).
 extend(
@@ -679,6 +689,7 @@ exempt("a table of constants (frozen object): nothing to call", [
   "O",
   "OPCODES",
   "OPERATIONS",
+  "MULTISHOT_OPERATIONS",
   "OP_NAMES",
   "Op",
   "POLL",

@@ -2,7 +2,15 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { setImmediate } from "node:timers";
 import { execFileSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
 import { type DirEntry, FsError, readDir, readdir, walk, type WalkEntry } from "../mod.ts";
@@ -190,4 +198,28 @@ test("walk() of a large directory: every entry with its stat (statx mask set), a
   await assert.rejects(async () => {
     for await (const _ of walk(dir.path, { signal: ac.signal })) if (++n === 10) ac.abort();
   }, (e: unknown) => (e as Error).name === "AbortError");
+});
+
+test("walk(): every stat field matches lstat (size, ino, mode, nlink, uid, gid, blocks, mtime)", async () => {
+  using dir = tempDir();
+  tree(dir.path);
+  writeFileSync(join(dir.path, "big"), new Uint8Array(300_000));
+  let n = 0;
+  for await (const e of walk(dir.path)) {
+    const s = lstatSync(e.path, { bigint: true });
+    assert.equal(e.stat.size, Number(s.size), e.path);
+    assert.equal(e.stat.ino, Number(s.ino), e.path);
+    assert.equal(e.stat.mode, Number(s.mode), e.path);
+    assert.equal(e.stat.nlink, Number(s.nlink), e.path);
+    assert.equal(e.stat.uid, Number(s.uid), e.path);
+    assert.equal(e.stat.gid, Number(s.gid), e.path);
+    assert.equal(e.stat.blocks, Number(s.blocks), e.path);
+    assert.ok(
+      // Within a millisecond: Deno's node:fs lstat gives mtime to the millisecond only.
+      Math.abs(e.stat.mtimeMs - Number(s.mtimeNs) / 1e6) < 1,
+      `${e.path}: ${e.stat.mtimeMs} vs ${s.mtimeNs}`,
+    );
+    n++;
+  }
+  assert.ok(n >= 10);
 });

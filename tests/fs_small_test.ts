@@ -230,8 +230,8 @@ test("readFiles(): many files, one promise per window, exact bytes in order; big
   );
   // deno-lint-ignore no-explicit-any
   await assert.rejects(readFiles("abc" as any), /readFiles: paths must be an array/);
-  // deno-lint-ignore no-explicit-any
   await assert.rejects(
+    // deno-lint-ignore no-explicit-any
     readFiles([paths[0], 7 as any]),
     /readFiles: paths\[1\] must be a string path, got 7 \(number\)/,
   );
@@ -241,4 +241,23 @@ test("readFiles(): many files, one promise per window, exact bytes in order; big
   await new Promise((r) => setImmediate(r));
   await ring.nop();
   assert.ok(fds() <= open0 + 2, `descriptors: ${open0} before, ${fds()} after`);
+});
+
+test("writeFile() above 64 KiB: an existing file is opened without O_CREAT, a new one created (mode), ENOENT names the path", async () => {
+  using dir = tempDir();
+  const big = pattern(SMALL * 3 + 7, 9);
+  const fresh = join(dir.path, "fresh");
+  await writeFile(fresh, big, { mode: 0o600 });
+  assert.ok(readFileSync(fresh).equals(Buffer.from(big)));
+  assert.equal(statSync(fresh).mode & 0o777, 0o600 & ~process.umask());
+  const shorter = pattern(SMALL * 2, 4);
+  await writeFile(fresh, shorter, { mode: 0o644 }); // existing: mode untouched, tail cut
+  assert.ok(readFileSync(fresh).equals(Buffer.from(shorter)));
+  assert.equal(statSync(fresh).mode & 0o777, 0o600 & ~process.umask());
+  const missing = join(dir.path, "no", "such");
+  await assert.rejects(
+    writeFile(missing, big),
+    (e: unknown) => e instanceof FsError && e.code === "ENOENT" && e.path === missing,
+  );
+  await assert.rejects(writeFile(dir.path, big), (e: unknown) => e instanceof FsError && e.code === "EISDIR");
 });

@@ -407,6 +407,22 @@ export const io_uring_buf_status = struct("io_uring_buf_status", 40, {
 });
 
 /**
+ * `struct io_uring_file_index_range` (6.0): the `IORING_REGISTER_FILE_ALLOC_RANGE`
+ * argument, the slots `IORING_FILE_INDEX_ALLOC` may pick from.
+ *
+ * @example
+ * ```ts
+ * import { io_uring_file_index_range } from "./layout.ts";
+ * console.log(io_uring_file_index_range.size); // 16
+ * ```
+ */
+export const io_uring_file_index_range = struct("io_uring_file_index_range", 16, {
+  off: [0, 4],
+  len: [4, 4],
+  resv: [8, 8],
+});
+
+/**
  * `struct open_how` (openat2(2), 5.6): what `prepOpenat2` points at.
  *
  * @example
@@ -562,6 +578,7 @@ export const STRUCTS: readonly Struct[] = [
   sockaddr_in,
   sockaddr_in6,
   sockaddr_un,
+  io_uring_file_index_range,
 ];
 
 /**

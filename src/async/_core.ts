@@ -27,7 +27,6 @@ import * as sqe from "../ops/sqe.ts";
 import { getNative } from "../runtime/_ffi.ts";
 import { libjsuring } from "../runtime/libs.ts";
 import { clearTimeout, setImmediate, setTimeout } from "node:timers";
-import { kernelAtLeast } from "../errors/hints.ts";
 import { UringError } from "../errors/uring_error.ts";
 import { Errno } from "../errors/errno.ts";
 import { createWaker, type Waker, type WakerKind } from "./_waker.ts";
@@ -37,6 +36,7 @@ import type { AsyncOpOptions, AsyncRing } from "./async_ring.ts";
 import type * as ops from "../ring/operations.ts";
 import { requireOp } from "../ops/require.ts";
 import { Pin } from "../memory/_pin.ts";
+import { kernelAtLeast } from "../errors/hints.ts";
 
 const INTERNAL = Symbol("jsuring internal op");
 /** Flushes in a row that may reap before the ring yields to the macrotask queue. */
@@ -58,7 +58,8 @@ const TASKWORK_CHECK_MS = 50;
  * and each wake through the thread is a cross-thread hop (a scheduler
  * round trip on a loaded machine). Bounded: after that many empty turns the
  * ring sleeps on the waker, so an idle ring still costs no CPU.
- * Chosen by bench/echo.ts (bench/NET.md).
+ * Off (0): bench/echo.ts measured 1 and 4 turns no better than none on
+ * either runtime (bench/NET.md); kept as a knob for that bench.
  */
 let spinTurns = 0;
 
@@ -586,6 +587,9 @@ export class AsyncRingCore implements Disposable, AsyncDisposable {
     args: A,
     options?: AsyncOpOptions & Partial<O>,
   ): Promise<number> {
+    if (op === null || typeof op !== "object" || typeof op.check !== "function") {
+      return Promise.reject(typeError("run: op", "an operation description (OPERATIONS.*)", op));
+    }
     const p = this._start(op.name, options, asyncKeys(op));
     if (!(p instanceof Pending)) return p;
     let keep: unknown;

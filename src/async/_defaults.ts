@@ -12,7 +12,13 @@
  *   ring itself; the JS thread, the one issuer, runs GETEVENTS on every wake
  *   and every flush. Every AsyncRing lives and dies on the thread that made
  *   it (JS objects do not cross threads), which is what SINGLE_ISSUER asks.
- *   TCP echo, 1,000 connections, 1 KiB: 1.8× the plain ring on Deno.
+ *   Measured (`bench/NET.md`, a shared 2-vCPU machine at load 12–24, so
+ *   only large gaps count): the issue's quiet-machine run had it 1.2–1.4×
+ *   ahead of the plain ring at 64 connections; here, in server CPU per
+ *   round trip, the plain ring was ahead at 64 connections × 1 KiB in both
+ *   runs (DEFER 0.7–0.95×), the two runs disagreed at 1,000 × 1 KiB
+ *   (1.7× / 1.15× vs 0.8× / 0.6×, Deno / Bun) and 64 KiB was even. The
+ *   default follows the quiet-machine figures; re-measure on a quiet host.
  * - Not with SQPOLL (the kernel refuses the combination: the SQ thread is
  *   the issuer), nor when the caller set `singleIssuer` or `deferTaskrun`
  *   themselves (an explicit `false` stays off).
@@ -33,7 +39,13 @@ import { kernelAtLeast } from "../errors/hints.ts";
  * Whether AsyncRing sets IORING_SETUP_TASKRUN_FLAG (5.19) by default on a
  * DEFER_TASKRUN ring: the kernel then flags pending deferred work in the SQ
  * ring (IORING_SQ_TASKRUN), which lets a drain skip its GETEVENTS enter when
- * there is nothing to run. Decided by `bench/echo.ts` (see `bench/NET.md`).
+ * there is nothing to run (AsyncRingCore does, when the flag is set). On,
+ * for correctness first: where the eventfd misses deferred work (Debian
+ * 13's 6.12, see TASKWORK_CHECK_MS in _core.ts) AsyncRing finds it through
+ * IORING_SQ_TASKRUN, which only this flag makes the kernel set. Speed: in
+ * two `bench/echo.ts` runs on a loaded 2-vCPU machine it made no consistent
+ * difference (server CPU per round trip better in 5 points, worse in 5;
+ * `bench/NET.md`).
  */
 export const TASKRUN_FLAG_DEFAULT = true;
 

@@ -35,6 +35,7 @@ import { CqeFlag } from "../abi/flags.ts";
 import type { SqeViews } from "../ops/sqe.ts";
 import { UringError } from "../errors/uring_error.ts";
 import { Errno } from "../errors/errno.ts";
+import { checkBool, checkFn, checkOptions, checkSignal, typeError } from "../ring/_args.ts";
 
 /**
  * One completion of a multishot operation.
@@ -139,6 +140,18 @@ export class Multishot implements AsyncIterableIterator<MultishotResult> {
 
   /** @internal Use `AsyncRing.multishot`. */
   constructor(host: MultishotHost, prep: (sqes: SqeViews, at: number) => void, opts: MultishotOptions) {
+    if (typeof (host as Partial<MultishotHost> | null)?._armMultishot !== "function") {
+      throw typeError("Multishot: host", "an AsyncRing (use ring.multishot(prep, options))", host);
+    }
+    checkFn(prep, "multishot prep (a prep* writer)");
+    checkOptions(opts, "multishot options", ["signal", "keep", "name", "discard", "negativeItems", "ends"]);
+    if (opts.signal !== undefined) checkSignal(opts.signal, "multishot options.signal");
+    if (opts.discard !== undefined) checkFn(opts.discard, "multishot options.discard");
+    if (opts.ends !== undefined) checkFn(opts.ends, "multishot options.ends");
+    if (opts.negativeItems !== undefined) checkBool(opts.negativeItems, "multishot options.negativeItems");
+    if (opts.name !== undefined && typeof opts.name !== "string") {
+      throw typeError("multishot options.name", "a string", opts.name);
+    }
     this.#host = host;
     this.#prep = prep;
     this.#opts = opts;

@@ -1,9 +1,9 @@
 /**
  * `AsyncRing`: every operation returns a promise, on Deno and on Bun, without
  * blocking the event loop and without spinning.
- * This file holds `AsyncRing.create` and the named operations; the
- * machinery, `op`, `run`, `chain` and `multishot` are `AsyncRingCore`
- * (`_core.ts`), which it extends.
+ * This file holds `AsyncRing.create`, the named operations and
+ * `multishotOf` (multishot descriptions); the machinery, `op`, `run`,
+ * `chain` and `multishot` are `AsyncRingCore` (`_core.ts`), which it extends.
  *
  * - Each operation's table tag is its `Pending` record (its resolvers). SQEs
  *   written in one tick are submitted by one `io_uring_enter` from a
@@ -30,22 +30,10 @@
  */
 import { decodeStatx, type IoBuffer, Ring, type Statx, type Timeout } from "../ring/ring.ts";
 import { checkRingOptions, type RingOptions } from "../ring/setup.ts";
-import {
-  checkBuffer,
-  checkChoice,
-  checkFd,
-  checkOffset,
-  checkOptions,
-  checkSignal,
-  checkU32,
-  timespec,
-} from "../ring/_args.ts";
+import { checkBuffer, checkChoice, checkFd, checkFn, checkOffset, checkOptions, checkSignal } from "../ring/_args.ts";
 import * as ops from "../ring/operations.ts";
-import { TimeoutFlag } from "../abi/flags.ts";
 import { statx as statxLayout } from "../abi/layout.ts";
 import * as sqe from "../ops/sqe.ts";
-import { prepPollMultishot } from "../ops/poll.ts";
-import { getNative } from "../runtime/_ffi.ts";
 import { UringError } from "../errors/uring_error.ts";
 import { Errno } from "../errors/errno.ts";
 import { kernelAtLeast, kernelVersion } from "../errors/hints.ts";
@@ -53,6 +41,11 @@ import { defaultWaker, type WakerKind } from "./_waker.ts";
 import { withFastDefaults } from "./_defaults.ts";
 import { Multishot } from "./_multishot.ts";
 import { FROM_KERNEL, pin } from "../memory/_pin.ts";
+import {
+  type MultishotDescription,
+  POLL_MULTISHOT,
+  TIMEOUT_MULTISHOT,
+} from "../ring/operations_multishot.ts";
 import { AsyncRingCore, Pending } from "./_core.ts";
 import type { MessageHeader } from "../net/_msg.ts"; // netio (issue 12)
 
@@ -575,6 +568,70 @@ export class AsyncRing extends AsyncRingCore {
   }
 
   /**
+   * Start a multishot operation from its description (`MULTISHOT_OPERATIONS`)
+   * and iterate its completions: the arguments are checked before anything is
+   * reserved, the kernel's memory kept for the whole operation, re-arms
+   * written by the description. Before the description's Linux release,
+   * iterating rejects with a UringError (EINVAL) naming it. `discard`
+   * receives results that arrive after the consumer stopped (an accepted fd
+   * to close, a buffer to give back), as `multishot`'s option does.
+   *
+   * @example
+   * ```ts
+   * import { AsyncRing, MULTISHOT_OPERATIONS } from "@jsuring/jsuring";
+   * await using ring = AsyncRing.create();
+   * const ac = new AbortController();
+   * const it = ring.multishotOf(MULTISHOT_OPERATIONS.POLL_MULTISHOT, [0, 1], { signal: ac.signal });
+   * ac.abort();
+   * for await (const _ of it) {}
+   * ```
+   */
+  multishotOf<A extends readonly unknown[]>(
+    op: MultishotDescription<A>,
+    args: A,
+    options: { signal?: AbortSignal; discard?: (res: number, flags: number) => void } = {},
+  ): Multishot {
+    checkOptions(options, `${op.name} options`, ["signal", "discard"]);
+    if (options.signal !== undefined) checkSignal(options.signal);
+    if (options.discard !== undefined) checkFn(options.discard, `${op.name} options.discard`);
+    const keep = op.check(args);
+    if (!kernelAtLeast(op.since)) {
+      if (this.closed) throw new TypeError("ring is closed");
+      const failed = new Multishot(this, () => {}, { name: op.name });
+      failed.fail(
+        new UringError(
+          Errno.EINVAL,
+          op.name,
+          `multishot ${op.name} requires Linux ${op.since} (this is Linux ${kernelVersion().join(".")})`,
+        ),
+      );
+      return failed;
+    }
+    return this.#multishotChecked(op, args, keep, options.signal, options.discard);
+  }
+
+  /** Start multishot `op`, its arguments checked (`keep` from its check). */
+  #multishotChecked<A extends readonly unknown[]>(
+    op: MultishotDescription<A>,
+    args: A,
+    keep: unknown,
+    signal: AbortSignal | undefined,
+    discard?: (res: number, flags: number) => void,
+  ): Multishot {
+    const ends = op.ends;
+    let m: Multishot | undefined = undefined; // set once armed
+    m = this.multishot((s, at) => op.write(s, at, args, keep, m?.received ?? 0), {
+      keep,
+      signal,
+      discard,
+      name: op.name,
+      negativeItems: op.negativeItems,
+      ends: ends && ((res) => ends(res, args, m!.received)),
+    });
+    return m;
+  }
+
+  /**
    * A repeating timer on the ring (multishot IORING_OP_TIMEOUT, 6.4): yields
    * once per `interval`, `count` times (0: until stopped). Before Linux 6.4
    * iterating it rejects with a UringError (EINVAL) "requires Linux 6.4".
@@ -587,11 +644,11 @@ export class AsyncRing extends AsyncRingCore {
    * ```
    */
   ticks(interval: Timeout, options: { count?: number; signal?: AbortSignal } = {}): Multishot {
-    const ts = timespec(interval, "ticks interval");
     checkOptions(options, "ticks options", ["count", "signal"]);
-    const count = checkU32(options.count ?? 0, "ticks count");
+    const args: [Timeout, number] = [interval, options.count ?? 0];
+    const keep = TIMEOUT_MULTISHOT.check(args);
     if (options.signal !== undefined) checkSignal(options.signal);
-    if (!kernelAtLeast("6.4")) {
+    if (!kernelAtLeast(TIMEOUT_MULTISHOT.since)) {
       // Before 6.4 the kernel answers the MULTISHOT flag with a CQE of -EINVAL,
       // which would look like a tick: refuse it by name instead.
       if (this.closed) throw new TypeError("ring is closed");
@@ -607,27 +664,7 @@ export class AsyncRing extends AsyncRingCore {
       );
       return failed;
     }
-    // A re-arm (the kernel could not post a tick: CQ full, io_timeout_complete
-    // then completes the request) asks for the ticks still owed.
-    let m: Multishot | undefined = undefined; // set once armed
-    m = this.multishot(
-      (s, at) =>
-        sqe.prepTimeout(
-          s,
-          at,
-          getNative().addressOf(ts),
-          count && count - (m?.received ?? 0),
-          TimeoutFlag.MULTISHOT,
-        ),
-      {
-        keep: ts,
-        signal: options.signal,
-        name: "timeout",
-        negativeItems: true,
-        ends: (res) => res !== -Errno.ETIME || (count > 0 && m!.received >= count),
-      },
-    );
-    return m;
+    return this.#multishotChecked(TIMEOUT_MULTISHOT, args, keep, options.signal);
   }
 
   /**
@@ -645,13 +682,9 @@ export class AsyncRing extends AsyncRingCore {
    * ```
    */
   poll(fd: number, events: number, options: { signal?: AbortSignal } = {}): Multishot {
-    checkFd(fd);
-    checkU32(events, "poll events");
+    const keep = POLL_MULTISHOT.check([fd, events]);
     checkOptions(options, "poll options", ["signal"]);
     if (options.signal !== undefined) checkSignal(options.signal);
-    return this.multishot((s, at) => prepPollMultishot(s, at, fd, events), {
-      signal: options.signal,
-      name: "poll",
-    });
+    return this.#multishotChecked(POLL_MULTISHOT, [fd, events], keep, options.signal);
   }
 }

@@ -15,19 +15,17 @@
  */
 export {
   type BufferRange,
-  checkKmod,
   type CommandOptions,
   type KernelBuffer,
   KernelModule,
   type KernelModuleOptions,
   KMOD_SLICE,
-  kmodHint,
-  kmodOpenHint,
   type ModuleProbe,
   type RawCommandOptions,
   type RegisterBufferOptions,
   type SqePatch,
 } from "./kmod.ts";
+export { checkKmod, kmodHint, kmodOpenHint } from "./kmod_errors.ts";
 export { expectedFill, fillByte, fnv1a64 } from "./fnv.ts";
 export {
   IORING_URING_CMD_FIXED,

@@ -1,93 +1,66 @@
 /**
- * A registered file table per AsyncRing: sparse (IORING_REGISTER_FILES2 with
- * IORING_RSRC_REGISTER_SPARSE, 5.19), slots filled and emptied in place
- * (IORING_REGISTER_FILES_UPDATE2, 5.13). An operation on a registered file
- * (IOSQE_FIXED_FILE) skips the kernel's per-operation file lookup and
- * reference count, an atomic in multithreaded processes such as Deno and Bun.
+ * fs's slots in the ring's one registered file table (src/async/file_table.ts,
+ * shared with direct descriptors: a ring can register only one). An operation
+ * on a registered file (IOSQE_FIXED_FILE) skips the kernel's per-operation
+ * file lookup and reference count, an atomic in multithreaded processes such
+ * as Deno and Bun. No table (the ring has files registered by someone else,
+ * RLIMIT_NOFILE too low) or no free fs slot: plain fds.
  *
  * @module
  */
-import { Misc, Register } from "../abi/flags.ts";
 import type { AsyncRing } from "../async/async_ring.ts";
-import { getNative } from "../runtime/_ffi.ts";
-import { putU64 } from "../ops/sqe.ts";
+import { FileTable as Shared } from "../async/file_table.ts";
 
-const RSRC_REGISTER_SPARSE = Misc.RSRC_REGISTER_SPARSE;
-const SLOTS = 1024;
+/** Rings where no table could be had: not retried on every open. */
+const none = new WeakSet<AsyncRing>();
 
-/** The registered file slots of one ring. */
+/** fs's view of a ring's registered file table. */
 export class FileTable {
-  #ring: AsyncRing;
-  #free: number[] = [];
+  private constructor(readonly shared: Shared) {}
 
-  private constructor(ring: AsyncRing) {
-    this.#ring = ring;
-    for (let i = SLOTS - 1; i >= 0; i--) this.#free.push(i);
-  }
+  static #views = new WeakMap<Shared, FileTable>();
 
-  static #tables = new WeakMap<AsyncRing, FileTable | null>();
-
-  /** The ring's table, registered on first use; null if the ring has files registered by someone else. */
+  /** The ring's table (registered on first use); null if none can be had. */
   static of(ring: AsyncRing): FileTable | null {
-    let t = FileTable.#tables.get(ring);
-    if (t === undefined) {
-      const arg = new Uint32Array(8); // struct io_uring_rsrc_register
-      arg[0] = SLOTS;
-      arg[1] = RSRC_REGISTER_SPARSE;
-      try {
-        ring.ring.register(Register.REGISTER_FILES2, arg, 32, "FILES2 (sparse)");
-        t = new FileTable(ring);
-      } catch {
-        t = null; // EBUSY: a file table exists already; plain fds then
-      }
-      FileTable.#tables.set(ring, t);
-    }
-    return t;
-  }
-
-  #update(index: number, fd: number): void {
-    const fds = Int32Array.of(fd);
-    const arg = new Uint32Array(8); // struct io_uring_rsrc_update2
-    arg[0] = index;
-    putU64(arg, 2, getNative().addressOf(fds));
-    arg[6] = 1;
-    this.#ring.ring.register(Register.REGISTER_FILES_UPDATE2, arg, 32, "FILES_UPDATE2");
-  }
-
-  /** Put `fd` in a free slot; its index, or -1 when the table is full. */
-  add(fd: number): number {
-    const index = this.#free.pop();
-    if (index === undefined) return -1;
+    if (none.has(ring) || ring.closed) return null;
+    let t: Shared;
     try {
-      this.#update(index, fd);
+      t = Shared.of(ring);
     } catch {
-      this.#free.push(index);
-      return -1;
+      none.add(ring); // EBUSY (files registered by someone else), EMFILE…: plain fds then
+      return null;
     }
-    return index;
+    let v = FileTable.#views.get(t);
+    if (v === undefined) FileTable.#views.set(t, v = new FileTable(t));
+    return v;
+  }
+
+  /** Put `fd` in a free slot; its index, or -1 when none is free. */
+  add(fd: number): number {
+    return this.shared._add(fd);
   }
 
   /**
    * A free slot for an operation that fills it itself (openat direct,
-   * 5.15); -1 when the table is full. Give it back with
+   * 5.15); -1 when none is free. Give it back with
    * {@linkcode FileTable.give} once a close_direct of it completed.
    */
   take(): number {
-    return this.#free.pop() ?? -1;
+    return this.shared._take();
   }
 
   /** Slot `index`, already empty in the kernel (close_direct done, or never filled), is free again. */
   give(index: number): void {
-    this.#free.push(index);
+    this.shared._give(index);
+  }
+
+  /** Slots taken and not given back yet (their chains or close_direct in flight). */
+  get taken(): number {
+    return this.shared._takenCount;
   }
 
   /** Empty slot `index` (the kernel drops its reference once operations using it finish). */
   remove(index: number): void {
-    if (this.#ring.closed) return;
-    try {
-      this.#update(index, -1);
-    } finally {
-      this.#free.push(index);
-    }
+    this.shared._remove(index);
   }
 }

@@ -305,7 +305,7 @@ export async function readMany(
   let next = 0;
   while (next < paths.length) {
     const jobs: Job[] = [];
-    let pending = 0;
+    let pending = 0, noSlot = false;
     let wake!: () => void;
     const done = new Promise<void>((r) => (wake = r));
     const finish = () => {
@@ -323,7 +323,10 @@ export async function readMany(
       const index = read === path.length && written < PATH_MAX - 1 ? closer.table.take() : -1;
       if (index < 0) {
         free.push(slot);
-        if (read === path.length && written < PATH_MAX - 1) break; // no free file slot: after this window
+        if (read === path.length && written < PATH_MAX - 1) {
+          noSlot = true;
+          break; // no free file slot: after this window
+        }
         next++; // a path too long for the slot: the caller's general path says why
         continue;
       }
@@ -345,6 +348,9 @@ export async function readMany(
       pending++;
     }
     if (jobs.length === 0) {
+      // No fs slot and none in flight to come back (all held by open files,
+      // or the shared table is growing): the rest go the general way.
+      if (noSlot && closer.table.taken === 0) return;
       if (next < paths.length) await ring.nop(); // no slot or SQ room: let what is in flight finish
       continue;
     }

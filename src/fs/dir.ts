@@ -17,7 +17,7 @@
  * @module
  */
 import { constants } from "node:fs";
-import { decodeStatx, type Statx } from "../ring/ring.ts";
+import type { Statx } from "../ring/ring.ts";
 import { Errno } from "../errors/errno.ts";
 import { getNative } from "../runtime/_ffi.ts";
 import { defaultRing, type FsOptions, O_CLOEXEC, opts } from "./file.ts";
@@ -244,6 +244,7 @@ export async function* walk(root: string, options: WalkOptions = {}): AsyncGener
   const n = getNative();
   const buf = new Uint8Array(BATCH), dv = new DataView(buf.buffer), bufAt = n.addressOf(buf);
   const st = new Uint8Array(256), stDv = new DataView(st.buffer), stAt = n.addressOf(st);
+  const st32 = new Uint32Array(st.buffer);
   const name = new Uint8Array(PATH_MAX), nameAt = n.addressOf(name);
   const fail = (path: string, code: number): void => {
     const e = new FsError(code, "walk", path);
@@ -291,8 +292,7 @@ export async function* walk(root: string, options: WalkOptions = {}): AsyncGener
             if (sym.statx(fd, bufAt + at + 19, AT_SYMLINK_NOFOLLOW, mask, stAt) !== 0) {
               fail(path, errno());
             } else {
-              const stat = decodeStatx(st) as Statx & { mask: number };
-              stat.mask = stDv.getUint32(0, true); // stx_mask: the fields the filesystem filled
+              const stat = decode(st32, stDv);
               // d_type 0 (the filesystem does not say): the statx mode does.
               const fmt = stat.mode & 0o170000;
               const type = dtype ||
@@ -325,6 +325,27 @@ export async function* walk(root: string, options: WalkOptions = {}): AsyncGener
     }
     for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i]);
   }
+}
+
+/**
+ * The `struct statx` walk fills, decoded like decodeStatx (src/ring/statx.ts;
+ * offsets pinned in src/abi/layout.ts) plus `stx_mask`, without a DataView
+ * and BigInts per entry: u64 fields as two u32 words (exact below 2^53).
+ */
+function decode(w: Uint32Array, dv: DataView): Statx & { mask: number } {
+  return {
+    size: w[10] + w[11] * 4294967296, // stx_size @40
+    mode: dv.getUint16(28, true), // stx_mode
+    ino: w[8] + w[9] * 4294967296, // stx_ino @32
+    nlink: w[4], // @16
+    uid: w[5],
+    gid: w[6],
+    blocks: w[12] + w[13] * 4294967296, // stx_blocks @48
+    blksize: w[1], // @4
+    // stx_mtime: tv_sec s64 @112, tv_nsec u32 @120
+    mtimeMs: (w[28] + dv.getInt32(116, true) * 4294967296) * 1000 + w[30] / 1e6,
+    mask: w[0], // stx_mask: the fields the filesystem filled
+  };
 }
 
 const ENCODER = new TextEncoder();

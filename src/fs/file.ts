@@ -409,8 +409,9 @@ export interface OpenOptions extends FsOptions {
 /**
  * Open `path` (IORING_OP_OPENAT, or IORING_OP_OPENAT2 with `resolve`), like
  * `fs.promises.open` / `Deno.open`. Unless `register: false`, the file also
- * takes a slot in the ring's registered file table (a sparse table of 1024,
- * IORING_REGISTER_FILES2): its reads and writes carry IOSQE_FIXED_FILE.
+ * takes a slot in the ring's registered file table (fs's reserved part of the
+ * table it shares with direct descriptors, see `FileTable`): its reads and
+ * writes carry IOSQE_FIXED_FILE.
  *
  * @param flags `"r"` (default), `"w"`, `"a"`, ... or numeric `O_*` flags
  * @throws {FsError} `ENOENT` with the path, `EACCES`, `EISDIR`, `ELOOP`/`EXDEV` (resolve)…

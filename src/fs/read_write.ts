@@ -16,6 +16,7 @@ import { constants } from "node:fs";
 import { Buffer } from "node:buffer";
 import type { AsyncOpOptions, AsyncRing } from "../async/async_ring.ts";
 import { Errno } from "../errors/errno.ts";
+import { UringError } from "../errors/uring_error.ts";
 import { adviseHugepages, errno, fstatSize, libc } from "./_libc.ts";
 import { getNative } from "../runtime/_ffi.ts";
 import { defaultRing, type FsOptions, O_CLOEXEC, open, opts } from "./file.ts";
@@ -418,9 +419,10 @@ function writeInline(path: string, bytes: Uint8Array, o: WriteFileOptions): bool
     }
     ok = true;
   } finally {
-    // A failed close (NFS reports write-back errors there) fails the call.
-    if (sym.close(fd) !== 0 && ok) throw new FsError(errno(), "writeFile (close)", path);
+    if (!ok) sym.close(fd); // the write's own error is the one to report
   }
+  // A failed close (NFS reports write-back errors there) fails the call.
+  if (sym.close(fd) !== 0) throw new FsError(errno(), "writeFile (close)", path);
   return true;
 }
 const WRITE_DEPTH = 4;
@@ -483,12 +485,16 @@ export async function writeFile(
   const flags = options.append ? "a" : options.exclusive ? "wx" : O.O_WRONLY | O.O_CREAT;
   // Not registered: a file-table update per open and close costs more than
   // it saves on a handful of writes (IORING_REGISTER_FILES_UPDATE2 is a syscall each).
-  const f = await open(path, flags, {
-    ring: options.ring,
-    signal: options.signal,
-    mode: options.mode,
-    register: false,
-  }).catch((e) => Promise.reject(withPath(e, "writeFile", path)));
+  const how = { ring: options.ring, signal: options.signal, mode: options.mode, register: false };
+  // An existing file first without O_CREAT: io_uring runs that openat inline,
+  // where any O_CREAT openat goes to a kernel worker (io_openat2 refuses to
+  // try it non-blocking); ENOENT then creates it.
+  const f =
+    await (typeof flags !== "number"
+      ? open(path, flags, how)
+      : open(path, O.O_WRONLY, how).catch((e) =>
+        e instanceof UringError && e.errno === Errno.ENOENT ? open(path, flags, how) : Promise.reject(e)
+      )).catch((e) => Promise.reject(withPath(e, "writeFile", path)));
   try {
     const o = rw(options, bytes.length >= ASYNC_FROM);
     if (options.append) {

@@ -1,37 +1,118 @@
 /**
- * The receive side of a {@linkcode TcpConn}: a multishot recv into the ring's
- * shared buffer ring, re-armed after ENOBUFS.
+ * The receive side of every socket kind: a multishot recv (TCP, Unix, direct
+ * descriptors) or recvmsg (UDP) into a shared buffer ring, re-armed after
+ * ENOBUFS, results that arrive after a stop given back. One implementation
+ * for all of them: the three copies this replaced had drifted (two recycled
+ * without taking, two missed results arriving after a stop).
  *
  * @module
  */
 import { setImmediate } from "node:timers";
-import type { Multishot } from "../async/async_ring.ts";
+import type { AsyncRing, Multishot } from "../async/async_ring.ts";
 import type { BufferRing } from "../buffers/buf_ring.ts";
+import type { TakenBuffer } from "../buffers/_group.ts";
 import { CqeFlag } from "../abi/flags.ts";
-import { setBufferSelect } from "../ops/sqe.ts";
-import { prepRecvMultishot } from "../ops/net.ts";
 import { UringError } from "../errors/uring_error.ts";
 import { Errno } from "../errors/errno.ts";
-import type { TcpConn } from "./conn.ts";
 
 /**
- * Give back the buffer of a result nobody will read. It is taken first (the
- * group's state moves it to the caller's side), then recycled: recycling a
- * buffer the group still counts as the kernel's is refused as a double
- * recycle (it was, for every result that arrived after a stop).
+ * A receive buffer group shared by the receive streams of one ring: a
+ * buffer goes back to the kernel when the kernel has finished with it and
+ * every slice of it was given back (counted per buffer, so the same
+ * bookkeeping would serve incremental rings, where one buffer holds slices
+ * of several streams).
+ *
+ * Not incremental (IOU_PBUF_RING_INC, 6.12) yet: there the kernel consumes a
+ * buffer piece by piece in completion order, but the streams take their
+ * results when their consumers ask, in any order, and `BufferRing.take`
+ * derives a slice's offset from the takes before it: slices came out at the
+ * wrong offsets (data corruption in the echo test). Taking at reap time
+ * needs a per-completion hook in `Multishot`.
+ *
+ * @internal
  */
-function dropBuffer(br: BufferRing, res: number, flags: number): void {
-  if (!(flags & CqeFlag.F_BUFFER) || br.isClosed || res < 0) return;
-  const t = br.take(res, flags);
-  if (t && !t.more) br.recycle(t.id);
+export class RecvBuffers {
+  readonly br: BufferRing;
+  /** Streams using this group (the ring spreads new streams over groups). */
+  streams = 0;
+  #refs: Uint16Array;
+  #finished: Uint8Array;
+
+  constructor(br: BufferRing) {
+    this.br = br;
+    this.#refs = new Uint16Array(br.count);
+    this.#finished = new Uint8Array(br.count);
+  }
+
+  /** A result's bytes (a view into the buffer), counted until {@linkcode RecvBuffers.release}. */
+  take(res: number, flags: number): TakenBuffer | undefined {
+    const t = this.br.take(res, flags);
+    if (t === undefined) return undefined;
+    const i = t.id - this.br.firstId;
+    this.#refs[i]++;
+    if (!t.more) this.#finished[i] = 1;
+    return t;
+  }
+
+  /** A slice of buffer `id` is no longer read. */
+  release(id: number): void {
+    const i = id - this.br.firstId;
+    if (--this.#refs[i] === 0 && this.#finished[i]) {
+      this.#finished[i] = 0;
+      if (!this.br.isClosed) this.br.recycle(id);
+    }
+  }
+
+  /**
+   * Give back the buffer of a result nobody will read: taken first (the
+   * group's state moves it to the caller's side), then released. Recycling
+   * it directly, as before, was refused as a double recycle for every result
+   * that arrived after a stop, and the throw came out of the reap.
+   */
+  drop(res: number, flags: number): void {
+    if (!(flags & CqeFlag.F_BUFFER) || this.br.isClosed || res < 0) return;
+    const t = this.take(res, flags);
+    if (t) this.release(t.id);
+  }
 }
 
 const yieldMacrotask = () => new Promise<void>((r) => setImmediate(r));
 
+/**
+ * What a receive stream needs from its socket.
+ *
+ * @internal
+ */
+export interface RecvSource<T> {
+  readonly ring: AsyncRing;
+  /** The multishot's name in errors ("recv", "recvmsg"). */
+  readonly name: string;
+  /** Whether the socket is still open (its fd or slot). */
+  open(): boolean;
+  /**
+   * Arm the multishot receive into buffer group `bgid`: its description
+   * (`RECV_MULTISHOT`, `RECVMSG_MULTISHOT` in src/ring/operations_multishot.ts)
+   * through `AsyncRing.multishotOf`, with the socket's fd or slot as it is
+   * at arm time.
+   */
+  arm(
+    bgid: number,
+    options: { signal: AbortSignal | undefined; discard: (res: number, flags: number) => void },
+  ): Multishot;
+  /**
+   * Whether a result ends the stream: 0 is a stream peer's close; a result
+   * > 0 without F_MORE only means the kernel stopped the request (CQ full),
+   * which the multishot re-arms.
+   */
+  ends(res: number): boolean;
+  /** The value for a result's bytes, or null to skip it (its buffer goes back). */
+  value(bytes: Uint8Array): T | null;
+}
+
 /** @internal */
-export class RecvStream implements AsyncIterableIterator<Uint8Array> {
-  #conn: TcpConn;
-  #br: BufferRing;
+export class RecvStream<T = Uint8Array> implements AsyncIterableIterator<T> {
+  #src: RecvSource<T>;
+  #bufs: RecvBuffers;
   #ms: Multishot | undefined;
   #held = -1; // buffer id handed to the consumer
   #done = false;
@@ -40,40 +121,33 @@ export class RecvStream implements AsyncIterableIterator<Uint8Array> {
   /** Re-arms after ENOBUFS (visible to tests through the iterator). */
   rearms = 0;
 
-  constructor(conn: TcpConn, br: BufferRing, signal: AbortSignal | undefined, onEnd: () => void) {
-    this.#conn = conn;
-    this.#br = br;
+  constructor(src: RecvSource<T>, bufs: RecvBuffers, signal: AbortSignal | undefined, onEnd: () => void) {
+    this.#src = src;
+    this.#bufs = bufs;
     this.#signal = signal;
     this.#onEnd = onEnd;
   }
 
   #giveBack(): void {
     if (this.#held >= 0) {
-      if (!this.#br.isClosed) this.#br.recycle(this.#held);
+      this.#bufs.release(this.#held);
       this.#held = -1;
     }
   }
 
   #arm(): Multishot {
-    const br = this.#br, fd = this.#conn.fd;
-    return this.#conn.ring.multishot((s, at) => {
-      prepRecvMultishot(s, at, fd, 0, 0, 0);
-      setBufferSelect(s, at, br.id);
-    }, {
+    const bufs = this.#bufs;
+    return this.#src.arm(bufs.br.id, {
       signal: this.#signal,
-      name: "recv",
-      // 0 is the peer's close; a result > 0 without F_MORE only means the
-      // kernel stopped the request (CQ full): re-armed by the multishot.
-      ends: (res) => res <= 0,
       // Data that arrived after the consumer stopped: give the buffers back.
-      discard: (res, flags) => dropBuffer(br, res, flags),
+      discard: (res, flags) => bufs.drop(res, flags),
     });
   }
 
-  async next(): Promise<IteratorResult<Uint8Array>> {
+  async next(): Promise<IteratorResult<T>> {
     this.#giveBack();
     while (!this.#done) {
-      if (this.#conn.fd < 0) break;
+      if (!this.#src.open()) break;
       this.#ms ??= this.#arm();
       let r: IteratorResult<{ res: number; flags: number }>;
       try {
@@ -93,14 +167,19 @@ export class RecvStream implements AsyncIterableIterator<Uint8Array> {
       const { res, flags } = r.value;
       if (this.#done) {
         // Stopped (return(), close) while this result was on its way to us.
-        dropBuffer(this.#br, res, flags);
+        this.#bufs.drop(res, flags);
         break;
       }
-      if (res === 0) break; // the peer closed its side
-      const taken = this.#br.take(res, flags);
+      if (this.#src.ends(res)) break; // the peer closed its side
+      const taken = this.#bufs.take(res, flags);
       if (!taken) continue;
       this.#held = taken.id;
-      return { value: taken.bytes, done: false };
+      const value = this.#src.value(taken.bytes);
+      if (value === null) {
+        this.#giveBack();
+        continue;
+      }
+      return { value, done: false };
     }
     this.#end();
     return { value: undefined, done: true };
@@ -113,7 +192,7 @@ export class RecvStream implements AsyncIterableIterator<Uint8Array> {
     this.#onEnd();
   }
 
-  async return(): Promise<IteratorResult<Uint8Array>> {
+  async return(): Promise<IteratorResult<T>> {
     const ms = this.#ms;
     this.#ms = undefined;
     this.#end();
@@ -121,7 +200,7 @@ export class RecvStream implements AsyncIterableIterator<Uint8Array> {
     return { value: undefined, done: true };
   }
 
-  [Symbol.asyncIterator](): AsyncIterableIterator<Uint8Array> {
+  [Symbol.asyncIterator](): AsyncIterableIterator<T> {
     return this;
   }
 }

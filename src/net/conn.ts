@@ -9,6 +9,7 @@ import { BufferRing } from "../buffers/buf_ring.ts";
 import { assertGroupFree } from "../buffers/_group.ts";
 import { SOL, TCP } from "../abi/linux.ts";
 import { prepShutdown } from "../ops/net.ts";
+import { RECV_MULTISHOT } from "../ring/operations_multishot.ts";
 import { libjsuring } from "../runtime/libs.ts";
 import { checkBuffer, checkOptions, typeError } from "../ring/_args.ts";
 import { UringError } from "../errors/uring_error.ts";
@@ -16,7 +17,7 @@ import { Errno } from "../errors/errno.ts";
 import { SendQueue } from "./_send.ts";
 import { sysSetsockoptInt, sysSockName } from "../runtime/sockets.ts";
 import { type Addr, decodeSockaddr } from "./address.ts";
-import { RecvStream } from "./_recv_stream.ts";
+import { RecvBuffers, RecvStream } from "./_recv_stream.ts";
 
 const IPPROTO_TCP = SOL.TCP, TCP_NODELAY = TCP.NODELAY;
 /** Receive buffer groups take ids from here downwards. */
@@ -50,22 +51,19 @@ const STREAMS_PER_BUFFER = 0.25;
 export const SEND_ZC_THRESHOLD = 64 * 1024;
 
 /** @internal A shared receive buffer group and the streams it serves (also used by direct.ts). */
-export interface RecvGroup {
-  br: BufferRing;
-  streams: number;
-}
+export type RecvGroup = RecvBuffers;
 
-const RECV_GROUPS = new WeakMap<AsyncRing, RecvGroup[]>();
+const RECV_GROUPS = new WeakMap<AsyncRing, RecvBuffers[]>();
 
 /**
- * A receive buffer group for one more stream: the least used of the ring's
- * groups, or a new one once every group serves its share of streams.
+ * @internal A receive buffer group for one more stream: the least used of
+ * the ring's groups, or a new one once every group serves its share of streams.
  */
-export function recvGroup(ring: AsyncRing, size: number, count: number): RecvGroup {
+export function recvGroup(ring: AsyncRing, size: number | undefined, count: number): RecvBuffers {
   let groups = RECV_GROUPS.get(ring);
   if (!groups) RECV_GROUPS.set(ring, groups = []);
   for (let i = groups.length - 1; i >= 0; i--) if (groups[i].br.isClosed) groups.splice(i, 1);
-  let best: RecvGroup | undefined;
+  let best: RecvBuffers | undefined;
   for (const g of groups) if (!best || g.streams < best.streams) best = g;
   if (best && best.streams < best.br.count * STREAMS_PER_BUFFER) return best;
   const first = groups.length ? groups[0].br : undefined;
@@ -79,9 +77,9 @@ export function recvGroup(ring: AsyncRing, size: number, count: number): RecvGro
     const br = BufferRing.create(ring.ring, {
       group: id,
       entries: first?.entries ?? count,
-      size: first?.size ?? size,
+      size: first?.size ?? size ?? 16 * 1024,
     });
-    const g = { br, streams: 0 };
+    const g = new RecvBuffers(br);
     groups.push(g);
     return g;
   }
@@ -201,9 +199,17 @@ export class TcpConn implements AsyncDisposable {
    * ```
    */
   chunks(options: RecvOptions & { signal?: AbortSignal } = {}): AsyncIterableIterator<Uint8Array> {
-    const g = recvGroup(this.ring, options.bufferSize ?? 16 * 1024, options.buffers ?? 512);
+    const g = recvGroup(this.ring, options.bufferSize, options.buffers ?? 512);
     g.streams++;
-    const s = new RecvStream(this, g.br, options.signal, () => {
+    const s: RecvStream = new RecvStream({
+      ring: this.ring,
+      name: "recv",
+      open: () => this.fd >= 0,
+      // The fd as it is at arm time.
+      arm: (bgid, options) => this.ring.multishotOf(RECV_MULTISHOT, [this.fd, bgid, false], options),
+      ends: (res) => res <= 0,
+      value: (bytes) => bytes,
+    }, g, options.signal, () => {
       g.streams--;
       this.#streams.delete(s);
     });

@@ -16,8 +16,10 @@
  * the socket is released; seen here: 6 pending connections, 4 free slots, 1
  * lost).
  *
- * The table ({@linkcode FileTable}) is one per ring, registered sparse
- * (IORING_REGISTER_FILES2 + IORING_RSRC_REGISTER_SPARSE, 5.19) on first use.
+ * The table ({@linkcode FileTable}, src/async/file_table.ts) is one per ring,
+ * shared with fs, registered sparse (IORING_REGISTER_FILES2 +
+ * IORING_RSRC_REGISTER_SPARSE, 5.19) on first use; accepts get the slots
+ * above fs's reserved range (IORING_REGISTER_FILE_ALLOC_RANGE, 6.0).
  * Its size: the `size` option, else the soft RLIMIT_NOFILE capped at 4096
  * (the kernel refuses a table larger than RLIMIT_NOFILE: EMFILE). When few
  * slots are left (an eighth, at least 8) the accepts in flight are cancelled
@@ -29,247 +31,22 @@
  *
  * @module
  */
-import { setImmediate } from "node:timers";
 import type { AsyncOpOptions, AsyncRing, Multishot } from "../async/async_ring.ts";
-import type { BufferRing } from "../buffers/buf_ring.ts";
-import { CqeFlag, Misc, Register, SqeFlag } from "../abi/flags.ts";
-import { io_uring_rsrc_register } from "../abi/layout.ts";
+import { Misc } from "../abi/flags.ts";
+import { FileTable, type FileTableOptions, nofile } from "../async/file_table.ts";
 import { Op } from "../abi/opcodes.ts";
-import { getSqeFlags, setBufferSelect, setSqeFlags } from "../ops/sqe.ts";
-import { prepAcceptDirect, prepMultishotAcceptDirect, prepRecvMultishot } from "../ops/net.ts";
-import { opSupported, requireOp } from "../ops/require.ts";
+import { prepAcceptDirect } from "../ops/net.ts";
+import { ACCEPT_DIRECT_MULTISHOT, RECV_MULTISHOT } from "../ring/operations_multishot.ts";
+import { requireOp } from "../ops/require.ts";
 import { OPERATIONS } from "../ring/operations.ts";
 import { checkBool, checkInt, checkOptions, checkSignal } from "../ring/_args.ts";
-import { getNative } from "../runtime/_ffi.ts";
-import { kernelAtLeast } from "../errors/hints.ts";
-import { libc, libjsuring } from "../runtime/libs.ts";
-import { putU64 } from "../memory/u64.ts";
 import { UringError } from "../errors/uring_error.ts";
 import { Errno } from "../errors/errno.ts";
 import type { TcpListener } from "./listener.ts";
 import { recvGroup } from "./conn.ts";
+import { RecvStream } from "./_recv_stream.ts";
 
-const RLIMIT_NOFILE = 7;
-/** IORING_MAX_FIXED_FILES (1 << 20). */
-const MAX_FILES = 1 << 20;
-const DEFAULT_CAP = 4096;
-
-function nofile(): number {
-  const lim = new BigUint64Array(2);
-  if (libc().getrlimit(RLIMIT_NOFILE, lim) !== 0) return 1024;
-  return lim[0] > BigInt(MAX_FILES) ? MAX_FILES : Number(lim[0]);
-}
-
-/**
- * Options of {@linkcode FileTable.of}.
- *
- * @example
- * ```ts
- * import type { FileTableOptions } from "@jsuring/jsuring";
- * const opts: FileTableOptions = { size: 16384 };
- * ```
- */
-export interface FileTableOptions {
-  /**
-   * Slots (1..1048576, at most RLIMIT_NOFILE). Default: the soft
-   * RLIMIT_NOFILE, at most 4096; the table grows when full (Linux 6.8+).
-   */
-  size?: number;
-}
-
-const TABLES = new WeakMap<AsyncRing, FileTable>();
-
-/**
- * A ring's registered file table, managed: registered sparse on first use,
- * grown when full, slots released when their connections close.
- *
- * @example
- * ```ts
- * import { AsyncRing, FileTable } from "@jsuring/jsuring";
- * await using ring = AsyncRing.create();
- * const table = FileTable.of(ring, { size: 256 });
- * console.log(table.size, table.used); // 256 0
- * ```
- */
-export class FileTable {
-  /** The ring whose table this is. */
-  readonly ring: AsyncRing;
-  #size: number;
-  #live = new Set<number>();
-  /** How often the table grew. */
-  grown = 0;
-
-  private constructor(ring: AsyncRing, size: number) {
-    this.ring = ring;
-    this.#size = size;
-  }
-
-  /**
-   * The ring's table, registered on first use (`options` apply then; later
-   * calls return the same table).
-   *
-   * @example
-   * ```ts
-   * import { AsyncRing, FileTable } from "@jsuring/jsuring";
-   * await using ring = AsyncRing.create();
-   * console.log(FileTable.of(ring) === FileTable.of(ring)); // true
-   * ```
-   */
-  static of(ring: AsyncRing, options: FileTableOptions = {}): FileTable {
-    checkOptions(options, "FileTable options", ["size"]);
-    const have = TABLES.get(ring);
-    if (have) return have;
-    const limit = nofile();
-    const size = options.size === undefined
-      ? Math.min(limit, DEFAULT_CAP)
-      : checkInt(options.size, "FileTable options.size", 1, MAX_FILES);
-    if (size > limit) {
-      throw new RangeError(
-        `FileTable options.size is ${size}, above RLIMIT_NOFILE (${limit}), which the kernel refuses (EMFILE): ` +
-          `raise the limit (ulimit -n) or ask for fewer slots`,
-      );
-    }
-    const t = new FileTable(ring, size);
-    t.#register(size);
-    TABLES.set(ring, t);
-    ring.ring.onClose(() => TABLES.delete(ring));
-    return t;
-  }
-
-  #register(size: number): void {
-    const arg = new Uint32Array(io_uring_rsrc_register.size / 4);
-    arg[io_uring_rsrc_register.fields.nr[0] / 4] = size;
-    arg[io_uring_rsrc_register.fields.flags[0] / 4] = Misc.RSRC_REGISTER_SPARSE;
-    try {
-      this.ring.ring.register(
-        Register.REGISTER_FILES2,
-        arg,
-        io_uring_rsrc_register.size,
-        "FILES2 (sparse file table)",
-      );
-    } catch (e) {
-      if (e instanceof UringError && e.errno === Errno.EBUSY) {
-        throw new UringError(
-          Errno.EBUSY,
-          "FileTable",
-          "this ring already has registered files (ring.registerFiles): direct descriptors need the table managed by FileTable, so use another ring or leave registration to it",
-          { cause: e },
-        );
-      }
-      throw e;
-    }
-  }
-
-  /** Slots in the table. */
-  get size(): number {
-    return this.#size;
-  }
-
-  /** Slots holding a live connection. */
-  get used(): number {
-    return this.#live.size;
-  }
-
-  /** @internal Whether {@linkcode FileTable.grow} can grow it now. */
-  _canGrow(): boolean {
-    return Math.min(this.#size * 2, nofile(), MAX_FILES) > this.#size && kernelAtLeast("6.8") &&
-      opSupported(this.ring.ring, Op.FIXED_FD_INSTALL);
-  }
-
-  /** @internal The kernel put a file in `slot`. */
-  _took(slot: number): void {
-    this.#live.add(slot);
-  }
-
-  /**
-   * Double the table (up to RLIMIT_NOFILE and 1048576), keeping every live
-   * slot's file in its slot. Returns false when it cannot grow (at the
-   * limit, or a kernel before 6.8 without IORING_OP_FIXED_FD_INSTALL).
-   * Nothing may be accepting into the table meanwhile (the direct accept
-   * calls it after its multishot ended with ENFILE).
-   *
-   * @example
-   * ```ts
-   * import { AsyncRing, FileTable } from "@jsuring/jsuring";
-   * await using ring = AsyncRing.create();
-   * const t = FileTable.of(ring, { size: 8 });
-   * console.log(await t.grow(), t.size); // true 16 (where the kernel allows)
-   * ```
-   */
-  async grow(): Promise<boolean> {
-    if (!this._canGrow()) return false;
-    const next = Math.min(this.#size * 2, nofile(), MAX_FILES);
-    const slots = [...this.#live];
-    // Regular descriptors for the live slots (each holds its own file reference).
-    const fds = await Promise.all(slots.map((s) => this.ring.run(OPERATIONS.FIXED_FD_INSTALL, [s, 0])));
-    try {
-      this.ring.ring.unregisterFiles();
-      this.#register(next);
-      // Back into the same slots (IORING_REGISTER_FILES_UPDATE, 5.5).
-      const one = new Int32Array(1);
-      const upd = new Uint32Array(4);
-      for (let i = 0; i < slots.length; i++) {
-        one[0] = fds[i];
-        upd[0] = slots[i];
-        putU64(upd, 2, getAddress(one));
-        this.ring.ring.register(Register.REGISTER_FILES_UPDATE, upd, 1, "FILES_UPDATE");
-      }
-    } finally {
-      for (const fd of fds) libjsuring().jsu_close(fd);
-    }
-    this.#size = next;
-    this.grown++;
-    return true;
-  }
-
-  /**
-   * A regular descriptor for `slot` (IORING_OP_FIXED_FD_INSTALL, Linux 6.8;
-   * O_CLOEXEC unless `cloexec: false`); the slot stays.
-   *
-   * @example
-   * ```ts ignore
-   * const fd = await table.install(conn.slot);
-   * ```
-   */
-  install(slot: number, options: { cloexec?: boolean } = {}): Promise<number> {
-    try {
-      checkOptions(options, "install options", ["cloexec"]);
-      const cloexec = options.cloexec === undefined || checkBool(options.cloexec, "install options.cloexec");
-      return this.ring.run(OPERATIONS.FIXED_FD_INSTALL, [slot, cloexec ? 0 : Misc.FIXED_FD_NO_CLOEXEC]);
-    } catch (e) {
-      return Promise.reject(e);
-    }
-  }
-
-  /**
-   * Empty `slot` (IORING_OP_CLOSE with `file_index`, 5.15): the file closes
-   * once nothing in flight uses it.
-   *
-   * @example
-   * ```ts ignore
-   * await table.release(slot);
-   * ```
-   */
-  async release(slot: number): Promise<void> {
-    if (!this.#live.delete(slot)) return;
-    if (!this.ring.closed) await this.ring.run(OPERATIONS.CLOSE_DIRECT, [slot]).catch(() => {});
-    for (const f of this.#onRelease) f();
-  }
-
-  #onRelease = new Set<() => void>();
-
-  /** @internal Call `f` whenever a slot is released (a waiting accept may go on). */
-  _onRelease(f: () => void): void {
-    this.#onRelease.add(f);
-  }
-
-  /** @internal */
-  _offRelease(f: () => void): void {
-    this.#onRelease.delete(f);
-  }
-}
-
-const getAddress = (v: ArrayBufferView): number => getNative().addressOf(v);
+export { FileTable, type FileTableOptions } from "../async/file_table.ts";
 
 /**
  * Options of {@linkcode TcpListener.directConnections}.
@@ -304,7 +81,7 @@ function fullError(table: FileTable, cause: unknown): UringError {
   return new UringError(
     Errno.ENFILE,
     "accept_direct",
-    `the ring's file table is full (${table.size} slots, ${table.used} in use) and cannot grow ` +
+    `the ring's file table is full (${table._directSlots} slots for direct descriptors, ${table.used} in use) and cannot grow ` +
       `(RLIMIT_NOFILE ${nofile()}; growing needs Linux 6.8): pass fileTable: { size } or raise ulimit -n`,
     { cause },
   );
@@ -352,11 +129,11 @@ export async function* acceptDirect(
   };
   const untrack = track({ return: () => Promise.resolve(stop()) } as unknown as Multishot);
   options.signal?.addEventListener("abort", stop, { once: true });
-  const reserve = () => Math.max(DEPTH, table.size >> 3);
+  const reserve = () => Math.max(DEPTH, table._directSlots >> 3);
   let pausing = false;
   const arm = () => {
     while (!stopped && !pausing && error === undefined && inflight < DEPTH) {
-      const free = table.size - table.used - inflight;
+      const free = table._directSlots - table.used - inflight;
       if (free <= reserve() && table._canGrow()) {
         pausing = true; // grow once the accepts in flight are back
         ac.abort();
@@ -425,9 +202,8 @@ async function* acceptMultishot(
   track: (ms: Multishot) => () => void,
 ): AsyncGenerator<DirectConn> {
   const fd = listener.fd, ring = listener.ring;
-  const ms = ring.multishot((s, at) => prepMultishotAcceptDirect(s, at, fd, 0, 0, 0), {
+  const ms = ring.multishotOf(ACCEPT_DIRECT_MULTISHOT, [fd], {
     signal,
-    name: "accept_direct",
     // Accepted after the consumer stopped: release the slot.
     discard: (slot) => {
       table._took(slot);
@@ -482,7 +258,7 @@ export class DirectConn implements AsyncDisposable {
   readonly table: FileTable;
   /** The ring its operations go through. */
   readonly ring: AsyncRing;
-  #streams = new Set<DirectRecvStream>();
+  #streams = new Set<RecvStream>();
 
   /** @internal */
   constructor(slot: number, table: FileTable) {
@@ -567,7 +343,15 @@ export class DirectConn implements AsyncDisposable {
     // The TCP side's shared groups (conn.ts): a few buffers per stream, a new group when they run short.
     const g = recvGroup(this.ring, size, count);
     g.streams++;
-    const s = new DirectRecvStream(this, g.br, options.signal, () => {
+    const s: RecvStream = new RecvStream({
+      ring: this.ring,
+      name: "recv",
+      open: () => this.slot >= 0,
+      // The slot as it is at arm time.
+      arm: (bgid, options) => this.ring.multishotOf(RECV_MULTISHOT, [this.slot, bgid, true], options),
+      ends: (res) => res <= 0,
+      value: (bytes) => bytes,
+    }, g, options.signal, () => {
       g.streams--;
       this.#streams.delete(s);
     });
@@ -624,94 +408,3 @@ export class DirectConn implements AsyncDisposable {
   }
 }
 
-const yieldMacrotask = () => new Promise<void>((r) => setImmediate(r));
-
-class DirectRecvStream implements AsyncIterableIterator<Uint8Array> {
-  #conn: DirectConn;
-  #br: BufferRing;
-  #ms: Multishot | undefined;
-  #held = -1;
-  #done = false;
-  #signal: AbortSignal | undefined;
-  #onEnd: () => void;
-  rearms = 0;
-
-  constructor(conn: DirectConn, br: BufferRing, signal: AbortSignal | undefined, onEnd: () => void) {
-    this.#conn = conn;
-    this.#br = br;
-    this.#signal = signal;
-    this.#onEnd = onEnd;
-  }
-
-  #giveBack(): void {
-    if (this.#held >= 0) {
-      if (!this.#br.isClosed) this.#br.recycle(this.#held);
-      this.#held = -1;
-    }
-  }
-
-  #arm(): Multishot {
-    const br = this.#br, slot = this.#conn.slot;
-    return this.#conn.ring.multishot((s, at) => {
-      prepRecvMultishot(s, at, slot, 0, 0, 0);
-      setBufferSelect(s, at, br.id);
-      setSqeFlags(s, at, getSqeFlags(s, at) | SqeFlag.FIXED_FILE);
-    }, {
-      signal: this.#signal,
-      name: "recv",
-      ends: (res) => res <= 0,
-      discard: (_res, flags) => {
-        if (flags & CqeFlag.F_BUFFER && !br.isClosed) br.recycle(flags >>> CqeFlag.BUFFER_SHIFT);
-      },
-    });
-  }
-
-  async next(): Promise<IteratorResult<Uint8Array>> {
-    this.#giveBack();
-    while (!this.#done) {
-      if (this.#conn.slot < 0) break;
-      this.#ms ??= this.#arm();
-      let r: IteratorResult<{ res: number; flags: number }>;
-      try {
-        r = await this.#ms.next();
-      } catch (e) {
-        this.#ms = undefined;
-        if (e instanceof UringError && e.errno === Errno.ENOBUFS) {
-          this.rearms++;
-          await yieldMacrotask();
-          continue;
-        }
-        this.#end();
-        throw e;
-      }
-      if (r.done) break;
-      const { res, flags } = r.value;
-      if (res === 0) break;
-      const taken = this.#br.take(res, flags);
-      if (!taken) continue;
-      this.#held = taken.id;
-      return { value: taken.bytes, done: false };
-    }
-    this.#end();
-    return { value: undefined, done: true };
-  }
-
-  #end(): void {
-    if (this.#done) return;
-    this.#done = true;
-    this.#giveBack();
-    this.#onEnd();
-  }
-
-  async return(): Promise<IteratorResult<Uint8Array>> {
-    const ms = this.#ms;
-    this.#ms = undefined;
-    this.#end();
-    if (ms) await ms.return();
-    return { value: undefined, done: true };
-  }
-
-  [Symbol.asyncIterator](): AsyncIterableIterator<Uint8Array> {
-    return this;
-  }
-}

@@ -14,16 +14,12 @@
  *
  * @module
  */
-import { setImmediate } from "node:timers";
-import type { AsyncOpOptions, AsyncRing, Multishot } from "../async/async_ring.ts";
+import type { AsyncOpOptions, AsyncRing } from "../async/async_ring.ts";
 import { BufferRing } from "../buffers/buf_ring.ts";
 import { assertGroupFree } from "../buffers/_group.ts";
-import { CqeFlag } from "../abi/flags.ts";
 import { AF, IPV6, MSG, SO, SOCK, SOL } from "../abi/linux.ts";
 import { io_uring_recvmsg_out, msghdr } from "../abi/layout.ts";
-import { setBufferSelect } from "../ops/sqe.ts";
-import { prepRecvmsgMultishot } from "../ops/net.ts";
-import { getNative } from "../runtime/_ffi.ts";
+import { RECVMSG_MULTISHOT } from "../ring/operations_multishot.ts";
 import { sysBind, sysClose, sysSetsockoptInt, sysSockName } from "../runtime/sockets.ts";
 import { UringError } from "../errors/uring_error.ts";
 import { Errno } from "../errors/errno.ts";
@@ -32,6 +28,7 @@ import { kernelAtLeast, kernelVersion } from "../errors/hints.ts";
 import { checkBool, checkBuffer, checkInt, checkOptions, checkSignal, typeError } from "../ring/_args.ts";
 import { OPERATIONS } from "../ring/operations.ts";
 import type { MessageHeader } from "./_msg.ts";
+import { RecvBuffers, RecvStream } from "./_recv_stream.ts";
 import {
   checkPort,
   decodeSockaddr,
@@ -133,12 +130,7 @@ const STREAMS_PER_BUFFER = 0.25;
 /** Group ids for datagram buffers: 0xfff1 upwards (TCP's go down from 0xfff0). */
 const UDP_GROUP_MAX = 0xfffe;
 
-interface DgramGroup {
-  br: BufferRing;
-  streams: number;
-}
-
-const DGRAM_GROUPS = new WeakMap<AsyncRing, DgramGroup[]>();
+const DGRAM_GROUPS = new WeakMap<AsyncRing, RecvBuffers[]>();
 
 /**
  * A datagram buffer group for one more stream: the least used of the ring's
@@ -146,11 +138,11 @@ const DGRAM_GROUPS = new WeakMap<AsyncRing, DgramGroup[]>();
  * 64 buffers shared by many busy sockets would run dry, ENOBUFS after
  * ENOBUFS). Every group has the first one's sizes.
  */
-function dgramGroup(ring: AsyncRing, room: number, count: number): DgramGroup {
+function dgramGroup(ring: AsyncRing, room: number, count: number): RecvBuffers {
   let groups = DGRAM_GROUPS.get(ring);
   if (!groups) DGRAM_GROUPS.set(ring, groups = []);
   for (let i = groups.length - 1; i >= 0; i--) if (groups[i].br.isClosed) groups.splice(i, 1);
-  let best: DgramGroup | undefined;
+  let best: RecvBuffers | undefined;
   for (const g of groups) if (!best || g.streams < best.streams) best = g;
   if (best && best.streams < best.br.count * STREAMS_PER_BUFFER) return best;
   const first = groups.length ? groups[0].br : undefined;
@@ -161,14 +153,11 @@ function dgramGroup(ring: AsyncRing, room: number, count: number): DgramGroup {
     } catch {
       continue; // a group of the caller's own has this id
     }
-    const g = {
-      br: BufferRing.create(ring.ring, {
-        group: id,
-        entries: first?.entries ?? count,
-        size: first?.size ?? HEAD + room,
-      }),
-      streams: 0,
-    };
+    const g = new RecvBuffers(BufferRing.create(ring.ring, {
+      group: id,
+      entries: first?.entries ?? count,
+      size: first?.size ?? HEAD + room,
+    }));
     groups.push(g);
     return g;
   }
@@ -197,7 +186,7 @@ export class UdpSocket implements AsyncDisposable {
   /** The local address (with the port the kernel chose for port 0). */
   readonly addr: NetAddr;
   readonly #v6: boolean;
-  #streams = new Set<DatagramStream>();
+  #streams = new Set<RecvStream<Datagram>>();
 
   /** @internal Use {@linkcode udpSocket}. */
   constructor(fd: number, ring: AsyncRing, addr: NetAddr) {
@@ -366,7 +355,20 @@ export class UdpSocket implements AsyncDisposable {
     if (this.fd < 0) throw new TypeError("messages: the socket is closed");
     const g = dgramGroup(this.ring, room, count);
     g.streams++;
-    const s = new DatagramStream(this, g.br, options.signal, () => {
+    // The msghdr multishot recvmsg reads at each arm: name room, no control, no iovec.
+    const hdr = new Uint8Array(msghdr.size);
+    new DataView(hdr.buffer).setUint32(msghdr.fields.msg_namelen[0], NAME_ROOM, true);
+    const s: RecvStream<Datagram> = new RecvStream<Datagram>({
+      ring: this.ring,
+      name: "recvmsg",
+      open: () => this.fd >= 0,
+      // The fd as it is at arm time; the description keeps hdr for the operation's life.
+      arm: (bgid, options) => this.ring.multishotOf(RECVMSG_MULTISHOT, [this.fd, hdr, bgid], options),
+      // A datagram of 0 bytes is still a CQE of at least the header: only errors end it.
+      ends: (res) => res < 0,
+      // Not an IPv4/IPv6 sender: nothing a UDP socket of ours gets.
+      value: (bytes) => parseRecvmsgOut(bytes),
+    }, g, options.signal, () => {
       g.streams--;
       this.#streams.delete(s);
     });
@@ -493,108 +495,8 @@ function addrOf(sa: Uint8Array, len: number): NetAddr | null {
   return addr;
 }
 
-const yieldMacrotask = () => new Promise<void>((r) => setImmediate(r));
 const OUT = io_uring_recvmsg_out.fields;
 
-/** The multishot recvmsg behind {@linkcode UdpSocket.messages}. */
-class DatagramStream implements AsyncIterableIterator<Datagram> {
-  #sock: UdpSocket;
-  #br: BufferRing;
-  #ms: Multishot | undefined;
-  #held = -1;
-  #done = false;
-  #signal: AbortSignal | undefined;
-  #onEnd: () => void;
-  // The msghdr multishot recvmsg reads at each arm: name room, no control, no iovec.
-  #hdr = new Uint8Array(msghdr.size);
-  /** Re-arms after ENOBUFS. */
-  rearms = 0;
-
-  constructor(sock: UdpSocket, br: BufferRing, signal: AbortSignal | undefined, onEnd: () => void) {
-    this.#sock = sock;
-    this.#br = br;
-    this.#signal = signal;
-    this.#onEnd = onEnd;
-    new DataView(this.#hdr.buffer).setUint32(msghdr.fields.msg_namelen[0], NAME_ROOM, true);
-  }
-
-  #giveBack(): void {
-    if (this.#held >= 0) {
-      if (!this.#br.isClosed) this.#br.recycle(this.#held);
-      this.#held = -1;
-    }
-  }
-
-  #arm(): Multishot {
-    const br = this.#br, fd = this.#sock.fd, hdr = this.#hdr;
-    return this.#sock.ring.multishot((s, at) => {
-      prepRecvmsgMultishot(s, at, fd, getNative().addressOf(hdr), 0);
-      setBufferSelect(s, at, br.id);
-    }, {
-      signal: this.#signal,
-      name: "recvmsg",
-      keep: hdr,
-      // A datagram of 0 bytes is still a CQE of at least the header: only errors end it.
-      ends: (res) => res < 0,
-      discard: (_res, flags) => {
-        if (flags & CqeFlag.F_BUFFER && !br.isClosed) br.recycle(flags >>> CqeFlag.BUFFER_SHIFT);
-      },
-    });
-  }
-
-  async next(): Promise<IteratorResult<Datagram>> {
-    this.#giveBack();
-    while (!this.#done) {
-      if (this.#sock.fd < 0) break;
-      this.#ms ??= this.#arm();
-      let r: IteratorResult<{ res: number; flags: number }>;
-      try {
-        r = await this.#ms.next();
-      } catch (e) {
-        this.#ms = undefined;
-        if (e instanceof UringError && e.errno === Errno.ENOBUFS) {
-          // The shared buffers ran out: let other consumers give some back.
-          this.rearms++;
-          await yieldMacrotask();
-          continue;
-        }
-        this.#end();
-        throw e;
-      }
-      if (r.done) break;
-      const taken = this.#br.take(r.value.res, r.value.flags);
-      if (!taken) continue;
-      this.#held = taken.id;
-      const d = parseRecvmsgOut(taken.bytes);
-      if (!d) {
-        this.#giveBack(); // not an IPv4/IPv6 sender: nothing a UDP socket of ours gets
-        continue;
-      }
-      return { value: d, done: false };
-    }
-    this.#end();
-    return { value: undefined, done: true };
-  }
-
-  #end(): void {
-    if (this.#done) return;
-    this.#done = true;
-    this.#giveBack();
-    this.#onEnd();
-  }
-
-  async return(): Promise<IteratorResult<Datagram>> {
-    const ms = this.#ms;
-    this.#ms = undefined;
-    this.#end();
-    if (ms) await ms.return();
-    return { value: undefined, done: true };
-  }
-
-  [Symbol.asyncIterator](): AsyncIterableIterator<Datagram> {
-    return this;
-  }
-}
 
 /**
  * One multishot recvmsg buffer (`res` bytes): `struct io_uring_recvmsg_out`,
