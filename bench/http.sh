@@ -68,7 +68,7 @@ ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 # (one warm-up second first)
 run() {
   local port=$1 path=$2 pid=$3 conns=${4:-$CONNS}
-  wrk -t1 -c"$CONNS" -d1s "http://127.0.0.1:$port$path" >/dev/null 2>&1 || true
+  wrk -t1 -c"$conns" -d1s --timeout 10s "http://127.0.0.1:$port$path" >/dev/null 2>&1 || true # warm-up at the same concurrency
   local t0; t0=$(ticks "$pid")
   wrk -t2 -c"$conns" -d"${DURATION}s" --timeout 10s --latency "http://127.0.0.1:$port$path" >"$work/wrk.txt" 2>&1
   local t1; t1=$(ticks "$pid")
@@ -164,6 +164,8 @@ for s in "${BIGSERVERS[@]}"; do
   t1=$(ticks "$pid")
   after=$(rss "$pid")
   exec 3>&-
+  sleep 0.5
+  kill "$ipid" 2>/dev/null || true # a client still connecting (a server that stopped answering) ends too
   wait "$ipid" 2>/dev/null || true
   rm -f "$work/idle.in"
   R[$s,idle]="$before $after ${ready:-0} $(((t1 - t0) * 1000 / $(getconf CLK_TCK) / 5))"

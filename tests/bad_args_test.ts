@@ -590,8 +590,9 @@ TABLE.readFiles = (c) => [
   t("readFiles paths[0]", () => api.readFiles(n([1])), 1, "async"),
   key("readFiles", () => api.readFiles([c.file], UNKNOWN), "async"),
 ];
-// FileTable.of("x") still leaks "Cannot read properties of undefined" (netio's src/net/direct.ts): reported.
 TABLE.FileTable = (c) => [
+  t("FileTable.of ring", () => api.FileTable.of(n("x")), "x"),
+  t("FileTable.of ring", () => api.FileTable.of(n(7)), 7),
   key("FileTable.of", () => api.FileTable.of(c.aring, UNKNOWN)),
   t("FileTable.of size", () => api.FileTable.of(c.aring, { size: n("8") }), "8"),
 ];

@@ -30,7 +30,7 @@
  */
 import { decodeStatx, type IoBuffer, Ring, type Statx, type Timeout } from "../ring/ring.ts";
 import { checkRingOptions, type RingOptions } from "../ring/setup.ts";
-import { checkBuffer, checkChoice, checkFd, checkOffset, checkOptions, checkSignal } from "../ring/_args.ts";
+import { checkBuffer, checkChoice, checkFd, checkFn, checkOffset, checkOptions, checkSignal } from "../ring/_args.ts";
 import * as ops from "../ring/operations.ts";
 import { statx as statxLayout } from "../abi/layout.ts";
 import * as sqe from "../ops/sqe.ts";
@@ -572,7 +572,9 @@ export class AsyncRing extends AsyncRingCore {
    * and iterate its completions: the arguments are checked before anything is
    * reserved, the kernel's memory kept for the whole operation, re-arms
    * written by the description. Before the description's Linux release,
-   * iterating rejects with a UringError (EINVAL) naming it.
+   * iterating rejects with a UringError (EINVAL) naming it. `discard`
+   * receives results that arrive after the consumer stopped (an accepted fd
+   * to close, a buffer to give back), as `multishot`'s option does.
    *
    * @example
    * ```ts
@@ -587,10 +589,11 @@ export class AsyncRing extends AsyncRingCore {
   multishotOf<A extends readonly unknown[]>(
     op: MultishotDescription<A>,
     args: A,
-    options: { signal?: AbortSignal } = {},
+    options: { signal?: AbortSignal; discard?: (res: number, flags: number) => void } = {},
   ): Multishot {
-    checkOptions(options, `${op.name} options`, ["signal"]);
+    checkOptions(options, `${op.name} options`, ["signal", "discard"]);
     if (options.signal !== undefined) checkSignal(options.signal);
+    if (options.discard !== undefined) checkFn(options.discard, `${op.name} options.discard`);
     const keep = op.check(args);
     if (!kernelAtLeast(op.since)) {
       if (this.closed) throw new TypeError("ring is closed");
@@ -604,7 +607,7 @@ export class AsyncRing extends AsyncRingCore {
       );
       return failed;
     }
-    return this.#multishotChecked(op, args, keep, options.signal);
+    return this.#multishotChecked(op, args, keep, options.signal, options.discard);
   }
 
   /** Start multishot `op`, its arguments checked (`keep` from its check). */
@@ -613,12 +616,14 @@ export class AsyncRing extends AsyncRingCore {
     args: A,
     keep: unknown,
     signal: AbortSignal | undefined,
+    discard?: (res: number, flags: number) => void,
   ): Multishot {
     const ends = op.ends;
     let m: Multishot | undefined = undefined; // set once armed
     m = this.multishot((s, at) => op.write(s, at, args, keep, m?.received ?? 0), {
       keep,
       signal,
+      discard,
       name: op.name,
       negativeItems: op.negativeItems,
       ends: ends && ((res) => ends(res, args, m!.received)),

@@ -26,7 +26,8 @@ import { io_uring_file_index_range, io_uring_rsrc_register, io_uring_rsrc_update
 import { Op } from "../abi/opcodes.ts";
 import { opSupported } from "../ops/require.ts";
 import { OPERATIONS } from "../ring/operations.ts";
-import { checkBool, checkInt, checkOptions } from "../ring/_args.ts";
+import { checkBool, checkInt, checkOptions, typeError } from "../ring/_args.ts";
+import { AsyncRingCore } from "./_core.ts";
 import { getNative } from "../runtime/_ffi.ts";
 import { kernelAtLeast } from "../errors/hints.ts";
 import { libc, libjsuring } from "../runtime/libs.ts";
@@ -124,6 +125,7 @@ export class FileTable {
    * ```
    */
   static of(ring: AsyncRing, options: FileTableOptions = {}): FileTable {
+    if (!(ring instanceof AsyncRingCore)) throw typeError("FileTable.of: ring", "an AsyncRing", ring);
     checkOptions(options, "FileTable options", ["size"]);
     const asked = options.size === undefined
       ? undefined

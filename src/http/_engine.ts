@@ -124,19 +124,28 @@ export class Engine {
   }
 
   async #acceptLoop(): Promise<void> {
-    try {
-      for await (const tcp of this.#listener.connections({ signal: this.#stopAccept.signal })) {
-        this.counters.accepted++;
-        if (this.#stopping || this.#conns.size >= this.#limits.maxConnections) {
-          await tcp.close();
-          continue;
+    while (!this.#stopping) {
+      try {
+        for await (const tcp of this.#listener.connections({ signal: this.#stopAccept.signal })) {
+          this.counters.accepted++;
+          if (this.#stopping || this.#conns.size >= this.#limits.maxConnections) {
+            await tcp.close();
+            continue;
+          }
+          const p = this.#serveConn(tcp);
+          this.#handlers.add(p);
+          p.finally(() => this.#handlers.delete(p));
         }
-        const p = this.#serveConn(tcp);
-        this.#handlers.add(p);
-        p.finally(() => this.#handlers.delete(p));
+        return; // the listener ended
+      } catch {
+        if (this.#stopping) return;
+        // EMFILE/ENFILE (out of descriptors) and the like: the listener is
+        // still good. Count it, pause, accept again (nginx pauses 500 ms);
+        // ending the loop here left the server alive but deaf (found with
+        // 10,000 connections after a 5,000-connection run).
+        this.counters.errors++;
+        await new Promise((r) => setTimeout(r, 100));
       }
-    } catch {
-      this.counters.errors++;
     }
   }
 

@@ -9,11 +9,9 @@
  */
 import { setImmediate } from "node:timers";
 import type { AsyncRing, Multishot } from "../async/async_ring.ts";
-import type { SqeViews } from "../ops/sqe.ts";
 import type { BufferRing } from "../buffers/buf_ring.ts";
 import type { TakenBuffer } from "../buffers/_group.ts";
 import { CqeFlag } from "../abi/flags.ts";
-import { setBufferSelect } from "../ops/sqe.ts";
 import { UringError } from "../errors/uring_error.ts";
 import { Errno } from "../errors/errno.ts";
 
@@ -89,15 +87,18 @@ export interface RecvSource<T> {
   readonly ring: AsyncRing;
   /** The multishot's name in errors ("recv", "recvmsg"). */
   readonly name: string;
-  /** Memory the kernel reads at each arm (recvmsg's msghdr). */
-  readonly keep?: unknown;
   /** Whether the socket is still open (its fd or slot). */
   open(): boolean;
   /**
-   * The writer of the multishot SQE for this arm (buffer select is added
-   * after); it captures the socket's fd or slot as it is at arm time.
+   * Arm the multishot receive into buffer group `bgid`: its description
+   * (`RECV_MULTISHOT`, `RECVMSG_MULTISHOT` in src/ring/operations_multishot.ts)
+   * through `AsyncRing.multishotOf`, with the socket's fd or slot as it is
+   * at arm time.
    */
-  prep(): (s: SqeViews, at: number) => void;
+  arm(
+    bgid: number,
+    options: { signal: AbortSignal | undefined; discard: (res: number, flags: number) => void },
+  ): Multishot;
   /**
    * Whether a result ends the stream: 0 is a stream peer's close; a result
    * > 0 without F_MORE only means the kernel stopped the request (CQ full),
@@ -135,15 +136,9 @@ export class RecvStream<T = Uint8Array> implements AsyncIterableIterator<T> {
   }
 
   #arm(): Multishot {
-    const src = this.#src, bufs = this.#bufs, group = bufs.br.id, prep = src.prep();
-    return src.ring.multishot((s, at) => {
-      prep(s, at);
-      setBufferSelect(s, at, group);
-    }, {
+    const bufs = this.#bufs;
+    return this.#src.arm(bufs.br.id, {
       signal: this.#signal,
-      name: src.name,
-      keep: src.keep,
-      ends: (res) => src.ends(res),
       // Data that arrived after the consumer stopped: give the buffers back.
       discard: (res, flags) => bufs.drop(res, flags),
     });

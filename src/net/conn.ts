@@ -8,7 +8,8 @@ import type { AsyncOpOptions, AsyncRing } from "../async/async_ring.ts";
 import { BufferRing } from "../buffers/buf_ring.ts";
 import { assertGroupFree } from "../buffers/_group.ts";
 import { SOL, TCP } from "../abi/linux.ts";
-import { prepRecvMultishot, prepShutdown } from "../ops/net.ts";
+import { prepShutdown } from "../ops/net.ts";
+import { RECV_MULTISHOT } from "../ring/operations_multishot.ts";
 import { libjsuring } from "../runtime/libs.ts";
 import { checkBuffer, checkOptions, typeError } from "../ring/_args.ts";
 import { UringError } from "../errors/uring_error.ts";
@@ -204,10 +205,8 @@ export class TcpConn implements AsyncDisposable {
       ring: this.ring,
       name: "recv",
       open: () => this.fd >= 0,
-      prep: () => {
-        const fd = this.fd;
-        return (sqe, at) => prepRecvMultishot(sqe, at, fd, 0, 0, 0);
-      },
+      // The fd as it is at arm time.
+      arm: (bgid, options) => this.ring.multishotOf(RECV_MULTISHOT, [this.fd, bgid, false], options),
       ends: (res) => res <= 0,
       value: (bytes) => bytes,
     }, g, options.signal, () => {

@@ -32,11 +32,11 @@
  * @module
  */
 import type { AsyncOpOptions, AsyncRing, Multishot } from "../async/async_ring.ts";
-import { Misc, SqeFlag } from "../abi/flags.ts";
+import { Misc } from "../abi/flags.ts";
 import { FileTable, type FileTableOptions, nofile } from "../async/file_table.ts";
 import { Op } from "../abi/opcodes.ts";
-import { getSqeFlags, setSqeFlags } from "../ops/sqe.ts";
-import { prepAcceptDirect, prepMultishotAcceptDirect, prepRecvMultishot } from "../ops/net.ts";
+import { prepAcceptDirect } from "../ops/net.ts";
+import { ACCEPT_DIRECT_MULTISHOT, RECV_MULTISHOT } from "../ring/operations_multishot.ts";
 import { requireOp } from "../ops/require.ts";
 import { OPERATIONS } from "../ring/operations.ts";
 import { checkBool, checkInt, checkOptions, checkSignal } from "../ring/_args.ts";
@@ -202,9 +202,8 @@ async function* acceptMultishot(
   track: (ms: Multishot) => () => void,
 ): AsyncGenerator<DirectConn> {
   const fd = listener.fd, ring = listener.ring;
-  const ms = ring.multishot((s, at) => prepMultishotAcceptDirect(s, at, fd, 0, 0, 0), {
+  const ms = ring.multishotOf(ACCEPT_DIRECT_MULTISHOT, [fd], {
     signal,
-    name: "accept_direct",
     // Accepted after the consumer stopped: release the slot.
     discard: (slot) => {
       table._took(slot);
@@ -348,13 +347,8 @@ export class DirectConn implements AsyncDisposable {
       ring: this.ring,
       name: "recv",
       open: () => this.slot >= 0,
-      prep: () => {
-        const slot = this.slot;
-        return (sqe, at) => {
-          prepRecvMultishot(sqe, at, slot, 0, 0, 0);
-          setSqeFlags(sqe, at, getSqeFlags(sqe, at) | SqeFlag.FIXED_FILE);
-        };
-      },
+      // The slot as it is at arm time.
+      arm: (bgid, options) => this.ring.multishotOf(RECV_MULTISHOT, [this.slot, bgid, true], options),
       ends: (res) => res <= 0,
       value: (bytes) => bytes,
     }, g, options.signal, () => {

@@ -9,7 +9,8 @@
 import type { AsyncOpOptions, AsyncRing, Multishot } from "../async/async_ring.ts";
 import { AsyncRing as AsyncRingClass } from "../async/async_ring.ts";
 import { AF, IPV6, S_IF, SO, SOCK, SOL, TCP } from "../abi/linux.ts";
-import { prepAccept, prepMultishotAccept } from "../ops/net.ts";
+import { prepAccept } from "../ops/net.ts";
+import { ACCEPT_MULTISHOT } from "../ring/operations_multishot.ts";
 import { libjsuring } from "../runtime/libs.ts";
 import { sysClose, sysConnect, sysGetsockoptInt, sysSocket, sysSockName } from "../runtime/sockets.ts";
 import { Errno } from "../errors/errno.ts";
@@ -214,11 +215,8 @@ export class TcpListener implements AsyncIterable<TcpConn>, AsyncDisposable {
     checkOptions(options, "connections options", ["signal"]);
     if (this.fd < 0) return;
     const ring = this.ring, lfd = this.fd;
-    const ms = ring.multishot((s, at) => {
-      prepMultishotAccept(s, at, lfd, 0, 0, SOCK_CLOEXEC);
-    }, {
+    const ms = ring.multishotOf(ACCEPT_MULTISHOT, [lfd, SOCK_CLOEXEC], {
       signal: options.signal,
-      name: "accept",
       // Accepted after the consumer stopped: nobody will use them.
       discard: (fd) => void ring.closeFd(fd).catch(() => {}),
     });

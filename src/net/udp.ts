@@ -19,8 +19,7 @@ import { BufferRing } from "../buffers/buf_ring.ts";
 import { assertGroupFree } from "../buffers/_group.ts";
 import { AF, IPV6, MSG, SO, SOCK, SOL } from "../abi/linux.ts";
 import { io_uring_recvmsg_out, msghdr } from "../abi/layout.ts";
-import { prepRecvmsgMultishot } from "../ops/net.ts";
-import { getNative } from "../runtime/_ffi.ts";
+import { RECVMSG_MULTISHOT } from "../ring/operations_multishot.ts";
 import { sysBind, sysClose, sysSetsockoptInt, sysSockName } from "../runtime/sockets.ts";
 import { UringError } from "../errors/uring_error.ts";
 import { Errno } from "../errors/errno.ts";
@@ -362,12 +361,9 @@ export class UdpSocket implements AsyncDisposable {
     const s: RecvStream<Datagram> = new RecvStream<Datagram>({
       ring: this.ring,
       name: "recvmsg",
-      keep: hdr,
       open: () => this.fd >= 0,
-      prep: () => {
-        const fd = this.fd, at0 = getNative().addressOf(hdr);
-        return (sqe, at) => prepRecvmsgMultishot(sqe, at, fd, at0, 0);
-      },
+      // The fd as it is at arm time; the description keeps hdr for the operation's life.
+      arm: (bgid, options) => this.ring.multishotOf(RECVMSG_MULTISHOT, [this.fd, hdr, bgid], options),
       // A datagram of 0 bytes is still a CQE of at least the header: only errors end it.
       ends: (res) => res < 0,
       // Not an IPv4/IPv6 sender: nothing a UDP socket of ours gets.

@@ -13,9 +13,16 @@
 import { Op, TimeoutFlag } from "../abi/mod.ts";
 import { Errno } from "../errors/errno.ts";
 import { getNative } from "../runtime/_ffi.ts";
-import { prepTimeout, type SqeViews } from "../ops/sqe.ts";
+import { SqeFlag } from "../abi/flags.ts";
+import { getSqeFlags, prepTimeout, setBufferSelect, setSqeFlags, type SqeViews } from "../ops/sqe.ts";
 import { prepPollMultishot } from "../ops/poll.ts";
-import { checkFd, checkU32, type Timeout, timespec } from "./_args.ts";
+import {
+  prepMultishotAccept,
+  prepMultishotAcceptDirect,
+  prepRecvmsgMultishot,
+  prepRecvMultishot,
+} from "../ops/net.ts";
+import { checkBool, checkFd, checkInt, checkU32, type Timeout, timespec, typeError } from "./_args.ts";
 
 /**
  * A multishot operation: what `AsyncRing.multishotOf` needs to check its
@@ -88,6 +95,95 @@ export const TIMEOUT_MULTISHOT: MultishotDescription<[interval: Timeout, count: 
 };
 
 /**
+ * IORING_OP_ACCEPT with IORING_ACCEPT_MULTISHOT (5.19,
+ * `io_uring_prep_multishot_accept`): each connection on listening socket
+ * `fd` as a new descriptor, `flags` the accept4(2) flags (SOCK_CLOEXEC...).
+ * Used by `TcpListener.connections()`.
+ */
+export const ACCEPT_MULTISHOT: MultishotDescription<[fd: number, flags: number]> = {
+  name: "accept",
+  opcode: Op.ACCEPT,
+  since: "5.19",
+  check: ([fd, flags]) => {
+    checkFd(fd, "accept fd");
+    checkU32(flags, "accept flags");
+    return undefined;
+  },
+  write: (s, at, [fd, flags]) => prepMultishotAccept(s, at, fd, 0, 0, flags),
+};
+
+/**
+ * IORING_OP_ACCEPT multishot into the ring's registered file table with
+ * IORING_FILE_INDEX_ALLOC (5.19, `io_uring_prep_multishot_accept_direct`):
+ * each connection's result is the slot the kernel picked. Used by
+ * `TcpListener.directConnections({ multishot: true })`.
+ */
+export const ACCEPT_DIRECT_MULTISHOT: MultishotDescription<[fd: number]> = {
+  name: "accept_direct",
+  opcode: Op.ACCEPT,
+  since: "5.19",
+  check: ([fd]) => {
+    checkFd(fd, "accept_direct fd");
+    return undefined;
+  },
+  write: (s, at, [fd]) => prepMultishotAcceptDirect(s, at, fd, 0, 0, 0),
+};
+
+/** A buffer group id (the SQE's 16-bit buf_group). */
+const group = (v: unknown, what: string): number => checkInt(v, what, 0, 0xffff);
+
+/**
+ * IORING_OP_RECV with IORING_RECV_MULTISHOT (6.0, `io_uring_prep_recv_multishot`)
+ * into provided buffer group `bgid` (IOSQE_BUFFER_SELECT): each chunk of a
+ * stream socket's bytes; `fixedFile` when `fd` is a registered file table
+ * slot (IOSQE_FIXED_FILE). 0 (the peer closed) or an error ends it; a
+ * result without F_MORE otherwise only means the kernel stopped the request
+ * (CQ full), and it is re-armed. Used by `TcpConn.chunks()` and `DirectConn.chunks()`.
+ */
+export const RECV_MULTISHOT: MultishotDescription<[fd: number, bgid: number, fixedFile: boolean]> = {
+  name: "recv",
+  opcode: Op.RECV,
+  since: "6.0",
+  check: ([fd, bgid, fixedFile]) => {
+    checkFd(fd, "recv fd");
+    group(bgid, "recv buffer group");
+    checkBool(fixedFile, "recv fixedFile");
+    return undefined;
+  },
+  write: (s, at, [fd, bgid, fixedFile]) => {
+    prepRecvMultishot(s, at, fd, 0, 0, 0);
+    if (fixedFile) setSqeFlags(s, at, getSqeFlags(s, at) | SqeFlag.FIXED_FILE);
+    setBufferSelect(s, at, bgid);
+  },
+  ends: (res) => res <= 0,
+};
+
+/**
+ * IORING_OP_RECVMSG with IORING_RECV_MULTISHOT (6.0, `io_uring_prep_recvmsg_multishot`)
+ * into provided buffer group `bgid`: each datagram with its
+ * `io_uring_recvmsg_out` header. `msghdr` (a `struct msghdr` in library
+ * memory: name and control room) is read at every arm, so it is kept for
+ * the operation's life. Only errors end it (a 0-byte datagram is an item).
+ * Used by `UdpSocket.messages()`.
+ */
+export const RECVMSG_MULTISHOT: MultishotDescription<[fd: number, msghdr: Uint8Array, bgid: number]> = {
+  name: "recvmsg",
+  opcode: Op.RECVMSG,
+  since: "6.0",
+  check: ([fd, msghdr, bgid]) => {
+    checkFd(fd, "recvmsg fd");
+    if (!(msghdr instanceof Uint8Array)) throw typeError("recvmsg msghdr", "a Uint8Array (struct msghdr)", msghdr);
+    group(bgid, "recvmsg buffer group");
+    return msghdr;
+  },
+  write: (s, at, [fd, , bgid], msghdr) => {
+    prepRecvmsgMultishot(s, at, fd, getNative().addressOf(msghdr as Uint8Array), 0);
+    setBufferSelect(s, at, bgid);
+  },
+  ends: (res) => res < 0,
+};
+
+/**
  * Every multishot description, by name.
  *
  * @example
@@ -99,4 +195,15 @@ export const TIMEOUT_MULTISHOT: MultishotDescription<[interval: Timeout, count: 
 export const MULTISHOT_OPERATIONS: Readonly<{
   POLL_MULTISHOT: MultishotDescription<[fd: number, events: number]>;
   TIMEOUT_MULTISHOT: MultishotDescription<[interval: Timeout, count: number]>;
-}> = Object.freeze({ POLL_MULTISHOT, TIMEOUT_MULTISHOT });
+  ACCEPT_MULTISHOT: MultishotDescription<[fd: number, flags: number]>;
+  ACCEPT_DIRECT_MULTISHOT: MultishotDescription<[fd: number]>;
+  RECV_MULTISHOT: MultishotDescription<[fd: number, bgid: number, fixedFile: boolean]>;
+  RECVMSG_MULTISHOT: MultishotDescription<[fd: number, msghdr: Uint8Array, bgid: number]>;
+}> = Object.freeze({
+  POLL_MULTISHOT,
+  TIMEOUT_MULTISHOT,
+  ACCEPT_MULTISHOT,
+  ACCEPT_DIRECT_MULTISHOT,
+  RECV_MULTISHOT,
+  RECVMSG_MULTISHOT,
+});
