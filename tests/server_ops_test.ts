@@ -245,7 +245,10 @@ test("openat2: bad how refused with the value quoted", () => {
       message: /129 bytes/,
     },
   );
-  assert.throws(() => r.queue(OPERATIONS.FIXED_FD_INSTALL, [0, 2]), { name: "RangeError", message: /got 2/ });
+  // The probe gate comes first: below 6.8 the op is refused as unsupported before its arguments are read.
+  if (opSupported(r, Op.FIXED_FD_INSTALL)) {
+    assert.throws(() => r.queue(OPERATIONS.FIXED_FD_INSTALL, [0, 2]), { name: "RangeError", message: /got 2/ });
+  }
   assert.throws(() => r.queue(OPERATIONS.SENDTO, [0, new Uint8Array(1), new Uint8Array(300), 0]), {
     name: "RangeError",
     message: /sendto addr length.*300/,
