@@ -5,8 +5,6 @@
  * @module
  */
 import type { AsyncOpOptions, AsyncRing } from "../async/async_ring.ts";
-import { BufferRing } from "../buffers/buf_ring.ts";
-import { assertGroupFree } from "../buffers/_group.ts";
 import { SOL, TCP } from "../abi/linux.ts";
 import { prepShutdown } from "../ops/net.ts";
 import { RECV_MULTISHOT } from "../ring/operations_multishot.ts";
@@ -17,21 +15,11 @@ import { Errno } from "../errors/errno.ts";
 import { SendQueue } from "./_send.ts";
 import { sysSetsockoptInt, sysSockName } from "../runtime/sockets.ts";
 import { type Addr, decodeSockaddr } from "./address.ts";
-import { RecvBuffers, RecvStream } from "./_recv_stream.ts";
+import { type RecvBuffers, RecvGroups, RecvStream } from "./_recv_stream.ts";
 
 const IPPROTO_TCP = SOL.TCP, TCP_NODELAY = TCP.NODELAY;
-/** Receive buffer groups take ids from here downwards. */
-const RECV_GROUP = 0xfff0;
-/** Lowest id tried for a receive buffer group. */
-const RECV_GROUP_MIN = 0xff00;
-/**
- * Receive streams one shared buffer group serves before another is made:
- * about four buffers per stream. One group of 512 shared by 1,000
- * connections ran dry all the time (ENOBUFS, re-arm, repeat): TCP echo of
- * 1 KiB at 1,000 connections went from 9 k to 43 k round trips/s with 8×
- * the buffers (bench/NET.md).
- */
-const STREAMS_PER_BUFFER = 0.25;
+/** Receive buffer groups: ids from 0xfff0 downwards to 0xff00 (UDP's go up from 0xfff1). */
+const RECV_GROUPS = new RecvGroups("receive buffers", 0xfff0, 0xff00);
 
 /**
  * Payloads at least this big would go out with IORING_OP_SEND_ZC under a
@@ -53,38 +41,12 @@ export const SEND_ZC_THRESHOLD = 64 * 1024;
 /** @internal A shared receive buffer group and the streams it serves (also used by direct.ts). */
 export type RecvGroup = RecvBuffers;
 
-const RECV_GROUPS = new WeakMap<AsyncRing, RecvBuffers[]>();
-
 /**
  * @internal A receive buffer group for one more stream: the least used of
  * the ring's groups, or a new one once every group serves its share of streams.
  */
 export function recvGroup(ring: AsyncRing, size: number | undefined, count: number): RecvBuffers {
-  let groups = RECV_GROUPS.get(ring);
-  if (!groups) RECV_GROUPS.set(ring, groups = []);
-  for (let i = groups.length - 1; i >= 0; i--) if (groups[i].br.isClosed) groups.splice(i, 1);
-  let best: RecvBuffers | undefined;
-  for (const g of groups) if (!best || g.streams < best.streams) best = g;
-  if (best && best.streams < best.br.count * STREAMS_PER_BUFFER) return best;
-  const first = groups.length ? groups[0].br : undefined;
-  for (let id = RECV_GROUP - groups.length; id >= RECV_GROUP_MIN; id--) {
-    if (groups.some((g) => g.br.id === id)) continue;
-    try {
-      assertGroupFree(ring.ring, id);
-    } catch {
-      continue; // a group of the caller's own has this id
-    }
-    const br = BufferRing.create(ring.ring, {
-      group: id,
-      entries: first?.entries ?? count,
-      size: first?.size ?? size ?? 16 * 1024,
-    });
-    const g = new RecvBuffers(br);
-    groups.push(g);
-    return g;
-  }
-  if (best) return best; // every id taken: share the least used group
-  throw new RangeError(`no free buffer group id in ${RECV_GROUP_MIN}..${RECV_GROUP} for receive buffers`);
+  return RECV_GROUPS.for(ring, size ?? 16 * 1024, count);
 }
 
 /**

@@ -15,8 +15,6 @@
  * @module
  */
 import type { AsyncOpOptions, AsyncRing } from "../async/async_ring.ts";
-import { BufferRing } from "../buffers/buf_ring.ts";
-import { assertGroupFree } from "../buffers/_group.ts";
 import { AF, IPV6, MSG, SO, SOCK, SOL } from "../abi/linux.ts";
 import { io_uring_recvmsg_out, msghdr } from "../abi/layout.ts";
 import { RECVMSG_MULTISHOT } from "../ring/operations_multishot.ts";
@@ -28,7 +26,7 @@ import { kernelAtLeast, kernelVersion } from "../errors/hints.ts";
 import { checkBool, checkBuffer, checkInt, checkOptions, checkSignal, typeError } from "../ring/_args.ts";
 import { OPERATIONS } from "../ring/operations.ts";
 import type { MessageHeader } from "./_msg.ts";
-import { RecvBuffers, RecvStream } from "./_recv_stream.ts";
+import { RecvGroups, RecvStream } from "./_recv_stream.ts";
 import {
   checkPort,
   decodeSockaddr,
@@ -125,45 +123,8 @@ export interface MessagesOptions {
   signal?: AbortSignal;
 }
 
-/** Datagram streams one buffer group serves before another is made (as the TCP side's groups, conn.ts). */
-const STREAMS_PER_BUFFER = 0.25;
-/** Group ids for datagram buffers: 0xfff1 upwards (TCP's go down from 0xfff0). */
-const UDP_GROUP_MAX = 0xfffe;
-
-const DGRAM_GROUPS = new WeakMap<AsyncRing, RecvBuffers[]>();
-
-/**
- * A datagram buffer group for one more stream: the least used of the ring's
- * groups, or a new one once each serves its share of streams (one group of
- * 64 buffers shared by many busy sockets would run dry, ENOBUFS after
- * ENOBUFS). Every group has the first one's sizes.
- */
-function dgramGroup(ring: AsyncRing, room: number, count: number): RecvBuffers {
-  let groups = DGRAM_GROUPS.get(ring);
-  if (!groups) DGRAM_GROUPS.set(ring, groups = []);
-  for (let i = groups.length - 1; i >= 0; i--) if (groups[i].br.isClosed) groups.splice(i, 1);
-  let best: RecvBuffers | undefined;
-  for (const g of groups) if (!best || g.streams < best.streams) best = g;
-  if (best && best.streams < best.br.count * STREAMS_PER_BUFFER) return best;
-  const first = groups.length ? groups[0].br : undefined;
-  for (let id = UDP_GROUP; id <= UDP_GROUP_MAX; id++) {
-    if (groups.some((g) => g.br.id === id)) continue;
-    try {
-      assertGroupFree(ring.ring, id);
-    } catch {
-      continue; // a group of the caller's own has this id
-    }
-    const g = new RecvBuffers(BufferRing.create(ring.ring, {
-      group: id,
-      entries: first?.entries ?? count,
-      size: first?.size ?? HEAD + room,
-    }));
-    groups.push(g);
-    return g;
-  }
-  if (best) return best; // every id taken: share the least used group
-  throw new RangeError(`no free buffer group id in ${UDP_GROUP}..${UDP_GROUP_MAX} for datagram buffers`);
-}
+/** Datagram buffer groups: ids from 0xfff1 upwards to 0xfffe (TCP's go down from 0xfff0). */
+const DGRAM_GROUPS = new RecvGroups("datagram buffers", UDP_GROUP, 0xfffe);
 
 /**
  * A bound UDP socket.
@@ -353,7 +314,7 @@ export class UdpSocket implements AsyncDisposable {
     }
     if (options.signal !== undefined) checkSignal(options.signal, "messages options.signal");
     if (this.fd < 0) throw new TypeError("messages: the socket is closed");
-    const g = dgramGroup(this.ring, room, count);
+    const g = DGRAM_GROUPS.for(this.ring, HEAD + room, count);
     g.streams++;
     // The msghdr multishot recvmsg reads at each arm: name room, no control, no iovec.
     const hdr = new Uint8Array(msghdr.size);
