@@ -62,7 +62,7 @@ const reservedFor = (size: number): number => size < 64 ? 0 : Math.min(1024, siz
 export interface FileTableOptions {
   /**
    * Slots (1..1048576, at most RLIMIT_NOFILE). Default: the soft
-   * RLIMIT_NOFILE, at most 4096; the table grows when full (Linux 6.8+).
+   * RLIMIT_NOFILE, at most 4096; the table grows when full (Linux 6.13+).
    * From 64 slots on, a quarter (at most 1024) is kept for fs's own use
    * (`open`, `readFile`); the rest is for direct descriptors.
    */
@@ -222,9 +222,16 @@ export class FileTable {
     return this.#size - this.#reserved;
   }
 
-  /** @internal Whether {@linkcode FileTable.grow} can grow it now. */
+  /**
+   * @internal Whether {@linkcode FileTable.grow} can grow it now. Growing
+   * unregisters the table, and before Linux 6.13 (the rsrc node rework) that
+   * quiesces it: io_sqe_files_unregister waits in io_rsrc_ref_quiesce for
+   * every request holding the table, which an armed multishot recv on a slot
+   * never stops doing; the 6.12 guest hung there. So 6.13+, not just
+   * IORING_OP_FIXED_FD_INSTALL's 6.8.
+   */
   _canGrow(): boolean {
-    return Math.min(this.#size * 2, nofile(), MAX_FILES) > this.#size && kernelAtLeast("6.8") &&
+    return Math.min(this.#size * 2, nofile(), MAX_FILES) > this.#size && kernelAtLeast("6.13") &&
       opSupported(this.ring.ring, Op.FIXED_FD_INSTALL);
   }
 
@@ -236,7 +243,7 @@ export class FileTable {
   /**
    * Double the table (up to RLIMIT_NOFILE and 1048576), keeping every live
    * slot's file in its slot. Returns false when it cannot grow (at the
-   * limit, or a kernel before 6.8 without IORING_OP_FIXED_FD_INSTALL).
+   * limit, or a kernel before 6.13: see `_canGrow`).
    * Nothing may be accepting into the table meanwhile (the direct accept
    * calls it after its accepts in flight came back). fs gets no new slot
    * while it runs and its open-direct chains in flight finish first, so no

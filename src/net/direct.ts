@@ -25,7 +25,7 @@
  * slots are left (an eighth, at least 8) the accepts in flight are cancelled
  * and the table doubles, up to RLIMIT_NOFILE: each live slot is installed as
  * a regular descriptor, the larger table registered and the descriptors put
- * back in the same slots (Linux 6.8+; before, accepting waits for a slot to
+ * back in the same slots (Linux 6.13+; before, accepting waits for a slot to
  * be released). A slot is released when its connection closes (IORING_OP_CLOSE
  * with `file_index`).
  *
@@ -82,7 +82,7 @@ function fullError(table: FileTable, cause: unknown): UringError {
     Errno.ENFILE,
     "accept_direct",
     `the ring's file table is full (${table._directSlots} slots for direct descriptors, ${table.used} in use) and cannot grow ` +
-      `(RLIMIT_NOFILE ${nofile()}; growing needs Linux 6.8): pass fileTable: { size } or raise ulimit -n`,
+      `(RLIMIT_NOFILE ${nofile()}; growing needs Linux 6.13): pass fileTable: { size } or raise ulimit -n`,
     { cause },
   );
 }
