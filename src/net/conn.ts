@@ -9,13 +9,13 @@ import { SOL, TCP } from "../abi/linux.ts";
 import { prepShutdown } from "../ops/net.ts";
 import { RECV_MULTISHOT } from "../ring/operations_multishot.ts";
 import { libjsuring } from "../runtime/libs.ts";
-import { checkBuffer, checkOptions, typeError } from "../ring/_args.ts";
+import { checkBuffer, checkInt, checkOptions, checkSignal, typeError } from "../ring/_args.ts";
 import { UringError } from "../errors/uring_error.ts";
 import { Errno } from "../errors/errno.ts";
 import { SendQueue } from "./_send.ts";
 import { sysSetsockoptInt, sysSockName } from "../runtime/sockets.ts";
 import { type Addr, decodeSockaddr } from "./address.ts";
-import { type RecvBuffers, RecvGroups, RecvStream } from "./_recv_stream.ts";
+import { RecvGroups, RecvStream } from "./_recv_stream.ts";
 
 const IPPROTO_TCP = SOL.TCP, TCP_NODELAY = TCP.NODELAY;
 /** Receive buffer groups: ids from 0xfff0 downwards to 0xff00 (UDP's go up from 0xfff1). */
@@ -38,15 +38,39 @@ const RECV_GROUPS = new RecvGroups("receive buffers", 0xfff0, 0xff00);
  */
 export const SEND_ZC_THRESHOLD = 64 * 1024;
 
-/** @internal A shared receive buffer group and the streams it serves (also used by direct.ts). */
-export type RecvGroup = RecvBuffers;
 
 /**
- * @internal A receive buffer group for one more stream: the least used of
- * the ring's groups, or a new one once every group serves its share of streams.
+ * @internal The receive stream of a byte-stream socket (a TCP or Unix fd, or
+ * a direct descriptor's slot when `fixed`): options checked, a shared
+ * receive group, the stream counted in `streams` until it ends.
  */
-export function recvGroup(ring: AsyncRing, size: number | undefined, count: number): RecvBuffers {
-  return RECV_GROUPS.for(ring, size ?? 16 * 1024, count);
+export function chunkStream(
+  ring: AsyncRing,
+  streams: Set<RecvStream>,
+  target: () => number,
+  fixed: boolean,
+  options: RecvOptions & { signal?: AbortSignal },
+): RecvStream {
+  checkOptions(options, "chunks options", ["bufferSize", "buffers", "signal"]);
+  const size = checkInt(options.bufferSize ?? 16 * 1024, "chunks options.bufferSize", 1, 0x7ffff000);
+  const count = checkInt(options.buffers ?? 512, "chunks options.buffers", 1, 32768);
+  if (options.signal !== undefined) checkSignal(options.signal, "chunks options.signal");
+  const g = RECV_GROUPS.for(ring, size, count);
+  g.streams++;
+  const s: RecvStream = new RecvStream({
+    ring,
+    name: "recv",
+    open: () => target() >= 0,
+    // The fd or slot as it is at arm time.
+    arm: (bgid, o) => ring.multishotOf(RECV_MULTISHOT, [target(), bgid, fixed], o),
+    ends: (res) => res <= 0,
+    value: (bytes) => bytes,
+  }, g, options.signal, () => {
+    g.streams--;
+    streams.delete(s);
+  });
+  streams.add(s);
+  return s;
 }
 
 /**
@@ -161,22 +185,7 @@ export class TcpConn implements AsyncDisposable {
    * ```
    */
   chunks(options: RecvOptions & { signal?: AbortSignal } = {}): AsyncIterableIterator<Uint8Array> {
-    const g = recvGroup(this.ring, options.bufferSize, options.buffers ?? 512);
-    g.streams++;
-    const s: RecvStream = new RecvStream({
-      ring: this.ring,
-      name: "recv",
-      open: () => this.fd >= 0,
-      // The fd as it is at arm time.
-      arm: (bgid, options) => this.ring.multishotOf(RECV_MULTISHOT, [this.fd, bgid, false], options),
-      ends: (res) => res <= 0,
-      value: (bytes) => bytes,
-    }, g, options.signal, () => {
-      g.streams--;
-      this.#streams.delete(s);
-    });
-    this.#streams.add(s);
-    return s;
+    return chunkStream(this.ring, this.#streams, () => this.fd, false, options);
   }
 
   /**

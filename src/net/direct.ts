@@ -36,15 +36,15 @@ import { Misc } from "../abi/flags.ts";
 import { FileTable, type FileTableOptions, nofile } from "../async/file_table.ts";
 import { Op } from "../abi/opcodes.ts";
 import { prepAcceptDirect } from "../ops/net.ts";
-import { ACCEPT_DIRECT_MULTISHOT, RECV_MULTISHOT } from "../ring/operations_multishot.ts";
+import { ACCEPT_DIRECT_MULTISHOT } from "../ring/operations_multishot.ts";
 import { requireOp } from "../ops/require.ts";
 import { OPERATIONS } from "../ring/operations.ts";
-import { checkBool, checkInt, checkOptions, checkSignal } from "../ring/_args.ts";
+import { checkBool, checkOptions, checkSignal } from "../ring/_args.ts";
 import { UringError } from "../errors/uring_error.ts";
 import { Errno } from "../errors/errno.ts";
 import type { TcpListener } from "./listener.ts";
-import { recvGroup } from "./conn.ts";
-import { RecvStream } from "./_recv_stream.ts";
+import { chunkStream } from "./conn.ts";
+import type { RecvStream } from "./_recv_stream.ts";
 
 export { FileTable, type FileTableOptions } from "../async/file_table.ts";
 
@@ -336,27 +336,7 @@ export class DirectConn implements AsyncDisposable {
   chunks(
     options: { bufferSize?: number; buffers?: number; signal?: AbortSignal } = {},
   ): AsyncIterableIterator<Uint8Array> {
-    checkOptions(options, "chunks options", ["bufferSize", "buffers", "signal"]);
-    const size = checkInt(options.bufferSize ?? 16 * 1024, "chunks options.bufferSize", 1, 0x7ffff000);
-    const count = checkInt(options.buffers ?? 512, "chunks options.buffers", 1, 32768);
-    if (options.signal !== undefined) checkSignal(options.signal, "chunks options.signal");
-    // The TCP side's shared groups (conn.ts): a few buffers per stream, a new group when they run short.
-    const g = recvGroup(this.ring, size, count);
-    g.streams++;
-    const s: RecvStream = new RecvStream({
-      ring: this.ring,
-      name: "recv",
-      open: () => this.slot >= 0,
-      // The slot as it is at arm time.
-      arm: (bgid, options) => this.ring.multishotOf(RECV_MULTISHOT, [this.slot, bgid, true], options),
-      ends: (res) => res <= 0,
-      value: (bytes) => bytes,
-    }, g, options.signal, () => {
-      g.streams--;
-      this.#streams.delete(s);
-    });
-    this.#streams.add(s);
-    return s;
+    return chunkStream(this.ring, this.#streams, () => this.slot, true, options);
   }
 
   /**
