@@ -202,25 +202,38 @@ test(
         : false,
     ),
   },
-  async () => {
+  async (t) => {
+    using dir = tempDir();
+    // The child runs as nobody, who may not reach the checkout (a clone in a
+    // 0700 mktemp directory): it imports a copy of the package from here.
+    const fs = await import("node:fs");
+    fs.cpSync(new URL("../src", import.meta.url), join(dir.path, "pkg", "src"), { recursive: true });
+    fs.copyFileSync(new URL("../mod.ts", import.meta.url), join(dir.path, "pkg", "mod.ts"));
+    fs.mkdirSync(join(dir.path, "pkg", "ffi"));
+    fs.copyFileSync(new URL("../ffi/symbols.ts", import.meta.url), join(dir.path, "pkg", "ffi", "symbols.ts"));
     const code = `
-      import { listen, SocketError } from ${JSON.stringify(new URL("../mod.ts", import.meta.url).href)};
+      import { listen, SocketError } from ${JSON.stringify(join(dir.path, "pkg", "mod.ts"))};
       try { await listen({ port: 81 }); console.log("bound"); }
       catch (e) { console.log(JSON.stringify({ cls: e instanceof SocketError, code: e.code, address: e.address, message: e.message })); }
     `;
     if (!isRoot()) {
-      // Already unprivileged: ask directly.
+      // Already unprivileged: ask directly (the copy above is not needed).
       await assert.rejects(
         listen({ port: 81 }),
         (e: unknown) => e instanceof SocketError && e.code === "EACCES",
       );
       return;
     }
-    using dir = tempDir();
     const script = join(dir.path, "eacces.ts");
-    (await import("node:fs")).writeFileSync(script, code);
-    (await import("node:fs")).chmodSync(dir.path, 0o755);
+    fs.writeFileSync(script, code);
+    fs.chmodSync(dir.path, 0o755);
     const deno = !("Bun" in globalThis);
+    // The runtime itself must be reachable by nobody too (it lives in the checkout's node_modules).
+    const reach = spawnSync(SETPRIV!, ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, "--version"]);
+    if (reach.status !== 0) {
+      t.diagnostic(`skip: ${process.execPath} is not executable by nobody (a checkout in a private directory)`);
+      return;
+    }
     const args = [
       "--reuid=65534",
       "--regid=65534",
